@@ -1,0 +1,25 @@
+//! Carethread's domain: the types and rules of a person's care, with no IO and no async.
+//!
+//! Everything that crosses into the system from outside (a form, a command line, later a FHIR
+//! resource) is parsed into these types once, at the edge. Code past the edge can rely on an
+//! [`NhsNumber`] having a valid check digit, a [`Username`] being well formed, and so on.
+
+pub mod audit;
+pub mod case;
+pub mod errors;
+pub mod ids;
+pub mod nhs_number;
+pub mod person;
+pub mod policy;
+pub mod role;
+pub mod text;
+pub mod username;
+
+pub use audit::AuditAction;
+pub use case::CaseStatus;
+pub use errors::{FieldError, FieldErrors};
+pub use ids::{CaseId, OrgId, PersonId, TeamId, UserId};
+pub use nhs_number::{NhsNumber, NhsNumberError};
+pub use person::{PersonDetails, PersonInput};
+pub use role::Role;
+pub use username::Username;
