@@ -20,10 +20,12 @@ pub enum AuditAction {
     AccountChange,
     TokenCreate,
     Backup,
+    /// An access the policy refused.
+    Denied,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 12] = [
+    pub const ALL: [AuditAction; 13] = [
         AuditAction::Read,
         AuditAction::Search,
         AuditAction::Create,
@@ -36,6 +38,7 @@ impl AuditAction {
         AuditAction::AccountChange,
         AuditAction::TokenCreate,
         AuditAction::Backup,
+        AuditAction::Denied,
     ];
 
     pub fn as_str(&self) -> &'static str {
@@ -52,6 +55,7 @@ impl AuditAction {
             AuditAction::AccountChange => "account-change",
             AuditAction::TokenCreate => "token-create",
             AuditAction::Backup => "backup",
+            AuditAction::Denied => "denied",
         }
     }
 }

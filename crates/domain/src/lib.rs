@@ -12,6 +12,7 @@ pub mod nhs_number;
 pub mod person;
 pub mod policy;
 pub mod role;
+pub mod search;
 pub mod text;
 pub mod username;
 

@@ -13,7 +13,9 @@ pub struct NhsNumber([u8; 10]);
 pub enum NhsNumberError {
     #[error("An NHS number has 10 digits. Spaces and dashes are fine, other characters are not.")]
     WrongShape,
-    #[error("This is not a valid NHS number: its last digit does not match the check. Check each digit against the letter or card.")]
+    #[error(
+        "This is not a valid NHS number: its last digit does not match the check. Check each digit against the letter or card."
+    )]
     BadCheckDigit,
 }
 
@@ -116,10 +118,22 @@ mod tests {
         assert!("9434765919".parse::<NhsNumber>().is_ok());
         assert!("943 476 5919".parse::<NhsNumber>().is_ok());
         assert!("943-476-5919".parse::<NhsNumber>().is_ok());
-        assert_eq!("9434765918".parse::<NhsNumber>(), Err(NhsNumberError::BadCheckDigit));
-        assert_eq!("943476591".parse::<NhsNumber>(), Err(NhsNumberError::WrongShape));
-        assert_eq!("94347659190".parse::<NhsNumber>(), Err(NhsNumberError::WrongShape));
-        assert_eq!("94347a5919".parse::<NhsNumber>(), Err(NhsNumberError::WrongShape));
+        assert_eq!(
+            "9434765918".parse::<NhsNumber>(),
+            Err(NhsNumberError::BadCheckDigit)
+        );
+        assert_eq!(
+            "943476591".parse::<NhsNumber>(),
+            Err(NhsNumberError::WrongShape)
+        );
+        assert_eq!(
+            "94347659190".parse::<NhsNumber>(),
+            Err(NhsNumberError::WrongShape)
+        );
+        assert_eq!(
+            "94347a5919".parse::<NhsNumber>(),
+            Err(NhsNumberError::WrongShape)
+        );
         assert_eq!("".parse::<NhsNumber>(), Err(NhsNumberError::WrongShape));
     }
 
@@ -139,7 +153,11 @@ mod tests {
             .find(|d| NhsNumber::check_digit(d).is_none())
             .expect("some nine digits give a remainder of ten");
         for last in 0..10u8 {
-            let s: String = nine.iter().chain(std::iter::once(&last)).map(|d| char::from(b'0' + d)).collect();
+            let s: String = nine
+                .iter()
+                .chain(std::iter::once(&last))
+                .map(|d| char::from(b'0' + d))
+                .collect();
             assert_eq!(s.parse::<NhsNumber>(), Err(NhsNumberError::BadCheckDigit));
         }
     }
@@ -152,7 +170,8 @@ mod tests {
     }
 
     fn valid_number() -> impl Strategy<Value = NhsNumber> {
-        proptest::array::uniform9(0u8..10).prop_filter_map("remainder of ten", NhsNumber::from_first_nine)
+        proptest::array::uniform9(0u8..10)
+            .prop_filter_map("remainder of ten", NhsNumber::from_first_nine)
     }
 
     proptest! {

@@ -71,7 +71,10 @@ impl Role {
 
     /// Roles that hold, register and edit named people's records in their organisation.
     pub fn works_with_named_records(&self) -> bool {
-        matches!(self, Role::KeyWorker | Role::Clinician | Role::TeamManager | Role::PracticeAdmin)
+        matches!(
+            self,
+            Role::KeyWorker | Role::Clinician | Role::TeamManager | Role::PracticeAdmin
+        )
     }
 }
 
@@ -82,7 +85,9 @@ impl fmt::Display for Role {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("'{0}' is not a role. Use one of: person, supporter, key-worker, clinician, team-manager, practice-admin, commissioner, admin.")]
+#[error(
+    "'{0}' is not a role. Use one of: person, supporter, key-worker, clinician, team-manager, practice-admin, commissioner, admin."
+)]
 pub struct UnknownRole(pub String);
 
 impl FromStr for Role {

@@ -1,1 +1,22 @@
-pub fn _x(){}
+//! Carethread's persistence: one store over SQLite (the embedded default) or PostgreSQL.
+//!
+//! Each query is written once, in SQL both databases accept, and run on whichever backend the
+//! URL chose (see [`db`]). Every repository function that touches a named person's record takes
+//! an [`AuditContext`] and writes the audit entry in the same transaction as the work it records,
+//! so an audited action and its audit entry are committed together or not at all.
+
+#[macro_use]
+mod db;
+pub mod accounts;
+pub mod audit;
+mod clock;
+mod error;
+pub mod people;
+pub mod sessions;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use audit::AuditContext;
+pub use clock::now;
+pub use db::{Backend, Db, Tx};
+pub use error::StoreError;

@@ -1,0 +1,142 @@
+//! The audit log: who did what to which person's record, when, from where.
+//!
+//! Entries are written by the repositories, inside the transaction of the work they record.
+//! Nothing here updates or deletes an entry.
+
+use crate::db::{Db, Tx};
+use crate::error::StoreError;
+use carethread_domain::{AuditAction, OrgId, PersonId, UserId};
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+/// Who is acting and where the request came from: passed to every audited store call.
+#[derive(Clone, Debug)]
+pub struct AuditContext {
+    pub org_id: Option<OrgId>,
+    pub user_id: Option<UserId>,
+    pub username: String,
+    pub role: String,
+    pub ip: String,
+    pub request_id: String,
+}
+
+impl AuditContext {
+    /// For work done from the command line on this machine.
+    pub fn command_line(what: &str) -> Self {
+        AuditContext {
+            org_id: None,
+            user_id: None,
+            username: format!("command line ({what})"),
+            role: "operator".into(),
+            ip: "local".into(),
+            request_id: Uuid::now_v7().to_string(),
+        }
+    }
+}
+
+/// Writes one audit entry as part of `tx`.
+pub(crate) async fn record(
+    tx: &mut Tx,
+    ctx: &AuditContext,
+    action: AuditAction,
+    person_id: Option<PersonId>,
+    detail: &str,
+) -> Result<(), StoreError> {
+    let id = Uuid::now_v7();
+    let at = crate::now();
+    exec_tx!(tx, |c| {
+        sqlx::query(
+        "INSERT INTO audit_log (id, org_id, at, user_id, username, role, action, person_id, detail, ip, request_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+    )
+    .bind(id)
+    .bind(ctx.org_id.map(|o| o.as_uuid()))
+    .bind(at)
+    .bind(ctx.user_id.map(|u| u.as_uuid()))
+    .bind(&ctx.username)
+    .bind(&ctx.role)
+    .bind(action.as_str())
+    .bind(person_id.map(|p| p.as_uuid()))
+    .bind(detail)
+    .bind(&ctx.ip)
+    .bind(&ctx.request_id)
+    .execute(c)
+    .await
+    })?;
+    Ok(())
+}
+
+/// Records an action that changes nothing else (a sign-out, a backup) in its own transaction.
+pub async fn record_alone(
+    db: &Db,
+    ctx: &AuditContext,
+    action: AuditAction,
+    person_id: Option<PersonId>,
+    detail: &str,
+) -> Result<(), StoreError> {
+    let mut tx = db.begin().await?;
+    record(&mut tx, ctx, action, person_id, detail).await?;
+    tx.commit().await
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct AuditEntry {
+    pub id: Uuid,
+    pub at: DateTime<Utc>,
+    pub user_id: Option<Uuid>,
+    pub username: String,
+    pub role: String,
+    pub action: String,
+    pub person_id: Option<Uuid>,
+    /// The person's name at the time of browsing, when the entry names a person.
+    pub person_name: Option<String>,
+    pub detail: String,
+    pub ip: String,
+    pub request_id: String,
+}
+
+/// What an administrator filters the log by. Every part is optional.
+#[derive(Clone, Debug, Default)]
+pub struct AuditFilter {
+    pub person_id: Option<PersonId>,
+    pub username: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    /// Exclusive upper bound.
+    pub until: Option<DateTime<Utc>>,
+}
+
+pub const AUDIT_PAGE_SIZE: i64 = 100;
+
+/// One page of entries, newest first, and whether there are more. Browsing the log is itself
+/// audited (it shows which records people opened), in the same transaction as the read.
+pub async fn browse(
+    db: &Db,
+    ctx: &AuditContext,
+    filter: &AuditFilter,
+    page: i64,
+) -> Result<(Vec<AuditEntry>, bool), StoreError> {
+    let mut tx = db.begin().await?;
+    let offset = page.max(0) * AUDIT_PAGE_SIZE;
+    let mut rows: Vec<AuditEntry> = on_tx!(&mut tx, |c| sqlx::query_as(
+        "SELECT a.id, a.at, a.user_id, a.username, a.role, a.action, a.person_id, \
+                p.given_name || ' ' || p.family_name AS person_name, a.detail, a.ip, a.request_id \
+         FROM audit_log a LEFT JOIN people p ON p.id = a.person_id \
+         WHERE ($1 IS NULL OR a.person_id = $1) AND ($2 IS NULL OR a.username = $2) \
+           AND ($3 IS NULL OR a.at >= $3) AND ($4 IS NULL OR a.at < $4) \
+         ORDER BY a.at DESC, a.id DESC LIMIT $5 OFFSET $6"
+    )
+    .bind(filter.person_id.map(|p| p.as_uuid()))
+    .bind(filter.username.as_deref())
+    .bind(filter.from)
+    .bind(filter.until)
+    .bind(AUDIT_PAGE_SIZE + 1)
+    .bind(offset)
+    .fetch_all(c)
+    .await)?;
+    let more = rows.len() as i64 > AUDIT_PAGE_SIZE;
+    rows.truncate(AUDIT_PAGE_SIZE as usize);
+    let detail = format!("browsed the audit log ({} entries shown)", rows.len());
+    record(&mut tx, ctx, AuditAction::Search, filter.person_id, &detail).await?;
+    tx.commit().await?;
+    Ok((rows, more))
+}

@@ -1,0 +1,235 @@
+//! The database handle. `Db` holds a pool for one of the two backends; `Tx` an open transaction.
+//!
+//! Queries are written once, in SQL both backends accept (`$1`-style parameters work on both),
+//! and the [`on_tx!`] / [`on_pool!`] macros expand the same code for each backend's types. This
+//! keeps one copy of each query without sqlx's `Any` driver, which loses type information.
+
+use crate::error::StoreError;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{Postgres, Sqlite, Transaction};
+use std::str::FromStr;
+use std::time::Duration;
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// An open write transaction. Dropping it without [`Tx::commit`] rolls everything back.
+pub enum Tx {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+/// Runs `$body` with `$c` bound to the transaction's connection, for whichever backend it is.
+macro_rules! on_tx {
+    ($tx:expr, |$c:ident| $body:expr) => {
+        match $tx {
+            $crate::db::Tx::Sqlite(t) => {
+                let $c = &mut **t;
+                $body
+            }
+            $crate::db::Tx::Postgres(t) => {
+                let $c = &mut **t;
+                $body
+            }
+        }
+    };
+}
+
+/// Like [`on_tx!`] for a statement run with `.execute(c)`: yields the number of rows it affected,
+/// since the two backends' result types differ.
+macro_rules! exec_tx {
+    ($tx:expr, |$c:ident| $body:expr) => {
+        match $tx {
+            $crate::db::Tx::Sqlite(t) => {
+                let $c = &mut **t;
+                $body.map(|r| r.rows_affected())
+            }
+            $crate::db::Tx::Postgres(t) => {
+                let $c = &mut **t;
+                $body.map(|r| r.rows_affected())
+            }
+        }
+    };
+}
+
+/// Runs `$body` with `$p` bound to the pool, for whichever backend it is.
+macro_rules! on_pool {
+    ($db:expr, |$p:ident| $body:expr) => {
+        match $db {
+            $crate::db::Db::Sqlite($p) => $body,
+            $crate::db::Db::Postgres($p) => $body,
+        }
+    };
+}
+
+impl Db {
+    /// Opens the database named by `url` (`sqlite://PATH`, `sqlite::memory:` is refused because
+    /// each pooled connection would see its own empty database; `postgres://...`).
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        if let Some(path) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        {
+            if path.is_empty() || path.starts_with(":memory:") {
+                return Err(StoreError::BadUrl(url.to_string()));
+            }
+            let options = SqliteConnectOptions::new()
+                .filename(path)
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                // FULL: a commit is on disk before it is acknowledged, even across power loss.
+                .synchronous(SqliteSynchronous::Full)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10));
+            let pool = SqlitePoolOptions::new()
+                .max_connections(8)
+                .min_connections(1)
+                .connect_with(options)
+                .await?;
+            Ok(Db::Sqlite(pool))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let options =
+                PgConnectOptions::from_str(url).map_err(|_| StoreError::BadUrl(redact(url)))?;
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(options)
+                .await?;
+            Ok(Db::Postgres(pool))
+        } else {
+            Err(StoreError::BadUrl(redact(url)))
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Brings the schema up to date. Safe to run at every start-up and from several processes.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        match self {
+            Db::Sqlite(p) => SQLITE_MIGRATIONS.run(p).await?,
+            Db::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await?,
+        }
+        Ok(())
+    }
+
+    /// The migration versions this build knows for a backend, for the parity test.
+    pub fn migration_versions(backend: Backend) -> Vec<(i64, String)> {
+        let m = match backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        m.iter()
+            .map(|m| (m.version, m.description.to_string()))
+            .collect()
+    }
+
+    /// Answers whether the database responds.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        let _: (i32,) = on_pool!(self, |p| sqlx::query_as("SELECT 1").fetch_one(p).await)?;
+        Ok(())
+    }
+
+    /// Starts a transaction that will write. On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`), so two writers queue on the busy timeout instead of one failing
+    /// half-way when it tries to upgrade a read lock.
+    pub async fn begin(&self) -> Result<Tx, StoreError> {
+        Ok(match self {
+            Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+
+    /// Writes a consistent copy of a SQLite database to `path` while it stays in use.
+    /// PostgreSQL backups are taken with `pg_dump` by the caller.
+    pub async fn sqlite_backup(&self, path: &str) -> Result<(), StoreError> {
+        match self {
+            Db::Sqlite(p) => {
+                sqlx::query("VACUUM INTO $1").bind(path).execute(p).await?;
+                Ok(())
+            }
+            Db::Postgres(_) => Err(StoreError::BadUrl("VACUUM INTO is for SQLite".into())),
+        }
+    }
+
+    /// The names of every table and its columns, sorted: used to check both schemas agree.
+    pub async fn schema_columns(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let mut cols: Vec<(String, String)> = match self {
+            Db::Sqlite(p) => {
+                sqlx::query_as(
+                    "SELECT m.name, c.name FROM sqlite_master m JOIN pragma_table_info(m.name) c \
+                     WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> '_sqlx_migrations'",
+                )
+                .fetch_all(p)
+                .await?
+            }
+            Db::Postgres(p) => {
+                sqlx::query_as(
+                    "SELECT table_name::text, column_name::text FROM information_schema.columns \
+                     WHERE table_schema = current_schema() AND table_name <> '_sqlx_migrations'",
+                )
+                .fetch_all(p)
+                .await?
+            }
+        };
+        cols.sort();
+        Ok(cols)
+    }
+
+    pub async fn close(&self) {
+        on_pool!(self, |p| p.close().await)
+    }
+}
+
+impl Tx {
+    pub async fn commit(self) -> Result<(), StoreError> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Postgres(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+}
+
+/// A database URL with any password removed, safe to show in an error or a log.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{}{}:***{}", &url[..scheme_end + 3], user, &url[at..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn passwords_are_redacted_from_urls() {
+        assert_eq!(
+            super::redact("postgres://ct:secret@db/ct"),
+            "postgres://ct:***@db/ct"
+        );
+        assert_eq!(super::redact("sqlite://x.db"), "sqlite://x.db");
+    }
+}

@@ -1,0 +1,55 @@
+//! Fresh, empty, migrated databases for tests, on the backend the test run asks for.
+//!
+//! `CARETHREAD_TEST_BACKEND` is `sqlite` (the default) or `postgres`; for PostgreSQL,
+//! `CARETHREAD_TEST_POSTGRES_URL` names a server where the tests may create databases.
+//! `scripts/test` runs the whole suite once for each backend.
+
+use crate::db::{Backend, Db};
+use uuid::Uuid;
+
+/// The backend this test run uses. A run asked to use PostgreSQL without a server fails loudly
+/// rather than quietly testing SQLite twice.
+pub fn backend() -> Backend {
+    match std::env::var("CARETHREAD_TEST_BACKEND").as_deref() {
+        Ok("postgres") => Backend::Postgres,
+        Ok("sqlite") | Err(_) => Backend::Sqlite,
+        Ok(other) => panic!("CARETHREAD_TEST_BACKEND must be sqlite or postgres, not {other:?}"),
+    }
+}
+
+/// A URL for a new, empty database on the test backend. Nothing is migrated yet.
+pub async fn fresh_url() -> String {
+    let name = format!("ct_test_{}", Uuid::now_v7().simple());
+    match backend() {
+        Backend::Sqlite => {
+            let dir = std::env::temp_dir().join("carethread-tests");
+            std::fs::create_dir_all(&dir).expect("create the test database folder");
+            format!("sqlite://{}", dir.join(format!("{name}.db")).display())
+        }
+        Backend::Postgres => {
+            let server = std::env::var("CARETHREAD_TEST_POSTGRES_URL")
+                .expect("CARETHREAD_TEST_BACKEND=postgres needs CARETHREAD_TEST_POSTGRES_URL (scripts/test sets both)");
+            let admin = Db::connect(&server)
+                .await
+                .expect("connect to the test PostgreSQL server");
+            if let Db::Postgres(pool) = &admin {
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .execute(pool)
+                    .await
+                    .expect("create a test database");
+            }
+            admin.close().await;
+            let base = server.rsplit_once('/').map(|(b, _)| b).unwrap_or(&server);
+            format!("{base}/{name}")
+        }
+    }
+}
+
+/// A new, empty, migrated database on the test backend.
+pub async fn fresh_db() -> Db {
+    let db = Db::connect(&fresh_url().await)
+        .await
+        .expect("connect to the test database");
+    db.migrate().await.expect("migrate the test database");
+    db
+}
