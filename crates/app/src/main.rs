@@ -1,1 +1,5 @@
-fn main() {}
+//! The `carethread` command: see `carethread --help`.
+
+fn main() -> std::process::ExitCode {
+    carethread::cli::main()
+}

@@ -337,9 +337,8 @@ pub async fn update_details(
     let current = load(&mut tx, id).await?;
     if current.version != base_version {
         let base = version_details(&mut tx, id, base_version).await?;
-        let changed_by: Option<(Option<String>,)> =
-            on_tx!(&mut tx, |c| {
-                sqlx::query_as(
+        let changed_by: Option<(Option<String>,)> = on_tx!(&mut tx, |c| {
+            sqlx::query_as(
             "SELECT u.display_name FROM person_versions v LEFT JOIN users u ON u.id = v.changed_by \
              WHERE v.person_id = $1 AND v.version = $2"
         )
@@ -347,7 +346,7 @@ pub async fn update_details(
         .bind(current.version)
         .fetch_optional(c)
         .await
-            })?;
+        })?;
         let changes = base
             .map(|b| b.differences(&current.details))
             .unwrap_or_default();
@@ -559,9 +558,8 @@ pub async fn change_case(
         }
         CaseChange::Allocate(allocation) => {
             check_allocation(&mut tx, current.org_id, allocation).await?;
-            let result =
-                exec_tx!(&mut tx, |c| {
-                    sqlx::query(
+            let result = exec_tx!(&mut tx, |c| {
+                sqlx::query(
                 "UPDATE cases SET team_id = $1, key_worker_id = $2, version = $3, updated_at = $4 \
                  WHERE id = $5 AND version = $6"
             )
@@ -573,7 +571,7 @@ pub async fn change_case(
             .bind(base_version)
             .execute(c)
             .await
-                })?;
+            })?;
             (
                 result,
                 AuditAction::Update,
@@ -721,4 +719,21 @@ pub async fn search(
     .await?;
     tx.commit().await?;
     Ok(rows)
+}
+
+/// The id of the person with this NHS number in an organisation, for linking an account or
+/// filtering the audit log. Reveals no details, so it is not an audited read.
+pub async fn id_by_nhs_number(
+    db: &Db,
+    org_id: OrgId,
+    nhs: &NhsNumber,
+) -> Result<Option<PersonId>, StoreError> {
+    let row: Option<(Uuid,)> = on_pool!(db, |p| sqlx::query_as(
+        "SELECT id FROM people WHERE org_id = $1 AND nhs_number = $2"
+    )
+    .bind(org_id.as_uuid())
+    .bind(nhs.digits())
+    .fetch_optional(p)
+    .await)?;
+    Ok(row.map(|(id,)| PersonId::from_uuid(id)))
 }

@@ -1,0 +1,209 @@
+//! The web server: the router, the middleware every request passes through, and a graceful
+//! stop on SIGTERM or Ctrl-C.
+
+use crate::auth::{csrf, session};
+use crate::config::Config;
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::web;
+use crate::web::layout::REQUEST_ID;
+use axum::Router;
+use axum::extract::{MatchedPath, Request};
+use axum::http::{HeaderName, HeaderValue, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use carethread_store::{Db, sessions};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use std::net::SocketAddr;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+use tokio::net::TcpListener;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+
+const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
+
+/// A Content-Security-Policy with no inline script or style: every script and stylesheet is a
+/// file served from this site.
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; \
+                   connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
+
+/// The Prometheus recorder is process-wide; tests start several servers in one process.
+fn metrics_handle() -> PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            PrometheusBuilder::new()
+                .set_buckets_for_metric(
+                    Matcher::Full("http_request_duration_seconds".into()),
+                    &[
+                        0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+                    ],
+                )
+                .and_then(|b| b.install_recorder())
+                .unwrap_or_else(|_| PrometheusBuilder::new().build_recorder().handle())
+        })
+        .clone()
+}
+
+pub async fn state(db: Db, config: Config) -> anyhow::Result<AppState> {
+    let dummy_hash = crate::auth::password::hash(crate::auth::token::random_secret()).await?;
+    Ok(AppState {
+        db,
+        config: Arc::new(config),
+        metrics: metrics_handle(),
+        dummy_hash: dummy_hash.into(),
+    })
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(web::home::router())
+        .merge(web::sign_in::router())
+        .merge(web::people::router())
+        .merge(web::admin::router())
+        .merge(web::health::router())
+        .merge(web::assets::router())
+        .fallback(|| async { AppError::NotFound })
+        // Innermost first: each layer below wraps everything above it.
+        .layer(middleware::from_fn(csrf::verify))
+        .layer(middleware::from_fn_with_state(state.clone(), session::load))
+        .layer(
+            tower_http::csrf::CsrfLayer::new()
+                .with_rejection_response(|_| AppError::BadFormToken.into_response()),
+        )
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            Duration::from_secs(30),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        // Pages carry personal data: no browser or proxy may keep a copy.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+        .layer(CatchPanicLayer::custom(|_| {
+            AppError::Internal(anyhow::anyhow!("a handler panicked")).into_response()
+        }))
+        .layer(middleware::from_fn(observe))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID_HEADER))
+        .layer(SetRequestIdLayer::new(REQUEST_ID_HEADER, MakeRequestUuid))
+        .with_state(state)
+}
+
+/// Logs one line per request and counts it for `/metrics`, by route pattern, never by the
+/// concrete URL: URLs carry record ids and search text, which must not reach the logs.
+async fn observe(req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = req.method().to_string();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "unmatched".into());
+    let request_id = req
+        .headers()
+        .get(&REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("none")
+        .to_string();
+    let span =
+        tracing::info_span!("request", request_id = %request_id, method = %method, route = %route);
+    let response =
+        tracing::Instrument::instrument(REQUEST_ID.scope(request_id, next.run(req)), span.clone())
+            .await;
+    let status = response.status().as_u16();
+    let elapsed = started.elapsed();
+    let labels = [
+        ("method", method),
+        ("route", route),
+        ("status", status.to_string()),
+    ];
+    metrics::counter!("http_requests_total", &labels).increment(1);
+    metrics::histogram!("http_request_duration_seconds", &labels[..2])
+        .record(elapsed.as_secs_f64());
+    span.in_scope(|| {
+        tracing::info!(
+            status,
+            latency_ms = elapsed.as_secs_f64() * 1000.0,
+            "served"
+        )
+    });
+    response
+}
+
+/// Serves until SIGTERM or Ctrl-C, then lets requests in flight finish before returning.
+pub async fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<()> {
+    let db = state.db.clone();
+    let sweeper = tokio::spawn(sweep_sessions(state.clone()));
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    sweeper.abort();
+    db.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Removes timed-out sessions and old sign-in failures every five minutes.
+async fn sweep_sessions(state: AppState) {
+    let mut every = tokio::time::interval(Duration::from_secs(300));
+    loop {
+        every.tick().await;
+        let now = carethread_store::now();
+        let longest_idle = state.config.staff_idle.max(state.config.person_idle);
+        let idle_cutoff = now - chrono::Duration::from_std(longest_idle).unwrap_or_default();
+        let failures_cutoff =
+            now - chrono::Duration::from_std(crate::config::THROTTLE_WINDOW).unwrap_or_default();
+        if let Err(e) = sessions::sweep(&state.db, idle_cutoff, failures_cutoff).await {
+            tracing::warn!(error = %e, "could not sweep old sessions");
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("stopping: finishing requests in flight");
+}
+
+/// Opens the database, brings its schema up to date and builds the state a server needs.
+pub async fn open(config: &Config) -> anyhow::Result<Db> {
+    let db = Db::connect(&config.database_url).await?;
+    db.migrate().await?;
+    Ok(db)
+}

@@ -1,0 +1,86 @@
+//! Where each role lands after signing in, and a person's own details.
+
+use crate::auth::{RequestMeta, Viewer};
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::web::layout::Layout;
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Router, routing::get};
+use carethread_domain::Role;
+use carethread_domain::policy::{Action, decide};
+use carethread_store::people::{self, PersonRecord};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/me", get(me))
+        .route("/welcome", get(welcome))
+}
+
+async fn home(viewer: Viewer) -> Response {
+    let to = match viewer.role {
+        r if r.works_with_named_records() => "/caseload",
+        Role::Admin => "/admin",
+        Role::Person => "/me",
+        _ => "/welcome",
+    };
+    Redirect::to(to).into_response()
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "me.html")]
+struct MePage {
+    layout: Layout,
+    record: PersonRecord,
+}
+
+/// A person's own record, as far as the foundation holds it: their details and their case.
+async fn me(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    meta: RequestMeta,
+) -> Result<Response, AppError> {
+    let Some(person_id) = viewer.user.person() else {
+        return Err(AppError::Forbidden(
+            "This page shows a person their own record. Your account is not linked to one.".into(),
+        ));
+    };
+    let target = people::target(&state.db, person_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !decide(&viewer.principal(), Action::ReadPerson, Some(target)).is_allowed() {
+        return Err(AppError::NotFound);
+    }
+    let record = people::read(
+        &state.db,
+        &viewer.audit(&meta),
+        person_id,
+        "the person viewed their own record",
+    )
+    .await?;
+    Ok(MePage {
+        layout: Layout::new(&viewer, "My details", "/me"),
+        record,
+    }
+    .into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "welcome.html")]
+struct WelcomePage {
+    layout: Layout,
+    is_commissioner: bool,
+}
+
+/// Supporters and commissioners see no named record until a person shares one with them (or,
+/// for commissioners, ever): this page says so plainly.
+async fn welcome(viewer: Viewer) -> Response {
+    WelcomePage {
+        is_commissioner: viewer.role == Role::Commissioner,
+        layout: Layout::new(&viewer, "Welcome", ""),
+    }
+    .into_response()
+}

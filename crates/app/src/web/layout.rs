@@ -1,0 +1,126 @@
+//! What every page shares: the header, navigation, the signed-in account, and how times are
+//! shown (in the organisation's time zone; stored in UTC).
+
+use crate::auth::Viewer;
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use carethread_domain::Role;
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+
+tokio::task_local! {
+    /// The current request's id, so an error page can show it without every handler passing it.
+    pub static REQUEST_ID: String;
+}
+
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub current: bool,
+}
+
+pub struct Layout {
+    pub title: String,
+    /// Display name and role label of the signed-in account.
+    pub account: Option<(String, &'static str)>,
+    pub csrf: String,
+    pub nav: Vec<NavItem>,
+    pub tz: Tz,
+}
+
+pub const DEFAULT_TIME_ZONE: Tz = chrono_tz::Europe::London;
+
+impl Layout {
+    /// The layout for a signed-in page; `section` marks the current navigation item.
+    pub fn new(viewer: &Viewer, title: impl Into<String>, section: &str) -> Self {
+        let mut nav = Vec::new();
+        let mut add = |href: &'static str, label: &'static str| {
+            nav.push(NavItem {
+                href,
+                label,
+                current: href == section,
+            })
+        };
+        if viewer.role.works_with_named_records() {
+            add("/caseload", "My caseload");
+            add("/people", "Find a person");
+            add("/people/new", "Register a person");
+        }
+        if viewer.role == Role::Person {
+            add("/me", "My details");
+        }
+        if viewer.role == Role::Admin {
+            add("/admin", "Organisations and accounts");
+            add("/admin/audit", "Audit log");
+        }
+        Layout {
+            title: title.into(),
+            account: Some((viewer.user.display_name.clone(), viewer.role.label())),
+            csrf: viewer.csrf.clone(),
+            nav,
+            tz: viewer
+                .user
+                .org_time_zone
+                .parse()
+                .unwrap_or(DEFAULT_TIME_ZONE),
+        }
+    }
+
+    /// The layout for a page seen before signing in.
+    pub fn anonymous(title: impl Into<String>, csrf: String) -> Self {
+        Layout {
+            title: title.into(),
+            account: None,
+            csrf,
+            nav: Vec::new(),
+            tz: DEFAULT_TIME_ZONE,
+        }
+    }
+
+    /// A stored UTC time as a reader in this organisation expects it: `23 Nov 2026, 4:41pm`.
+    pub fn time(&self, t: &DateTime<Utc>) -> String {
+        t.with_timezone(&self.tz)
+            .format("%-d %b %Y, %-I:%M%P")
+            .to_string()
+    }
+
+    pub fn date(&self, d: &NaiveDate) -> String {
+        d.format("%-d %B %Y").to_string()
+    }
+}
+
+/// A page that explains why a request could not be served.
+#[derive(Template, WebTemplate)]
+#[template(path = "error.html")]
+pub struct ErrorPageTemplate {
+    pub layout: Layout,
+    pub message: String,
+    pub request_id: Option<String>,
+}
+
+pub struct ErrorPage {
+    status: StatusCode,
+    page: ErrorPageTemplate,
+}
+
+impl ErrorPage {
+    pub fn new(status: StatusCode, title: &str, message: String) -> Self {
+        let request_id = REQUEST_ID.try_with(Clone::clone).ok();
+        ErrorPage {
+            status,
+            page: ErrorPageTemplate {
+                layout: Layout::anonymous(title, String::new()),
+                message,
+                request_id,
+            },
+        }
+    }
+}
+
+impl IntoResponse for ErrorPage {
+    fn into_response(self) -> Response {
+        (self.status, self.page).into_response()
+    }
+}

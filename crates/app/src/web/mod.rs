@@ -1,0 +1,10 @@
+//! The HTML pages, one module per area. Handlers parse input, ask the policy, call the store
+//! and render a template; they hold no SQL and no business rules of their own.
+
+pub mod admin;
+pub mod assets;
+pub mod health;
+pub mod home;
+pub mod layout;
+pub mod people;
+pub mod sign_in;

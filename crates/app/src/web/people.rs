@@ -1,0 +1,709 @@
+//! Staff pages for people and their cases: caseload, search, register, the case page, edit
+//! details, history, allocation, close and reopen.
+
+use crate::auth::{RequestMeta, Viewer};
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::web::layout::Layout;
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Router, routing::get, routing::post};
+use carethread_domain::policy::{Action, decide};
+use carethread_domain::search::PeopleQuery;
+use carethread_domain::{CaseStatus, FieldErrors, PersonId, PersonInput, TeamId, UserId};
+use carethread_store::StoreError;
+use carethread_store::accounts::{self, TeamRow, UserRow};
+use carethread_store::people::{
+    self, Allocation, CaseChange, DetailsVersion, PersonRecord, PersonSummary,
+};
+use serde::Deserialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/caseload", get(caseload))
+        .route("/people", get(search).post(register))
+        .route("/people/new", get(new_person))
+        .route("/people/{id}", get(case_page))
+        .route("/people/{id}/edit", get(edit_form).post(edit))
+        .route("/people/{id}/history", get(history))
+        .route(
+            "/people/{id}/allocation",
+            get(allocation_form).post(allocate),
+        )
+        .route("/people/{id}/close", get(close_form).post(close))
+        .route("/people/{id}/reopen", post(reopen))
+}
+
+/// Asks the policy whether the viewer may act on this person's record. A person the viewer has
+/// no relationship with gets the same "not found" as one that does not exist, so the page does
+/// not reveal who is registered; the refusal is audited.
+async fn authorise(
+    state: &AppState,
+    viewer: &Viewer,
+    meta: &RequestMeta,
+    action: Action,
+    id: PersonId,
+) -> Result<(), AppError> {
+    let target = people::target(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    match decide(&viewer.principal(), action, Some(target)) {
+        carethread_domain::policy::Decision::Allow => Ok(()),
+        carethread_domain::policy::Decision::Deny(reason) => {
+            people::record_denied(&state.db, &viewer.audit(meta), Some(id), reason).await?;
+            Err(AppError::NotFound)
+        }
+    }
+}
+
+/// The same for actions that are not about one person (finding people, registering one).
+fn authorise_general(viewer: &Viewer, action: Action) -> Result<(), AppError> {
+    match decide(&viewer.principal(), action, None) {
+        carethread_domain::policy::Decision::Allow => Ok(()),
+        carethread_domain::policy::Decision::Deny(reason) => {
+            Err(AppError::Forbidden(reason.to_string()))
+        }
+    }
+}
+
+fn parse_id(raw: &str) -> Result<PersonId, AppError> {
+    raw.parse().map_err(|_| AppError::NotFound)
+}
+
+fn today() -> chrono::NaiveDate {
+    carethread_store::now().date_naive()
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "caseload.html")]
+struct CaseloadPage {
+    layout: Layout,
+    people: Vec<PersonSummary>,
+    include_closed: bool,
+}
+
+#[derive(Deserialize)]
+struct CaseloadQuery {
+    closed: Option<String>,
+}
+
+async fn caseload(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    meta: RequestMeta,
+    Query(q): Query<CaseloadQuery>,
+) -> Result<Response, AppError> {
+    authorise_general(&viewer, Action::FindPeople)?;
+    let include_closed = q.closed.is_some();
+    let people = people::caseload(
+        &state.db,
+        &viewer.audit(&meta),
+        viewer.user.user_id(),
+        include_closed,
+    )
+    .await?;
+    Ok(CaseloadPage {
+        layout: Layout::new(&viewer, "My caseload", "/caseload"),
+        people,
+        include_closed,
+    }
+    .into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "search.html")]
+struct SearchPage {
+    layout: Layout,
+    q: String,
+    error: Option<String>,
+    results: Option<Vec<PersonSummary>>,
+    limit: usize,
+}
+
+#[derive(Deserialize)]
+struct SearchQuery {
+    #[serde(default)]
+    q: String,
+}
+
+async fn search(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    meta: RequestMeta,
+    Query(sq): Query<SearchQuery>,
+) -> Result<Response, AppError> {
+    authorise_general(&viewer, Action::FindPeople)?;
+    let layout = Layout::new(&viewer, "Find a person", "/people");
+    let limit = people::SEARCH_LIMIT as usize;
+    if sq.q.trim().is_empty() {
+        return Ok(SearchPage {
+            layout,
+            q: String::new(),
+            error: None,
+            results: None,
+            limit,
+        }
+        .into_response());
+    }
+    let q: String = sq.q.chars().take(200).collect();
+    match PeopleQuery::parse(&q) {
+        Ok(query) => {
+            let results =
+                people::search(&state.db, &viewer.audit(&meta), viewer.user.org(), &query).await?;
+            Ok(SearchPage {
+                layout,
+                q,
+                error: None,
+                results: Some(results),
+                limit,
+            }
+            .into_response())
+        }
+        Err(message) => Ok((
+            StatusCode::BAD_REQUEST,
+            SearchPage {
+                layout,
+                q,
+                error: Some(message),
+                results: None,
+                limit,
+            },
+        )
+            .into_response()),
+    }
+}
+
+/// The register and edit form, with what was typed, any errors, and (for a stale edit) what
+/// changed underneath.
+#[derive(Template, WebTemplate)]
+#[template(path = "person_form.html")]
+struct PersonFormPage {
+    layout: Layout,
+    /// `None` when registering.
+    person_id: Option<PersonId>,
+    form: PersonInput,
+    errors: FieldErrors,
+    version: i64,
+    teams: Vec<TeamRow>,
+    workers: Vec<UserRow>,
+    team_id: String,
+    key_worker_id: String,
+    conflict: Option<people::Conflict>,
+}
+
+async fn allocation_choices(
+    state: &AppState,
+    viewer: &Viewer,
+) -> Result<(Vec<TeamRow>, Vec<UserRow>), AppError> {
+    let teams = accounts::list_teams(&state.db, Some(viewer.user.org()))
+        .await?
+        .into_iter()
+        .filter(|t| t.active)
+        .collect();
+    let workers = accounts::key_workers(&state.db, viewer.user.org()).await?;
+    Ok((teams, workers))
+}
+
+async fn new_person(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
+    authorise_general(&viewer, Action::RegisterPerson)?;
+    let (teams, workers) = allocation_choices(&state, &viewer).await?;
+    // A person registered by a key worker is theirs unless they choose someone else.
+    let key_worker_id = if workers.iter().any(|w| w.id == viewer.user.id) {
+        viewer.user.id.to_string()
+    } else {
+        String::new()
+    };
+    let team_id = viewer
+        .user
+        .team_id
+        .map(|t| t.to_string())
+        .unwrap_or_default();
+    Ok(PersonFormPage {
+        layout: Layout::new(&viewer, "Register a person", "/people/new"),
+        person_id: None,
+        form: PersonInput::default(),
+        errors: FieldErrors::new(),
+        version: 0,
+        teams,
+        workers,
+        team_id,
+        key_worker_id,
+        conflict: None,
+    }
+    .into_response())
+}
+
+#[derive(Deserialize)]
+struct RegisterForm {
+    #[serde(flatten)]
+    person: PersonInput,
+    #[serde(default)]
+    team_id: String,
+    #[serde(default)]
+    key_worker_id: String,
+}
+
+fn parse_allocation(errors: &mut FieldErrors, team: &str, worker: &str) -> Allocation {
+    let team_id = match team.trim() {
+        "" => None,
+        t => t
+            .parse::<TeamId>()
+            .map_err(|_| errors.add("team_id", "Choose a team from the list."))
+            .ok(),
+    };
+    let key_worker_id = match worker.trim() {
+        "" => None,
+        w => w
+            .parse::<UserId>()
+            .map_err(|_| errors.add("key_worker_id", "Choose a key worker from the list."))
+            .ok(),
+    };
+    Allocation {
+        team_id,
+        key_worker_id,
+    }
+}
+
+async fn register(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    meta: RequestMeta,
+    Form(f): Form<RegisterForm>,
+) -> Result<Response, AppError> {
+    authorise_general(&viewer, Action::RegisterPerson)?;
+    let mut errors = FieldErrors::new();
+    let allocation = parse_allocation(&mut errors, &f.team_id, &f.key_worker_id);
+    let parsed = f.person.parse(today());
+    let result = match (parsed, errors.is_empty()) {
+        (Ok(details), true) => match people::register(
+            &state.db,
+            &viewer.audit(&meta),
+            viewer.user.org(),
+            &details,
+            allocation,
+        )
+        .await
+        {
+            Ok(id) => return Ok(Redirect::to(&format!("/people/{id}")).into_response()),
+            Err(StoreError::Duplicate { .. }) => {
+                errors.add("nhs_number", "Someone with this NHS number is already registered here. Search for them instead.");
+                errors
+            }
+            Err(StoreError::Invalid(message)) => {
+                errors.add("key_worker_id", message);
+                errors
+            }
+            Err(e) => return Err(e.into()),
+        },
+        (Ok(_), false) => errors,
+        (Err(field_errors), _) => {
+            let mut all = field_errors;
+            for e in errors.iter() {
+                all.add(e.field, e.message.clone());
+            }
+            all
+        }
+    };
+    let (teams, workers) = allocation_choices(&state, &viewer).await?;
+    let page = PersonFormPage {
+        layout: Layout::new(&viewer, "Register a person", "/people/new"),
+        person_id: None,
+        form: f.person,
+        errors: result,
+        version: 0,
+        teams,
+        workers,
+        team_id: f.team_id,
+        key_worker_id: f.key_worker_id,
+        conflict: None,
+    };
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "person.html")]
+struct CasePage {
+    layout: Layout,
+    record: PersonRecord,
+}
+
+async fn case_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    meta: RequestMeta,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let id = parse_id(&id)?;
+    authorise(&state, &viewer, &meta, Action::ReadPerson, id).await?;
+    let record = people::read(&state.db, &viewer.audit(&meta), id, "opened the case").await?;
+    let title = record.details.display_name();
+    Ok(CasePage {
+        layout: Layout::new(&viewer, title, ""),
+        record,
+    }
+    .into_response())
+}
+
+async fn edit_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    meta: RequestMeta,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let id = parse_id(&id)?;
+    authorise(&state, &viewer, &meta, Action::EditPerson, id).await?;
+    let record = people::read(
+        &state.db,
+        &viewer.audit(&meta),
+        id,
+        "opened the details to edit",
+    )
+    .await?;
+    Ok(PersonFormPage {
+        layout: Layout::new(
+            &viewer,
+            format!("Edit details: {}", record.details.display_name()),
+            "",
+        ),
+        person_id: Some(id),
+        form: record.details.to_input(),
+        errors: FieldErrors::new(),
+        version: record.version,
+        teams: Vec::new(),
+        workers: Vec::new(),
+        team_id: String::new(),
+        key_worker_id: String::new(),
+        conflict: None,
+    }
+    .into_response())
+}
+
+#[derive(Deserialize)]
+struct EditForm {
+    #[serde(flatten)]
+    person: PersonInput,
+    #[serde(default)]
+    version: String,
+}
+
+async fn edit(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    meta: RequestMeta,
+    Path(id): Path<String>,
+    Form(f): Form<EditForm>,
+) -> Result<Response, AppError> {
+    let id = parse_id(&id)?;
+    authorise(&state, &viewer, &meta, Action::EditPerson, id).await?;
+    let version: i64 = f.version.trim().parse().map_err(|_| {
+        AppError::BadRequest(
+            "The form is missing the record's version. Reload the page and try again.".into(),
+        )
+    })?;
+    let page = |errors: FieldErrors,
+                version: i64,
+                conflict: Option<people::Conflict>,
+                form: PersonInput| PersonFormPage {
+        layout: Layout::new(&viewer, "Edit details", ""),
+        person_id: Some(id),
+        form,
+        errors,
+        version,
+        teams: Vec::new(),
+        workers: Vec::new(),
+        team_id: String::new(),
+        key_worker_id: String::new(),
+        conflict,
+    };
+    let details = match f.person.parse(today()) {
+        Ok(d) => d,
+        Err(errors) => {
+            return Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                page(errors, version, None, f.person),
+            )
+                .into_response());
+        }
+    };
+    match people::update_details(&state.db, &viewer.audit(&meta), id, version, &details).await {
+        Ok(Ok(_)) => Ok(Redirect::to(&format!("/people/{id}")).into_response()),
+        // Keep what they typed; the form now carries the current version, so sending it again
+        // deliberately replaces the other person's change.
+        Ok(Err(conflict)) => {
+            let current = conflict.current.version;
+            Ok((StatusCode::CONFLICT, page(FieldErrors::new(), current, Some(conflict), f.person)).into_response())
+        }
+        Err(StoreError::Duplicate { .. }) => {
+            let mut errors = FieldErrors::new();
+            errors.add("nhs_number", "Someone else registered here already has this NHS number. Check the number.");
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page(errors, version, None, f.person)).into_response())
+        }
+        Err(StoreError::StaleVersion { .. }) => {
+            Err(AppError::BadRequest("Someone else saved a change at the same moment. Go back, reload the page and try again; nothing of yours was saved.".into()))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "history.html")]
+struct HistoryPage {
+    layout: Layout,
+    person_id: PersonId,
+    name: String,
+    /// Each version with what changed from the one before it.
+    versions: Vec<(DetailsVersion, Vec<(&'static str, String, String)>)>,
+}
+
+async fn history(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    meta: RequestMeta,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let id = parse_id(&id)?;
+    authorise(&state, &viewer, &meta, Action::ReadPerson, id).await?;
+    let versions = people::history(&state.db, &viewer.audit(&meta), id).await?;
+    let name = versions
+        .first()
+        .map(|v| v.details.display_name())
+        .unwrap_or_default();
+    let with_changes = versions
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let changes = versions
+                .get(i + 1)
+                .map(|older| older.details.differences(&v.details))
+                .unwrap_or_default();
+            (v.clone(), changes)
+        })
+        .collect();
+    Ok(HistoryPage {
+        layout: Layout::new(&viewer, format!("History: {name}"), ""),
+        person_id: id,
+        name,
+        versions: with_changes,
+    }
+    .into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "case_change.html")]
+struct CaseChangePage {
+    layout: Layout,
+    record: PersonRecord,
+    /// "close" or "allocation".
+    mode: &'static str,
+    reason: String,
+    error: Option<String>,
+    teams: Vec<TeamRow>,
+    workers: Vec<UserRow>,
+    team_id: String,
+    key_worker_id: String,
+}
+
+async fn case_change_page(
+    state: &AppState,
+    viewer: &Viewer,
+    meta: &RequestMeta,
+    id: PersonId,
+    mode: &'static str,
+) -> Result<CaseChangePage, AppError> {
+    let record = people::read(
+        &state.db,
+        &viewer.audit(meta),
+        id,
+        "opened a change to the case",
+    )
+    .await?;
+    let (teams, workers) = if mode == "allocation" {
+        allocation_choices(state, viewer).await?
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let title = if mode == "close" {
+        "Close the case"
+    } else {
+        "Change who holds the case"
+    };
+    Ok(CaseChangePage {
+        layout: Layout::new(viewer, title, ""),
+        team_id: record
+            .case
+            .team_id
+            .map(|t| t.to_string())
+            .unwrap_or_default(),
+        key_worker_id: record
+            .case
+            .key_worker_id
+            .map(|k| k.to_string())
+            .unwrap_or_default(),
+        record,
+        mode,
+        reason: String::new(),
+        error: None,
+        teams,
+        workers,
+    })
+}
+
+async fn close_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    meta: RequestMeta,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let id = parse_id(&id)?;
+    authorise(&state, &viewer, &meta, Action::EditPerson, id).await?;
+    Ok(case_change_page(&state, &viewer, &meta, id, "close")
+        .await?
+        .into_response())
+}
+
+#[derive(Deserialize)]
+struct CaseForm {
+    #[serde(default)]
+    version: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    team_id: String,
+    #[serde(default)]
+    key_worker_id: String,
+}
+
+fn form_version(v: &str) -> Result<i64, AppError> {
+    v.trim().parse().map_err(|_| {
+        AppError::BadRequest(
+            "The form is missing the case's version. Reload the page and try again.".into(),
+        )
+    })
+}
+
+/// Applies a case change, turning a refusal into the form again with the reason.
+async fn apply_case_change(
+    state: &AppState,
+    viewer: &Viewer,
+    meta: &RequestMeta,
+    id: PersonId,
+    mode: &'static str,
+    form: &CaseForm,
+    change: CaseChange<'_>,
+) -> Result<Response, AppError> {
+    let version = form_version(&form.version)?;
+    let refusal = match people::change_case(&state.db, &viewer.audit(meta), id, version, change).await {
+        Ok(Ok(_)) => return Ok(Redirect::to(&format!("/people/{id}")).into_response()),
+        Ok(Err(_)) | Err(StoreError::StaleVersion { .. }) => {
+            (StatusCode::CONFLICT, "Someone else changed this case while you were looking at it. Check it below and try again if it is still needed.".to_string())
+        }
+        Err(StoreError::Invalid(message)) => (StatusCode::UNPROCESSABLE_ENTITY, message.to_string()),
+        Err(e) => return Err(e.into()),
+    };
+    let mut page = case_change_page(state, viewer, meta, id, mode).await?;
+    page.error = Some(refusal.1);
+    page.reason = form.reason.clone();
+    if mode == "allocation" {
+        page.team_id = form.team_id.clone();
+        page.key_worker_id = form.key_worker_id.clone();
+    }
+    Ok((refusal.0, page).into_response())
+}
+
+async fn close(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    meta: RequestMeta,
+    Path(id): Path<String>,
+    Form(f): Form<CaseForm>,
+) -> Result<Response, AppError> {
+    let id = parse_id(&id)?;
+    authorise(&state, &viewer, &meta, Action::EditPerson, id).await?;
+    let reason = match carethread_domain::case::parse_close_reason(&f.reason) {
+        Ok(r) => r,
+        Err(errors) => {
+            let mut page = case_change_page(&state, &viewer, &meta, id, "close").await?;
+            page.error = errors.get("reason").map(str::to_owned);
+            page.reason = f.reason.clone();
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+    };
+    apply_case_change(
+        &state,
+        &viewer,
+        &meta,
+        id,
+        "close",
+        &f,
+        CaseChange::Close { reason: &reason },
+    )
+    .await
+}
+
+async fn reopen(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    meta: RequestMeta,
+    Path(id): Path<String>,
+    Form(f): Form<CaseForm>,
+) -> Result<Response, AppError> {
+    let id = parse_id(&id)?;
+    authorise(&state, &viewer, &meta, Action::EditPerson, id).await?;
+    apply_case_change(&state, &viewer, &meta, id, "close", &f, CaseChange::Reopen).await
+}
+
+async fn allocation_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    meta: RequestMeta,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let id = parse_id(&id)?;
+    authorise(&state, &viewer, &meta, Action::EditPerson, id).await?;
+    Ok(case_change_page(&state, &viewer, &meta, id, "allocation")
+        .await?
+        .into_response())
+}
+
+async fn allocate(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    meta: RequestMeta,
+    Path(id): Path<String>,
+    Form(f): Form<CaseForm>,
+) -> Result<Response, AppError> {
+    let id = parse_id(&id)?;
+    authorise(&state, &viewer, &meta, Action::EditPerson, id).await?;
+    let mut errors = FieldErrors::new();
+    let allocation = parse_allocation(&mut errors, &f.team_id, &f.key_worker_id);
+    if let Some(e) = errors.iter().next() {
+        let mut page = case_change_page(&state, &viewer, &meta, id, "allocation").await?;
+        page.error = Some(e.message.clone());
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
+    apply_case_change(
+        &state,
+        &viewer,
+        &meta,
+        id,
+        "allocation",
+        &f,
+        CaseChange::Allocate(allocation),
+    )
+    .await
+}
+
+impl CasePage {
+    fn is_open(&self) -> bool {
+        self.record.case.status == CaseStatus::Open
+    }
+}
+
+impl CaseChangePage {
+    fn is_open(&self) -> bool {
+        self.record.case.status == CaseStatus::Open
+    }
+}
