@@ -242,8 +242,9 @@ struct RegisterForm {
     person: PersonInput,
     #[serde(default)]
     team_id: String,
-    #[serde(default)]
-    key_worker_id: String,
+    /// Absent (not sent at all) means "me", so a key worker who registers someone holds the
+    /// case unless they choose otherwise; an empty choice means "no key worker yet".
+    key_worker_id: Option<String>,
 }
 
 fn parse_allocation(errors: &mut FieldErrors, team: &str, worker: &str) -> Allocation {
@@ -275,7 +276,14 @@ async fn register(
 ) -> Result<Response, AppError> {
     authorise_general(&viewer, Action::RegisterPerson)?;
     let mut errors = FieldErrors::new();
-    let allocation = parse_allocation(&mut errors, &f.team_id, &f.key_worker_id);
+    let (teams, workers) = allocation_choices(&state, &viewer).await?;
+    let me = workers
+        .iter()
+        .any(|w| w.id == viewer.user.id)
+        .then(|| viewer.user.id.to_string())
+        .unwrap_or_default();
+    let key_worker_id = f.key_worker_id.clone().unwrap_or(me);
+    let allocation = parse_allocation(&mut errors, &f.team_id, &key_worker_id);
     let parsed = f.person.parse(today());
     let result = match (parsed, errors.is_empty()) {
         (Ok(details), true) => match people::register(
@@ -307,7 +315,6 @@ async fn register(
             all
         }
     };
-    let (teams, workers) = allocation_choices(&state, &viewer).await?;
     let page = PersonFormPage {
         layout: Layout::new(&viewer, "Register a person", "/people/new"),
         person_id: None,
@@ -317,7 +324,7 @@ async fn register(
         teams,
         workers,
         team_id: f.team_id,
-        key_worker_id: f.key_worker_id,
+        key_worker_id,
         conflict: None,
     };
     Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
