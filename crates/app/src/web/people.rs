@@ -162,17 +162,15 @@ async fn search(
             }
             .into_response())
         }
-        Err(message) => Ok((
-            StatusCode::BAD_REQUEST,
-            SearchPage {
-                layout,
-                q,
-                error: Some(message),
-                results: None,
-                limit,
-            },
-        )
-            .into_response()),
+        // A search that cannot run is a normal state of the search page, shown beside the box.
+        Err(message) => Ok(SearchPage {
+            layout,
+            q,
+            error: Some(message),
+            results: None,
+            limit,
+        }
+        .into_response()),
     }
 }
 
