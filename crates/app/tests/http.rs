@@ -371,7 +371,7 @@ async fn closing_needs_a_reason_and_a_closed_case_can_be_reopened() {
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let (_, page) = app.get(&client, &format!("/people/{id}")).await;
-    assert!(page.contains("Reopen") == false && page.contains("Close the case"));
+    assert!(!page.contains("Reopen") && page.contains("Close the case"));
 }
 
 #[tokio::test]

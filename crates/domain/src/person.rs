@@ -50,6 +50,9 @@ pub struct PersonDetails {
 
 pub const NAME_MAX: usize = 100;
 
+/// One field that differs between two versions: (field label, value before, value after).
+pub type FieldChange = (&'static str, String, String);
+
 impl PersonInput {
     /// Checks every field against the rules and returns the details, or every problem found.
     /// `today` bounds the date of birth (the domain has no clock of its own).
@@ -183,7 +186,7 @@ impl PersonDetails {
 
     /// The fields that differ between two versions, as (label, before, after), in form order.
     /// Used to tell someone whose edit was refused exactly what changed under them.
-    pub fn differences(&self, other: &PersonDetails) -> Vec<(&'static str, String, String)> {
+    pub fn differences(&self, other: &PersonDetails) -> Vec<FieldChange> {
         let a = self.labelled_values();
         let b = other.labelled_values();
         a.into_iter()

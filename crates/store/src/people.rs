@@ -320,7 +320,7 @@ pub async fn record_denied(
 pub struct Conflict {
     pub current: PersonRecord,
     /// (field, value when the editor opened the form, value now).
-    pub changes: Vec<(&'static str, String, String)>,
+    pub changes: Vec<carethread_domain::person::FieldChange>,
     pub changed_by: Option<String>,
 }
 

@@ -275,11 +275,11 @@ async fn register(
     authorise_general(&viewer, Action::RegisterPerson)?;
     let mut errors = FieldErrors::new();
     let (teams, workers) = allocation_choices(&state, &viewer).await?;
-    let me = workers
-        .iter()
-        .any(|w| w.id == viewer.user.id)
-        .then(|| viewer.user.id.to_string())
-        .unwrap_or_default();
+    let me = if workers.iter().any(|w| w.id == viewer.user.id) {
+        viewer.user.id.to_string()
+    } else {
+        String::new()
+    };
     let key_worker_id = f.key_worker_id.clone().unwrap_or(me);
     let allocation = parse_allocation(&mut errors, &f.team_id, &key_worker_id);
     let parsed = f.person.parse(today());
@@ -460,7 +460,7 @@ struct HistoryPage {
     person_id: PersonId,
     name: String,
     /// Each version with what changed from the one before it.
-    versions: Vec<(DetailsVersion, Vec<(&'static str, String, String)>)>,
+    versions: Vec<(DetailsVersion, Vec<carethread_domain::person::FieldChange>)>,
 }
 
 async fn history(

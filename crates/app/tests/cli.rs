@@ -1,0 +1,287 @@
+//! The command line, run as a real process against a fresh database of the backend under test.
+
+use carethread_store::{Db, accounts, testing};
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn carethread(args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_carethread"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .env_remove("CARETHREAD_DATABASE_URL")
+        .spawn()
+        .expect("run carethread");
+    let mut input = child.stdin.take().expect("stdin");
+    if let Some(text) = stdin {
+        input.write_all(text.as_bytes()).expect("write stdin");
+    }
+    drop(input);
+    child.wait_with_output().expect("wait")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[tokio::test]
+async fn every_command_has_help_naming_the_database_option() {
+    for command in [
+        &["serve"][..],
+        &["migrate"],
+        &["demo"],
+        &["user", "add"],
+        &["user", "deactivate"],
+        &["token", "create"],
+        &["backup"],
+    ] {
+        let mut args = command.to_vec();
+        args.push("--help");
+        let out = carethread(&args, None);
+        assert!(out.status.success(), "{command:?} --help failed");
+        assert!(
+            stdout(&out).contains("--db"),
+            "{command:?} --help does not mention --db"
+        );
+    }
+}
+
+#[tokio::test]
+async fn accounts_are_added_with_a_password_from_stdin_and_bad_input_is_refused() {
+    let url = testing::fresh_url().await;
+    let db = url.as_str();
+    let added = carethread(
+        &[
+            "user",
+            "add",
+            "--db",
+            db,
+            "--username",
+            "first-admin",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ],
+        Some("a long admin password\n"),
+    );
+    assert!(added.status.success(), "{}", stderr(&added));
+    assert!(stdout(&added).contains("Created account 'first-admin' with role admin"));
+    assert!(stderr(&added).contains("Created a first organisation"));
+
+    let duplicate = carethread(
+        &[
+            "user",
+            "add",
+            "--db",
+            db,
+            "--username",
+            "first-admin",
+            "--role",
+            "clinician",
+            "--password-stdin",
+        ],
+        Some("another long password\n"),
+    );
+    assert!(!duplicate.status.success());
+    assert!(
+        stderr(&duplicate).contains("This username is already in use"),
+        "{}",
+        stderr(&duplicate)
+    );
+
+    let bad_role = carethread(
+        &[
+            "user",
+            "add",
+            "--db",
+            db,
+            "--username",
+            "someone",
+            "--role",
+            "superuser",
+            "--password-stdin",
+        ],
+        Some("a long enough password\n"),
+    );
+    assert!(!bad_role.status.success());
+    assert!(stderr(&bad_role).contains("'superuser' is not a role"));
+
+    let short = carethread(
+        &[
+            "user",
+            "add",
+            "--db",
+            db,
+            "--username",
+            "someone",
+            "--role",
+            "clinician",
+            "--password-stdin",
+        ],
+        Some("short\n"),
+    );
+    assert!(!short.status.success());
+    assert!(stderr(&short).contains("at least 12 characters"));
+
+    let no_stdin_flag = carethread(
+        &[
+            "user",
+            "add",
+            "--db",
+            db,
+            "--username",
+            "someone",
+            "--role",
+            "clinician",
+        ],
+        None,
+    );
+    assert!(
+        !no_stdin_flag.status.success(),
+        "a password is never taken from the command line"
+    );
+
+    let person_without_record = carethread(
+        &[
+            "user",
+            "add",
+            "--db",
+            db,
+            "--username",
+            "a-person",
+            "--role",
+            "person",
+            "--password-stdin",
+        ],
+        Some("a long enough password\n"),
+    );
+    assert!(stderr(&person_without_record).contains("--person-nhs"));
+
+    let store = Db::connect(db).await.expect("connect");
+    assert!(
+        accounts::user_by_username(&store, "someone")
+            .await
+            .expect("query")
+            .is_none(),
+        "refused commands created nothing"
+    );
+
+    let gone = carethread(
+        &[
+            "user",
+            "deactivate",
+            "--db",
+            db,
+            "--username",
+            "first-admin",
+        ],
+        None,
+    );
+    assert!(gone.status.success());
+    assert!(
+        !accounts::user_by_username(&store, "first-admin")
+            .await
+            .expect("query")
+            .expect("exists")
+            .active
+    );
+    let missing = carethread(
+        &["user", "deactivate", "--db", db, "--username", "nobody"],
+        None,
+    );
+    assert!(stderr(&missing).contains("there is no account 'nobody'"));
+}
+
+#[tokio::test]
+async fn api_tokens_are_printed_once_and_stored_only_as_a_hash() {
+    let url = testing::fresh_url().await;
+    let db = url.as_str();
+    assert!(carethread(&["demo", "--db", db], None).status.success());
+    let out = carethread(
+        &[
+            "token",
+            "create",
+            "--db",
+            db,
+            "--username",
+            "demo-keyworker",
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let token = stdout(&out)
+        .lines()
+        .last()
+        .expect("a last line")
+        .trim()
+        .to_string();
+    assert!(token.starts_with("ct_") && token.len() > 40, "{token}");
+    let store = Db::connect(db).await.expect("connect");
+    let user = accounts::user_by_token_hash(&store, &carethread::auth::token::hash(&token))
+        .await
+        .expect("query")
+        .expect("the token's hash is stored");
+    assert_eq!(user.username, "demo-keyworker");
+    assert!(
+        accounts::user_by_token_hash(&store, &token)
+            .await
+            .expect("query")
+            .is_none(),
+        "the token itself is not stored"
+    );
+    let unknown = carethread(
+        &["token", "create", "--db", db, "--username", "nobody"],
+        None,
+    );
+    assert!(!unknown.status.success() && stderr(&unknown).contains("there is no account 'nobody'"));
+}
+
+#[tokio::test]
+async fn demo_loads_once_and_migrate_is_repeatable() {
+    let url = testing::fresh_url().await;
+    let db = url.as_str();
+    let first = carethread(&["demo", "--db", db], None);
+    assert!(first.status.success(), "{}", stderr(&first));
+    assert!(
+        stdout(&first).contains("Loaded the demo data")
+            && stdout(&first).contains("demo-keyworker")
+    );
+    let second = carethread(&["demo", "--db", db], None);
+    assert!(stdout(&second).contains("already loaded"));
+    assert!(carethread(&["migrate", "--db", db], None).status.success());
+    let bad = carethread(&["migrate", "--db", "mysql://nowhere/db"], None);
+    assert!(!bad.status.success() && stderr(&bad).contains("unsupported database URL"));
+}
+
+#[tokio::test]
+async fn a_backup_is_a_consistent_copy_and_never_overwrites() {
+    let url = testing::fresh_url().await;
+    let db = url.as_str();
+    assert!(carethread(&["demo", "--db", db], None).status.success());
+    let dir = std::env::temp_dir().join(format!("carethread-backup-{}", uuid::Uuid::now_v7()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let file = dir.join("copy.backup");
+    let path = file.to_string_lossy().to_string();
+    let out = carethread(&["backup", "--db", db, "--to", &path], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(std::fs::metadata(&file).expect("backup written").len() > 0);
+    if db.starts_with("sqlite://") {
+        // The copy is a working database holding the same accounts.
+        let copy = Db::connect(&format!("sqlite://{path}"))
+            .await
+            .expect("open the copy");
+        assert!(
+            accounts::user_by_username(&copy, "demo-keyworker")
+                .await
+                .expect("query")
+                .is_some()
+        );
+    }
+    let again = carethread(&["backup", "--db", db, "--to", &path], None);
+    assert!(!again.status.success() && stderr(&again).contains("already exists"));
+}
