@@ -516,6 +516,29 @@ async fn admins_manage_accounts_with_clear_errors() {
     ] {
         assert!(body.contains(expected), "missing {expected:?}");
     }
+    // A deactivated team is no longer offered for new cases.
+    let keyworker = app.signed_in("demo-keyworker").await;
+    let (_, register) = app.get(&keyworker, "/people/new").await;
+    assert!(register.contains("Harbour Complex Care Programme</option>"));
+    let (_, admin_page) = app.get(&admin, "/admin").await;
+    let team_row = admin_page
+        .find("<td class=\"nhsuk-table__cell\">Harbour Complex Care Programme</td>")
+        .expect("team row");
+    let start = admin_page[team_row..].find("/admin/teams/").expect("form")
+        + team_row
+        + "/admin/teams/".len();
+    let team_id = &admin_page[start..start + 36];
+    let r = app
+        .post_form(
+            &admin,
+            "/admin",
+            &format!("/admin/teams/{team_id}/active"),
+            &[("active", "no")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, register) = app.get(&keyworker, "/people/new").await;
+    assert!(!register.contains("Harbour Complex Care Programme</option>"));
     // Deactivating an account ends its sessions at once.
     let clinician = app.signed_in("demo-clinician").await;
     let (_, admin_page) = app.get(&admin, "/admin").await;

@@ -188,6 +188,37 @@ pub async fn create_team(
     Ok(id)
 }
 
+/// Turns a team off or on. An inactive team is no longer offered for new allocations; cases it
+/// holds keep showing it until they are reallocated.
+pub async fn set_team_active(
+    db: &Db,
+    ctx: &AuditContext,
+    id: TeamId,
+    active: bool,
+) -> Result<(), StoreError> {
+    let mut tx = db.begin().await?;
+    let n = exec_tx!(&mut tx, |c| sqlx::query(
+        "UPDATE teams SET active = $1 WHERE id = $2"
+    )
+    .bind(active)
+    .bind(id.as_uuid())
+    .execute(c)
+    .await)?;
+    if n == 0 {
+        return Err(StoreError::NotFound);
+    }
+    let what = if active { "reactivated" } else { "deactivated" };
+    record(
+        &mut tx,
+        ctx,
+        AuditAction::AccountChange,
+        None,
+        &format!("{what} team {id}"),
+    )
+    .await?;
+    tx.commit().await
+}
+
 /// Teams, optionally of one organisation, with their organisation's name.
 pub async fn list_teams(db: &Db, org_id: Option<OrgId>) -> Result<Vec<TeamRow>, StoreError> {
     Ok(on_pool!(db, |p| {

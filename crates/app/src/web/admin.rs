@@ -24,6 +24,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/organisations", post(create_org))
         .route("/admin/organisations/{id}/active", post(set_org_active))
         .route("/admin/teams", post(create_team))
+        .route("/admin/teams/{id}/active", post(set_team_active))
         .route("/admin/users", post(create_user))
         .route("/admin/users/new", get(new_user))
         .route("/admin/users/{id}/role", post(set_role))
@@ -218,6 +219,19 @@ async fn create_team(
         admin_page(&state, &viewer, OrgForm::default(), f, errors).await?,
     )
         .into_response())
+}
+
+async fn set_team_active(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    meta: RequestMeta,
+    Path(id): Path<String>,
+    Form(f): Form<ActiveForm>,
+) -> Result<Response, AppError> {
+    require_admin(&viewer, Action::ManageAccounts)?;
+    let id: TeamId = id.parse().map_err(|_| AppError::NotFound)?;
+    accounts::set_team_active(&state.db, &viewer.audit(&meta), id, f.active == "yes").await?;
+    Ok(Redirect::to("/admin").into_response())
 }
 
 #[derive(Template, WebTemplate)]
