@@ -37,21 +37,22 @@ pub fn router() -> Router<AppState> {
         .route("/people/{id}/reopen", post(reopen))
 }
 
-/// Asks the policy whether the viewer may act on this person's record. A person the viewer has
-/// no relationship with gets the same "not found" as one that does not exist, so the page does
-/// not reveal who is registered; the refusal is audited.
+/// Reads the person id from the path and asks the policy whether the viewer may act on that
+/// person's record. A person the viewer has no relationship with gets the same "not found" as
+/// one that does not exist, so the page does not reveal who is registered; the refusal is audited.
 async fn authorise(
     state: &AppState,
     viewer: &Viewer,
     meta: &RequestMeta,
     action: Action,
-    id: PersonId,
-) -> Result<(), AppError> {
+    raw_id: &str,
+) -> Result<PersonId, AppError> {
+    let id: PersonId = raw_id.parse().map_err(|_| AppError::NotFound)?;
     let target = people::target(&state.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
     match decide(&viewer.principal(), action, Some(target)) {
-        carethread_domain::policy::Decision::Allow => Ok(()),
+        carethread_domain::policy::Decision::Allow => Ok(id),
         carethread_domain::policy::Decision::Deny(reason) => {
             people::record_denied(&state.db, &viewer.audit(meta), Some(id), reason).await?;
             Err(AppError::NotFound)
@@ -67,10 +68,6 @@ fn authorise_general(viewer: &Viewer, action: Action) -> Result<(), AppError> {
             Err(AppError::Forbidden(reason.to_string()))
         }
     }
-}
-
-fn parse_id(raw: &str) -> Result<PersonId, AppError> {
-    raw.parse().map_err(|_| AppError::NotFound)
 }
 
 fn today() -> chrono::NaiveDate {
@@ -341,8 +338,7 @@ async fn case_page(
     meta: RequestMeta,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let id = parse_id(&id)?;
-    authorise(&state, &viewer, &meta, Action::ReadPerson, id).await?;
+    let id = authorise(&state, &viewer, &meta, Action::ReadPerson, &id).await?;
     let record = people::read(&state.db, &viewer.audit(&meta), id, "opened the case").await?;
     let title = record.details.display_name();
     Ok(CasePage {
@@ -358,8 +354,7 @@ async fn edit_form(
     meta: RequestMeta,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let id = parse_id(&id)?;
-    authorise(&state, &viewer, &meta, Action::EditPerson, id).await?;
+    let id = authorise(&state, &viewer, &meta, Action::EditPerson, &id).await?;
     let record = people::read(
         &state.db,
         &viewer.audit(&meta),
@@ -401,8 +396,7 @@ async fn edit(
     Path(id): Path<String>,
     Form(f): Form<EditForm>,
 ) -> Result<Response, AppError> {
-    let id = parse_id(&id)?;
-    authorise(&state, &viewer, &meta, Action::EditPerson, id).await?;
+    let id = authorise(&state, &viewer, &meta, Action::EditPerson, &id).await?;
     let version: i64 = f.version.trim().parse().map_err(|_| {
         AppError::BadRequest(
             "The form is missing the record's version. Reload the page and try again.".into(),
@@ -469,8 +463,7 @@ async fn history(
     meta: RequestMeta,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let id = parse_id(&id)?;
-    authorise(&state, &viewer, &meta, Action::ReadPerson, id).await?;
+    let id = authorise(&state, &viewer, &meta, Action::ReadPerson, &id).await?;
     let versions = people::history(&state.db, &viewer.audit(&meta), id).await?;
     let name = versions
         .first()
@@ -496,13 +489,19 @@ async fn history(
     .into_response())
 }
 
+/// Which change to a case a page is for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum CaseChangeMode {
+    Close,
+    Allocation,
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "case_change.html")]
 struct CaseChangePage {
     layout: Layout,
     record: PersonRecord,
-    /// "close" or "allocation".
-    mode: &'static str,
+    mode: CaseChangeMode,
     reason: String,
     error: Option<String>,
     teams: Vec<TeamRow>,
@@ -516,7 +515,7 @@ async fn case_change_page(
     viewer: &Viewer,
     meta: &RequestMeta,
     id: PersonId,
-    mode: &'static str,
+    mode: CaseChangeMode,
 ) -> Result<CaseChangePage, AppError> {
     let record = people::read(
         &state.db,
@@ -525,12 +524,12 @@ async fn case_change_page(
         "opened a change to the case",
     )
     .await?;
-    let (teams, workers) = if mode == "allocation" {
+    let (teams, workers) = if mode == CaseChangeMode::Allocation {
         allocation_choices(state, viewer).await?
     } else {
         (Vec::new(), Vec::new())
     };
-    let title = if mode == "close" {
+    let title = if mode == CaseChangeMode::Close {
         "Close the case"
     } else {
         "Change who holds the case"
@@ -562,11 +561,12 @@ async fn close_form(
     meta: RequestMeta,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let id = parse_id(&id)?;
-    authorise(&state, &viewer, &meta, Action::EditPerson, id).await?;
-    Ok(case_change_page(&state, &viewer, &meta, id, "close")
-        .await?
-        .into_response())
+    let id = authorise(&state, &viewer, &meta, Action::EditPerson, &id).await?;
+    Ok(
+        case_change_page(&state, &viewer, &meta, id, CaseChangeMode::Close)
+            .await?
+            .into_response(),
+    )
 }
 
 #[derive(Deserialize)]
@@ -595,7 +595,7 @@ async fn apply_case_change(
     viewer: &Viewer,
     meta: &RequestMeta,
     id: PersonId,
-    mode: &'static str,
+    mode: CaseChangeMode,
     form: &CaseForm,
     change: CaseChange<'_>,
 ) -> Result<Response, AppError> {
@@ -611,7 +611,7 @@ async fn apply_case_change(
     let mut page = case_change_page(state, viewer, meta, id, mode).await?;
     page.error = Some(refusal.1);
     page.reason = form.reason.clone();
-    if mode == "allocation" {
+    if mode == CaseChangeMode::Allocation {
         page.team_id = form.team_id.clone();
         page.key_worker_id = form.key_worker_id.clone();
     }
@@ -625,12 +625,12 @@ async fn close(
     Path(id): Path<String>,
     Form(f): Form<CaseForm>,
 ) -> Result<Response, AppError> {
-    let id = parse_id(&id)?;
-    authorise(&state, &viewer, &meta, Action::EditPerson, id).await?;
+    let id = authorise(&state, &viewer, &meta, Action::EditPerson, &id).await?;
     let reason = match carethread_domain::case::parse_close_reason(&f.reason) {
         Ok(r) => r,
         Err(errors) => {
-            let mut page = case_change_page(&state, &viewer, &meta, id, "close").await?;
+            let mut page =
+                case_change_page(&state, &viewer, &meta, id, CaseChangeMode::Close).await?;
             page.error = errors.get("reason").map(str::to_owned);
             page.reason = f.reason.clone();
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
@@ -641,7 +641,7 @@ async fn close(
         &viewer,
         &meta,
         id,
-        "close",
+        CaseChangeMode::Close,
         &f,
         CaseChange::Close { reason: &reason },
     )
@@ -655,9 +655,17 @@ async fn reopen(
     Path(id): Path<String>,
     Form(f): Form<CaseForm>,
 ) -> Result<Response, AppError> {
-    let id = parse_id(&id)?;
-    authorise(&state, &viewer, &meta, Action::EditPerson, id).await?;
-    apply_case_change(&state, &viewer, &meta, id, "close", &f, CaseChange::Reopen).await
+    let id = authorise(&state, &viewer, &meta, Action::EditPerson, &id).await?;
+    apply_case_change(
+        &state,
+        &viewer,
+        &meta,
+        id,
+        CaseChangeMode::Close,
+        &f,
+        CaseChange::Reopen,
+    )
+    .await
 }
 
 async fn allocation_form(
@@ -666,11 +674,12 @@ async fn allocation_form(
     meta: RequestMeta,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let id = parse_id(&id)?;
-    authorise(&state, &viewer, &meta, Action::EditPerson, id).await?;
-    Ok(case_change_page(&state, &viewer, &meta, id, "allocation")
-        .await?
-        .into_response())
+    let id = authorise(&state, &viewer, &meta, Action::EditPerson, &id).await?;
+    Ok(
+        case_change_page(&state, &viewer, &meta, id, CaseChangeMode::Allocation)
+            .await?
+            .into_response(),
+    )
 }
 
 async fn allocate(
@@ -680,12 +689,12 @@ async fn allocate(
     Path(id): Path<String>,
     Form(f): Form<CaseForm>,
 ) -> Result<Response, AppError> {
-    let id = parse_id(&id)?;
-    authorise(&state, &viewer, &meta, Action::EditPerson, id).await?;
+    let id = authorise(&state, &viewer, &meta, Action::EditPerson, &id).await?;
     let mut errors = FieldErrors::new();
     let allocation = parse_allocation(&mut errors, &f.team_id, &f.key_worker_id);
     if let Some(e) = errors.iter().next() {
-        let mut page = case_change_page(&state, &viewer, &meta, id, "allocation").await?;
+        let mut page =
+            case_change_page(&state, &viewer, &meta, id, CaseChangeMode::Allocation).await?;
         page.error = Some(e.message.clone());
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
@@ -694,7 +703,7 @@ async fn allocate(
         &viewer,
         &meta,
         id,
-        "allocation",
+        CaseChangeMode::Allocation,
         &f,
         CaseChange::Allocate(allocation),
     )
@@ -710,5 +719,8 @@ impl CasePage {
 impl CaseChangePage {
     fn is_open(&self) -> bool {
         self.record.case.status == CaseStatus::Open
+    }
+    fn is_close(&self) -> bool {
+        self.mode == CaseChangeMode::Close
     }
 }
