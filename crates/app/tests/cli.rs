@@ -285,3 +285,75 @@ async fn a_backup_is_a_consistent_copy_and_never_overwrites() {
     let again = carethread(&["backup", "--db", db, "--to", &path], None);
     assert!(!again.status.success() && stderr(&again).contains("already exists"));
 }
+
+#[tokio::test]
+async fn serve_logs_json_without_personal_data_and_stops_cleanly_on_sigterm() {
+    use std::io::{BufRead, BufReader};
+    let url = testing::fresh_url().await;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_carethread"))
+        .args([
+            "--log-format",
+            "json",
+            "serve",
+            "--db",
+            &url,
+            "--addr",
+            "127.0.0.1:0",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .env_remove("CARETHREAD_LOG")
+        .spawn()
+        .expect("start the server");
+    let mut out = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut base = String::new();
+    let mut line = String::new();
+    while out.read_line(&mut line).expect("read") > 0 {
+        if let Some(at) = line.find("ready on http://") {
+            base = line[at + "ready on ".len()..]
+                .split_whitespace()
+                .next()
+                .expect("address")
+                .to_string();
+            break;
+        }
+        line.clear();
+    }
+    assert!(!base.is_empty(), "the server printed where it listens");
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let r = client
+        .get(format!("{base}/people?q=Okafor-secret-surname"))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER);
+    let request_id = r.headers()["x-request-id"]
+        .to_str()
+        .expect("id")
+        .to_string();
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let output = child.wait_with_output().expect("wait");
+    assert!(output.status.success(), "a SIGTERM stop is a clean exit");
+    let logs = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        !logs.contains("Okafor-secret-surname"),
+        "search text must never be logged"
+    );
+    let lines: Vec<serde_json::Value> = logs
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("every log line is JSON"))
+        .collect();
+    assert!(
+        lines.iter().any(|l| l.to_string().contains(&request_id)
+            && l.to_string().contains("\"route\":\"/people\"")),
+        "{logs}"
+    );
+    assert!(lines.iter().any(|l| l["fields"]["message"] == "stopped"));
+}
