@@ -11,6 +11,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub metrics: PrometheusHandle,
     /// A real Argon2id hash of a random password, checked when a username does not exist so a
-    /// failed sign-in takes the same time whether or not the account exists.
-    pub dummy_hash: Arc<str>,
+    /// failed sign-in takes the same time whether or not the account exists. Made on first use,
+    /// to keep start-up fast.
+    pub dummy_hash: Arc<tokio::sync::OnceCell<String>>,
 }

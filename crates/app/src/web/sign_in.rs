@@ -128,10 +128,14 @@ async fn submit(
     };
     // Check a real hash even when there is no such account, so the time taken does not reveal
     // which usernames exist.
-    let stored = found
-        .as_ref()
-        .and_then(|(_, h)| h.clone())
-        .unwrap_or_else(|| state.dummy_hash.to_string());
+    let stored = match found.as_ref().and_then(|(_, h)| h.clone()) {
+        Some(hash) => hash,
+        None => state
+            .dummy_hash
+            .get_or_try_init(|| password::hash(token::random_secret()))
+            .await?
+            .clone(),
+    };
     let password_ok = password::verify(form.password, stored).await;
     let user = match found {
         Some((user, Some(_))) if password_ok && user.active => user,
