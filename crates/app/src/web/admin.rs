@@ -80,6 +80,17 @@ struct TeamForm {
     team_name: String,
 }
 
+impl AdminPage {
+    /// How an organisation kind is named to people.
+    fn kind_label<'a>(&self, kind: &'a str) -> &'a str {
+        ORG_KINDS
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map(|(_, label)| *label)
+            .unwrap_or(kind)
+    }
+}
+
 async fn admin_page(
     state: &AppState,
     viewer: &Viewer,
