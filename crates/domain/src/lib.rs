@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod case;
+pub mod circle;
 pub mod errors;
 pub mod ids;
 pub mod nhs_number;
@@ -14,6 +15,7 @@ pub mod policy;
 pub mod role;
 pub mod search;
 pub mod text;
+pub mod themes;
 pub mod username;
 
 pub use audit::AuditAction;

@@ -233,17 +233,29 @@ fn looks_like_email(e: &str) -> bool {
     }
 }
 
-/// Reads a date typed as day, month and year boxes (the NHS date input pattern).
-pub fn parse_date_of_birth(
+/// Reads a date typed as day, month and year boxes (the NHS date input pattern), recording a
+/// plain-words error against `field` when it is missing or not a real date.
+pub fn parse_date(
     errors: &mut FieldErrors,
+    field: &'static str,
     day: &str,
     month: &str,
     year: &str,
-    today: NaiveDate,
+) -> Option<NaiveDate> {
+    parse_labelled_date(errors, field, "The date", day, month, year)
+}
+
+fn parse_labelled_date(
+    errors: &mut FieldErrors,
+    field: &'static str,
+    label: &str,
+    day: &str,
+    month: &str,
+    year: &str,
 ) -> Option<NaiveDate> {
     let (day, month, year) = (day.trim(), month.trim(), year.trim());
     if day.is_empty() && month.is_empty() && year.is_empty() {
-        errors.add("date_of_birth", "Enter the date of birth.");
+        errors.add(field, format!("Enter {}.", label.to_lowercase()));
         return None;
     }
     let number = |s: &str| s.parse::<u32>().ok();
@@ -251,14 +263,24 @@ pub fn parse_date_of_birth(
         (Some(d), Some(m), Some(y)) if year.len() == 4 => NaiveDate::from_ymd_opt(y as i32, m, d),
         _ => None,
     };
-    match date {
-        None => {
-            errors.add(
-                "date_of_birth",
-                "Date of birth must be a real date, with a 4-digit year, for example 27 3 1985.",
-            );
-            None
-        }
+    if date.is_none() {
+        errors.add(
+            field,
+            format!("{label} must be a real date, with a 4-digit year, for example 27 3 1985."),
+        );
+    }
+    date
+}
+
+/// Reads a date of birth: a real date, not in the future, not before 1900.
+pub fn parse_date_of_birth(
+    errors: &mut FieldErrors,
+    day: &str,
+    month: &str,
+    year: &str,
+    today: NaiveDate,
+) -> Option<NaiveDate> {
+    match parse_labelled_date(errors, "date_of_birth", "Date of birth", day, month, year) {
         Some(d) if d > today => {
             errors.add(
                 "date_of_birth",
@@ -270,7 +292,7 @@ pub fn parse_date_of_birth(
             errors.add("date_of_birth", "Date of birth must be after 1900.");
             None
         }
-        Some(d) => Some(d),
+        other => other,
     }
 }
 

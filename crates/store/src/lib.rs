@@ -15,6 +15,7 @@ pub mod people;
 pub mod sessions;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod themes;
 
 pub use audit::AuditContext;
 pub use clock::now;

@@ -1,0 +1,762 @@
+//! The six value themes: entries in every theme and the circle of support's members, each with
+//! every earlier version kept. Every function takes the person the record belongs to and checks
+//! it in SQL, so a record id from one person's page can never reach another person's record.
+
+use crate::audit::{AuditContext, record};
+use crate::db::{Db, Tx};
+use crate::error::StoreError;
+use carethread_domain::circle::MemberDetails;
+use carethread_domain::themes::{EntryDetails, EntryKind, StepStatus, Theme, ThemeGlance};
+use carethread_domain::{AuditAction, OrgId, PersonId};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::collections::HashMap;
+use uuid::Uuid;
+
+const ENTRY: &str = "theme-entry";
+const MEMBER: &str = "circle-member";
+
+fn to_json<T: Serialize>(value: &T) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+fn from_json<T: DeserializeOwned>(json: &str) -> Result<T, StoreError> {
+    serde_json::from_str(json)
+        .map_err(|e| StoreError::Corrupt(format!("a stored record could not be read: {e}")))
+}
+
+async fn org_of(tx: &mut Tx, person: PersonId) -> Result<OrgId, StoreError> {
+    let (org,): (Uuid,) = on_tx!(tx, |c| sqlx::query_as(
+        "SELECT org_id FROM people WHERE id = $1"
+    )
+    .bind(person.as_uuid())
+    .fetch_one(c)
+    .await)?;
+    Ok(OrgId::from_uuid(org))
+}
+
+/// One version of a theme record, to be written to the history.
+struct NewVersion<'a> {
+    record_type: &'static str,
+    record_id: Uuid,
+    version: i64,
+    details: &'a str,
+    removed: bool,
+}
+
+async fn insert_version(
+    tx: &mut Tx,
+    ctx: &AuditContext,
+    org: OrgId,
+    v: NewVersion<'_>,
+) -> Result<(), StoreError> {
+    exec_tx!(tx, |c| {
+        sqlx::query(
+        "INSERT INTO record_versions (id, org_id, record_type, record_id, version, details, removed, changed_by, changed_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+    )
+    .bind(Uuid::now_v7())
+    .bind(org.as_uuid())
+    .bind(v.record_type)
+    .bind(v.record_id)
+    .bind(v.version)
+    .bind(v.details)
+    .bind(v.removed)
+    .bind(ctx.user_id.map(|u| u.as_uuid()))
+    .bind(crate::now())
+    .execute(c)
+    .await
+    })?;
+    Ok(())
+}
+
+/// An entry as a page shows it.
+#[derive(Clone, Debug)]
+pub struct EntryRecord {
+    pub id: Uuid,
+    pub theme: Theme,
+    pub details: EntryDetails,
+    pub author: Option<String>,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+struct EntryRow {
+    id: Uuid,
+    theme: String,
+    details: String,
+    author: Option<String>,
+    version: i64,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl TryFrom<EntryRow> for EntryRecord {
+    type Error = StoreError;
+    fn try_from(r: EntryRow) -> Result<Self, StoreError> {
+        Ok(EntryRecord {
+            id: r.id,
+            theme: r.theme.parse().map_err(StoreError::Corrupt)?,
+            details: from_json(&r.details)?,
+            author: r.author,
+            version: r.version,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+    }
+}
+
+const ENTRY_SELECT: &str = "SELECT e.id, e.theme, e.details, u.display_name AS author, e.version, e.created_at, e.updated_at \
+     FROM theme_entries e LEFT JOIN users u ON u.id = e.author_id";
+
+fn step_status(d: &EntryDetails) -> Option<&'static str> {
+    d.status.map(|s| match s {
+        StepStatus::Open => "open",
+        StepStatus::Done => "done",
+    })
+}
+
+/// What the audit log says about a change in visibility to the person, if there was one.
+fn withholding_note(before: Option<&EntryDetails>, after: &EntryDetails) -> Option<String> {
+    match (
+        before.and_then(|b| b.withheld.as_ref()),
+        after.withheld.as_ref(),
+    ) {
+        (None, Some(w)) => Some(format!(
+            "withheld an entry from the person until {}: {}",
+            w.review_by, w.reason
+        )),
+        (Some(_), None) => Some("made a withheld entry visible to the person".into()),
+        _ => None,
+    }
+}
+
+pub async fn add_entry(
+    db: &Db,
+    ctx: &AuditContext,
+    person: PersonId,
+    theme: Theme,
+    details: &EntryDetails,
+) -> Result<Uuid, StoreError> {
+    let id = Uuid::now_v7();
+    let now = crate::now();
+    let json = to_json(details)?;
+    let mut tx = db.begin().await?;
+    let org = org_of(&mut tx, person).await?;
+    exec_tx!(&mut tx, |c| {
+        sqlx::query(
+        "INSERT INTO theme_entries (id, org_id, person_id, theme, kind, status, withheld, details, author_id, version, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)"
+    )
+    .bind(id)
+    .bind(org.as_uuid())
+    .bind(person.as_uuid())
+    .bind(theme.slug())
+    .bind(details.kind.slug())
+    .bind(step_status(details))
+    .bind(details.withheld.is_some())
+    .bind(&json)
+    .bind(ctx.user_id.map(|u| u.as_uuid()))
+    .bind(1i64)
+    .bind(now)
+    .execute(c)
+    .await
+    })?;
+    insert_version(
+        &mut tx,
+        ctx,
+        org,
+        NewVersion {
+            record_type: ENTRY,
+            record_id: id,
+            version: 1,
+            details: &json,
+            removed: false,
+        },
+    )
+    .await?;
+    let mut detail = format!(
+        "added to {}: {}",
+        theme.title(),
+        details.kind.label().to_lowercase()
+    );
+    if let Some(note) = withholding_note(None, details) {
+        detail = format!("{detail}; {note}");
+    }
+    record(&mut tx, ctx, AuditAction::Create, Some(person), &detail).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+async fn load_entry(tx: &mut Tx, person: PersonId, id: Uuid) -> Result<EntryRecord, StoreError> {
+    let sql =
+        format!("{ENTRY_SELECT} WHERE e.id = $1 AND e.person_id = $2 AND e.removed_at IS NULL");
+    let row: EntryRow = on_tx!(tx, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .bind(person.as_uuid())
+        .fetch_one(c)
+        .await)?;
+    row.try_into()
+}
+
+/// One entry of a person's record (an audited read).
+pub async fn entry(
+    db: &Db,
+    ctx: &AuditContext,
+    person: PersonId,
+    id: Uuid,
+) -> Result<EntryRecord, StoreError> {
+    let mut tx = db.begin().await?;
+    let e = load_entry(&mut tx, person, id).await?;
+    record(
+        &mut tx,
+        ctx,
+        AuditAction::Read,
+        Some(person),
+        &format!("opened an entry in {}", e.theme.title()),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(e)
+}
+
+/// Saves a changed entry if it is still at `base_version`; otherwise writes nothing and returns
+/// the entry as it is now.
+pub async fn update_entry(
+    db: &Db,
+    ctx: &AuditContext,
+    person: PersonId,
+    id: Uuid,
+    base_version: i64,
+    details: &EntryDetails,
+) -> Result<Result<i64, EntryRecord>, StoreError> {
+    let mut tx = db.begin().await?;
+    let current = load_entry(&mut tx, person, id).await?;
+    if current.version != base_version {
+        return Ok(Err(current));
+    }
+    let json = to_json(details)?;
+    let version = base_version + 1;
+    let n = exec_tx!(&mut tx, |c| {
+        sqlx::query(
+        "UPDATE theme_entries SET kind = $1, status = $2, withheld = $3, details = $4, version = $5, updated_at = $6 \
+         WHERE id = $7 AND person_id = $8 AND version = $9"
+    )
+    .bind(details.kind.slug())
+    .bind(step_status(details))
+    .bind(details.withheld.is_some())
+    .bind(&json)
+    .bind(version)
+    .bind(crate::now())
+    .bind(id)
+    .bind(person.as_uuid())
+    .bind(base_version)
+    .execute(c)
+    .await
+    })?;
+    if n != 1 {
+        return Err(StoreError::StaleVersion { current: version });
+    }
+    let org = org_of(&mut tx, person).await?;
+    insert_version(
+        &mut tx,
+        ctx,
+        org,
+        NewVersion {
+            record_type: ENTRY,
+            record_id: id,
+            version,
+            details: &json,
+            removed: false,
+        },
+    )
+    .await?;
+    let mut detail = format!("changed an entry in {}", current.theme.title());
+    if let Some(note) = withholding_note(Some(&current.details), details) {
+        detail = format!("{detail}; {note}");
+    }
+    record(&mut tx, ctx, AuditAction::Update, Some(person), &detail).await?;
+    tx.commit().await?;
+    Ok(Ok(version))
+}
+
+/// Removes an entry from the theme. Its history stays, ending with the removal.
+pub async fn remove_entry(
+    db: &Db,
+    ctx: &AuditContext,
+    person: PersonId,
+    id: Uuid,
+    base_version: i64,
+) -> Result<Result<(), EntryRecord>, StoreError> {
+    let mut tx = db.begin().await?;
+    let current = load_entry(&mut tx, person, id).await?;
+    if current.version != base_version {
+        return Ok(Err(current));
+    }
+    let version = base_version + 1;
+    let n = exec_tx!(&mut tx, |c| {
+        sqlx::query(
+        "UPDATE theme_entries SET removed_at = $1, version = $2, updated_at = $1 WHERE id = $3 AND person_id = $4 AND version = $5"
+    )
+    .bind(crate::now())
+    .bind(version)
+    .bind(id)
+    .bind(person.as_uuid())
+    .bind(base_version)
+    .execute(c)
+    .await
+    })?;
+    if n != 1 {
+        return Err(StoreError::StaleVersion { current: version });
+    }
+    let org = org_of(&mut tx, person).await?;
+    insert_version(
+        &mut tx,
+        ctx,
+        org,
+        ENTRY,
+        id,
+        version,
+        &to_json(&current.details)?,
+        true,
+    )
+    .await?;
+    record(
+        &mut tx,
+        ctx,
+        AuditAction::Update,
+        Some(person),
+        &format!("removed an entry from {}", current.theme.title()),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Ok(()))
+}
+
+/// The entries of one theme, oldest first (an audited read).
+pub async fn entries(
+    db: &Db,
+    ctx: &AuditContext,
+    person: PersonId,
+    theme: Theme,
+) -> Result<Vec<EntryRecord>, StoreError> {
+    let sql = format!(
+        "{ENTRY_SELECT} WHERE e.person_id = $1 AND e.theme = $2 AND e.removed_at IS NULL ORDER BY e.created_at, e.id"
+    );
+    let mut tx = db.begin().await?;
+    let rows: Vec<EntryRow> = on_tx!(&mut tx, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(person.as_uuid())
+        .bind(theme.slug())
+        .fetch_all(c)
+        .await)?;
+    record(
+        &mut tx,
+        ctx,
+        AuditAction::Read,
+        Some(person),
+        &format!("opened the theme {}", theme.title()),
+    )
+    .await?;
+    tx.commit().await?;
+    rows.into_iter().map(EntryRecord::try_from).collect()
+}
+
+/// What each theme shows at a glance, plus how many entries are withheld from the person.
+/// Not audited by itself: it is part of the case page, whose read `people::read` audits.
+pub async fn glance(
+    db: &Db,
+    person: PersonId,
+) -> Result<(HashMap<Theme, ThemeGlance>, usize), StoreError> {
+    let rows: Vec<(String, String, Option<String>, bool, String)> =
+        on_pool!(db, |p| sqlx::query_as(
+            "SELECT theme, kind, status, withheld, details FROM theme_entries \
+         WHERE person_id = $1 AND removed_at IS NULL ORDER BY created_at, id"
+        )
+        .bind(person.as_uuid())
+        .fetch_all(p)
+        .await)?;
+    let mut by_theme: HashMap<Theme, ThemeGlance> = Theme::ALL
+        .into_iter()
+        .map(|t| (t, ThemeGlance::default()))
+        .collect();
+    let mut withheld = 0;
+    for (theme, kind, status, is_withheld, details) in rows {
+        let theme: Theme = theme.parse().map_err(StoreError::Corrupt)?;
+        let kind: EntryKind = kind.parse().map_err(StoreError::Corrupt)?;
+        let g = by_theme.entry(theme).or_default();
+        withheld += usize::from(is_withheld);
+        match kind {
+            EntryKind::Working => {
+                g.working += 1;
+                g.latest_working = Some(from_json::<EntryDetails>(&details)?.body);
+            }
+            EntryKind::Worry => {
+                g.worries += 1;
+                g.latest_worry = Some(from_json::<EntryDetails>(&details)?.body);
+            }
+            EntryKind::NextStep if status.as_deref() == Some("open") => g.open_steps += 1,
+            EntryKind::NextStep | EntryKind::Note => {}
+        }
+    }
+    Ok((by_theme, withheld))
+}
+
+/// One version of a theme record.
+#[derive(Clone, Debug)]
+pub struct Version<T> {
+    pub version: i64,
+    pub details: T,
+    pub removed: bool,
+    pub changed_by: Option<String>,
+    pub changed_at: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+struct VersionRow {
+    version: i64,
+    details: String,
+    removed: bool,
+    changed_by: Option<String>,
+    changed_at: DateTime<Utc>,
+}
+
+async fn versions<T: DeserializeOwned>(
+    db: &Db,
+    ctx: &AuditContext,
+    person: PersonId,
+    table: &str,
+    record_type: &str,
+    id: Uuid,
+) -> Result<Vec<Version<T>>, StoreError> {
+    // The record must belong to this person; the table name is one of our two constants.
+    let sql = format!(
+        "SELECT v.version, v.details, v.removed, u.display_name AS changed_by, v.changed_at FROM record_versions v \
+         JOIN {table} r ON r.id = v.record_id LEFT JOIN users u ON u.id = v.changed_by \
+         WHERE v.record_type = $1 AND v.record_id = $2 AND r.person_id = $3 ORDER BY v.version DESC"
+    );
+    let mut tx = db.begin().await?;
+    let rows: Vec<VersionRow> = on_tx!(&mut tx, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(record_type)
+        .bind(id)
+        .bind(person.as_uuid())
+        .fetch_all(c)
+        .await)?;
+    if rows.is_empty() {
+        return Err(StoreError::NotFound);
+    }
+    record(
+        &mut tx,
+        ctx,
+        AuditAction::Read,
+        Some(person),
+        "viewed earlier versions of a record",
+    )
+    .await?;
+    tx.commit().await?;
+    rows.into_iter()
+        .map(|(version, details, removed, changed_by, changed_at)| {
+            Ok(Version {
+                version,
+                details: from_json(&details)?,
+                removed,
+                changed_by,
+                changed_at,
+            })
+        })
+        .collect()
+}
+
+pub async fn entry_versions(
+    db: &Db,
+    ctx: &AuditContext,
+    person: PersonId,
+    id: Uuid,
+) -> Result<Vec<Version<EntryDetails>>, StoreError> {
+    versions(db, ctx, person, "theme_entries", ENTRY, id).await
+}
+
+pub async fn member_versions(
+    db: &Db,
+    ctx: &AuditContext,
+    person: PersonId,
+    id: Uuid,
+) -> Result<Vec<Version<MemberDetails>>, StoreError> {
+    versions(db, ctx, person, "circle_members", MEMBER, id).await
+}
+
+/// A member of the circle of support as a page shows them.
+#[derive(Clone, Debug)]
+pub struct MemberRecord {
+    pub id: Uuid,
+    pub details: MemberDetails,
+    /// The username of their Carethread account, when linked.
+    pub account: Option<String>,
+    pub version: i64,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+struct MemberRow {
+    id: Uuid,
+    details: String,
+    account: Option<String>,
+    version: i64,
+    updated_at: DateTime<Utc>,
+}
+
+const MEMBER_SELECT: &str = "SELECT m.id, m.details, u.username AS account, m.version, m.updated_at \
+     FROM circle_members m LEFT JOIN users u ON u.id = m.account_id";
+
+impl TryFrom<MemberRow> for MemberRecord {
+    type Error = StoreError;
+    fn try_from(r: MemberRow) -> Result<Self, StoreError> {
+        Ok(MemberRecord {
+            id: r.id,
+            details: from_json(&r.details)?,
+            account: r.account,
+            version: r.version,
+            updated_at: r.updated_at,
+        })
+    }
+}
+
+/// The id of the account with this username in the person's organisation.
+async fn account_id(
+    tx: &mut Tx,
+    org: OrgId,
+    username: Option<&str>,
+) -> Result<Option<Uuid>, StoreError> {
+    let Some(username) = username.filter(|u| !u.trim().is_empty()) else {
+        return Ok(None);
+    };
+    let found: Option<(Uuid,)> = on_tx!(tx, |c| sqlx::query_as(
+        "SELECT id FROM users WHERE username = $1 AND org_id = $2"
+    )
+    .bind(username.trim())
+    .bind(org.as_uuid())
+    .fetch_optional(c)
+    .await)?;
+    found.map(|(id,)| Some(id)).ok_or(StoreError::Invalid(
+        "There is no Carethread account with that username here. Leave it blank if they have none.",
+    ))
+}
+
+pub async fn add_member(
+    db: &Db,
+    ctx: &AuditContext,
+    person: PersonId,
+    details: &MemberDetails,
+    account: Option<&str>,
+) -> Result<Uuid, StoreError> {
+    let id = Uuid::now_v7();
+    let now = crate::now();
+    let json = to_json(details)?;
+    let mut tx = db.begin().await?;
+    let org = org_of(&mut tx, person).await?;
+    let account = account_id(&mut tx, org, account).await?;
+    exec_tx!(&mut tx, |c| {
+        sqlx::query(
+        "INSERT INTO circle_members (id, org_id, person_id, source, involvement, details, account_id, author_id, version, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)"
+    )
+    .bind(id)
+    .bind(org.as_uuid())
+    .bind(person.as_uuid())
+    .bind(details.source.slug())
+    .bind(details.involvement.slug())
+    .bind(&json)
+    .bind(account)
+    .bind(ctx.user_id.map(|u| u.as_uuid()))
+    .bind(1i64)
+    .bind(now)
+    .execute(c)
+    .await
+    })?;
+    insert_version(
+        &mut tx,
+        ctx,
+        org,
+        NewVersion {
+            record_type: MEMBER,
+            record_id: id,
+            version: 1,
+            details: &json,
+            removed: false,
+        },
+    )
+    .await?;
+    record(
+        &mut tx,
+        ctx,
+        AuditAction::Create,
+        Some(person),
+        "added a member to the circle of support",
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+async fn load_member(tx: &mut Tx, person: PersonId, id: Uuid) -> Result<MemberRecord, StoreError> {
+    let sql =
+        format!("{MEMBER_SELECT} WHERE m.id = $1 AND m.person_id = $2 AND m.removed_at IS NULL");
+    let row: MemberRow = on_tx!(tx, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .bind(person.as_uuid())
+        .fetch_one(c)
+        .await)?;
+    row.try_into()
+}
+
+pub async fn member(
+    db: &Db,
+    ctx: &AuditContext,
+    person: PersonId,
+    id: Uuid,
+) -> Result<MemberRecord, StoreError> {
+    let mut tx = db.begin().await?;
+    let m = load_member(&mut tx, person, id).await?;
+    record(
+        &mut tx,
+        ctx,
+        AuditAction::Read,
+        Some(person),
+        "opened a member of the circle of support",
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(m)
+}
+
+/// A change to a member: new details, or removal from the circle.
+pub enum MemberChange<'a> {
+    Update {
+        details: &'a MemberDetails,
+        account: Option<&'a str>,
+    },
+    Remove,
+}
+
+/// Applies a change if the member is still at `base_version`; otherwise writes nothing and
+/// returns the member as they are now.
+pub async fn change_member(
+    db: &Db,
+    ctx: &AuditContext,
+    person: PersonId,
+    id: Uuid,
+    base_version: i64,
+    change: MemberChange<'_>,
+) -> Result<Result<i64, MemberRecord>, StoreError> {
+    let mut tx = db.begin().await?;
+    let current = load_member(&mut tx, person, id).await?;
+    if current.version != base_version {
+        return Ok(Err(current));
+    }
+    let org = org_of(&mut tx, person).await?;
+    let version = base_version + 1;
+    let now = crate::now();
+    let (n, json, removed, detail) = match change {
+        MemberChange::Update { details, account } => {
+            let account = account_id(&mut tx, org, account).await?;
+            let json = to_json(details)?;
+            let n = exec_tx!(&mut tx, |c| {
+                sqlx::query(
+                "UPDATE circle_members SET source = $1, involvement = $2, details = $3, account_id = $4, version = $5, updated_at = $6 \
+                 WHERE id = $7 AND person_id = $8 AND version = $9"
+            )
+            .bind(details.source.slug())
+            .bind(details.involvement.slug())
+            .bind(&json)
+            .bind(account)
+            .bind(version)
+            .bind(now)
+            .bind(id)
+            .bind(person.as_uuid())
+            .bind(base_version)
+            .execute(c)
+            .await
+            })?;
+            (n, json, false, "changed a member of the circle of support")
+        }
+        MemberChange::Remove => {
+            let n = exec_tx!(&mut tx, |c| {
+                sqlx::query(
+                "UPDATE circle_members SET removed_at = $1, version = $2, updated_at = $1 WHERE id = $3 AND person_id = $4 AND version = $5"
+            )
+            .bind(now)
+            .bind(version)
+            .bind(id)
+            .bind(person.as_uuid())
+            .bind(base_version)
+            .execute(c)
+            .await
+            })?;
+            (
+                n,
+                to_json(&current.details)?,
+                true,
+                "removed a member from the circle of support",
+            )
+        }
+    };
+    if n != 1 {
+        return Err(StoreError::StaleVersion { current: version });
+    }
+    insert_version(
+        &mut tx,
+        ctx,
+        org,
+        NewVersion {
+            record_type: MEMBER,
+            record_id: id,
+            version,
+            details: &json,
+            removed,
+        },
+    )
+    .await?;
+    record(&mut tx, ctx, AuditAction::Update, Some(person), detail).await?;
+    tx.commit().await?;
+    Ok(Ok(version))
+}
+
+/// The circle of support, closest first (an audited read).
+pub async fn members(
+    db: &Db,
+    ctx: &AuditContext,
+    person: PersonId,
+) -> Result<Vec<MemberRecord>, StoreError> {
+    let sql = format!(
+        "{MEMBER_SELECT} WHERE m.person_id = $1 AND m.removed_at IS NULL \
+         ORDER BY CASE m.involvement WHEN 'core' THEN 1 WHEN 'regular' THEN 2 ELSE 3 END, m.created_at"
+    );
+    let mut tx = db.begin().await?;
+    let rows: Vec<MemberRow> = on_tx!(&mut tx, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(person.as_uuid())
+        .fetch_all(c)
+        .await)?;
+    record(
+        &mut tx,
+        ctx,
+        AuditAction::Read,
+        Some(person),
+        "opened the circle of support",
+    )
+    .await?;
+    tx.commit().await?;
+    rows.into_iter().map(MemberRecord::try_from).collect()
+}
+
+/// How many members the circle has, for the case map (part of the audited case page read).
+pub async fn member_count(db: &Db, person: PersonId) -> Result<i64, StoreError> {
+    let (n,): (i64,) = on_pool!(db, |p| sqlx::query_as(
+        "SELECT COUNT(*) FROM circle_members WHERE person_id = $1 AND removed_at IS NULL"
+    )
+    .bind(person.as_uuid())
+    .fetch_one(p)
+    .await)?;
+    Ok(n)
+}
