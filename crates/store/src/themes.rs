@@ -313,17 +313,15 @@ pub async fn remove_entry(
         return Err(StoreError::StaleVersion { current: version });
     }
     let org = org_of(&mut tx, person).await?;
-    insert_version(
-        &mut tx,
-        ctx,
-        org,
-        ENTRY,
-        id,
+    let json = to_json(&current.details)?;
+    let v = NewVersion {
+        record_type: ENTRY,
+        record_id: id,
         version,
-        &to_json(&current.details)?,
-        true,
-    )
-    .await?;
+        details: &json,
+        removed: true,
+    };
+    insert_version(&mut tx, ctx, org, v).await?;
     record(
         &mut tx,
         ctx,
@@ -457,13 +455,13 @@ async fn versions<T: DeserializeOwned>(
     .await?;
     tx.commit().await?;
     rows.into_iter()
-        .map(|(version, details, removed, changed_by, changed_at)| {
+        .map(|r| {
             Ok(Version {
-                version,
-                details: from_json(&details)?,
-                removed,
-                changed_by,
-                changed_at,
+                version: r.version,
+                details: from_json(&r.details)?,
+                removed: r.removed,
+                changed_by: r.changed_by,
+                changed_at: r.changed_at,
             })
         })
         .collect()

@@ -1,7 +1,7 @@
 //! The store suite. `scripts/test` runs it twice: on SQLite and on a real PostgreSQL server.
 
 use carethread_domain::search::PeopleQuery;
-use carethread_domain::{AuditAction, NhsNumber, OrgId, PersonDetails, PersonId, Role, Username};
+use carethread_domain::{AuditAction, NhsNumber, OrgId, PersonId, Role, Username};
 use carethread_store::accounts::{self, NewUser};
 use carethread_store::audit::{self, AuditFilter};
 use carethread_store::people::{self, Allocation, CaseChange};
