@@ -14,20 +14,10 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 #[derive(Parser)]
-#[command(
-    name = "carethread",
-    version,
-    about = "Carethread: collaborative care planning and complex-case management."
-)]
+#[command(name = "carethread", version, about = "Carethread: collaborative care planning and complex-case management.")]
 struct Cli {
     /// How log lines are written (to standard error).
-    #[arg(
-        long,
-        global = true,
-        value_enum,
-        default_value = "text",
-        env = "CARETHREAD_LOG_FORMAT"
-    )]
+    #[arg(long, global = true, value_enum, default_value = "text", env = "CARETHREAD_LOG_FORMAT")]
     log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
@@ -142,10 +132,7 @@ enum TokenCommand {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.log_format);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: could not start: {e}");
@@ -164,9 +151,7 @@ pub fn main() -> ExitCode {
 fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("CARETHREAD_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     match format {
         LogFormat::Text => builder.init(),
         LogFormat::Json => builder.json().init(),
@@ -174,12 +159,8 @@ fn init_logging(format: LogFormat) {
 }
 
 async fn open(db: &DbArg) -> anyhow::Result<Db> {
-    let db = Db::connect(&db.url)
-        .await
-        .context("could not open the database")?;
-    db.migrate()
-        .await
-        .context("could not bring the database schema up to date")?;
+    let db = Db::connect(&db.url).await.context("could not open the database")?;
+    db.migrate().await.context("could not bring the database schema up to date")?;
     Ok(db)
 }
 
@@ -199,23 +180,11 @@ async fn run(command: Command) -> anyhow::Result<()> {
             println!("Took {} ms.", started.elapsed().as_millis());
             Ok(())
         }
-        Command::User(UserCommand::Add {
-            username,
-            role,
-            org,
-            name,
-            team,
-            person_nhs,
-            password_stdin: _,
-            db,
-        }) => {
+        Command::User(UserCommand::Add { username, role, org, name, team, person_nhs, password_stdin: _, db }) => {
             let username: Username = username.parse()?;
             let role: Role = role.parse()?;
             let mut line = String::new();
-            std::io::stdin()
-                .lock()
-                .read_line(&mut line)
-                .context("could not read the password from standard input")?;
+            std::io::stdin().lock().read_line(&mut line).context("could not read the password from standard input")?;
             let pass = line.trim_end_matches(['\n', '\r']).to_string();
             password::check_new(&pass).map_err(anyhow::Error::msg)?;
             let db = open(&db).await?;
@@ -231,14 +200,12 @@ async fn run(command: Command) -> anyhow::Result<()> {
                     Some(
                         carethread_store::people::id_by_nhs_number(&db, org_id, &nhs)
                             .await?
-                            .context(
-                                "no one with that NHS number is registered in the organisation",
-                            )?,
+                            .context("no one with that NHS number is registered in the organisation")?,
                     )
                 }
-                (Role::Person, None) => bail!(
-                    "a person's own account needs --person-nhs NUMBER to link it to their record"
-                ),
+                (Role::Person, None) => {
+                    bail!("a person's own account needs --person-nhs NUMBER to link it to their record")
+                }
                 (_, Some(_)) => bail!("--person-nhs is only for accounts with the person role"),
                 (_, None) => None,
             };
@@ -253,36 +220,21 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 person_id,
                 password_hash: Some(&hash),
             };
-            accounts::create_user(
-                &db,
-                &AuditContext {
-                    org_id: Some(org_id),
-                    ..ctx
-                },
-                new,
-            )
-            .await?;
+            accounts::create_user(&db, &AuditContext { org_id: Some(org_id), ..ctx }, new).await?;
             println!("Created account '{username}' with role {role}.");
             Ok(())
         }
         Command::User(UserCommand::Deactivate { username, db }) => {
             let db = open(&db).await?;
-            accounts::set_user_active(
-                &db,
-                &AuditContext::command_line("user deactivate"),
-                &username,
-                false,
-            )
-            .await
-            .map_err(|e| match e {
-                carethread_store::StoreError::NotFound => {
-                    anyhow::anyhow!("there is no account '{username}'")
-                }
-                other => other.into(),
-            })?;
-            println!(
-                "Deactivated '{username}': their sessions have ended and their API tokens no longer work."
-            );
+            accounts::set_user_active(&db, &AuditContext::command_line("user deactivate"), &username, false)
+                .await
+                .map_err(|e| match e {
+                    carethread_store::StoreError::NotFound => {
+                        anyhow::anyhow!("there is no account '{username}'")
+                    }
+                    other => other.into(),
+                })?;
+            println!("Deactivated '{username}': their sessions have ended and their API tokens no longer work.");
             Ok(())
         }
         Command::Token(TokenCommand::Create { username, db }) => {
@@ -294,16 +246,9 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 bail!("the account '{username}' is deactivated");
             }
             let secret = format!("ct_{}", token::random_secret());
-            accounts::create_api_token(
-                &db,
-                &AuditContext::command_line("token create"),
-                &user,
-                &token::hash(&secret),
-            )
-            .await?;
-            println!(
-                "API token for '{username}' (shown once; use it as: Authorization: Bearer <token>):"
-            );
+            accounts::create_api_token(&db, &AuditContext::command_line("token create"), &user, &token::hash(&secret))
+                .await?;
+            println!("API token for '{username}' (shown once; use it as: Authorization: Bearer <token>):");
             println!("{secret}");
             Ok(())
         }
@@ -314,25 +259,16 @@ async fn run(command: Command) -> anyhow::Result<()> {
 async fn choose_org(db: &Db, ctx: &AuditContext, name: Option<&str>) -> anyhow::Result<OrgId> {
     let orgs = accounts::list_orgs(db).await?;
     match name {
-        Some(name) => orgs
-            .iter()
-            .find(|o| o.name == name)
-            .map(|o| OrgId::from_uuid(o.id))
-            .with_context(|| {
-                let known: Vec<&str> = orgs.iter().map(|o| o.name.as_str()).collect();
-                format!(
-                    "there is no organisation called '{name}'. Known: {}",
-                    if known.is_empty() {
-                        "none".into()
-                    } else {
-                        known.join(", ")
-                    }
-                )
-            }),
+        Some(name) => orgs.iter().find(|o| o.name == name).map(|o| OrgId::from_uuid(o.id)).with_context(|| {
+            let known: Vec<&str> = orgs.iter().map(|o| o.name.as_str()).collect();
+            format!(
+                "there is no organisation called '{name}'. Known: {}",
+                if known.is_empty() { "none".into() } else { known.join(", ") }
+            )
+        }),
         None if orgs.len() == 1 => Ok(OrgId::from_uuid(orgs[0].id)),
         None if orgs.is_empty() => {
-            let id =
-                accounts::create_org(db, ctx, "Carethread", "partnership", "Europe/London").await?;
+            let id = accounts::create_org(db, ctx, "Carethread", "partnership", "Europe/London").await?;
             eprintln!("Created a first organisation called 'Carethread'.");
             Ok(id)
         }
@@ -351,14 +287,9 @@ async fn find_team(db: &Db, org: OrgId, name: &str) -> anyhow::Result<TeamId> {
 
 async fn backup(db: &DbArg, to: &std::path::Path) -> anyhow::Result<()> {
     if to.exists() {
-        bail!(
-            "{} already exists; choose a new file so no backup is overwritten",
-            to.display()
-        );
+        bail!("{} already exists; choose a new file so no backup is overwritten", to.display());
     }
-    let database = Db::connect(&db.url)
-        .await
-        .context("could not open the database")?;
+    let database = Db::connect(&db.url).await.context("could not open the database")?;
     let started = Instant::now();
     match database.backend() {
         Backend::Sqlite => database.sqlite_backup(&to.to_string_lossy()).await?,
@@ -385,11 +316,7 @@ async fn backup(db: &DbArg, to: &std::path::Path) -> anyhow::Result<()> {
         "wrote a backup",
     )
     .await?;
-    println!(
-        "Backup written to {} in {} ms.",
-        to.display(),
-        started.elapsed().as_millis()
-    );
+    println!("Backup written to {} in {} ms.", to.display(), started.elapsed().as_millis());
     Ok(())
 }
 
@@ -413,10 +340,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .with_context(|| format!("could not listen on {}", config.addr))?;
     let local = listener.local_addr()?;
     let state = server::state(db, config).await?;
-    println!(
-        "Carethread is ready on http://{local} (started in {} ms)",
-        started.elapsed().as_millis()
-    );
+    println!("Carethread is ready on http://{local} (started in {} ms)", started.elapsed().as_millis());
     tracing::info!(addr = %local, backend = ?state.db.backend(), "listening");
     server::serve(listener, state).await
 }

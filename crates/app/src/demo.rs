@@ -26,18 +26,8 @@ const STAFF: [(&str, &str, Role, Option<usize>); 9] = [
     ("demo-keyworker", "Priya Nair", Role::KeyWorker, Some(1)),
     ("demo-clinician", "Dr Tomasz Wren", Role::Clinician, Some(1)),
     ("demo-manager", "Grace Adeyemi", Role::TeamManager, Some(1)),
-    (
-        "demo-practice-admin",
-        "Owen Marsh",
-        Role::PracticeAdmin,
-        Some(2),
-    ),
-    (
-        "demo-commissioner",
-        "Helen Brightwater",
-        Role::Commissioner,
-        None,
-    ),
+    ("demo-practice-admin", "Owen Marsh", Role::PracticeAdmin, Some(2)),
+    ("demo-commissioner", "Helen Brightwater", Role::Commissioner, None),
     ("demo-admin", "Sam Idris", Role::Admin, None),
     ("demo-supporter", "Lorna Baptiste", Role::Supporter, None),
     ("demo-keyworker-2", "Femi Oduya", Role::KeyWorker, Some(3)),
@@ -79,9 +69,7 @@ const PEOPLE: [DemoPerson; 10] = [
         pronouns: Some("she/her"),
         born: (2001, 9, 3),
         team: 0,
-        communication: Some(
-            "Prefers pictures with words. Finds busy rooms hard; meet somewhere quiet.",
-        ),
+        communication: Some("Prefers pictures with words. Finds busy rooms hard; meet somewhere quiet."),
         easy_read: true,
         language: None,
         interpreter: false,
@@ -105,9 +93,7 @@ const PEOPLE: [DemoPerson; 10] = [
         pronouns: Some("she/her"),
         born: (1979, 11, 30),
         team: 1,
-        communication: Some(
-            "Polish is her first language. Written summaries help after appointments.",
-        ),
+        communication: Some("Polish is her first language. Written summaries help after appointments."),
         easy_read: false,
         language: Some("Polish"),
         interpreter: true,
@@ -131,9 +117,7 @@ const PEOPLE: [DemoPerson; 10] = [
         pronouns: Some("she/her"),
         born: (1944, 2, 7),
         team: 2,
-        communication: Some(
-            "Hard of hearing: face her and speak clearly. Her daughter joins calls.",
-        ),
+        communication: Some("Hard of hearing: face her and speak clearly. Her daughter joins calls."),
         easy_read: false,
         language: None,
         interpreter: false,
@@ -207,10 +191,7 @@ impl fmt::Display for Summary {
                 self.people
             )?;
         }
-        writeln!(
-            f,
-            "Demo sign-ins (synthetic data only), all with the password '{DEMO_PASSWORD}':"
-        )?;
+        writeln!(f, "Demo sign-ins (synthetic data only), all with the password '{DEMO_PASSWORD}':")?;
         for (username, name, role, _) in STAFF {
             writeln!(f, "  {username:<22} {name} ({})", role.label())?;
         }
@@ -236,18 +217,11 @@ pub fn test_nhs_number(n: u32) -> NhsNumber {
 
 pub async fn load(db: &Db) -> anyhow::Result<Summary> {
     if accounts::org_by_name(db, ORG_NAME).await?.is_some() {
-        return Ok(Summary {
-            already_loaded: true,
-            people: PEOPLE.len(),
-        });
+        return Ok(Summary { already_loaded: true, people: PEOPLE.len() });
     }
     let ctx = AuditContext::command_line("demo");
-    let org: OrgId =
-        accounts::create_org(db, &ctx, ORG_NAME, "partnership", "Europe/London").await?;
-    let ctx = AuditContext {
-        org_id: Some(org),
-        ..ctx
-    };
+    let org: OrgId = accounts::create_org(db, &ctx, ORG_NAME, "partnership", "Europe/London").await?;
+    let ctx = AuditContext { org_id: Some(org), ..ctx };
     let mut teams: Vec<TeamId> = Vec::new();
     for name in TEAMS {
         teams.push(accounts::create_team(db, &ctx, org, name).await?);
@@ -302,10 +276,7 @@ pub async fn load(db: &Db) -> anyhow::Result<Summary> {
             &ctx,
             org,
             &details,
-            Allocation {
-                team_id: Some(teams[p.team]),
-                key_worker_id: key_worker,
-            },
+            Allocation { team_id: Some(teams[p.team]), key_worker_id: key_worker },
         )
         .await?;
         if i == 0 {
@@ -317,9 +288,7 @@ pub async fn load(db: &Db) -> anyhow::Result<Summary> {
                 &ctx,
                 id,
                 1,
-                CaseChange::Close {
-                    reason: "Stepped down to the practice after meeting her goals",
-                },
+                CaseChange::Close { reason: "Stepped down to the practice after meeting her goals" },
             )
             .await?
             .map_err(|_| anyhow::anyhow!("a demo case changed while the demo was loading"))?;
@@ -340,10 +309,7 @@ pub async fn load(db: &Db) -> anyhow::Result<Summary> {
         },
     )
     .await?;
-    Ok(Summary {
-        already_loaded: false,
-        people: PEOPLE.len(),
-    })
+    Ok(Summary { already_loaded: false, people: PEOPLE.len() })
 }
 
 #[cfg(test)]
@@ -352,9 +318,7 @@ mod tests {
 
     #[test]
     fn demo_nhs_numbers_are_valid_test_range_numbers_and_distinct() {
-        let numbers: Vec<NhsNumber> = (0..PEOPLE.len() as u32)
-            .map(|i| test_nhs_number(1 + i * 7))
-            .collect();
+        let numbers: Vec<NhsNumber> = (0..PEOPLE.len() as u32).map(|i| test_nhs_number(1 + i * 7)).collect();
         assert!(numbers.iter().all(NhsNumber::is_test_range));
         let mut unique = numbers.clone();
         unique.sort_by_key(NhsNumber::digits);

@@ -38,9 +38,7 @@ fn metrics_handle() -> PrometheusHandle {
             PrometheusBuilder::new()
                 .set_buckets_for_metric(
                     Matcher::Full("http_request_duration_seconds".into()),
-                    &[
-                        0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
-                    ],
+                    &[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5],
                 )
                 .and_then(|b| b.install_recorder())
                 .unwrap_or_else(|_| PrometheusBuilder::new().build_recorder().handle())
@@ -49,12 +47,7 @@ fn metrics_handle() -> PrometheusHandle {
 }
 
 pub async fn state(db: Db, config: Config) -> anyhow::Result<AppState> {
-    Ok(AppState {
-        db,
-        config: Arc::new(config),
-        metrics: metrics_handle(),
-        dummy_hash: Arc::default(),
-    })
+    Ok(AppState { db, config: Arc::new(config), metrics: metrics_handle(), dummy_hash: Arc::default() })
 }
 
 pub fn router(state: AppState) -> Router {
@@ -62,6 +55,7 @@ pub fn router(state: AppState) -> Router {
         .merge(web::home::router())
         .merge(web::sign_in::router())
         .merge(web::people::router())
+        .merge(web::themes::router())
         .merge(web::admin::router())
         .merge(web::health::router())
         .merge(web::assets::router())
@@ -69,38 +63,18 @@ pub fn router(state: AppState) -> Router {
         // Innermost first: each layer below wraps everything above it.
         .layer(middleware::from_fn(csrf::verify))
         .layer(middleware::from_fn_with_state(state.clone(), session::load))
-        .layer(
-            tower_http::csrf::CsrfLayer::new()
-                .with_rejection_response(|_| AppError::BadFormToken.into_response()),
-        )
-        .layer(TimeoutLayer::with_status_code(
-            axum::http::StatusCode::SERVICE_UNAVAILABLE,
-            Duration::from_secs(30),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(CSP),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("no-referrer"),
-        ))
+        .layer(tower_http::csrf::CsrfLayer::new().with_rejection_response(|_| AppError::BadFormToken.into_response()))
+        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
+        .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
+        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
         ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::X_FRAME_OPTIONS,
-            HeaderValue::from_static("DENY"),
-        ))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         // Pages carry personal data: no browser or proxy may keep a copy.
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("no-store"),
-        ))
-        .layer(CatchPanicLayer::custom(|_| {
-            AppError::Internal(anyhow::anyhow!("a handler panicked")).into_response()
-        }))
+        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        .layer(CatchPanicLayer::custom(|_| AppError::Internal(anyhow::anyhow!("a handler panicked")).into_response()))
         .layer(middleware::from_fn(observe))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID_HEADER))
         .layer(SetRequestIdLayer::new(REQUEST_ID_HEADER, MakeRequestUuid))
@@ -112,39 +86,17 @@ pub fn router(state: AppState) -> Router {
 async fn observe(req: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = req.method().to_string();
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_string())
-        .unwrap_or_else(|| "unmatched".into());
-    let request_id = req
-        .headers()
-        .get(&REQUEST_ID_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("none")
-        .to_string();
-    let span =
-        tracing::info_span!("request", request_id = %request_id, method = %method, route = %route);
-    let response =
-        tracing::Instrument::instrument(REQUEST_ID.scope(request_id, next.run(req)), span.clone())
-            .await;
+    let route =
+        req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string()).unwrap_or_else(|| "unmatched".into());
+    let request_id = req.headers().get(&REQUEST_ID_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("none").to_string();
+    let span = tracing::info_span!("request", request_id = %request_id, method = %method, route = %route);
+    let response = tracing::Instrument::instrument(REQUEST_ID.scope(request_id, next.run(req)), span.clone()).await;
     let status = response.status().as_u16();
     let elapsed = started.elapsed();
-    let labels = [
-        ("method", method),
-        ("route", route),
-        ("status", status.to_string()),
-    ];
+    let labels = [("method", method), ("route", route), ("status", status.to_string())];
     metrics::counter!("http_requests_total", &labels).increment(1);
-    metrics::histogram!("http_request_duration_seconds", &labels[..2])
-        .record(elapsed.as_secs_f64());
-    span.in_scope(|| {
-        tracing::info!(
-            status,
-            latency_ms = elapsed.as_secs_f64() * 1000.0,
-            "served"
-        )
-    });
+    metrics::histogram!("http_request_duration_seconds", &labels[..2]).record(elapsed.as_secs_f64());
+    span.in_scope(|| tracing::info!(status, latency_ms = elapsed.as_secs_f64() * 1000.0, "served"));
     response
 }
 
@@ -153,9 +105,7 @@ pub async fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<()>
     let db = state.db.clone();
     let sweeper = tokio::spawn(sweep_sessions(state.clone()));
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
     sweeper.abort();
     db.close().await;
     tracing::info!("stopped");
@@ -170,8 +120,7 @@ async fn sweep_sessions(state: AppState) {
         let now = carethread_store::now();
         let longest_idle = state.config.staff_idle.max(state.config.person_idle);
         let idle_cutoff = now - chrono::Duration::from_std(longest_idle).unwrap_or_default();
-        let failures_cutoff =
-            now - chrono::Duration::from_std(crate::config::THROTTLE_WINDOW).unwrap_or_default();
+        let failures_cutoff = now - chrono::Duration::from_std(crate::config::THROTTLE_WINDOW).unwrap_or_default();
         if let Err(e) = sessions::sweep(&state.db, idle_cutoff, failures_cutoff).await {
             tracing::warn!(error = %e, "could not sweep old sessions");
         }

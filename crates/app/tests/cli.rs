@@ -44,10 +44,7 @@ async fn every_command_has_help_naming_the_database_option() {
         args.push("--help");
         let out = carethread(&args, None);
         assert!(out.status.success(), "{command:?} --help failed");
-        assert!(
-            stdout(&out).contains("--db"),
-            "{command:?} --help does not mention --db"
-        );
+        assert!(stdout(&out).contains("--db"), "{command:?} --help does not mention --db");
     }
 }
 
@@ -56,17 +53,7 @@ async fn accounts_are_added_with_a_password_from_stdin_and_bad_input_is_refused(
     let url = testing::fresh_url().await;
     let db = url.as_str();
     let added = carethread(
-        &[
-            "user",
-            "add",
-            "--db",
-            db,
-            "--username",
-            "first-admin",
-            "--role",
-            "admin",
-            "--password-stdin",
-        ],
+        &["user", "add", "--db", db, "--username", "first-admin", "--role", "admin", "--password-stdin"],
         Some("a long admin password\n"),
     );
     assert!(added.status.success(), "{}", stderr(&added));
@@ -74,126 +61,45 @@ async fn accounts_are_added_with_a_password_from_stdin_and_bad_input_is_refused(
     assert!(stderr(&added).contains("Created a first organisation"));
 
     let duplicate = carethread(
-        &[
-            "user",
-            "add",
-            "--db",
-            db,
-            "--username",
-            "first-admin",
-            "--role",
-            "clinician",
-            "--password-stdin",
-        ],
+        &["user", "add", "--db", db, "--username", "first-admin", "--role", "clinician", "--password-stdin"],
         Some("another long password\n"),
     );
     assert!(!duplicate.status.success());
-    assert!(
-        stderr(&duplicate).contains("This username is already in use"),
-        "{}",
-        stderr(&duplicate)
-    );
+    assert!(stderr(&duplicate).contains("This username is already in use"), "{}", stderr(&duplicate));
 
     let bad_role = carethread(
-        &[
-            "user",
-            "add",
-            "--db",
-            db,
-            "--username",
-            "someone",
-            "--role",
-            "superuser",
-            "--password-stdin",
-        ],
+        &["user", "add", "--db", db, "--username", "someone", "--role", "superuser", "--password-stdin"],
         Some("a long enough password\n"),
     );
     assert!(!bad_role.status.success());
     assert!(stderr(&bad_role).contains("'superuser' is not a role"));
 
     let short = carethread(
-        &[
-            "user",
-            "add",
-            "--db",
-            db,
-            "--username",
-            "someone",
-            "--role",
-            "clinician",
-            "--password-stdin",
-        ],
+        &["user", "add", "--db", db, "--username", "someone", "--role", "clinician", "--password-stdin"],
         Some("short\n"),
     );
     assert!(!short.status.success());
     assert!(stderr(&short).contains("at least 12 characters"));
 
-    let no_stdin_flag = carethread(
-        &[
-            "user",
-            "add",
-            "--db",
-            db,
-            "--username",
-            "someone",
-            "--role",
-            "clinician",
-        ],
-        None,
-    );
-    assert!(
-        !no_stdin_flag.status.success(),
-        "a password is never taken from the command line"
-    );
+    let no_stdin_flag = carethread(&["user", "add", "--db", db, "--username", "someone", "--role", "clinician"], None);
+    assert!(!no_stdin_flag.status.success(), "a password is never taken from the command line");
 
     let person_without_record = carethread(
-        &[
-            "user",
-            "add",
-            "--db",
-            db,
-            "--username",
-            "a-person",
-            "--role",
-            "person",
-            "--password-stdin",
-        ],
+        &["user", "add", "--db", db, "--username", "a-person", "--role", "person", "--password-stdin"],
         Some("a long enough password\n"),
     );
     assert!(stderr(&person_without_record).contains("--person-nhs"));
 
     let store = Db::connect(db).await.expect("connect");
     assert!(
-        accounts::user_by_username(&store, "someone")
-            .await
-            .expect("query")
-            .is_none(),
+        accounts::user_by_username(&store, "someone").await.expect("query").is_none(),
         "refused commands created nothing"
     );
 
-    let gone = carethread(
-        &[
-            "user",
-            "deactivate",
-            "--db",
-            db,
-            "--username",
-            "first-admin",
-        ],
-        None,
-    );
+    let gone = carethread(&["user", "deactivate", "--db", db, "--username", "first-admin"], None);
     assert!(gone.status.success());
-    assert!(
-        !accounts::user_by_username(&store, "first-admin")
-            .await
-            .expect("query")
-            .expect("exists")
-            .active
-    );
-    let missing = carethread(
-        &["user", "deactivate", "--db", db, "--username", "nobody"],
-        None,
-    );
+    assert!(!accounts::user_by_username(&store, "first-admin").await.expect("query").expect("exists").active);
+    let missing = carethread(&["user", "deactivate", "--db", db, "--username", "nobody"], None);
     assert!(stderr(&missing).contains("there is no account 'nobody'"));
 }
 
@@ -202,24 +108,9 @@ async fn api_tokens_are_printed_once_and_stored_only_as_a_hash() {
     let url = testing::fresh_url().await;
     let db = url.as_str();
     assert!(carethread(&["demo", "--db", db], None).status.success());
-    let out = carethread(
-        &[
-            "token",
-            "create",
-            "--db",
-            db,
-            "--username",
-            "demo-keyworker",
-        ],
-        None,
-    );
+    let out = carethread(&["token", "create", "--db", db, "--username", "demo-keyworker"], None);
     assert!(out.status.success(), "{}", stderr(&out));
-    let token = stdout(&out)
-        .lines()
-        .last()
-        .expect("a last line")
-        .trim()
-        .to_string();
+    let token = stdout(&out).lines().last().expect("a last line").trim().to_string();
     assert!(token.starts_with("ct_") && token.len() > 40, "{token}");
     let store = Db::connect(db).await.expect("connect");
     let user = accounts::user_by_token_hash(&store, &carethread::auth::token::hash(&token))
@@ -228,16 +119,10 @@ async fn api_tokens_are_printed_once_and_stored_only_as_a_hash() {
         .expect("the token's hash is stored");
     assert_eq!(user.username, "demo-keyworker");
     assert!(
-        accounts::user_by_token_hash(&store, &token)
-            .await
-            .expect("query")
-            .is_none(),
+        accounts::user_by_token_hash(&store, &token).await.expect("query").is_none(),
         "the token itself is not stored"
     );
-    let unknown = carethread(
-        &["token", "create", "--db", db, "--username", "nobody"],
-        None,
-    );
+    let unknown = carethread(&["token", "create", "--db", db, "--username", "nobody"], None);
     assert!(!unknown.status.success() && stderr(&unknown).contains("there is no account 'nobody'"));
 }
 
@@ -247,10 +132,7 @@ async fn demo_loads_once_and_migrate_is_repeatable() {
     let db = url.as_str();
     let first = carethread(&["demo", "--db", db], None);
     assert!(first.status.success(), "{}", stderr(&first));
-    assert!(
-        stdout(&first).contains("Loaded the demo data")
-            && stdout(&first).contains("demo-keyworker")
-    );
+    assert!(stdout(&first).contains("Loaded the demo data") && stdout(&first).contains("demo-keyworker"));
     let second = carethread(&["demo", "--db", db], None);
     assert!(stdout(&second).contains("already loaded"));
     assert!(carethread(&["migrate", "--db", db], None).status.success());
@@ -272,15 +154,8 @@ async fn a_backup_is_a_consistent_copy_and_never_overwrites() {
     assert!(std::fs::metadata(&file).expect("backup written").len() > 0);
     if db.starts_with("sqlite://") {
         // The copy is a working database holding the same accounts.
-        let copy = Db::connect(&format!("sqlite://{path}"))
-            .await
-            .expect("open the copy");
-        assert!(
-            accounts::user_by_username(&copy, "demo-keyworker")
-                .await
-                .expect("query")
-                .is_some()
-        );
+        let copy = Db::connect(&format!("sqlite://{path}")).await.expect("open the copy");
+        assert!(accounts::user_by_username(&copy, "demo-keyworker").await.expect("query").is_some());
     }
     let again = carethread(&["backup", "--db", db, "--to", &path], None);
     assert!(!again.status.success() && stderr(&again).contains("already exists"));
@@ -291,15 +166,7 @@ async fn serve_logs_json_without_personal_data_and_stops_cleanly_on_sigterm() {
     use std::io::{BufRead, BufReader};
     let url = testing::fresh_url().await;
     let mut child = Command::new(env!("CARGO_BIN_EXE_carethread"))
-        .args([
-            "--log-format",
-            "json",
-            "serve",
-            "--db",
-            &url,
-            "--addr",
-            "127.0.0.1:0",
-        ])
+        .args(["--log-format", "json", "serve", "--db", &url, "--addr", "127.0.0.1:0"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .env_remove("CARETHREAD_LOG")
@@ -310,49 +177,26 @@ async fn serve_logs_json_without_personal_data_and_stops_cleanly_on_sigterm() {
     let mut line = String::new();
     while out.read_line(&mut line).expect("read") > 0 {
         if let Some(at) = line.find("ready on http://") {
-            base = line[at + "ready on ".len()..]
-                .split_whitespace()
-                .next()
-                .expect("address")
-                .to_string();
+            base = line[at + "ready on ".len()..].split_whitespace().next().expect("address").to_string();
             break;
         }
         line.clear();
     }
     assert!(!base.is_empty(), "the server printed where it listens");
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
-    let r = client
-        .get(format!("{base}/people?q=Okafor-secret-surname"))
-        .send()
-        .await
-        .expect("get");
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    let r = client.get(format!("{base}/people?q=Okafor-secret-surname")).send().await.expect("get");
     assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER);
-    let request_id = r.headers()["x-request-id"]
-        .to_str()
-        .expect("id")
-        .to_string();
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("kill");
+    let request_id = r.headers()["x-request-id"].to_str().expect("id").to_string();
+    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("kill");
     assert!(status.success());
     let output = child.wait_with_output().expect("wait");
     assert!(output.status.success(), "a SIGTERM stop is a clean exit");
     let logs = String::from_utf8_lossy(&output.stderr);
+    assert!(!logs.contains("Okafor-secret-surname"), "search text must never be logged");
+    let lines: Vec<serde_json::Value> =
+        logs.lines().map(|l| serde_json::from_str(l).expect("every log line is JSON")).collect();
     assert!(
-        !logs.contains("Okafor-secret-surname"),
-        "search text must never be logged"
-    );
-    let lines: Vec<serde_json::Value> = logs
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("every log line is JSON"))
-        .collect();
-    assert!(
-        lines.iter().any(|l| l.to_string().contains(&request_id)
-            && l.to_string().contains("\"route\":\"/people\"")),
+        lines.iter().any(|l| l.to_string().contains(&request_id) && l.to_string().contains("\"route\":\"/people\"")),
         "{logs}"
     );
     assert!(lines.iter().any(|l| l["fields"]["message"] == "stopped"));

@@ -27,19 +27,8 @@ async fn unknown_pages_get_a_404_page_and_signed_in_pages_send_strangers_to_sign
     let response = client.get(app.url("/caseload")).send().await.expect("get");
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(response.headers()["location"], "/sign-in?next=%2Fcaseload");
-    let headers = client
-        .get(app.url("/sign-in"))
-        .send()
-        .await
-        .expect("get")
-        .headers()
-        .clone();
-    assert!(
-        headers["content-security-policy"]
-            .to_str()
-            .expect("csp")
-            .contains("frame-ancestors 'none'")
-    );
+    let headers = client.get(app.url("/sign-in")).send().await.expect("get").headers().clone();
+    assert!(headers["content-security-policy"].to_str().expect("csp").contains("frame-ancestors 'none'"));
     assert_eq!(headers["cache-control"], "no-store");
 }
 
@@ -57,23 +46,13 @@ fn session_cookie(response: &reqwest::Response) -> String {
 async fn sign_in_rotates_the_session_and_sign_out_ends_it_on_the_server() {
     let app = TestApp::spawn().await;
     let client = app.client();
-    let first = session_cookie(
-        &app.sign_in(&client, "demo-keyworker", "carethread-demo")
-            .await,
-    );
+    let first = session_cookie(&app.sign_in(&client, "demo-keyworker", "carethread-demo").await);
     assert!(first.contains("HttpOnly") && first.contains("SameSite=Lax"));
     let first = first.split(';').next().expect("pair").to_string();
     // Another browser holding a copy of the cookie is signed in while the session lives.
     let copy = app.client();
-    let with_first = |c: &reqwest::Client| {
-        c.get(app.url("/caseload"))
-            .header("cookie", first.clone())
-            .send()
-    };
-    assert_eq!(
-        with_first(&copy).await.expect("get").status(),
-        StatusCode::OK
-    );
+    let with_first = |c: &reqwest::Client| c.get(app.url("/caseload")).header("cookie", first.clone()).send();
+    assert_eq!(with_first(&copy).await.expect("get").status(), StatusCode::OK);
     // Signing in again from a browser that holds a session replaces that session.
     let token = app.form_token(&client, "/caseload").await;
     let again = client
@@ -88,31 +67,14 @@ async fn sign_in_rotates_the_session_and_sign_out_ends_it_on_the_server() {
         .await
         .expect("post");
     let second = session_cookie(&again);
-    assert_ne!(
-        second.split(';').next(),
-        Some(first.as_str()),
-        "the session id changes at sign-in"
-    );
-    assert_eq!(
-        with_first(&copy).await.expect("get").status(),
-        StatusCode::SEE_OTHER,
-        "the replaced session is gone"
-    );
+    assert_ne!(second.split(';').next(), Some(first.as_str()), "the session id changes at sign-in");
+    assert_eq!(with_first(&copy).await.expect("get").status(), StatusCode::SEE_OTHER, "the replaced session is gone");
     // Signing out ends the session on the server, not just in the browser.
     let second = second.split(';').next().expect("pair").to_string();
     let r = app.post_form(&client, "/caseload", "/sign-out", &[]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let replay = copy
-        .get(app.url("/caseload"))
-        .header("cookie", second)
-        .send()
-        .await
-        .expect("get");
-    assert_eq!(
-        replay.status(),
-        StatusCode::SEE_OTHER,
-        "a signed-out session must not work again"
-    );
+    let replay = copy.get(app.url("/caseload")).header("cookie", second).send().await.expect("get");
+    assert_eq!(replay.status(), StatusCode::SEE_OTHER, "a signed-out session must not work again");
 }
 
 #[tokio::test]
@@ -120,33 +82,16 @@ async fn repeated_failures_throttle_that_account_but_not_others() {
     let app = TestApp::spawn().await;
     let client = app.client();
     for _ in 0..5 {
-        assert_eq!(
-            app.sign_in(&client, "demo-clinician", "wrong password!")
-                .await
-                .status(),
-            StatusCode::UNAUTHORIZED
-        );
+        assert_eq!(app.sign_in(&client, "demo-clinician", "wrong password!").await.status(), StatusCode::UNAUTHORIZED);
     }
-    let blocked = app
-        .sign_in(&client, "demo-clinician", "carethread-demo")
-        .await;
+    let blocked = app.sign_in(&client, "demo-clinician", "carethread-demo").await;
     assert_eq!(blocked.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(blocked.headers().contains_key("retry-after"));
     // Another account from the same address still signs in.
     let other = app.client();
-    assert_eq!(
-        app.sign_in(&other, "demo-manager", "carethread-demo")
-            .await
-            .status(),
-        StatusCode::SEE_OTHER
-    );
+    assert_eq!(app.sign_in(&other, "demo-manager", "carethread-demo").await.status(), StatusCode::SEE_OTHER);
     // Unknown accounts fail the same way as wrong passwords.
-    assert_eq!(
-        app.sign_in(&app.client(), "nobody-here", "carethread-demo")
-            .await
-            .status(),
-        StatusCode::UNAUTHORIZED
-    );
+    assert_eq!(app.sign_in(&app.client(), "nobody-here", "carethread-demo").await.status(), StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]
@@ -155,20 +100,11 @@ async fn a_missing_or_tampered_form_token_is_refused_and_nothing_is_saved() {
     let client = app.signed_in("demo-keyworker").await;
     let mut fields = person_form("999 000 0093", "Tamperproof");
     fields.push(("_csrf", "not-the-real-token"));
-    let r = client
-        .post(app.url("/people"))
-        .form(&fields)
-        .send()
-        .await
-        .expect("post");
+    let r = client.post(app.url("/people")).form(&fields).send().await.expect("post");
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     assert!(r.text().await.expect("body").contains("nothing was saved"));
-    let r = client
-        .post(app.url("/people"))
-        .form(&person_form("999 000 0093", "Tamperproof"))
-        .send()
-        .await
-        .expect("post");
+    let r =
+        client.post(app.url("/people")).form(&person_form("999 000 0093", "Tamperproof")).send().await.expect("post");
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     // A cross-site request is refused by the Origin check even with a token.
     let token = app.form_token(&client, "/people/new").await;
@@ -184,53 +120,25 @@ async fn a_missing_or_tampered_form_token_is_refused_and_nothing_is_saved() {
         .expect("post");
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     let (_, body) = app.get(&client, "/people?q=tamperproof").await;
-    assert!(
-        body.contains("No one found"),
-        "a refused form must not save anything"
-    );
+    assert!(body.contains("No one found"), "a refused form must not save anything");
 }
 
 #[tokio::test]
 async fn registering_with_a_bad_nhs_number_shows_the_error_and_keeps_the_typing() {
     let app = TestApp::spawn().await;
     let client = app.signed_in("demo-keyworker").await;
-    let r = app
-        .post_form(
-            &client,
-            "/people/new",
-            "/people",
-            &person_form("999 000 0095", "Checkdigit"),
-        )
-        .await;
+    let r = app.post_form(&client, "/people/new", "/people", &person_form("999 000 0095", "Checkdigit")).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body = r.text().await.expect("body");
-    assert!(
-        body.contains("its last digit does not match the check"),
-        "{body}"
-    );
-    assert!(
-        body.contains("value=\"Checkdigit\""),
-        "what was typed stays in the form"
-    );
+    assert!(body.contains("its last digit does not match the check"), "{body}");
+    assert!(body.contains("value=\"Checkdigit\""), "what was typed stays in the form");
     let mut bad_dates = person_form("999 000 0093", "Checkdigit");
     bad_dates[2] = ("dob_day", "31");
     bad_dates[3] = ("dob_month", "2");
     bad_dates[1] = ("family_name", "");
-    let body = app
-        .post_form(&client, "/people/new", "/people", &bad_dates)
-        .await
-        .text()
-        .await
-        .expect("body");
+    let body = app.post_form(&client, "/people/new", "/people", &bad_dates).await.text().await.expect("body");
     assert!(body.contains("must be a real date") && body.contains("Enter a last name"));
-    let r = app
-        .post_form(
-            &client,
-            "/people/new",
-            "/people",
-            &person_form("999 000 0093", "Checkdigit"),
-        )
-        .await;
+    let r = app.post_form(&client, "/people/new", "/people", &person_form("999 000 0093", "Checkdigit")).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let id = person_location(&r);
     let (status, page) = app.get(&client, &format!("/people/{id}")).await;
@@ -243,21 +151,9 @@ async fn registering_with_a_bad_nhs_number_shows_the_error_and_keeps_the_typing(
     );
     let (_, caseload) = app.get(&client, "/caseload").await;
     assert!(caseload.contains("Robin Checkdigit"));
-    let r = app
-        .post_form(
-            &client,
-            "/people/new",
-            "/people",
-            &person_form("999 000 0093", "Again"),
-        )
-        .await;
+    let r = app.post_form(&client, "/people/new", "/people", &person_form("999 000 0093", "Again")).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(
-        r.text()
-            .await
-            .expect("body")
-            .contains("already registered here")
-    );
+    assert!(r.text().await.expect("body").contains("already registered here"));
 }
 
 #[tokio::test]
@@ -266,13 +162,7 @@ async fn a_stale_edit_is_refused_showing_what_changed() {
     let alice = app.signed_in("demo-keyworker").await;
     let bob = app.signed_in("demo-clinician").await;
     let id = person_location(
-        &app.post_form(
-            &alice,
-            "/people/new",
-            "/people",
-            &person_form("999 000 0093", "Versioned"),
-        )
-        .await,
+        &app.post_form(&alice, "/people/new", "/people", &person_form("999 000 0093", "Versioned")).await,
     );
     let edit = format!("/people/{id}/edit");
     let (_, alice_form) = app.get(&alice, &edit).await;
@@ -284,39 +174,20 @@ async fn a_stale_edit_is_refused_showing_what_changed() {
     let token = form_value(&bob_form, "_csrf").expect("token");
     let mut bobs = fields.clone();
     bobs.push(("_csrf", token.as_str()));
-    assert_eq!(
-        bob.post(app.url(&edit))
-            .form(&bobs)
-            .send()
-            .await
-            .expect("post")
-            .status(),
-        StatusCode::SEE_OTHER
-    );
+    assert_eq!(bob.post(app.url(&edit)).form(&bobs).send().await.expect("post").status(), StatusCode::SEE_OTHER);
     let token = form_value(&alice_form, "_csrf").expect("token");
     let mut alices = person_form("999 000 0093", "Versioned");
     alices.push(("phone", "01632 960 999"));
     alices.push(("version", "1"));
     alices.push(("_csrf", token.as_str()));
-    let r = alice
-        .post(app.url(&edit))
-        .form(&alices)
-        .send()
-        .await
-        .expect("post");
+    let r = alice.post(app.url(&edit)).form(&alices).send().await.expect("post");
     assert_eq!(r.status(), StatusCode::CONFLICT);
     let body = r.text().await.expect("body");
     assert!(body.contains("Someone else changed these details") && body.contains("Dr Tomasz Wren"));
     assert!(body.contains("Preferred name") && body.contains("<ins>Rob</ins>"));
-    assert!(
-        body.contains("value=\"01632 960 999\""),
-        "Alice's typing is kept"
-    );
+    assert!(body.contains("value=\"01632 960 999\""), "Alice's typing is kept");
     let (_, page) = app.get(&alice, &format!("/people/{id}")).await;
-    assert!(
-        !page.contains("01632 960 999"),
-        "the stale edit was not saved"
-    );
+    assert!(!page.contains("01632 960 999"), "the stale edit was not saved");
     let (_, history) = app.get(&alice, &format!("/people/{id}/history")).await;
     assert!(history.contains("Version 2") && history.contains("Version 1"));
 }
@@ -326,49 +197,18 @@ async fn closing_needs_a_reason_and_a_closed_case_can_be_reopened() {
     let app = TestApp::spawn().await;
     let client = app.signed_in("demo-keyworker").await;
     let id = person_location(
-        &app.post_form(
-            &client,
-            "/people/new",
-            "/people",
-            &person_form("999 000 0093", "Closable"),
-        )
-        .await,
+        &app.post_form(&client, "/people/new", "/people", &person_form("999 000 0093", "Closable")).await,
     );
     let close = format!("/people/{id}/close");
-    let r = app
-        .post_form(
-            &client,
-            &close,
-            &close,
-            &[("version", "1"), ("reason", "   ")],
-        )
-        .await;
+    let r = app.post_form(&client, &close, &close, &[("version", "1"), ("reason", "   ")]).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(
-        r.text()
-            .await
-            .expect("body")
-            .contains("Enter the reason for closing the case")
-    );
-    let r = app
-        .post_form(
-            &client,
-            &close,
-            &close,
-            &[("version", "1"), ("reason", "Moved out of the area")],
-        )
-        .await;
+    assert!(r.text().await.expect("body").contains("Enter the reason for closing the case"));
+    let r = app.post_form(&client, &close, &close, &[("version", "1"), ("reason", "Moved out of the area")]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let (_, page) = app.get(&client, &format!("/people/{id}")).await;
     assert!(page.contains("Closed") && page.contains("Moved out of the area"));
-    let r = app
-        .post_form(
-            &client,
-            &format!("/people/{id}"),
-            &format!("/people/{id}/reopen"),
-            &[("version", "2")],
-        )
-        .await;
+    let r =
+        app.post_form(&client, &format!("/people/{id}"), &format!("/people/{id}/reopen"), &[("version", "2")]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let (_, page) = app.get(&client, &format!("/people/{id}")).await;
     assert!(!page.contains("Reopen") && page.contains("Close the case"));
@@ -379,38 +219,15 @@ async fn roles_without_a_relationship_cannot_reach_named_records() {
     let app = TestApp::spawn().await;
     let keyworker = app.signed_in("demo-keyworker").await;
     let id = person_location(
-        &app.post_form(
-            &keyworker,
-            "/people/new",
-            "/people",
-            &person_form("999 000 0093", "Private"),
-        )
-        .await,
+        &app.post_form(&keyworker, "/people/new", "/people", &person_form("999 000 0093", "Private")).await,
     );
-    for username in [
-        "demo-commissioner",
-        "demo-admin",
-        "demo-supporter",
-        "demo-person",
-    ] {
+    for username in ["demo-commissioner", "demo-admin", "demo-supporter", "demo-person"] {
         let client = app.signed_in(username).await;
         let (status, body) = app.get(&client, &format!("/people/{id}")).await;
-        assert_eq!(
-            status,
-            StatusCode::NOT_FOUND,
-            "{username} must not see the record"
-        );
+        assert_eq!(status, StatusCode::NOT_FOUND, "{username} must not see the record");
         assert!(!body.contains("Private"));
-        assert_eq!(
-            app.get(&client, "/caseload").await.0,
-            StatusCode::FORBIDDEN,
-            "{username}"
-        );
-        assert_eq!(
-            app.get(&client, "/people?q=private").await.0,
-            StatusCode::FORBIDDEN,
-            "{username}"
-        );
+        assert_eq!(app.get(&client, "/caseload").await.0, StatusCode::FORBIDDEN, "{username}");
+        assert_eq!(app.get(&client, "/people?q=private").await.0, StatusCode::FORBIDDEN, "{username}");
     }
     // The person sees their own record only.
     let person = app.signed_in("demo-person").await;
@@ -419,10 +236,7 @@ async fn roles_without_a_relationship_cannot_reach_named_records() {
     assert!(me.contains("Jordan Baptiste"));
     // Staff never reach the administration pages.
     assert_eq!(app.get(&keyworker, "/admin").await.0, StatusCode::FORBIDDEN);
-    assert_eq!(
-        app.get(&keyworker, "/admin/audit").await.0,
-        StatusCode::FORBIDDEN
-    );
+    assert_eq!(app.get(&keyworker, "/admin/audit").await.0, StatusCode::FORBIDDEN);
 }
 
 #[tokio::test]
@@ -434,11 +248,7 @@ async fn staff_of_another_organisation_get_not_found() {
             &admin,
             "/admin",
             "/admin/organisations",
-            &[
-                ("name", "Eastvale Council"),
-                ("kind", "council"),
-                ("time_zone", "Europe/London"),
-            ],
+            &[("name", "Eastvale Council"), ("kind", "council"), ("time_zone", "Europe/London")],
         )
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
@@ -462,26 +272,12 @@ async fn staff_of_another_organisation_get_not_found() {
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let outsider = app.client();
-    assert_eq!(
-        app.sign_in(&outsider, "eastvale-kw", "a long enough password")
-            .await
-            .status(),
-        StatusCode::SEE_OTHER
-    );
+    assert_eq!(app.sign_in(&outsider, "eastvale-kw", "a long enough password").await.status(), StatusCode::SEE_OTHER);
     let keyworker = app.signed_in("demo-keyworker").await;
     let id = person_location(
-        &app.post_form(
-            &keyworker,
-            "/people/new",
-            "/people",
-            &person_form("999 000 0093", "Westmereonly"),
-        )
-        .await,
+        &app.post_form(&keyworker, "/people/new", "/people", &person_form("999 000 0093", "Westmereonly")).await,
     );
-    assert_eq!(
-        app.get(&outsider, &format!("/people/{id}")).await.0,
-        StatusCode::NOT_FOUND
-    );
+    assert_eq!(app.get(&outsider, &format!("/people/{id}")).await.0, StatusCode::NOT_FOUND);
     let (_, results) = app.get(&outsider, "/people?q=westmereonly").await;
     assert!(results.contains("No one found"));
 }
@@ -508,12 +304,7 @@ async fn admins_manage_accounts_with_clear_errors() {
         .await;
     assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body = bad.text().await.expect("body");
-    for expected in [
-        "Choose an organisation",
-        "Enter the person",
-        "is not a role",
-        "at least 12 characters",
-    ] {
+    for expected in ["Choose an organisation", "Enter the person", "is not a role", "at least 12 characters"] {
         assert!(body.contains(expected), "missing {expected:?}");
     }
     // A deactivated team is no longer offered for new cases.
@@ -521,51 +312,25 @@ async fn admins_manage_accounts_with_clear_errors() {
     let (_, register) = app.get(&keyworker, "/people/new").await;
     assert!(register.contains("Harbour Complex Care Programme</option>"));
     let (_, admin_page) = app.get(&admin, "/admin").await;
-    let team_row = admin_page
-        .find("<td class=\"nhsuk-table__cell\">Harbour Complex Care Programme</td>")
-        .expect("team row");
-    let start = admin_page[team_row..].find("/admin/teams/").expect("form")
-        + team_row
-        + "/admin/teams/".len();
+    let team_row =
+        admin_page.find("<td class=\"nhsuk-table__cell\">Harbour Complex Care Programme</td>").expect("team row");
+    let start = admin_page[team_row..].find("/admin/teams/").expect("form") + team_row + "/admin/teams/".len();
     let team_id = &admin_page[start..start + 36];
-    let r = app
-        .post_form(
-            &admin,
-            "/admin",
-            &format!("/admin/teams/{team_id}/active"),
-            &[("active", "no")],
-        )
-        .await;
+    let r = app.post_form(&admin, "/admin", &format!("/admin/teams/{team_id}/active"), &[("active", "no")]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let (_, register) = app.get(&keyworker, "/people/new").await;
     assert!(!register.contains("Harbour Complex Care Programme</option>"));
     // Deactivating an account ends its sessions at once.
     let clinician = app.signed_in("demo-clinician").await;
     let (_, admin_page) = app.get(&admin, "/admin").await;
-    let row = admin_page
-        .find("<td class=\"nhsuk-table__cell\">demo-clinician</td>")
-        .expect("row");
+    let row = admin_page.find("<td class=\"nhsuk-table__cell\">demo-clinician</td>").expect("row");
     let action_start = admin_page[row..].find("/admin/users/").expect("form") + row;
-    let user_id = &admin_page
-        [action_start + "/admin/users/".len()..action_start + "/admin/users/".len() + 36];
-    let r = app
-        .post_form(
-            &admin,
-            "/admin",
-            &format!("/admin/users/{user_id}/active"),
-            &[("active", "no")],
-        )
-        .await;
+    let user_id = &admin_page[action_start + "/admin/users/".len()..action_start + "/admin/users/".len() + 36];
+    let r = app.post_form(&admin, "/admin", &format!("/admin/users/{user_id}/active"), &[("active", "no")]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.get(&clinician, "/caseload").await.0, StatusCode::SEE_OTHER, "a deactivated account is signed out");
     assert_eq!(
-        app.get(&clinician, "/caseload").await.0,
-        StatusCode::SEE_OTHER,
-        "a deactivated account is signed out"
-    );
-    assert_eq!(
-        app.sign_in(&app.client(), "demo-clinician", "carethread-demo")
-            .await
-            .status(),
+        app.sign_in(&app.client(), "demo-clinician", "carethread-demo").await.status(),
         StatusCode::UNAUTHORIZED
     );
 }
@@ -575,23 +340,13 @@ async fn the_audit_log_shows_who_read_which_record() {
     let app = TestApp::spawn().await;
     let keyworker = app.signed_in("demo-keyworker").await;
     let id = person_location(
-        &app.post_form(
-            &keyworker,
-            "/people/new",
-            "/people",
-            &person_form("999 000 0093", "Audited"),
-        )
-        .await,
+        &app.post_form(&keyworker, "/people/new", "/people", &person_form("999 000 0093", "Audited")).await,
     );
     app.get(&keyworker, &format!("/people/{id}")).await;
     let admin = app.signed_in("demo-admin").await;
     let (status, log) = app.get(&admin, "/admin/audit?person=999+000+0093").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(
-        log.contains("Robin Audited")
-            && log.contains("opened the case")
-            && log.contains("demo-keyworker")
-    );
+    assert!(log.contains("Robin Audited") && log.contains("opened the case") && log.contains("demo-keyworker"));
     assert!(log.contains("registered the person"));
     let (status, bad) = app.get(&admin, "/admin/audit?from=yesterday").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
@@ -602,11 +357,9 @@ async fn the_audit_log_shows_who_read_which_record() {
 
 #[tokio::test]
 async fn idle_sessions_end_and_say_why() {
-    let app = TestApp::spawn_with(|c| carethread::config::Config {
-        staff_idle: std::time::Duration::from_secs(1),
-        ..c
-    })
-    .await;
+    let app =
+        TestApp::spawn_with(|c| carethread::config::Config { staff_idle: std::time::Duration::from_secs(1), ..c })
+            .await;
     let client = app.signed_in("demo-keyworker").await;
     assert_eq!(app.get(&client, "/caseload").await.0, StatusCode::OK);
     tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
@@ -624,12 +377,6 @@ async fn a_failure_inside_a_handler_shows_a_reference_and_no_internals() {
     let (status, body) = app.get(&client, "/caseload").await;
     assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
     assert!(body.contains("Reference for support"));
-    assert!(
-        !body.to_lowercase().contains("sqlx") && !body.contains("pool"),
-        "no internals on the page: {body}"
-    );
-    assert_eq!(
-        app.get(&app.client(), "/readyz").await.0,
-        StatusCode::SERVICE_UNAVAILABLE
-    );
+    assert!(!body.to_lowercase().contains("sqlx") && !body.contains("pool"), "no internals on the page: {body}");
+    assert_eq!(app.get(&app.client(), "/readyz").await.0, StatusCode::SERVICE_UNAVAILABLE);
 }

@@ -63,9 +63,6 @@ impl AuditAction {
 impl FromStr for AuditAction {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        AuditAction::ALL
-            .into_iter()
-            .find(|a| a.as_str() == s)
-            .ok_or_else(|| format!("unknown audit action '{s}'"))
+        AuditAction::ALL.into_iter().find(|a| a.as_str() == s).ok_or_else(|| format!("unknown audit action '{s}'"))
     }
 }

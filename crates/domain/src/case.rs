@@ -33,12 +33,6 @@ impl FromStr for CaseStatus {
 /// The reason given when a case is closed: required, so the record says why.
 pub fn parse_close_reason(input: &str) -> Result<String, crate::FieldErrors> {
     let mut errors = crate::FieldErrors::new();
-    let reason = crate::text::required(
-        &mut errors,
-        "reason",
-        "the reason for closing the case",
-        input,
-        500,
-    );
+    let reason = crate::text::required(&mut errors, "reason", "the reason for closing the case", input, 500);
     errors.into_result(|| reason)
 }

@@ -18,11 +18,7 @@ pub enum Source {
 }
 
 impl Source {
-    pub const ALL: [Source; 3] = [
-        Source::PersonalNetwork,
-        Source::Services,
-        Source::WiderSystem,
-    ];
+    pub const ALL: [Source; 3] = [Source::PersonalNetwork, Source::Services, Source::WiderSystem];
     pub fn slug(&self) -> &'static str {
         match self {
             Source::PersonalNetwork => "personal-network",
@@ -42,10 +38,7 @@ impl Source {
 impl FromStr for Source {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Source::ALL
-            .into_iter()
-            .find(|x| x.slug() == s)
-            .ok_or_else(|| format!("'{s}' is not a source"))
+        Source::ALL.into_iter().find(|x| x.slug() == s).ok_or_else(|| format!("'{s}' is not a source"))
     }
 }
 
@@ -58,11 +51,7 @@ pub enum Involvement {
 }
 
 impl Involvement {
-    pub const ALL: [Involvement; 3] = [
-        Involvement::Core,
-        Involvement::Regular,
-        Involvement::Occasional,
-    ];
+    pub const ALL: [Involvement; 3] = [Involvement::Core, Involvement::Regular, Involvement::Occasional];
     pub fn slug(&self) -> &'static str {
         match self {
             Involvement::Core => "core",
@@ -129,36 +118,15 @@ impl MemberInput {
     pub fn parse(&self) -> Result<MemberDetails, FieldErrors> {
         let mut errors = FieldErrors::new();
         let name = required(&mut errors, "name", "their name", &self.name, 100);
-        let relationship = required(
-            &mut errors,
-            "relationship",
-            "their relationship or role",
-            &self.relationship,
-            100,
-        );
-        let organisation = optional(
-            &mut errors,
-            "organisation",
-            "the organisation",
-            &self.organisation,
-            120,
-        );
-        let contact = optional(
-            &mut errors,
-            "contact",
-            "the contact details",
-            &self.contact,
-            200,
-        );
+        let relationship = required(&mut errors, "relationship", "their relationship or role", &self.relationship, 100);
+        let organisation = optional(&mut errors, "organisation", "the organisation", &self.organisation, 120);
+        let contact = optional(&mut errors, "contact", "the contact details", &self.contact, 200);
         let brings = optional(&mut errors, "brings", "what they bring", &self.brings, 1000);
         let source = self
             .source
             .parse::<Source>()
             .map_err(|_| {
-                errors.add(
-                    "source",
-                    "Choose where they come from: personal network, services or wider system.",
-                )
+                errors.add("source", "Choose where they come from: personal network, services or wider system.")
             })
             .ok();
         let involvement = self
@@ -167,15 +135,9 @@ impl MemberInput {
             .map_err(|_| errors.add("involvement", "Choose how involved they are."))
             .ok();
         match (source, involvement, errors.is_empty()) {
-            (Some(source), Some(involvement), true) => Ok(MemberDetails {
-                name,
-                relationship,
-                organisation,
-                contact,
-                source,
-                involvement,
-                brings,
-            }),
+            (Some(source), Some(involvement), true) => {
+                Ok(MemberDetails { name, relationship, organisation, contact, source, involvement, brings })
+            }
             _ => Err(errors),
         }
     }
@@ -196,12 +158,7 @@ impl MemberDetails {
     }
 
     fn mentions(&self, words: &[&str]) -> bool {
-        let text = format!(
-            " {} {} ",
-            self.relationship,
-            self.organisation.as_deref().unwrap_or("")
-        )
-        .to_lowercase();
+        let text = format!(" {} {} ", self.relationship, self.organisation.as_deref().unwrap_or("")).to_lowercase();
         words.iter().any(|w| text.contains(w))
     }
 }
@@ -214,12 +171,11 @@ pub fn prompts(members: &[MemberDetails]) -> Vec<&'static str> {
         return out;
     }
     if !members.iter().any(|m| m.source == Source::PersonalNetwork) {
-        out.push("No one from the person's own network (family, friends, neighbours) is here. Who has been overlooked?");
+        out.push(
+            "No one from the person's own network (family, friends, neighbours) is here. Who has been overlooked?",
+        );
     }
-    if !members
-        .iter()
-        .any(|m| m.mentions(&[" gp ", "general practitioner", "surgery", "practice"]))
-    {
+    if !members.iter().any(|m| m.mentions(&[" gp ", "general practitioner", "surgery", "practice"])) {
         out.push("There is no GP in the circle. Who is the person's GP practice?");
     }
     if !members.iter().any(|m| m.involvement == Involvement::Core) {
@@ -232,12 +188,7 @@ pub fn prompts(members: &[MemberDetails]) -> Vec<&'static str> {
 mod tests {
     use super::*;
 
-    fn member(
-        name: &str,
-        relationship: &str,
-        source: Source,
-        involvement: Involvement,
-    ) -> MemberDetails {
+    fn member(name: &str, relationship: &str, source: Source, involvement: Involvement) -> MemberDetails {
         MemberDetails {
             name: name.into(),
             relationship: relationship.into(),
@@ -269,12 +220,7 @@ mod tests {
     #[test]
     fn prompts_ask_about_who_is_missing() {
         assert_eq!(prompts(&[]).len(), 1);
-        let services_only = [member(
-            "Priya",
-            "Key worker",
-            Source::Services,
-            Involvement::Regular,
-        )];
+        let services_only = [member("Priya", "Key worker", Source::Services, Involvement::Regular)];
         let asked = prompts(&services_only);
         assert!(asked.iter().any(|p| p.contains("own network")));
         assert!(asked.iter().any(|p| p.contains("GP")));

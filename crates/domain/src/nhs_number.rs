@@ -23,11 +23,7 @@ impl NhsNumber {
     /// The check digit the first nine digits call for, or `None` when they cannot form a valid
     /// number (the modulus-11 calculation gives 10).
     pub fn check_digit(first_nine: &[u8; 9]) -> Option<u8> {
-        let sum: u32 = first_nine
-            .iter()
-            .enumerate()
-            .map(|(i, d)| u32::from(*d) * (10 - i as u32))
-            .sum();
+        let sum: u32 = first_nine.iter().enumerate().map(|(i, d)| u32::from(*d) * (10 - i as u32)).sum();
         match 11 - (sum % 11) {
             11 => Some(0),
             10 => None,
@@ -118,22 +114,10 @@ mod tests {
         assert!("9434765919".parse::<NhsNumber>().is_ok());
         assert!("943 476 5919".parse::<NhsNumber>().is_ok());
         assert!("943-476-5919".parse::<NhsNumber>().is_ok());
-        assert_eq!(
-            "9434765918".parse::<NhsNumber>(),
-            Err(NhsNumberError::BadCheckDigit)
-        );
-        assert_eq!(
-            "943476591".parse::<NhsNumber>(),
-            Err(NhsNumberError::WrongShape)
-        );
-        assert_eq!(
-            "94347659190".parse::<NhsNumber>(),
-            Err(NhsNumberError::WrongShape)
-        );
-        assert_eq!(
-            "94347a5919".parse::<NhsNumber>(),
-            Err(NhsNumberError::WrongShape)
-        );
+        assert_eq!("9434765918".parse::<NhsNumber>(), Err(NhsNumberError::BadCheckDigit));
+        assert_eq!("943476591".parse::<NhsNumber>(), Err(NhsNumberError::WrongShape));
+        assert_eq!("94347659190".parse::<NhsNumber>(), Err(NhsNumberError::WrongShape));
+        assert_eq!("94347a5919".parse::<NhsNumber>(), Err(NhsNumberError::WrongShape));
         assert_eq!("".parse::<NhsNumber>(), Err(NhsNumberError::WrongShape));
     }
 
@@ -153,11 +137,7 @@ mod tests {
             .find(|d| NhsNumber::check_digit(d).is_none())
             .expect("some nine digits give a remainder of ten");
         for last in 0..10u8 {
-            let s: String = nine
-                .iter()
-                .chain(std::iter::once(&last))
-                .map(|d| char::from(b'0' + d))
-                .collect();
+            let s: String = nine.iter().chain(std::iter::once(&last)).map(|d| char::from(b'0' + d)).collect();
             assert_eq!(s.parse::<NhsNumber>(), Err(NhsNumberError::BadCheckDigit));
         }
     }
@@ -170,8 +150,7 @@ mod tests {
     }
 
     fn valid_number() -> impl Strategy<Value = NhsNumber> {
-        proptest::array::uniform9(0u8..10)
-            .prop_filter_map("remainder of ten", NhsNumber::from_first_nine)
+        proptest::array::uniform9(0u8..10).prop_filter_map("remainder of ten", NhsNumber::from_first_nine)
     }
 
     proptest! {

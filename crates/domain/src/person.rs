@@ -58,41 +58,15 @@ impl PersonInput {
     /// `today` bounds the date of birth (the domain has no clock of its own).
     pub fn parse(&self, today: NaiveDate) -> Result<PersonDetails, FieldErrors> {
         let mut errors = FieldErrors::new();
-        let given_name = required(
-            &mut errors,
-            "given_name",
-            "a first name",
-            &self.given_name,
-            NAME_MAX,
-        );
-        let family_name = required(
-            &mut errors,
-            "family_name",
-            "a last name",
-            &self.family_name,
-            NAME_MAX,
-        );
-        let preferred_name = optional(
-            &mut errors,
-            "preferred_name",
-            "the preferred name",
-            &self.preferred_name,
-            NAME_MAX,
-        );
+        let given_name = required(&mut errors, "given_name", "a first name", &self.given_name, NAME_MAX);
+        let family_name = required(&mut errors, "family_name", "a last name", &self.family_name, NAME_MAX);
+        let preferred_name =
+            optional(&mut errors, "preferred_name", "the preferred name", &self.preferred_name, NAME_MAX);
         let pronouns = optional(&mut errors, "pronouns", "the pronouns", &self.pronouns, 40);
-        let date_of_birth = parse_date_of_birth(
-            &mut errors,
-            &self.dob_day,
-            &self.dob_month,
-            &self.dob_year,
-            today,
-        );
+        let date_of_birth = parse_date_of_birth(&mut errors, &self.dob_day, &self.dob_month, &self.dob_year, today);
         let nhs_number = match self.nhs_number.trim() {
             "" => {
-                errors.add(
-                    "nhs_number",
-                    "Enter the NHS number. It is 10 digits, for example 999 123 4567.",
-                );
+                errors.add("nhs_number", "Enter the NHS number. It is 10 digits, for example 999 123 4567.");
                 None
             }
             typed => match typed.parse::<NhsNumber>() {
@@ -107,28 +81,17 @@ impl PersonInput {
         if let Some(p) = &phone
             && !p.chars().all(|c| c.is_ascii_digit() || " +()-".contains(c))
         {
-            errors.add(
-                "phone",
-                "A phone number can only use digits, spaces, +, brackets and dashes.",
-            );
+            errors.add("phone", "A phone number can only use digits, spaces, +, brackets and dashes.");
         }
         let email = optional(&mut errors, "email", "the email address", &self.email, 254);
         if let Some(e) = &email
             && !looks_like_email(e)
         {
-            errors.add(
-                "email",
-                "Enter an email address in the right format, like name@example.org.",
-            );
+            errors.add("email", "Enter an email address in the right format, like name@example.org.");
         }
         let address = optional(&mut errors, "address", "the address", &self.address, 500);
-        let communication_needs = optional(
-            &mut errors,
-            "communication_needs",
-            "the communication needs",
-            &self.communication_needs,
-            2000,
-        );
+        let communication_needs =
+            optional(&mut errors, "communication_needs", "the communication needs", &self.communication_needs, 2000);
         let language = optional(&mut errors, "language", "the language", &self.language, 60);
         let easy_read = self.easy_read.is_some();
         let interpreter_needed = self.interpreter_needed.is_some();
@@ -156,11 +119,7 @@ impl PersonInput {
 impl PersonDetails {
     /// The name to use when talking to or about the person.
     pub fn display_name(&self) -> String {
-        format!(
-            "{} {}",
-            self.preferred_name.as_deref().unwrap_or(&self.given_name),
-            self.family_name
-        )
+        format!("{} {}", self.preferred_name.as_deref().unwrap_or(&self.given_name), self.family_name)
     }
 
     /// The form filled in with these details, for editing.
@@ -189,11 +148,7 @@ impl PersonDetails {
     pub fn differences(&self, other: &PersonDetails) -> Vec<FieldChange> {
         let a = self.labelled_values();
         let b = other.labelled_values();
-        a.into_iter()
-            .zip(b)
-            .filter(|((_, x), (_, y))| x != y)
-            .map(|((label, x), (_, y))| (label, x, y))
-            .collect()
+        a.into_iter().zip(b).filter(|((_, x), (_, y))| x != y).map(|((label, x), (_, y))| (label, x, y)).collect()
     }
 
     fn labelled_values(&self) -> Vec<(&'static str, String)> {
@@ -204,10 +159,7 @@ impl PersonDetails {
             ("Last name", self.family_name.clone()),
             ("Preferred name", opt(&self.preferred_name)),
             ("Pronouns", opt(&self.pronouns)),
-            (
-                "Date of birth",
-                self.date_of_birth.format("%-d %B %Y").to_string(),
-            ),
+            ("Date of birth", self.date_of_birth.format("%-d %B %Y").to_string()),
             ("NHS number", self.nhs_number.to_string()),
             ("Phone", opt(&self.phone)),
             ("Email", opt(&self.email)),
@@ -264,10 +216,7 @@ fn parse_labelled_date(
         _ => None,
     };
     if date.is_none() {
-        errors.add(
-            field,
-            format!("{label} must be a real date, with a 4-digit year, for example 27 3 1985."),
-        );
+        errors.add(field, format!("{label} must be a real date, with a 4-digit year, for example 27 3 1985."));
     }
     date
 }
@@ -282,10 +231,7 @@ pub fn parse_date_of_birth(
 ) -> Option<NaiveDate> {
     match parse_labelled_date(errors, "date_of_birth", "Date of birth", day, month, year) {
         Some(d) if d > today => {
-            errors.add(
-                "date_of_birth",
-                "Date of birth must be today or in the past.",
-            );
+            errors.add("date_of_birth", "Date of birth must be today or in the past.");
             None
         }
         Some(d) if d.year() < 1900 => {
@@ -341,24 +287,10 @@ mod tests {
             ..PersonInput::default()
         };
         let errors = input.parse(today()).expect_err("invalid");
-        for field in [
-            "given_name",
-            "family_name",
-            "date_of_birth",
-            "nhs_number",
-            "email",
-            "phone",
-        ] {
-            assert!(
-                errors.get(field).is_some(),
-                "expected an error for {field}: {errors}"
-            );
+        for field in ["given_name", "family_name", "date_of_birth", "nhs_number", "email", "phone"] {
+            assert!(errors.get(field).is_some(), "expected an error for {field}: {errors}");
         }
-        assert!(
-            errors
-                .get("date_of_birth")
-                .is_some_and(|m| m.contains("real date"))
-        );
+        assert!(errors.get("date_of_birth").is_some_and(|m| m.contains("real date")));
     }
 
     #[test]

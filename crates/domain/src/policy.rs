@@ -60,19 +60,11 @@ pub fn decide(who: &Principal, action: Action, target: Option<Target>) -> Decisi
             Decision::Deny("Only administrators manage accounts and read the audit log.")
         }
 
-        (FindPeople | RegisterPerson, None) if who.role.works_with_named_records() => {
-            Decision::Allow
-        }
-        (FindPeople | RegisterPerson, _) => {
-            Decision::Deny("Your role does not work with named people's records.")
-        }
+        (FindPeople | RegisterPerson, None) if who.role.works_with_named_records() => Decision::Allow,
+        (FindPeople | RegisterPerson, _) => Decision::Deny("Your role does not work with named people's records."),
 
-        (ReadPerson, Some(t)) if who.role == Role::Person && who.person_id == Some(t.person_id) => {
-            Decision::Allow
-        }
-        (ReadPerson | EditPerson, Some(t))
-            if who.role.works_with_named_records() && who.org_id == t.org_id =>
-        {
+        (ReadPerson, Some(t)) if who.role == Role::Person && who.person_id == Some(t.person_id) => Decision::Allow,
+        (ReadPerson | EditPerson, Some(t)) if who.role.works_with_named_records() && who.org_id == t.org_id => {
             Decision::Allow
         }
         (ReadPerson | EditPerson, Some(_)) => {
@@ -87,65 +79,30 @@ mod tests {
     use super::*;
 
     fn principal(role: Role, org: OrgId) -> Principal {
-        Principal {
-            user_id: UserId::new(),
-            org_id: org,
-            role,
-            person_id: None,
-        }
+        Principal { user_id: UserId::new(), org_id: org, role, person_id: None }
     }
 
     #[test]
     fn staff_read_only_within_their_organisation() {
         let (home, other) = (OrgId::new(), OrgId::new());
-        let here = Target {
-            person_id: PersonId::new(),
-            org_id: home,
-        };
-        let there = Target {
-            person_id: PersonId::new(),
-            org_id: other,
-        };
+        let here = Target { person_id: PersonId::new(), org_id: home };
+        let there = Target { person_id: PersonId::new(), org_id: other };
         for role in Role::ALL {
             let p = principal(role, home);
             let expected = role.works_with_named_records();
-            assert_eq!(
-                decide(&p, Action::ReadPerson, Some(here)).is_allowed(),
-                expected,
-                "{role}"
-            );
-            assert_eq!(
-                decide(&p, Action::EditPerson, Some(here)).is_allowed(),
-                expected,
-                "{role}"
-            );
-            assert!(
-                !decide(&p, Action::ReadPerson, Some(there)).is_allowed(),
-                "{role} across organisations"
-            );
-            assert_eq!(
-                decide(&p, Action::FindPeople, None).is_allowed(),
-                expected,
-                "{role}"
-            );
+            assert_eq!(decide(&p, Action::ReadPerson, Some(here)).is_allowed(), expected, "{role}");
+            assert_eq!(decide(&p, Action::EditPerson, Some(here)).is_allowed(), expected, "{role}");
+            assert!(!decide(&p, Action::ReadPerson, Some(there)).is_allowed(), "{role} across organisations");
+            assert_eq!(decide(&p, Action::FindPeople, None).is_allowed(), expected, "{role}");
         }
     }
 
     #[test]
     fn a_person_reads_only_their_own_record_and_edits_none() {
         let org = OrgId::new();
-        let mine = Target {
-            person_id: PersonId::new(),
-            org_id: org,
-        };
-        let theirs = Target {
-            person_id: PersonId::new(),
-            org_id: org,
-        };
-        let me = Principal {
-            person_id: Some(mine.person_id),
-            ..principal(Role::Person, org)
-        };
+        let mine = Target { person_id: PersonId::new(), org_id: org };
+        let theirs = Target { person_id: PersonId::new(), org_id: org };
+        let me = Principal { person_id: Some(mine.person_id), ..principal(Role::Person, org) };
         assert!(decide(&me, Action::ReadPerson, Some(mine)).is_allowed());
         assert!(!decide(&me, Action::ReadPerson, Some(theirs)).is_allowed());
         assert!(!decide(&me, Action::EditPerson, Some(mine)).is_allowed());
@@ -157,28 +114,12 @@ mod tests {
         let org = OrgId::new();
         for role in Role::ALL {
             let p = principal(role, org);
-            assert_eq!(
-                decide(&p, Action::ManageAccounts, None).is_allowed(),
-                role == Role::Admin
-            );
-            assert_eq!(
-                decide(&p, Action::ViewAudit, None).is_allowed(),
-                role == Role::Admin
-            );
+            assert_eq!(decide(&p, Action::ManageAccounts, None).is_allowed(), role == Role::Admin);
+            assert_eq!(decide(&p, Action::ViewAudit, None).is_allowed(), role == Role::Admin);
         }
         let admin = principal(Role::Admin, org);
-        let t = Target {
-            person_id: PersonId::new(),
-            org_id: org,
-        };
+        let t = Target { person_id: PersonId::new(), org_id: org };
         assert!(!decide(&admin, Action::ReadPerson, Some(t)).is_allowed());
-        assert!(
-            !decide(
-                &principal(Role::Commissioner, org),
-                Action::ReadPerson,
-                Some(t)
-            )
-            .is_allowed()
-        );
+        assert!(!decide(&principal(Role::Commissioner, org), Action::ReadPerson, Some(t)).is_allowed());
     }
 }

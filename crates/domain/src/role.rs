@@ -71,10 +71,7 @@ impl Role {
 
     /// Roles that hold, register and edit named people's records in their organisation.
     pub fn works_with_named_records(&self) -> bool {
-        matches!(
-            self,
-            Role::KeyWorker | Role::Clinician | Role::TeamManager | Role::PracticeAdmin
-        )
+        matches!(self, Role::KeyWorker | Role::Clinician | Role::TeamManager | Role::PracticeAdmin)
     }
 }
 
@@ -93,10 +90,7 @@ pub struct UnknownRole(pub String);
 impl FromStr for Role {
     type Err = UnknownRole;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Role::ALL
-            .into_iter()
-            .find(|r| r.as_str() == s.trim())
-            .ok_or_else(|| UnknownRole(s.trim().to_string()))
+        Role::ALL.into_iter().find(|r| r.as_str() == s.trim()).ok_or_else(|| UnknownRole(s.trim().to_string()))
     }
 }
 

@@ -71,9 +71,7 @@ impl Theme {
     /// One line saying what belongs in the theme, for staff.
     pub fn purpose(&self) -> &'static str {
         match self {
-            Theme::CircleOfSupport => {
-                "Everyone involved: the person's own network, services, and the wider system."
-            }
+            Theme::CircleOfSupport => "Everyone involved: the person's own network, services, and the wider system.",
             Theme::AboutMe => {
                 "The person's own view in their own words, how far others share it, and how best to communicate."
             }
@@ -96,10 +94,7 @@ impl Theme {
 impl FromStr for Theme {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Theme::ALL
-            .into_iter()
-            .find(|t| t.slug() == s)
-            .ok_or_else(|| format!("'{s}' is not one of the six themes"))
+        Theme::ALL.into_iter().find(|t| t.slug() == s).ok_or_else(|| format!("'{s}' is not one of the six themes"))
     }
 }
 
@@ -117,12 +112,7 @@ pub enum EntryKind {
 }
 
 impl EntryKind {
-    pub const ALL: [EntryKind; 4] = [
-        EntryKind::Working,
-        EntryKind::Worry,
-        EntryKind::NextStep,
-        EntryKind::Note,
-    ];
+    pub const ALL: [EntryKind; 4] = [EntryKind::Working, EntryKind::Worry, EntryKind::NextStep, EntryKind::Note];
 
     pub fn slug(&self) -> &'static str {
         match self {
@@ -146,10 +136,7 @@ impl EntryKind {
 impl FromStr for EntryKind {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        EntryKind::ALL
-            .into_iter()
-            .find(|k| k.slug() == s)
-            .ok_or_else(|| format!("'{s}' is not a kind of entry"))
+        EntryKind::ALL.into_iter().find(|k| k.slug() == s).ok_or_else(|| format!("'{s}' is not a kind of entry"))
     }
 }
 
@@ -239,30 +226,15 @@ impl EntryInput {
     /// future and within a year, so a decision to withhold is always looked at again.
     pub fn parse(&self, today: NaiveDate) -> Result<EntryDetails, FieldErrors> {
         let mut errors = FieldErrors::new();
-        let kind = self
-            .kind
-            .parse::<EntryKind>()
-            .map_err(|_| errors.add("kind", "Choose what kind of entry this is."))
-            .ok();
-        let body = required(
-            &mut errors,
-            "body",
-            "what you want to record",
-            &self.body,
-            ENTRY_MAX,
-        );
+        let kind =
+            self.kind.parse::<EntryKind>().map_err(|_| errors.add("kind", "Choose what kind of entry this is.")).ok();
+        let body = required(&mut errors, "body", "what you want to record", &self.body, ENTRY_MAX);
         let voice = match self.voice.as_str() {
             "own-words" => Some(Voice::OwnWords),
             "with-person" => Some(Voice::WithPerson),
             "professional" => Some(Voice::Professional),
             "perspective" => {
-                let of = required(
-                    &mut errors,
-                    "perspective_of",
-                    "whose view this is",
-                    &self.perspective_of,
-                    100,
-                );
+                let of = required(&mut errors, "perspective_of", "whose view this is", &self.perspective_of, 100);
                 Some(Voice::Perspective(of))
             }
             _ => {
@@ -270,13 +242,7 @@ impl EntryInput {
                 None
             }
         };
-        let source = optional(
-            &mut errors,
-            "source",
-            "where this came from",
-            &self.source,
-            200,
-        );
+        let source = optional(&mut errors, "source", "where this came from", &self.source, 200);
         let withheld = if self.withhold.is_some() {
             let reason = required(
                 &mut errors,
@@ -298,42 +264,27 @@ impl EntryInput {
             }
             match review_by {
                 Some(d) if d <= today => {
-                    errors.add(
-                        "review_by",
-                        "The date to look at this again must be in the future.",
-                    );
+                    errors.add("review_by", "The date to look at this again must be in the future.");
                     None
                 }
                 Some(d) if d > today + chrono::Duration::days(366) => {
                     errors.add("review_by", "Look at this again within a year.");
                     None
                 }
-                Some(d) => Some(Withholding {
-                    reason,
-                    review_by: d,
-                }),
+                Some(d) => Some(Withholding { reason, review_by: d }),
                 None => None,
             }
         } else {
             None
         };
         let status = match kind {
-            Some(EntryKind::NextStep) => Some(if self.step_done.is_some() {
-                StepStatus::Done
-            } else {
-                StepStatus::Open
-            }),
+            Some(EntryKind::NextStep) => {
+                Some(if self.step_done.is_some() { StepStatus::Done } else { StepStatus::Open })
+            }
             _ => None,
         };
         match (kind, voice, errors.is_empty()) {
-            (Some(kind), Some(voice), true) => Ok(EntryDetails {
-                kind,
-                body,
-                voice,
-                source,
-                status,
-                withheld,
-            }),
+            (Some(kind), Some(voice), true) => Ok(EntryDetails { kind, body, voice, source, status, withheld }),
             _ => Err(errors),
         }
     }
@@ -355,26 +306,10 @@ impl EntryDetails {
             source: self.source.clone().unwrap_or_default(),
             step_done: (self.status == Some(StepStatus::Done)).then(|| "yes".into()),
             withhold: self.withheld.as_ref().map(|_| "yes".into()),
-            withhold_reason: self
-                .withheld
-                .as_ref()
-                .map(|w| w.reason.clone())
-                .unwrap_or_default(),
-            review_day: self
-                .withheld
-                .as_ref()
-                .map(|w| w.review_by.day().to_string())
-                .unwrap_or_default(),
-            review_month: self
-                .withheld
-                .as_ref()
-                .map(|w| w.review_by.month().to_string())
-                .unwrap_or_default(),
-            review_year: self
-                .withheld
-                .as_ref()
-                .map(|w| w.review_by.year().to_string())
-                .unwrap_or_default(),
+            withhold_reason: self.withheld.as_ref().map(|w| w.reason.clone()).unwrap_or_default(),
+            review_day: self.withheld.as_ref().map(|w| w.review_by.day().to_string()).unwrap_or_default(),
+            review_month: self.withheld.as_ref().map(|w| w.review_by.month().to_string()).unwrap_or_default(),
+            review_year: self.withheld.as_ref().map(|w| w.review_by.year().to_string()).unwrap_or_default(),
         }
     }
 }
@@ -392,8 +327,7 @@ pub struct ThemeGlance {
 
 impl ThemeGlance {
     pub fn summary(&self) -> String {
-        let plural =
-            |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        let plural = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
         format!(
             "{}, {}, {}",
             plural(self.working, "thing working", "things working"),
@@ -437,69 +371,28 @@ mod tests {
         for field in ["kind", "body", "voice"] {
             assert!(errors.get(field).is_some(), "{field}: {errors}");
         }
-        let long = EntryInput {
-            body: "x".repeat(ENTRY_MAX + 1),
-            ..input("note", "professional")
-        };
-        assert!(
-            long.parse(today())
-                .expect_err("too long")
-                .get("body")
-                .is_some()
-        );
+        let long = EntryInput { body: "x".repeat(ENTRY_MAX + 1), ..input("note", "professional") };
+        assert!(long.parse(today()).expect_err("too long").get("body").is_some());
     }
 
     #[test]
     fn a_perspective_names_whose_view_it_is() {
-        assert!(
-            input("worry", "perspective")
-                .parse(today())
-                .expect_err("unnamed")
-                .get("perspective_of")
-                .is_some()
-        );
-        let named = EntryInput {
-            perspective_of: "Lorna (mum)".into(),
-            ..input("worry", "perspective")
-        };
-        assert_eq!(
-            named.parse(today()).expect("valid").voice,
-            Voice::Perspective("Lorna (mum)".into())
-        );
+        assert!(input("worry", "perspective").parse(today()).expect_err("unnamed").get("perspective_of").is_some());
+        let named = EntryInput { perspective_of: "Lorna (mum)".into(), ..input("worry", "perspective") };
+        assert_eq!(named.parse(today()).expect("valid").voice, Voice::Perspective("Lorna (mum)".into()));
     }
 
     #[test]
     fn only_next_steps_have_a_status() {
-        assert_eq!(
-            input("next-step", "with-person")
-                .parse(today())
-                .expect("valid")
-                .status,
-            Some(StepStatus::Open)
-        );
-        let done = EntryInput {
-            step_done: Some("yes".into()),
-            ..input("next-step", "with-person")
-        };
-        assert_eq!(
-            done.parse(today()).expect("valid").status,
-            Some(StepStatus::Done)
-        );
-        assert_eq!(
-            input("working", "own-words")
-                .parse(today())
-                .expect("valid")
-                .status,
-            None
-        );
+        assert_eq!(input("next-step", "with-person").parse(today()).expect("valid").status, Some(StepStatus::Open));
+        let done = EntryInput { step_done: Some("yes".into()), ..input("next-step", "with-person") };
+        assert_eq!(done.parse(today()).expect("valid").status, Some(StepStatus::Done));
+        assert_eq!(input("working", "own-words").parse(today()).expect("valid").status, None);
     }
 
     #[test]
     fn withholding_needs_a_reason_and_a_review_date_within_a_year() {
-        let bare = EntryInput {
-            withhold: Some("yes".into()),
-            ..input("worry", "professional")
-        };
+        let bare = EntryInput { withhold: Some("yes".into()), ..input("worry", "professional") };
         let errors = bare.parse(today()).expect_err("no reason");
         assert!(errors.get("withhold_reason").is_some() && errors.get("review_by").is_some());
         let past = EntryInput {
@@ -509,42 +402,18 @@ mod tests {
             review_year: "2026".into(),
             ..bare.clone()
         };
-        assert!(
-            past.parse(today())
-                .expect_err("past")
-                .get("review_by")
-                .is_some_and(|m| m.contains("future"))
-        );
-        let far = EntryInput {
-            review_year: "2028".into(),
-            ..past.clone()
-        };
-        assert!(
-            far.parse(today())
-                .expect_err("far")
-                .get("review_by")
-                .is_some_and(|m| m.contains("within a year"))
-        );
-        let ok = EntryInput {
-            review_year: "2027".into(),
-            ..past
-        };
+        assert!(past.parse(today()).expect_err("past").get("review_by").is_some_and(|m| m.contains("future")));
+        let far = EntryInput { review_year: "2028".into(), ..past.clone() };
+        assert!(far.parse(today()).expect_err("far").get("review_by").is_some_and(|m| m.contains("within a year")));
+        let ok = EntryInput { review_year: "2027".into(), ..past };
         let parsed = ok.parse(today()).expect("valid");
-        assert_eq!(
-            parsed.withheld.as_ref().map(|w| w.review_by),
-            NaiveDate::from_ymd_opt(2027, 1, 1)
-        );
+        assert_eq!(parsed.withheld.as_ref().map(|w| w.review_by), NaiveDate::from_ymd_opt(2027, 1, 1));
         assert_eq!(parsed.to_input().parse(today()), Ok(parsed));
     }
 
     #[test]
     fn the_glance_summary_counts_in_words() {
-        let g = ThemeGlance {
-            working: 1,
-            worries: 2,
-            open_steps: 0,
-            ..ThemeGlance::default()
-        };
+        let g = ThemeGlance { working: 1, worries: 2, open_steps: 0, ..ThemeGlance::default() };
         assert_eq!(g.summary(), "1 thing working, 2 worries, 0 open next steps");
     }
 }

@@ -55,9 +55,7 @@ impl UserRow {
     }
     /// The stored role. A value that no longer parses is treated as corrupt data, not guessed.
     pub fn role(&self) -> Result<Role, StoreError> {
-        self.role
-            .parse()
-            .map_err(|_| StoreError::Corrupt(format!("unknown role on account {}", self.id)))
+        self.role.parse().map_err(|_| StoreError::Corrupt(format!("unknown role on account {}", self.id)))
     }
 }
 
@@ -86,18 +84,8 @@ pub async fn create_org(
     .execute(c)
     .await)
     .map_err(|e| StoreError::from(e).on_unique("An organisation with this name"))?;
-    let ctx = AuditContext {
-        org_id: ctx.org_id.or(Some(id)),
-        ..ctx.clone()
-    };
-    record(
-        &mut tx,
-        &ctx,
-        AuditAction::AccountChange,
-        None,
-        &format!("created organisation '{name}'"),
-    )
-    .await?;
+    let ctx = AuditContext { org_id: ctx.org_id.or(Some(id)), ..ctx.clone() };
+    record(&mut tx, &ctx, AuditAction::AccountChange, None, &format!("created organisation '{name}'")).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -128,41 +116,22 @@ pub async fn org_by_id(db: &Db, id: OrgId) -> Result<Option<OrgRow>, StoreError>
     .await)?)
 }
 
-pub async fn set_org_active(
-    db: &Db,
-    ctx: &AuditContext,
-    id: OrgId,
-    active: bool,
-) -> Result<(), StoreError> {
+pub async fn set_org_active(db: &Db, ctx: &AuditContext, id: OrgId, active: bool) -> Result<(), StoreError> {
     let mut tx = db.begin().await?;
-    let n = exec_tx!(&mut tx, |c| sqlx::query(
-        "UPDATE organisations SET active = $1 WHERE id = $2"
-    )
-    .bind(active)
-    .bind(id.as_uuid())
-    .execute(c)
-    .await)?;
+    let n = exec_tx!(&mut tx, |c| sqlx::query("UPDATE organisations SET active = $1 WHERE id = $2")
+        .bind(active)
+        .bind(id.as_uuid())
+        .execute(c)
+        .await)?;
     if n == 0 {
         return Err(StoreError::NotFound);
     }
     let what = if active { "reactivated" } else { "deactivated" };
-    record(
-        &mut tx,
-        ctx,
-        AuditAction::AccountChange,
-        None,
-        &format!("{what} organisation {id}"),
-    )
-    .await?;
+    record(&mut tx, ctx, AuditAction::AccountChange, None, &format!("{what} organisation {id}")).await?;
     tx.commit().await
 }
 
-pub async fn create_team(
-    db: &Db,
-    ctx: &AuditContext,
-    org_id: OrgId,
-    name: &str,
-) -> Result<TeamId, StoreError> {
+pub async fn create_team(db: &Db, ctx: &AuditContext, org_id: OrgId, name: &str) -> Result<TeamId, StoreError> {
     let id = TeamId::new();
     let mut tx = db.begin().await?;
     exec_tx!(&mut tx, |c| sqlx::query(
@@ -176,46 +145,25 @@ pub async fn create_team(
     .execute(c)
     .await)
     .map_err(|e| StoreError::from(e).on_unique("A team with this name in this organisation"))?;
-    record(
-        &mut tx,
-        ctx,
-        AuditAction::AccountChange,
-        None,
-        &format!("created team '{name}'"),
-    )
-    .await?;
+    record(&mut tx, ctx, AuditAction::AccountChange, None, &format!("created team '{name}'")).await?;
     tx.commit().await?;
     Ok(id)
 }
 
 /// Turns a team off or on. An inactive team is no longer offered for new allocations; cases it
 /// holds keep showing it until they are reallocated.
-pub async fn set_team_active(
-    db: &Db,
-    ctx: &AuditContext,
-    id: TeamId,
-    active: bool,
-) -> Result<(), StoreError> {
+pub async fn set_team_active(db: &Db, ctx: &AuditContext, id: TeamId, active: bool) -> Result<(), StoreError> {
     let mut tx = db.begin().await?;
-    let n = exec_tx!(&mut tx, |c| sqlx::query(
-        "UPDATE teams SET active = $1 WHERE id = $2"
-    )
-    .bind(active)
-    .bind(id.as_uuid())
-    .execute(c)
-    .await)?;
+    let n = exec_tx!(&mut tx, |c| sqlx::query("UPDATE teams SET active = $1 WHERE id = $2")
+        .bind(active)
+        .bind(id.as_uuid())
+        .execute(c)
+        .await)?;
     if n == 0 {
         return Err(StoreError::NotFound);
     }
     let what = if active { "reactivated" } else { "deactivated" };
-    record(
-        &mut tx,
-        ctx,
-        AuditAction::AccountChange,
-        None,
-        &format!("{what} team {id}"),
-    )
-    .await?;
+    record(&mut tx, ctx, AuditAction::AccountChange, None, &format!("{what} team {id}")).await?;
     tx.commit().await
 }
 
@@ -244,25 +192,18 @@ pub struct NewUser<'a> {
     pub password_hash: Option<&'a str>,
 }
 
-pub async fn create_user(
-    db: &Db,
-    ctx: &AuditContext,
-    new: NewUser<'_>,
-) -> Result<UserId, StoreError> {
+pub async fn create_user(db: &Db, ctx: &AuditContext, new: NewUser<'_>) -> Result<UserId, StoreError> {
     let id = UserId::new();
     let mut tx = db.begin().await?;
     if let Some(team) = new.team_id {
-        let same_org: Option<(Uuid,)> = on_tx!(&mut tx, |c| sqlx::query_as(
-            "SELECT id FROM teams WHERE id = $1 AND org_id = $2"
-        )
-        .bind(team.as_uuid())
-        .bind(new.org_id.as_uuid())
-        .fetch_optional(c)
-        .await)?;
+        let same_org: Option<(Uuid,)> =
+            on_tx!(&mut tx, |c| sqlx::query_as("SELECT id FROM teams WHERE id = $1 AND org_id = $2")
+                .bind(team.as_uuid())
+                .bind(new.org_id.as_uuid())
+                .fetch_optional(c)
+                .await)?;
         if same_org.is_none() {
-            return Err(StoreError::Invalid(
-                "The team must belong to the account's organisation.",
-            ));
+            return Err(StoreError::Invalid("The team must belong to the account's organisation."));
         }
     }
     exec_tx!(&mut tx, |c| sqlx::query(
@@ -283,134 +224,75 @@ pub async fn create_user(
     .await)
     .map_err(|e| StoreError::from(e).on_unique("This username"))?;
     let detail = format!("created account '{}' with role {}", new.username, new.role);
-    record(
-        &mut tx,
-        ctx,
-        AuditAction::AccountChange,
-        new.person_id,
-        &detail,
-    )
-    .await?;
+    record(&mut tx, ctx, AuditAction::AccountChange, new.person_id, &detail).await?;
     tx.commit().await?;
     Ok(id)
 }
 
 /// Turns an account off or on. Turning it off also ends its sessions and revokes its API tokens
 /// in the same transaction, so a deactivated account stops working at once.
-pub async fn set_user_active(
-    db: &Db,
-    ctx: &AuditContext,
-    username: &str,
-    active: bool,
-) -> Result<UserId, StoreError> {
+pub async fn set_user_active(db: &Db, ctx: &AuditContext, username: &str, active: bool) -> Result<UserId, StoreError> {
     let mut tx = db.begin().await?;
-    let id: Option<(Uuid,)> = on_tx!(&mut tx, |c| sqlx::query_as(
-        "UPDATE users SET active = $1 WHERE username = $2 RETURNING id"
-    )
-    .bind(active)
-    .bind(username)
-    .fetch_optional(c)
-    .await)?;
+    let id: Option<(Uuid,)> =
+        on_tx!(&mut tx, |c| sqlx::query_as("UPDATE users SET active = $1 WHERE username = $2 RETURNING id")
+            .bind(active)
+            .bind(username)
+            .fetch_optional(c)
+            .await)?;
     let (id,) = id.ok_or(StoreError::NotFound)?;
     if !active {
-        exec_tx!(&mut tx, |c| sqlx::query(
-            "DELETE FROM sessions WHERE user_id = $1"
-        )
-        .bind(id)
-        .execute(c)
-        .await)?;
-        exec_tx!(&mut tx, |c| sqlx::query(
-            "DELETE FROM api_tokens WHERE user_id = $1"
-        )
-        .bind(id)
-        .execute(c)
-        .await)?;
+        exec_tx!(&mut tx, |c| sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id).execute(c).await)?;
+        exec_tx!(&mut tx, |c| sqlx::query("DELETE FROM api_tokens WHERE user_id = $1").bind(id).execute(c).await)?;
     }
     let what = if active { "reactivated" } else { "deactivated" };
-    record(
-        &mut tx,
-        ctx,
-        AuditAction::AccountChange,
-        None,
-        &format!("{what} account '{username}'"),
-    )
-    .await?;
+    record(&mut tx, ctx, AuditAction::AccountChange, None, &format!("{what} account '{username}'")).await?;
     tx.commit().await?;
     Ok(UserId::from_uuid(id))
 }
 
 /// Changes an account's role. Its sessions end so the new role takes effect at the next sign-in.
-pub async fn set_user_role(
-    db: &Db,
-    ctx: &AuditContext,
-    user_id: UserId,
-    role: Role,
-) -> Result<(), StoreError> {
+pub async fn set_user_role(db: &Db, ctx: &AuditContext, user_id: UserId, role: Role) -> Result<(), StoreError> {
     let mut tx = db.begin().await?;
-    let n = exec_tx!(&mut tx, |c| sqlx::query(
-        "UPDATE users SET role = $1 WHERE id = $2"
-    )
-    .bind(role.as_str())
-    .bind(user_id.as_uuid())
-    .execute(c)
-    .await)?;
+    let n = exec_tx!(&mut tx, |c| sqlx::query("UPDATE users SET role = $1 WHERE id = $2")
+        .bind(role.as_str())
+        .bind(user_id.as_uuid())
+        .execute(c)
+        .await)?;
     if n == 0 {
         return Err(StoreError::NotFound);
     }
-    exec_tx!(&mut tx, |c| sqlx::query(
-        "DELETE FROM sessions WHERE user_id = $1"
-    )
-    .bind(user_id.as_uuid())
-    .execute(c)
-    .await)?;
-    record(
-        &mut tx,
-        ctx,
-        AuditAction::AccountChange,
-        None,
-        &format!("set role of account {user_id} to {role}"),
-    )
-    .await?;
+    exec_tx!(&mut tx, |c| sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(user_id.as_uuid())
+        .execute(c)
+        .await)?;
+    record(&mut tx, ctx, AuditAction::AccountChange, None, &format!("set role of account {user_id} to {role}")).await?;
     tx.commit().await
 }
 
 pub async fn list_users(db: &Db) -> Result<Vec<UserRow>, StoreError> {
     let sql = format!("{USER_SELECT} ORDER BY o.name, u.username");
-    Ok(on_pool!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .fetch_all(p)
-        .await)?)
+    Ok(on_pool!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(p).await)?)
 }
 
 pub async fn user_by_id(db: &Db, id: UserId) -> Result<Option<UserRow>, StoreError> {
     let sql = format!("{USER_SELECT} WHERE u.id = $1");
-    Ok(on_pool!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(id.as_uuid())
-        .fetch_optional(p)
-        .await)?)
+    Ok(on_pool!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id.as_uuid()).fetch_optional(p).await)?)
 }
 
 pub async fn user_by_username(db: &Db, username: &str) -> Result<Option<UserRow>, StoreError> {
     let sql = format!("{USER_SELECT} WHERE u.username = $1");
-    Ok(on_pool!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(username)
-        .fetch_optional(p)
-        .await)?)
+    Ok(on_pool!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(username).fetch_optional(p).await)?)
 }
 
 /// The stored password hash of an active account, for checking a sign-in.
-pub async fn password_hash(
-    db: &Db,
-    username: &str,
-) -> Result<Option<(UserRow, Option<String>)>, StoreError> {
+pub async fn password_hash(db: &Db, username: &str) -> Result<Option<(UserRow, Option<String>)>, StoreError> {
     let Some(user) = user_by_username(db, username).await? else {
         return Ok(None);
     };
-    let hash: (Option<String>,) = on_pool!(db, |p| sqlx::query_as(
-        "SELECT password_hash FROM users WHERE id = $1"
-    )
-    .bind(user.id)
-    .fetch_one(p)
-    .await)?;
+    let hash: (Option<String>,) = on_pool!(db, |p| sqlx::query_as("SELECT password_hash FROM users WHERE id = $1")
+        .bind(user.id)
+        .fetch_one(p)
+        .await)?;
     Ok(Some((user, hash.0)))
 }
 
@@ -420,54 +302,30 @@ pub async fn key_workers(db: &Db, org_id: OrgId) -> Result<Vec<UserRow>, StoreEr
         "{USER_SELECT} WHERE u.org_id = $1 AND u.active = $2 AND u.role IN ('key-worker', 'clinician', 'team-manager') \
          ORDER BY u.display_name"
     );
-    Ok(on_pool!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(org_id.as_uuid())
-        .bind(true)
-        .fetch_all(p)
-        .await)?)
+    Ok(on_pool!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(org_id.as_uuid()).bind(true).fetch_all(p).await)?)
 }
 
 /// Stores an API token (as its SHA-256 hash only) for an account.
-pub async fn create_api_token(
-    db: &Db,
-    ctx: &AuditContext,
-    user: &UserRow,
-    token_hash: &str,
-) -> Result<(), StoreError> {
+pub async fn create_api_token(db: &Db, ctx: &AuditContext, user: &UserRow, token_hash: &str) -> Result<(), StoreError> {
     let mut tx = db.begin().await?;
     exec_tx!(&mut tx, |c| {
         sqlx::query("INSERT INTO api_tokens (id, org_id, user_id, token_hash, created_at) VALUES ($1, $2, $3, $4, $5)")
-        .bind(Uuid::now_v7())
-        .bind(user.org_id)
-        .bind(user.id)
-        .bind(token_hash)
-        .bind(crate::now())
-        .execute(c)
-        .await
+            .bind(Uuid::now_v7())
+            .bind(user.org_id)
+            .bind(user.id)
+            .bind(token_hash)
+            .bind(crate::now())
+            .execute(c)
+            .await
     })?;
-    let ctx = AuditContext {
-        org_id: Some(user.org()),
-        ..ctx.clone()
-    };
-    record(
-        &mut tx,
-        &ctx,
-        AuditAction::TokenCreate,
-        None,
-        &format!("created an API token for '{}'", user.username),
-    )
-    .await?;
+    let ctx = AuditContext { org_id: Some(user.org()), ..ctx.clone() };
+    record(&mut tx, &ctx, AuditAction::TokenCreate, None, &format!("created an API token for '{}'", user.username))
+        .await?;
     tx.commit().await
 }
 
 /// The active account an API token belongs to.
 pub async fn user_by_token_hash(db: &Db, token_hash: &str) -> Result<Option<UserRow>, StoreError> {
-    let sql = format!(
-        "{USER_SELECT} JOIN api_tokens k ON k.user_id = u.id WHERE k.token_hash = $1 AND u.active = $2"
-    );
-    Ok(on_pool!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(token_hash)
-        .bind(true)
-        .fetch_optional(p)
-        .await)?)
+    let sql = format!("{USER_SELECT} JOIN api_tokens k ON k.user_id = u.id WHERE k.token_hash = $1 AND u.active = $2");
+    Ok(on_pool!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(token_hash).bind(true).fetch_optional(p).await)?)
 }

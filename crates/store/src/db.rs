@@ -6,9 +6,7 @@
 
 use crate::error::StoreError;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Postgres, Sqlite, Transaction};
 use std::str::FromStr;
 use std::time::Duration;
@@ -81,10 +79,7 @@ impl Db {
     /// Opens the database named by `url` (`sqlite://PATH`, `sqlite::memory:` is refused because
     /// each pooled connection would see its own empty database; `postgres://...`).
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
-        if let Some(path) = url
-            .strip_prefix("sqlite://")
-            .or_else(|| url.strip_prefix("sqlite:"))
-        {
+        if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
             if path.is_empty() || path.starts_with(":memory:") {
                 return Err(StoreError::BadUrl(url.to_string()));
             }
@@ -96,15 +91,10 @@ impl Db {
                 .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10));
-            let pool = SqlitePoolOptions::new()
-                .max_connections(8)
-                .min_connections(1)
-                .connect_with(options)
-                .await?;
+            let pool = SqlitePoolOptions::new().max_connections(8).min_connections(1).connect_with(options).await?;
             Ok(Db::Sqlite(pool))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let options =
-                PgConnectOptions::from_str(url).map_err(|_| StoreError::BadUrl(redact(url)))?;
+            let options = PgConnectOptions::from_str(url).map_err(|_| StoreError::BadUrl(redact(url)))?;
             let pool = PgPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(Duration::from_secs(10))
@@ -138,9 +128,7 @@ impl Db {
             Backend::Sqlite => &SQLITE_MIGRATIONS,
             Backend::Postgres => &POSTGRES_MIGRATIONS,
         };
-        m.iter()
-            .map(|m| (m.version, m.description.to_string()))
-            .collect()
+        m.iter().map(|m| (m.version, m.description.to_string())).collect()
     }
 
     /// Answers whether the database responds.
@@ -226,10 +214,7 @@ pub fn redact(url: &str) -> String {
 mod tests {
     #[test]
     fn passwords_are_redacted_from_urls() {
-        assert_eq!(
-            super::redact("postgres://ct:secret@db/ct"),
-            "postgres://ct:***@db/ct"
-        );
+        assert_eq!(super::redact("postgres://ct:secret@db/ct"), "postgres://ct:***@db/ct");
         assert_eq!(super::redact("sqlite://x.db"), "sqlite://x.db");
     }
 }

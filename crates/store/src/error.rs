@@ -37,9 +37,7 @@ impl StoreError {
     /// Maps a unique-constraint violation to [`StoreError::Duplicate`], leaving others alone.
     pub(crate) fn on_unique(self, what: &'static str) -> Self {
         match &self {
-            StoreError::Db(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-                StoreError::Duplicate { what }
-            }
+            StoreError::Db(sqlx::Error::Database(e)) if e.is_unique_violation() => StoreError::Duplicate { what },
             _ => self,
         }
     }

@@ -6,9 +6,7 @@ use crate::db::{Db, Tx};
 use crate::error::StoreError;
 use carethread_domain::policy::Target;
 use carethread_domain::search::PeopleQuery;
-use carethread_domain::{
-    AuditAction, CaseStatus, NhsNumber, OrgId, PersonDetails, PersonId, TeamId, UserId,
-};
+use carethread_domain::{AuditAction, CaseStatus, NhsNumber, OrgId, PersonDetails, PersonId, TeamId, UserId};
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
@@ -79,9 +77,10 @@ const PERSON_SELECT: &str = "SELECT p.id, p.org_id, p.nhs_number, p.given_name, 
 impl TryFrom<PersonRow> for PersonRecord {
     type Error = StoreError;
     fn try_from(r: PersonRow) -> Result<Self, StoreError> {
-        let nhs_number: NhsNumber = r.nhs_number.parse().map_err(|_| {
-            StoreError::Corrupt(format!("person {} has an invalid stored NHS number", r.id))
-        })?;
+        let nhs_number: NhsNumber = r
+            .nhs_number
+            .parse()
+            .map_err(|_| StoreError::Corrupt(format!("person {} has an invalid stored NHS number", r.id)))?;
         let status = r.case_status.parse().map_err(StoreError::Corrupt)?;
         Ok(PersonRecord {
             id: PersonId::from_uuid(r.id),
@@ -126,20 +125,15 @@ pub struct Allocation {
     pub key_worker_id: Option<UserId>,
 }
 
-async fn check_allocation(
-    tx: &mut Tx,
-    org_id: OrgId,
-    allocation: Allocation,
-) -> Result<(), StoreError> {
+async fn check_allocation(tx: &mut Tx, org_id: OrgId, allocation: Allocation) -> Result<(), StoreError> {
     if let Some(team) = allocation.team_id {
-        let found: Option<(Uuid,)> = on_tx!(tx, |c| sqlx::query_as(
-            "SELECT id FROM teams WHERE id = $1 AND org_id = $2 AND active = $3"
-        )
-        .bind(team.as_uuid())
-        .bind(org_id.as_uuid())
-        .bind(true)
-        .fetch_optional(c)
-        .await)?;
+        let found: Option<(Uuid,)> =
+            on_tx!(tx, |c| sqlx::query_as("SELECT id FROM teams WHERE id = $1 AND org_id = $2 AND active = $3")
+                .bind(team.as_uuid())
+                .bind(org_id.as_uuid())
+                .bind(true)
+                .fetch_optional(c)
+                .await)?;
         if found.is_none() {
             return Err(StoreError::Invalid("Choose a team from this organisation."));
         }
@@ -155,9 +149,7 @@ async fn check_allocation(
         .fetch_optional(c)
         .await)?;
         if found.is_none() {
-            return Err(StoreError::Invalid(
-                "Choose a key worker who works in this organisation.",
-            ));
+            return Err(StoreError::Invalid("Choose a key worker who works in this organisation."));
         }
     }
     Ok(())
@@ -183,18 +175,18 @@ async fn insert_version(
     let json = serde_json::to_string(details).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     exec_tx!(tx, |c| {
         sqlx::query(
-        "INSERT INTO person_versions (id, org_id, person_id, version, details, changed_by, changed_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)"
-    )
-    .bind(Uuid::now_v7())
-    .bind(org_id.as_uuid())
-    .bind(person_id.as_uuid())
-    .bind(version)
-    .bind(json)
-    .bind(by.map(|u| u.as_uuid()))
-    .bind(crate::now())
-    .execute(c)
-    .await
+            "INSERT INTO person_versions (id, org_id, person_id, version, details, changed_by, changed_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(Uuid::now_v7())
+        .bind(org_id.as_uuid())
+        .bind(person_id.as_uuid())
+        .bind(version)
+        .bind(json)
+        .bind(by.map(|u| u.as_uuid()))
+        .bind(crate::now())
+        .execute(c)
+        .await
     })?;
     Ok(())
 }
@@ -241,28 +233,21 @@ pub async fn register(
     insert_version(&mut tx, org_id, id, 1, d, ctx.user_id).await?;
     exec_tx!(&mut tx, |c| {
         sqlx::query(
-        "INSERT INTO cases (id, org_id, person_id, team_id, key_worker_id, status, opened_at, version, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $7)"
-    )
-    .bind(Uuid::now_v7())
-    .bind(org_id.as_uuid())
-    .bind(id.as_uuid())
-    .bind(allocation.team_id.map(|t| t.as_uuid()))
-    .bind(allocation.key_worker_id.map(|k| k.as_uuid()))
-    .bind(CaseStatus::Open.as_str())
-    .bind(now)
-    .bind(1i64)
-    .execute(c)
-    .await
+            "INSERT INTO cases (id, org_id, person_id, team_id, key_worker_id, status, opened_at, version, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $7)",
+        )
+        .bind(Uuid::now_v7())
+        .bind(org_id.as_uuid())
+        .bind(id.as_uuid())
+        .bind(allocation.team_id.map(|t| t.as_uuid()))
+        .bind(allocation.key_worker_id.map(|k| k.as_uuid()))
+        .bind(CaseStatus::Open.as_str())
+        .bind(now)
+        .bind(1i64)
+        .execute(c)
+        .await
     })?;
-    record(
-        &mut tx,
-        ctx,
-        AuditAction::Create,
-        Some(id),
-        "registered the person and opened their case",
-    )
-    .await?;
+    record(&mut tx, ctx, AuditAction::Create, Some(id), "registered the person and opened their case").await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -270,34 +255,22 @@ pub async fn register(
 /// Which organisation holds a person's case: all the policy needs to decide, and nothing
 /// personal, so looking it up is not itself an audited read.
 pub async fn target(db: &Db, id: PersonId) -> Result<Option<Target>, StoreError> {
-    let row: Option<(Uuid,)> = on_pool!(db, |p| sqlx::query_as(
-        "SELECT org_id FROM people WHERE id = $1"
-    )
-    .bind(id.as_uuid())
-    .fetch_optional(p)
-    .await)?;
-    Ok(row.map(|(org,)| Target {
-        person_id: id,
-        org_id: OrgId::from_uuid(org),
-    }))
+    let row: Option<(Uuid,)> = on_pool!(db, |p| sqlx::query_as("SELECT org_id FROM people WHERE id = $1")
+        .bind(id.as_uuid())
+        .fetch_optional(p)
+        .await)?;
+    Ok(row.map(|(org,)| Target { person_id: id, org_id: OrgId::from_uuid(org) }))
 }
 
 async fn load(tx: &mut Tx, id: PersonId) -> Result<PersonRecord, StoreError> {
     let sql = format!("{PERSON_SELECT} WHERE p.id = $1");
-    let row: PersonRow = on_tx!(tx, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(id.as_uuid())
-        .fetch_one(c)
-        .await)?;
+    let row: PersonRow =
+        on_tx!(tx, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id.as_uuid()).fetch_one(c).await)?;
     row.try_into()
 }
 
 /// Reads a person's record, leaving an audit entry. Call only after the policy allowed it.
-pub async fn read(
-    db: &Db,
-    ctx: &AuditContext,
-    id: PersonId,
-    purpose: &str,
-) -> Result<PersonRecord, StoreError> {
+pub async fn read(db: &Db, ctx: &AuditContext, id: PersonId, purpose: &str) -> Result<PersonRecord, StoreError> {
     let mut tx = db.begin().await?;
     let record_ = load(&mut tx, id).await?;
     record(&mut tx, ctx, AuditAction::Read, Some(id), purpose).await?;
@@ -306,12 +279,7 @@ pub async fn read(
 }
 
 /// Records that the policy refused an access, so refusals are visible in the audit log too.
-pub async fn record_denied(
-    db: &Db,
-    ctx: &AuditContext,
-    id: Option<PersonId>,
-    reason: &str,
-) -> Result<(), StoreError> {
+pub async fn record_denied(db: &Db, ctx: &AuditContext, id: Option<PersonId>, reason: &str) -> Result<(), StoreError> {
     crate::audit::record_alone(db, ctx, AuditAction::Denied, id, reason).await
 }
 
@@ -339,38 +307,20 @@ pub async fn update_details(
         let base = version_details(&mut tx, id, base_version).await?;
         let changed_by: Option<(Option<String>,)> = on_tx!(&mut tx, |c| {
             sqlx::query_as(
-            "SELECT u.display_name FROM person_versions v LEFT JOIN users u ON u.id = v.changed_by \
-             WHERE v.person_id = $1 AND v.version = $2"
-        )
-        .bind(id.as_uuid())
-        .bind(current.version)
-        .fetch_optional(c)
-        .await
+                "SELECT u.display_name FROM person_versions v LEFT JOIN users u ON u.id = v.changed_by \
+             WHERE v.person_id = $1 AND v.version = $2",
+            )
+            .bind(id.as_uuid())
+            .bind(current.version)
+            .fetch_optional(c)
+            .await
         })?;
-        let changes = base
-            .map(|b| b.differences(&current.details))
-            .unwrap_or_default();
-        record(
-            &mut tx,
-            ctx,
-            AuditAction::Read,
-            Some(id),
-            "shown the changes that made an edit stale",
-        )
-        .await?;
+        let changes = base.map(|b| b.differences(&current.details)).unwrap_or_default();
+        record(&mut tx, ctx, AuditAction::Read, Some(id), "shown the changes that made an edit stale").await?;
         tx.commit().await?;
-        return Ok(Err(Conflict {
-            current,
-            changes,
-            changed_by: changed_by.and_then(|c| c.0),
-        }));
+        return Ok(Err(Conflict { current, changes, changed_by: changed_by.and_then(|c| c.0) }));
     }
-    let changed: Vec<&str> = current
-        .details
-        .differences(details)
-        .into_iter()
-        .map(|(label, _, _)| label)
-        .collect();
+    let changed: Vec<&str> = current.details.differences(details).into_iter().map(|(label, _, _)| label).collect();
     if changed.is_empty() {
         return Ok(Ok(current.version));
     }
@@ -406,37 +356,22 @@ pub async fn update_details(
     if n != 1 {
         // The version moved between our read and our write (only possible on PostgreSQL, where
         // the read takes no lock). Refuse rather than overwrite; the caller retries the check.
-        return Err(StoreError::StaleVersion {
-            current: base_version + 1,
-        });
+        return Err(StoreError::StaleVersion { current: base_version + 1 });
     }
     insert_version(&mut tx, current.org_id, id, version, d, ctx.user_id).await?;
-    record(
-        &mut tx,
-        ctx,
-        AuditAction::Update,
-        Some(id),
-        &format!("changed: {}", changed.join(", ")),
-    )
-    .await?;
+    record(&mut tx, ctx, AuditAction::Update, Some(id), &format!("changed: {}", changed.join(", "))).await?;
     tx.commit().await?;
     Ok(Ok(version))
 }
 
-async fn version_details(
-    tx: &mut Tx,
-    id: PersonId,
-    version: i64,
-) -> Result<Option<PersonDetails>, StoreError> {
-    let row: Option<(String,)> = on_tx!(tx, |c| sqlx::query_as(
-        "SELECT details FROM person_versions WHERE person_id = $1 AND version = $2"
-    )
-    .bind(id.as_uuid())
-    .bind(version)
-    .fetch_optional(c)
-    .await)?;
-    row.map(|(json,)| serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(e.to_string())))
-        .transpose()
+async fn version_details(tx: &mut Tx, id: PersonId, version: i64) -> Result<Option<PersonDetails>, StoreError> {
+    let row: Option<(String,)> =
+        on_tx!(tx, |c| sqlx::query_as("SELECT details FROM person_versions WHERE person_id = $1 AND version = $2")
+            .bind(id.as_uuid())
+            .bind(version)
+            .fetch_optional(c)
+            .await)?;
+    row.map(|(json,)| serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(e.to_string()))).transpose()
 }
 
 /// One entry of a person's details history.
@@ -449,39 +384,21 @@ pub struct DetailsVersion {
 }
 
 /// Every version of a person's details, newest first (an audited read).
-pub async fn history(
-    db: &Db,
-    ctx: &AuditContext,
-    id: PersonId,
-) -> Result<Vec<DetailsVersion>, StoreError> {
+pub async fn history(db: &Db, ctx: &AuditContext, id: PersonId) -> Result<Vec<DetailsVersion>, StoreError> {
     let mut tx = db.begin().await?;
-    let rows: Vec<(i64, DateTime<Utc>, Option<String>, String)> =
-        on_tx!(&mut tx, |c| sqlx::query_as(
-            "SELECT v.version, v.changed_at, u.display_name, v.details FROM person_versions v \
+    let rows: Vec<(i64, DateTime<Utc>, Option<String>, String)> = on_tx!(&mut tx, |c| sqlx::query_as(
+        "SELECT v.version, v.changed_at, u.display_name, v.details FROM person_versions v \
          LEFT JOIN users u ON u.id = v.changed_by WHERE v.person_id = $1 ORDER BY v.version DESC"
-        )
-        .bind(id.as_uuid())
-        .fetch_all(c)
-        .await)?;
-    record(
-        &mut tx,
-        ctx,
-        AuditAction::Read,
-        Some(id),
-        "viewed the history of the person's details",
     )
-    .await?;
+    .bind(id.as_uuid())
+    .fetch_all(c)
+    .await)?;
+    record(&mut tx, ctx, AuditAction::Read, Some(id), "viewed the history of the person's details").await?;
     tx.commit().await?;
     rows.into_iter()
         .map(|(version, changed_at, changed_by, json)| {
-            let details =
-                serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            Ok(DetailsVersion {
-                version,
-                changed_at,
-                changed_by,
-                details,
-            })
+            let details = serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            Ok(DetailsVersion { version, changed_at, changed_by, details })
         })
         .collect()
 }
@@ -528,11 +445,7 @@ pub async fn change_case(
             .execute(c)
             .await
             })?;
-            (
-                result,
-                AuditAction::CloseCase,
-                format!("closed the case: {reason}"),
-            )
+            (result, AuditAction::CloseCase, format!("closed the case: {reason}"))
         }
         CaseChange::Reopen => {
             if current.case.status == CaseStatus::Open {
@@ -550,33 +463,25 @@ pub async fn change_case(
             .execute(c)
             .await
             })?;
-            (
-                result,
-                AuditAction::ReopenCase,
-                "reopened the case".to_string(),
-            )
+            (result, AuditAction::ReopenCase, "reopened the case".to_string())
         }
         CaseChange::Allocate(allocation) => {
             check_allocation(&mut tx, current.org_id, allocation).await?;
             let result = exec_tx!(&mut tx, |c| {
                 sqlx::query(
-                "UPDATE cases SET team_id = $1, key_worker_id = $2, version = $3, updated_at = $4 \
-                 WHERE id = $5 AND version = $6"
-            )
-            .bind(allocation.team_id.map(|t| t.as_uuid()))
-            .bind(allocation.key_worker_id.map(|k| k.as_uuid()))
-            .bind(version)
-            .bind(now)
-            .bind(case_id)
-            .bind(base_version)
-            .execute(c)
-            .await
+                    "UPDATE cases SET team_id = $1, key_worker_id = $2, version = $3, updated_at = $4 \
+                 WHERE id = $5 AND version = $6",
+                )
+                .bind(allocation.team_id.map(|t| t.as_uuid()))
+                .bind(allocation.key_worker_id.map(|k| k.as_uuid()))
+                .bind(version)
+                .bind(now)
+                .bind(case_id)
+                .bind(base_version)
+                .execute(c)
+                .await
             })?;
-            (
-                result,
-                AuditAction::Update,
-                "changed who the case is allocated to".to_string(),
-            )
+            (result, AuditAction::Update, "changed who the case is allocated to".to_string())
         }
     };
     if result != 1 {
@@ -604,17 +509,10 @@ pub struct PersonSummary {
 
 impl PersonSummary {
     pub fn display_name(&self) -> String {
-        format!(
-            "{} {}",
-            self.preferred_name.as_deref().unwrap_or(&self.given_name),
-            self.family_name
-        )
+        format!("{} {}", self.preferred_name.as_deref().unwrap_or(&self.given_name), self.family_name)
     }
     pub fn nhs_number_display(&self) -> String {
-        self.nhs_number
-            .parse::<NhsNumber>()
-            .map(|n| n.to_string())
-            .unwrap_or_else(|_| self.nhs_number.clone())
+        self.nhs_number.parse::<NhsNumber>().map(|n| n.to_string()).unwrap_or_else(|_| self.nhs_number.clone())
     }
 }
 
@@ -640,14 +538,7 @@ pub async fn caseload(
         .bind(include_closed)
         .fetch_all(c)
         .await)?;
-    record(
-        &mut tx,
-        ctx,
-        AuditAction::Search,
-        None,
-        &format!("viewed own caseload ({} people)", rows.len()),
-    )
-    .await?;
+    record(&mut tx, ctx, AuditAction::Search, None, &format!("viewed own caseload ({} people)", rows.len())).await?;
     tx.commit().await?;
     Ok(rows)
 }
@@ -665,8 +556,7 @@ pub async fn search(
     let limit = SEARCH_LIMIT + 1;
     let rows: Vec<PersonSummary> = match query {
         PeopleQuery::NhsNumber(n) => {
-            let sql =
-                format!("{SUMMARY_SELECT} WHERE p.org_id = $1 AND p.nhs_number = $2 LIMIT $3");
+            let sql = format!("{SUMMARY_SELECT} WHERE p.org_id = $1 AND p.nhs_number = $2 LIMIT $3");
             on_tx!(&mut tx, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .bind(org_id.as_uuid())
                 .bind(n.digits())
@@ -686,12 +576,7 @@ pub async fn search(
                 .await)?
         }
         PeopleQuery::Name(name) => {
-            let pattern = format!(
-                "%{}%",
-                name.replace('\\', "\\\\")
-                    .replace('%', "\\%")
-                    .replace('_', "\\_")
-            );
+            let pattern = format!("%{}%", name.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
             let sql = format!(
                 "{SUMMARY_SELECT} WHERE p.org_id = $1 AND p.search_name LIKE $2 ESCAPE '\\' \
                  ORDER BY p.family_name, p.given_name LIMIT $3"
@@ -709,31 +594,20 @@ pub async fn search(
         PeopleQuery::DateOfBirth(_) => "date of birth",
         PeopleQuery::Name(_) => "name",
     };
-    record(
-        &mut tx,
-        ctx,
-        AuditAction::Search,
-        None,
-        &format!("searched people by {kind} ({} found)", rows.len()),
-    )
-    .await?;
+    record(&mut tx, ctx, AuditAction::Search, None, &format!("searched people by {kind} ({} found)", rows.len()))
+        .await?;
     tx.commit().await?;
     Ok(rows)
 }
 
 /// The id of the person with this NHS number in an organisation, for linking an account or
 /// filtering the audit log. Reveals no details, so it is not an audited read.
-pub async fn id_by_nhs_number(
-    db: &Db,
-    org_id: OrgId,
-    nhs: &NhsNumber,
-) -> Result<Option<PersonId>, StoreError> {
-    let row: Option<(Uuid,)> = on_pool!(db, |p| sqlx::query_as(
-        "SELECT id FROM people WHERE org_id = $1 AND nhs_number = $2"
-    )
-    .bind(org_id.as_uuid())
-    .bind(nhs.digits())
-    .fetch_optional(p)
-    .await)?;
+pub async fn id_by_nhs_number(db: &Db, org_id: OrgId, nhs: &NhsNumber) -> Result<Option<PersonId>, StoreError> {
+    let row: Option<(Uuid,)> =
+        on_pool!(db, |p| sqlx::query_as("SELECT id FROM people WHERE org_id = $1 AND nhs_number = $2")
+            .bind(org_id.as_uuid())
+            .bind(nhs.digits())
+            .fetch_optional(p)
+            .await)?;
     Ok(row.map(|(id,)| PersonId::from_uuid(id)))
 }

@@ -35,34 +35,27 @@ pub async fn start(
     let now = crate::now();
     let mut tx = db.begin().await?;
     if let Some(old) = replaces {
-        exec_tx!(&mut tx, |c| sqlx::query(
-            "DELETE FROM sessions WHERE token_hash = $1"
-        )
-        .bind(old)
-        .execute(c)
-        .await)?;
+        exec_tx!(&mut tx, |c| sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(old).execute(c).await)?;
     }
     exec_tx!(&mut tx, |c| {
         sqlx::query(
-        "INSERT INTO sessions (id, org_id, user_id, token_hash, csrf_token, created_at, last_seen_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $6)"
-    )
-    .bind(Uuid::now_v7())
-    .bind(org_id.as_uuid())
-    .bind(user_id.as_uuid())
-    .bind(token_hash)
-    .bind(csrf_token)
-    .bind(now)
-    .execute(c)
-    .await
+            "INSERT INTO sessions (id, org_id, user_id, token_hash, csrf_token, created_at, last_seen_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $6)",
+        )
+        .bind(Uuid::now_v7())
+        .bind(org_id.as_uuid())
+        .bind(user_id.as_uuid())
+        .bind(token_hash)
+        .bind(csrf_token)
+        .bind(now)
+        .execute(c)
+        .await
     })?;
     // A successful sign-in clears this account's failure count.
-    exec_tx!(&mut tx, |c| sqlx::query(
-        "DELETE FROM sign_in_failures WHERE username = $1"
-    )
-    .bind(&ctx.username)
-    .execute(c)
-    .await)?;
+    exec_tx!(&mut tx, |c| sqlx::query("DELETE FROM sign_in_failures WHERE username = $1")
+        .bind(&ctx.username)
+        .execute(c)
+        .await)?;
     record(&mut tx, ctx, AuditAction::SignIn, None, "signed in").await?;
     tx.commit().await
 }
@@ -82,25 +75,18 @@ pub async fn find(db: &Db, token_hash: &str) -> Result<Option<SessionRow>, Store
 /// Marks a session as used now, which pushes back its idle timeout.
 pub async fn touch(db: &Db, id: Uuid) -> Result<(), StoreError> {
     let mut tx = db.begin().await?;
-    exec_tx!(&mut tx, |c| sqlx::query(
-        "UPDATE sessions SET last_seen_at = $1 WHERE id = $2"
-    )
-    .bind(crate::now())
-    .bind(id)
-    .execute(c)
-    .await)?;
+    exec_tx!(&mut tx, |c| sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id = $2")
+        .bind(crate::now())
+        .bind(id)
+        .execute(c)
+        .await)?;
     tx.commit().await
 }
 
 /// Ends a session on the server (sign-out), audited.
 pub async fn end(db: &Db, ctx: &AuditContext, token_hash: &str) -> Result<(), StoreError> {
     let mut tx = db.begin().await?;
-    exec_tx!(&mut tx, |c| sqlx::query(
-        "DELETE FROM sessions WHERE token_hash = $1"
-    )
-    .bind(token_hash)
-    .execute(c)
-    .await)?;
+    exec_tx!(&mut tx, |c| sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(c).await)?;
     record(&mut tx, ctx, AuditAction::SignOut, None, "signed out").await?;
     tx.commit().await
 }
@@ -108,46 +94,28 @@ pub async fn end(db: &Db, ctx: &AuditContext, token_hash: &str) -> Result<(), St
 /// Removes a session that has timed out (not audited as a sign-out: nobody asked for it).
 pub async fn expire(db: &Db, id: Uuid) -> Result<(), StoreError> {
     let mut tx = db.begin().await?;
-    exec_tx!(&mut tx, |c| sqlx::query(
-        "DELETE FROM sessions WHERE id = $1"
-    )
-    .bind(id)
-    .execute(c)
-    .await)?;
+    exec_tx!(&mut tx, |c| sqlx::query("DELETE FROM sessions WHERE id = $1").bind(id).execute(c).await)?;
     tx.commit().await
 }
 
 /// Deletes sessions idle since before `idle_cutoff`, and failure records older than
 /// `failures_cutoff`. Run periodically so the tables stay small.
-pub async fn sweep(
-    db: &Db,
-    idle_cutoff: DateTime<Utc>,
-    failures_cutoff: DateTime<Utc>,
-) -> Result<u64, StoreError> {
+pub async fn sweep(db: &Db, idle_cutoff: DateTime<Utc>, failures_cutoff: DateTime<Utc>) -> Result<u64, StoreError> {
     let mut tx = db.begin().await?;
-    let n = exec_tx!(&mut tx, |c| sqlx::query(
-        "DELETE FROM sessions WHERE last_seen_at < $1"
-    )
-    .bind(idle_cutoff)
-    .execute(c)
-    .await)?;
-    exec_tx!(&mut tx, |c| sqlx::query(
-        "DELETE FROM sign_in_failures WHERE at < $1"
-    )
-    .bind(failures_cutoff)
-    .execute(c)
-    .await)?;
+    let n = exec_tx!(&mut tx, |c| sqlx::query("DELETE FROM sessions WHERE last_seen_at < $1")
+        .bind(idle_cutoff)
+        .execute(c)
+        .await)?;
+    exec_tx!(&mut tx, |c| sqlx::query("DELETE FROM sign_in_failures WHERE at < $1")
+        .bind(failures_cutoff)
+        .execute(c)
+        .await)?;
     tx.commit().await?;
     Ok(n)
 }
 
 /// Records a failed sign-in (and audits it) for throttling.
-pub async fn record_failure(
-    db: &Db,
-    ctx: &AuditContext,
-    username: &str,
-    ip: &str,
-) -> Result<(), StoreError> {
+pub async fn record_failure(db: &Db, ctx: &AuditContext, username: &str, ip: &str) -> Result<(), StoreError> {
     let mut tx = db.begin().await?;
     exec_tx!(&mut tx, |c| sqlx::query(
         "INSERT INTO sign_in_failures (id, org_id, username, ip, at) VALUES ($1, $2, $3, $4, $5)"
@@ -159,14 +127,7 @@ pub async fn record_failure(
     .bind(crate::now())
     .execute(c)
     .await)?;
-    record(
-        &mut tx,
-        ctx,
-        AuditAction::SignInFailed,
-        None,
-        "sign-in refused: wrong username or password",
-    )
-    .await?;
+    record(&mut tx, ctx, AuditAction::SignInFailed, None, "sign-in refused: wrong username or password").await?;
     tx.commit().await
 }
 

@@ -29,9 +29,7 @@ pub async fn fresh_url() -> String {
         Backend::Postgres => {
             let server = std::env::var("CARETHREAD_TEST_POSTGRES_URL")
                 .expect("CARETHREAD_TEST_BACKEND=postgres needs CARETHREAD_TEST_POSTGRES_URL (scripts/test sets both)");
-            let admin = Db::connect(&server)
-                .await
-                .expect("connect to the test PostgreSQL server");
+            let admin = Db::connect(&server).await.expect("connect to the test PostgreSQL server");
             if let Db::Postgres(pool) = &admin {
                 sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
                     .execute(pool)
@@ -47,9 +45,7 @@ pub async fn fresh_url() -> String {
 
 /// A new, empty, migrated database on the test backend.
 pub async fn fresh_db() -> Db {
-    let db = Db::connect(&fresh_url().await)
-        .await
-        .expect("connect to the test database");
+    let db = Db::connect(&fresh_url().await).await.expect("connect to the test database");
     db.migrate().await.expect("migrate the test database");
     db
 }

@@ -22,17 +22,14 @@ fn to_json<T: Serialize>(value: &T) -> Result<String, StoreError> {
 }
 
 fn from_json<T: DeserializeOwned>(json: &str) -> Result<T, StoreError> {
-    serde_json::from_str(json)
-        .map_err(|e| StoreError::Corrupt(format!("a stored record could not be read: {e}")))
+    serde_json::from_str(json).map_err(|e| StoreError::Corrupt(format!("a stored record could not be read: {e}")))
 }
 
 async fn org_of(tx: &mut Tx, person: PersonId) -> Result<OrgId, StoreError> {
-    let (org,): (Uuid,) = on_tx!(tx, |c| sqlx::query_as(
-        "SELECT org_id FROM people WHERE id = $1"
-    )
-    .bind(person.as_uuid())
-    .fetch_one(c)
-    .await)?;
+    let (org,): (Uuid,) = on_tx!(tx, |c| sqlx::query_as("SELECT org_id FROM people WHERE id = $1")
+        .bind(person.as_uuid())
+        .fetch_one(c)
+        .await)?;
     Ok(OrgId::from_uuid(org))
 }
 
@@ -45,12 +42,7 @@ struct NewVersion<'a> {
     removed: bool,
 }
 
-async fn insert_version(
-    tx: &mut Tx,
-    ctx: &AuditContext,
-    org: OrgId,
-    v: NewVersion<'_>,
-) -> Result<(), StoreError> {
+async fn insert_version(tx: &mut Tx, ctx: &AuditContext, org: OrgId, v: NewVersion<'_>) -> Result<(), StoreError> {
     exec_tx!(tx, |c| {
         sqlx::query(
         "INSERT INTO record_versions (id, org_id, record_type, record_id, version, details, removed, changed_by, changed_at) \
@@ -121,14 +113,8 @@ fn step_status(d: &EntryDetails) -> Option<&'static str> {
 
 /// What the audit log says about a change in visibility to the person, if there was one.
 fn withholding_note(before: Option<&EntryDetails>, after: &EntryDetails) -> Option<String> {
-    match (
-        before.and_then(|b| b.withheld.as_ref()),
-        after.withheld.as_ref(),
-    ) {
-        (None, Some(w)) => Some(format!(
-            "withheld an entry from the person until {}: {}",
-            w.review_by, w.reason
-        )),
+    match (before.and_then(|b| b.withheld.as_ref()), after.withheld.as_ref()) {
+        (None, Some(w)) => Some(format!("withheld an entry from the person until {}: {}", w.review_by, w.reason)),
         (Some(_), None) => Some("made a withheld entry visible to the person".into()),
         _ => None,
     }
@@ -169,20 +155,10 @@ pub async fn add_entry(
         &mut tx,
         ctx,
         org,
-        NewVersion {
-            record_type: ENTRY,
-            record_id: id,
-            version: 1,
-            details: &json,
-            removed: false,
-        },
+        NewVersion { record_type: ENTRY, record_id: id, version: 1, details: &json, removed: false },
     )
     .await?;
-    let mut detail = format!(
-        "added to {}: {}",
-        theme.title(),
-        details.kind.label().to_lowercase()
-    );
+    let mut detail = format!("added to {}: {}", theme.title(), details.kind.label().to_lowercase());
     if let Some(note) = withholding_note(None, details) {
         detail = format!("{detail}; {note}");
     }
@@ -192,33 +168,17 @@ pub async fn add_entry(
 }
 
 async fn load_entry(tx: &mut Tx, person: PersonId, id: Uuid) -> Result<EntryRecord, StoreError> {
-    let sql =
-        format!("{ENTRY_SELECT} WHERE e.id = $1 AND e.person_id = $2 AND e.removed_at IS NULL");
-    let row: EntryRow = on_tx!(tx, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(id)
-        .bind(person.as_uuid())
-        .fetch_one(c)
-        .await)?;
+    let sql = format!("{ENTRY_SELECT} WHERE e.id = $1 AND e.person_id = $2 AND e.removed_at IS NULL");
+    let row: EntryRow =
+        on_tx!(tx, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).bind(person.as_uuid()).fetch_one(c).await)?;
     row.try_into()
 }
 
 /// One entry of a person's record (an audited read).
-pub async fn entry(
-    db: &Db,
-    ctx: &AuditContext,
-    person: PersonId,
-    id: Uuid,
-) -> Result<EntryRecord, StoreError> {
+pub async fn entry(db: &Db, ctx: &AuditContext, person: PersonId, id: Uuid) -> Result<EntryRecord, StoreError> {
     let mut tx = db.begin().await?;
     let e = load_entry(&mut tx, person, id).await?;
-    record(
-        &mut tx,
-        ctx,
-        AuditAction::Read,
-        Some(person),
-        &format!("opened an entry in {}", e.theme.title()),
-    )
-    .await?;
+    record(&mut tx, ctx, AuditAction::Read, Some(person), &format!("opened an entry in {}", e.theme.title())).await?;
     tx.commit().await?;
     Ok(e)
 }
@@ -265,13 +225,7 @@ pub async fn update_entry(
         &mut tx,
         ctx,
         org,
-        NewVersion {
-            record_type: ENTRY,
-            record_id: id,
-            version,
-            details: &json,
-            removed: false,
-        },
+        NewVersion { record_type: ENTRY, record_id: id, version, details: &json, removed: false },
     )
     .await?;
     let mut detail = format!("changed an entry in {}", current.theme.title());
@@ -314,13 +268,7 @@ pub async fn remove_entry(
     }
     let org = org_of(&mut tx, person).await?;
     let json = to_json(&current.details)?;
-    let v = NewVersion {
-        record_type: ENTRY,
-        record_id: id,
-        version,
-        details: &json,
-        removed: true,
-    };
+    let v = NewVersion { record_type: ENTRY, record_id: id, version, details: &json, removed: true };
     insert_version(&mut tx, ctx, org, v).await?;
     record(
         &mut tx,
@@ -350,36 +298,23 @@ pub async fn entries(
         .bind(theme.slug())
         .fetch_all(c)
         .await)?;
-    record(
-        &mut tx,
-        ctx,
-        AuditAction::Read,
-        Some(person),
-        &format!("opened the theme {}", theme.title()),
-    )
-    .await?;
+    record(&mut tx, ctx, AuditAction::Read, Some(person), &format!("opened the theme {}", theme.title())).await?;
     tx.commit().await?;
     rows.into_iter().map(EntryRecord::try_from).collect()
 }
 
 /// What each theme shows at a glance, plus how many entries are withheld from the person.
 /// Not audited by itself: it is part of the case page, whose read `people::read` audits.
-pub async fn glance(
-    db: &Db,
-    person: PersonId,
-) -> Result<(HashMap<Theme, ThemeGlance>, usize), StoreError> {
-    let rows: Vec<(String, String, Option<String>, bool, String)> =
-        on_pool!(db, |p| sqlx::query_as(
-            "SELECT theme, kind, status, withheld, details FROM theme_entries \
+pub async fn glance(db: &Db, person: PersonId) -> Result<(HashMap<Theme, ThemeGlance>, usize), StoreError> {
+    let rows: Vec<(String, String, Option<String>, bool, String)> = on_pool!(db, |p| sqlx::query_as(
+        "SELECT theme, kind, status, withheld, details FROM theme_entries \
          WHERE person_id = $1 AND removed_at IS NULL ORDER BY created_at, id"
-        )
-        .bind(person.as_uuid())
-        .fetch_all(p)
-        .await)?;
-    let mut by_theme: HashMap<Theme, ThemeGlance> = Theme::ALL
-        .into_iter()
-        .map(|t| (t, ThemeGlance::default()))
-        .collect();
+    )
+    .bind(person.as_uuid())
+    .fetch_all(p)
+    .await)?;
+    let mut by_theme: HashMap<Theme, ThemeGlance> =
+        Theme::ALL.into_iter().map(|t| (t, ThemeGlance::default())).collect();
     let mut withheld = 0;
     for (theme, kind, status, is_withheld, details) in rows {
         let theme: Theme = theme.parse().map_err(StoreError::Corrupt)?;
@@ -445,14 +380,7 @@ async fn versions<T: DeserializeOwned>(
     if rows.is_empty() {
         return Err(StoreError::NotFound);
     }
-    record(
-        &mut tx,
-        ctx,
-        AuditAction::Read,
-        Some(person),
-        "viewed earlier versions of a record",
-    )
-    .await?;
+    record(&mut tx, ctx, AuditAction::Read, Some(person), "viewed earlier versions of a record").await?;
     tx.commit().await?;
     rows.into_iter()
         .map(|r| {
@@ -522,21 +450,16 @@ impl TryFrom<MemberRow> for MemberRecord {
 }
 
 /// The id of the account with this username in the person's organisation.
-async fn account_id(
-    tx: &mut Tx,
-    org: OrgId,
-    username: Option<&str>,
-) -> Result<Option<Uuid>, StoreError> {
+async fn account_id(tx: &mut Tx, org: OrgId, username: Option<&str>) -> Result<Option<Uuid>, StoreError> {
     let Some(username) = username.filter(|u| !u.trim().is_empty()) else {
         return Ok(None);
     };
-    let found: Option<(Uuid,)> = on_tx!(tx, |c| sqlx::query_as(
-        "SELECT id FROM users WHERE username = $1 AND org_id = $2"
-    )
-    .bind(username.trim())
-    .bind(org.as_uuid())
-    .fetch_optional(c)
-    .await)?;
+    let found: Option<(Uuid,)> =
+        on_tx!(tx, |c| sqlx::query_as("SELECT id FROM users WHERE username = $1 AND org_id = $2")
+            .bind(username.trim())
+            .bind(org.as_uuid())
+            .fetch_optional(c)
+            .await)?;
     found.map(|(id,)| Some(id)).ok_or(StoreError::Invalid(
         "There is no Carethread account with that username here. Leave it blank if they have none.",
     ))
@@ -577,64 +500,32 @@ pub async fn add_member(
         &mut tx,
         ctx,
         org,
-        NewVersion {
-            record_type: MEMBER,
-            record_id: id,
-            version: 1,
-            details: &json,
-            removed: false,
-        },
+        NewVersion { record_type: MEMBER, record_id: id, version: 1, details: &json, removed: false },
     )
     .await?;
-    record(
-        &mut tx,
-        ctx,
-        AuditAction::Create,
-        Some(person),
-        "added a member to the circle of support",
-    )
-    .await?;
+    record(&mut tx, ctx, AuditAction::Create, Some(person), "added a member to the circle of support").await?;
     tx.commit().await?;
     Ok(id)
 }
 
 async fn load_member(tx: &mut Tx, person: PersonId, id: Uuid) -> Result<MemberRecord, StoreError> {
-    let sql =
-        format!("{MEMBER_SELECT} WHERE m.id = $1 AND m.person_id = $2 AND m.removed_at IS NULL");
-    let row: MemberRow = on_tx!(tx, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(id)
-        .bind(person.as_uuid())
-        .fetch_one(c)
-        .await)?;
+    let sql = format!("{MEMBER_SELECT} WHERE m.id = $1 AND m.person_id = $2 AND m.removed_at IS NULL");
+    let row: MemberRow =
+        on_tx!(tx, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).bind(person.as_uuid()).fetch_one(c).await)?;
     row.try_into()
 }
 
-pub async fn member(
-    db: &Db,
-    ctx: &AuditContext,
-    person: PersonId,
-    id: Uuid,
-) -> Result<MemberRecord, StoreError> {
+pub async fn member(db: &Db, ctx: &AuditContext, person: PersonId, id: Uuid) -> Result<MemberRecord, StoreError> {
     let mut tx = db.begin().await?;
     let m = load_member(&mut tx, person, id).await?;
-    record(
-        &mut tx,
-        ctx,
-        AuditAction::Read,
-        Some(person),
-        "opened a member of the circle of support",
-    )
-    .await?;
+    record(&mut tx, ctx, AuditAction::Read, Some(person), "opened a member of the circle of support").await?;
     tx.commit().await?;
     Ok(m)
 }
 
 /// A change to a member: new details, or removal from the circle.
 pub enum MemberChange<'a> {
-    Update {
-        details: &'a MemberDetails,
-        account: Option<&'a str>,
-    },
+    Update { details: &'a MemberDetails, account: Option<&'a str> },
     Remove,
 }
 
@@ -692,12 +583,7 @@ pub async fn change_member(
             .execute(c)
             .await
             })?;
-            (
-                n,
-                to_json(&current.details)?,
-                true,
-                "removed a member from the circle of support",
-            )
+            (n, to_json(&current.details)?, true, "removed a member from the circle of support")
         }
     };
     if n != 1 {
@@ -707,13 +593,7 @@ pub async fn change_member(
         &mut tx,
         ctx,
         org,
-        NewVersion {
-            record_type: MEMBER,
-            record_id: id,
-            version,
-            details: &json,
-            removed,
-        },
+        NewVersion { record_type: MEMBER, record_id: id, version, details: &json, removed },
     )
     .await?;
     record(&mut tx, ctx, AuditAction::Update, Some(person), detail).await?;
@@ -722,28 +602,15 @@ pub async fn change_member(
 }
 
 /// The circle of support, closest first (an audited read).
-pub async fn members(
-    db: &Db,
-    ctx: &AuditContext,
-    person: PersonId,
-) -> Result<Vec<MemberRecord>, StoreError> {
+pub async fn members(db: &Db, ctx: &AuditContext, person: PersonId) -> Result<Vec<MemberRecord>, StoreError> {
     let sql = format!(
         "{MEMBER_SELECT} WHERE m.person_id = $1 AND m.removed_at IS NULL \
          ORDER BY CASE m.involvement WHEN 'core' THEN 1 WHEN 'regular' THEN 2 ELSE 3 END, m.created_at"
     );
     let mut tx = db.begin().await?;
-    let rows: Vec<MemberRow> = on_tx!(&mut tx, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(person.as_uuid())
-        .fetch_all(c)
-        .await)?;
-    record(
-        &mut tx,
-        ctx,
-        AuditAction::Read,
-        Some(person),
-        "opened the circle of support",
-    )
-    .await?;
+    let rows: Vec<MemberRow> =
+        on_tx!(&mut tx, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(person.as_uuid()).fetch_all(c).await)?;
+    record(&mut tx, ctx, AuditAction::Read, Some(person), "opened the circle of support").await?;
     tx.commit().await?;
     rows.into_iter().map(MemberRecord::try_from).collect()
 }

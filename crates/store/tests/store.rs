@@ -15,10 +15,7 @@ async fn audit_actions(db: &Db, person: PersonId) -> Vec<String> {
     let (rows, _) = audit::browse(
         db,
         &AuditContext::command_line("test"),
-        &AuditFilter {
-            person_id: Some(person),
-            ..Default::default()
-        },
+        &AuditFilter { person_id: Some(person), ..Default::default() },
         0,
     )
     .await
@@ -28,10 +25,7 @@ async fn audit_actions(db: &Db, person: PersonId) -> Vec<String> {
 
 #[tokio::test]
 async fn migrations_have_the_same_versions_on_both_backends() {
-    assert_eq!(
-        Db::migration_versions(Backend::Sqlite),
-        Db::migration_versions(Backend::Postgres)
-    );
+    assert_eq!(Db::migration_versions(Backend::Sqlite), Db::migration_versions(Backend::Postgres));
     assert!(!Db::migration_versions(Backend::Sqlite).is_empty());
 }
 
@@ -40,26 +34,15 @@ async fn both_schemas_have_the_same_tables_and_columns() {
     // Compare the test backend's schema with a fresh SQLite one: on the PostgreSQL run this
     // compares the two backends; on the SQLite run it checks the comparison itself works.
     let db = testing::fresh_db().await;
-    let sqlite_url = format!(
-        "sqlite://{}",
-        std::env::temp_dir()
-            .join(format!("ct_schema_{}.db", OrgId::new()))
-            .display()
-    );
+    let sqlite_url =
+        format!("sqlite://{}", std::env::temp_dir().join(format!("ct_schema_{}.db", OrgId::new())).display());
     let sqlite = Db::connect(&sqlite_url).await.expect("sqlite");
     sqlite.migrate().await.expect("migrate");
     let ours = db.schema_columns().await.expect("columns");
     assert!(ours.iter().any(|(t, c)| t == "people" && c == "nhs_number"));
     assert_eq!(ours, sqlite.schema_columns().await.expect("columns"));
-    for table in ours
-        .iter()
-        .map(|(t, _)| t)
-        .collect::<std::collections::BTreeSet<_>>()
-    {
-        assert!(
-            ours.contains(&(table.clone(), "org_id".to_string())),
-            "table {table} lacks org_id"
-        );
+    for table in ours.iter().map(|(t, _)| t).collect::<std::collections::BTreeSet<_>>() {
+        assert!(ours.contains(&(table.clone(), "org_id".to_string())), "table {table} lacks org_id");
     }
 }
 
@@ -74,13 +57,8 @@ async fn migrating_twice_changes_nothing() {
 async fn registering_reads_back_every_field_and_audits_create_and_read() {
     let db = testing::fresh_db().await;
     let (org, id) = org_with_person(&db).await;
-    let record = people::read(&db, &ctx(Some(org), "kw"), id, "opened the case")
-        .await
-        .expect("read");
-    assert_eq!(
-        record.details,
-        details("Sam", "Okafor", [9, 9, 9, 0, 0, 0, 0, 0, 1])
-    );
+    let record = people::read(&db, &ctx(Some(org), "kw"), id, "opened the case").await.expect("read");
+    assert_eq!(record.details, details("Sam", "Okafor", [9, 9, 9, 0, 0, 0, 0, 0, 1]));
     assert_eq!(record.version, 1);
     assert_eq!(record.case.status, carethread_domain::CaseStatus::Open);
     let actions = audit_actions(&db, id).await;
@@ -97,34 +75,14 @@ async fn a_duplicate_nhs_number_in_one_organisation_is_refused_and_nothing_is_wr
         &ctx(Some(org), "kw"),
         org,
         &details("Other", "Person", [9, 9, 9, 0, 0, 0, 0, 0, 1]),
-        Allocation {
-            team_id: None,
-            key_worker_id: None,
-        },
+        Allocation { team_id: None, key_worker_id: None },
     )
     .await
     .expect_err("duplicate");
-    assert!(
-        matches!(
-            err,
-            StoreError::Duplicate {
-                what: "This NHS number"
-            }
-        ),
-        "{err:?}"
-    );
-    let found = people::search(
-        &db,
-        &ctx(Some(org), "kw"),
-        org,
-        &PeopleQuery::Name("other".into()),
-    )
-    .await
-    .expect("search");
-    assert!(
-        found.is_empty(),
-        "the refused registration left a record behind"
-    );
+    assert!(matches!(err, StoreError::Duplicate { what: "This NHS number" }), "{err:?}");
+    let found =
+        people::search(&db, &ctx(Some(org), "kw"), org, &PeopleQuery::Name("other".into())).await.expect("search");
+    assert!(found.is_empty(), "the refused registration left a record behind");
 }
 
 #[tokio::test]
@@ -134,35 +92,17 @@ async fn a_stale_edit_is_refused_with_what_changed_and_writes_nothing() {
     let c = ctx(Some(org), "kw");
     let mut first = details("Sam", "Okafor", [9, 9, 9, 0, 0, 0, 0, 0, 1]);
     first.preferred_name = Some("Sammy".into());
-    assert_eq!(
-        people::update_details(&db, &c, id, 1, &first)
-            .await
-            .expect("update")
-            .ok(),
-        Some(2)
-    );
+    assert_eq!(people::update_details(&db, &c, id, 1, &first).await.expect("update").ok(), Some(2));
 
     let mut second = details("Sam", "Okafor", [9, 9, 9, 0, 0, 0, 0, 0, 1]);
     second.phone = Some("01632 960 001".into());
-    let conflict = people::update_details(&db, &c, id, 1, &second)
-        .await
-        .expect("no db error")
-        .expect_err("stale");
+    let conflict = people::update_details(&db, &c, id, 1, &second).await.expect("no db error").expect_err("stale");
     assert_eq!(conflict.current.version, 2);
-    assert_eq!(
-        conflict.changes,
-        vec![("Preferred name", "(blank)".to_string(), "Sammy".to_string())]
-    );
+    assert_eq!(conflict.changes, vec![("Preferred name", "(blank)".to_string(), "Sammy".to_string())]);
     let now = people::read(&db, &c, id, "check").await.expect("read");
-    assert_eq!(
-        now.details.phone, None,
-        "the stale edit must not be written"
-    );
+    assert_eq!(now.details.phone, None, "the stale edit must not be written");
     let history = people::history(&db, &c, id).await.expect("history");
-    assert_eq!(
-        history.iter().map(|v| v.version).collect::<Vec<_>>(),
-        vec![2, 1]
-    );
+    assert_eq!(history.iter().map(|v| v.version).collect::<Vec<_>>(), vec![2, 1]);
     assert_eq!(history[1].details.preferred_name, None);
 }
 
@@ -188,13 +128,7 @@ async fn concurrent_edits_from_the_same_version_never_both_win() {
         }
     }
     assert_eq!(wins, 1, "exactly one edit from version 1 may succeed");
-    assert_eq!(
-        people::read(&db, &ctx(Some(org), "kw"), id, "check")
-            .await
-            .expect("read")
-            .version,
-        2
-    );
+    assert_eq!(people::read(&db, &ctx(Some(org), "kw"), id, "check").await.expect("read").version, 2);
 }
 
 #[tokio::test]
@@ -203,23 +137,10 @@ async fn cases_close_and_reopen_with_version_checks() {
     let (org, id) = org_with_person(&db).await;
     let c = ctx(Some(org), "kw");
     assert_eq!(
-        people::change_case(
-            &db,
-            &c,
-            id,
-            1,
-            CaseChange::Close {
-                reason: "Moved away"
-            }
-        )
-        .await
-        .expect("close")
-        .ok(),
+        people::change_case(&db, &c, id, 1, CaseChange::Close { reason: "Moved away" }).await.expect("close").ok(),
         Some(2)
     );
-    let stale = people::change_case(&db, &c, id, 1, CaseChange::Reopen)
-        .await
-        .expect("no db error");
+    let stale = people::change_case(&db, &c, id, 1, CaseChange::Reopen).await.expect("no db error");
     assert!(stale.is_err(), "reopening from a stale version is refused");
     let record = people::read(&db, &c, id, "check").await.expect("read");
     assert_eq!(record.case.status, carethread_domain::CaseStatus::Closed);
@@ -228,17 +149,9 @@ async fn cases_close_and_reopen_with_version_checks() {
         people::change_case(&db, &c, id, 2, CaseChange::Close { reason: "again" }).await,
         Err(StoreError::Invalid(_))
     ));
-    assert_eq!(
-        people::change_case(&db, &c, id, 2, CaseChange::Reopen)
-            .await
-            .expect("reopen")
-            .ok(),
-        Some(3)
-    );
+    assert_eq!(people::change_case(&db, &c, id, 2, CaseChange::Reopen).await.expect("reopen").ok(), Some(3));
     let actions = audit_actions(&db, id).await;
-    assert!(
-        actions.contains(&"close-case".to_string()) && actions.contains(&"reopen-case".to_string())
-    );
+    assert!(actions.contains(&"close-case".to_string()) && actions.contains(&"reopen-case".to_string()));
 }
 
 #[tokio::test]
@@ -246,9 +159,7 @@ async fn allocation_must_stay_within_the_organisation() {
     let db = testing::fresh_db().await;
     let (org, id) = org_with_person(&db).await;
     let admin = AuditContext::command_line("test");
-    let other = accounts::create_org(&db, &admin, "Elsewhere", "council", "Europe/London")
-        .await
-        .expect("org");
+    let other = accounts::create_org(&db, &admin, "Elsewhere", "council", "Europe/London").await.expect("org");
     let stranger = accounts::create_user(
         &db,
         &admin,
@@ -269,10 +180,7 @@ async fn allocation_must_stay_within_the_organisation() {
         &ctx(Some(org), "kw"),
         id,
         1,
-        CaseChange::Allocate(Allocation {
-            team_id: None,
-            key_worker_id: Some(stranger),
-        }),
+        CaseChange::Allocate(Allocation { team_id: None, key_worker_id: Some(stranger) }),
     )
     .await
     .expect_err("refused");
@@ -284,52 +192,23 @@ async fn search_finds_by_name_nhs_number_and_date_of_birth_within_the_organisati
     let db = testing::fresh_db().await;
     let (org, id) = org_with_person(&db).await;
     let c = ctx(Some(org), "kw");
-    let by_name = people::search(&db, &c, org, &PeopleQuery::Name("okaf".into()))
-        .await
-        .expect("search");
-    assert_eq!(
-        by_name.iter().map(|p| p.id).collect::<Vec<_>>(),
-        vec![id.as_uuid()]
-    );
+    let by_name = people::search(&db, &c, org, &PeopleQuery::Name("okaf".into())).await.expect("search");
+    assert_eq!(by_name.iter().map(|p| p.id).collect::<Vec<_>>(), vec![id.as_uuid()]);
     let nhs = NhsNumber::from_first_nine([9, 9, 9, 0, 0, 0, 0, 0, 1]).expect("valid");
-    assert_eq!(
-        people::search(&db, &c, org, &PeopleQuery::NhsNumber(nhs))
-            .await
-            .expect("search")
-            .len(),
-        1
-    );
+    assert_eq!(people::search(&db, &c, org, &PeopleQuery::NhsNumber(nhs)).await.expect("search").len(), 1);
     let dob = NaiveDate::from_ymd_opt(1990, 5, 17).expect("date");
-    assert_eq!(
-        people::search(&db, &c, org, &PeopleQuery::DateOfBirth(dob))
-            .await
-            .expect("search")
-            .len(),
-        1
-    );
+    assert_eq!(people::search(&db, &c, org, &PeopleQuery::DateOfBirth(dob)).await.expect("search").len(), 1);
     // Wildcards typed by a user are matched literally.
-    assert!(
-        people::search(&db, &c, org, &PeopleQuery::Name("%".into()))
-            .await
-            .expect("search")
-            .is_empty()
-    );
+    assert!(people::search(&db, &c, org, &PeopleQuery::Name("%".into())).await.expect("search").is_empty());
     let other = OrgId::new();
-    assert!(
-        people::search(&db, &c, other, &PeopleQuery::Name("okaf".into()))
-            .await
-            .expect("search")
-            .is_empty()
-    );
+    assert!(people::search(&db, &c, other, &PeopleQuery::Name("okaf".into())).await.expect("search").is_empty());
 }
 
 #[tokio::test]
 async fn usernames_are_unique_and_deactivation_ends_sessions() {
     let db = testing::fresh_db().await;
     let admin = AuditContext::command_line("test");
-    let org = accounts::create_org(&db, &admin, "Practice", "gp-practice", "Europe/London")
-        .await
-        .expect("org");
+    let org = accounts::create_org(&db, &admin, "Practice", "gp-practice", "Europe/London").await.expect("org");
     let name: Username = "pat".parse().expect("username");
     let new = || NewUser {
         org_id: org,
@@ -340,43 +219,17 @@ async fn usernames_are_unique_and_deactivation_ends_sessions() {
         person_id: None,
         password_hash: Some("x"),
     };
-    let user = accounts::create_user(&db, &admin, new())
-        .await
-        .expect("user");
+    let user = accounts::create_user(&db, &admin, new()).await.expect("user");
     assert!(matches!(
         accounts::create_user(&db, &admin, new()).await,
-        Err(StoreError::Duplicate {
-            what: "This username"
-        })
+        Err(StoreError::Duplicate { what: "This username" })
     ));
-    sessions::start(
-        &db,
-        &ctx(Some(org), "pat"),
-        user,
-        org,
-        "hash-1",
-        "csrf",
-        None,
-    )
-    .await
-    .expect("session");
+    sessions::start(&db, &ctx(Some(org), "pat"), user, org, "hash-1", "csrf", None).await.expect("session");
     assert!(sessions::find(&db, "hash-1").await.expect("find").is_some());
     // Rotation: a new sign-in from the same browser replaces the old session.
-    sessions::start(
-        &db,
-        &ctx(Some(org), "pat"),
-        user,
-        org,
-        "hash-2",
-        "csrf",
-        Some("hash-1"),
-    )
-    .await
-    .expect("session");
+    sessions::start(&db, &ctx(Some(org), "pat"), user, org, "hash-2", "csrf", Some("hash-1")).await.expect("session");
     assert!(sessions::find(&db, "hash-1").await.expect("find").is_none());
-    accounts::set_user_active(&db, &admin, "pat", false)
-        .await
-        .expect("deactivate");
+    accounts::set_user_active(&db, &admin, "pat", false).await.expect("deactivate");
     assert!(sessions::find(&db, "hash-2").await.expect("find").is_none());
 }
 
@@ -386,56 +239,26 @@ async fn sign_in_failures_are_counted_per_account_and_per_address() {
     let anon = ctx(None, "mallory");
     let since = carethread_store::now() - chrono::Duration::minutes(15);
     for _ in 0..3 {
-        sessions::record_failure(&db, &anon, "alice", "10.0.0.1")
-            .await
-            .expect("record");
+        sessions::record_failure(&db, &anon, "alice", "10.0.0.1").await.expect("record");
     }
-    sessions::record_failure(&db, &anon, "bob", "10.0.0.1")
-        .await
-        .expect("record");
-    assert_eq!(
-        sessions::recent_failures(&db, "alice", "10.0.0.9", since)
-            .await
-            .expect("count"),
-        (3, 0)
-    );
-    assert_eq!(
-        sessions::recent_failures(&db, "carol", "10.0.0.1", since)
-            .await
-            .expect("count"),
-        (0, 4)
-    );
+    sessions::record_failure(&db, &anon, "bob", "10.0.0.1").await.expect("record");
+    assert_eq!(sessions::recent_failures(&db, "alice", "10.0.0.9", since).await.expect("count"), (3, 0));
+    assert_eq!(sessions::recent_failures(&db, "carol", "10.0.0.1", since).await.expect("count"), (0, 4));
 }
 
 #[tokio::test]
 async fn the_audit_log_filters_by_person_user_and_date() {
     let db = testing::fresh_db().await;
     let (org, id) = org_with_person(&db).await;
-    people::read(&db, &ctx(Some(org), "reader-one"), id, "looked")
-        .await
-        .expect("read");
+    people::read(&db, &ctx(Some(org), "reader-one"), id, "looked").await.expect("read");
     let admin = AuditContext::command_line("test");
-    let by_user = AuditFilter {
-        username: Some("reader-one".into()),
-        ..Default::default()
-    };
-    let (rows, more) = audit::browse(&db, &admin, &by_user, 0)
-        .await
-        .expect("browse");
+    let by_user = AuditFilter { username: Some("reader-one".into()), ..Default::default() };
+    let (rows, more) = audit::browse(&db, &admin, &by_user, 0).await.expect("browse");
     assert!(!more);
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].person_name.as_deref(), Some("Sam Okafor"));
-    let future = AuditFilter {
-        from: Some(carethread_store::now() + chrono::Duration::days(1)),
-        ..Default::default()
-    };
-    assert!(
-        audit::browse(&db, &admin, &future, 0)
-            .await
-            .expect("browse")
-            .0
-            .is_empty()
-    );
+    let future = AuditFilter { from: Some(carethread_store::now() + chrono::Duration::days(1)), ..Default::default() };
+    assert!(audit::browse(&db, &admin, &future, 0).await.expect("browse").0.is_empty());
 }
 
 #[tokio::test]
@@ -448,27 +271,17 @@ async fn the_audit_entry_is_rolled_back_with_a_failed_write() {
         &ctx(Some(org), "kw"),
         org,
         &details("Dup", "Licate", [9, 9, 9, 0, 0, 0, 0, 0, 1]),
-        Allocation {
-            team_id: None,
-            key_worker_id: None,
-        },
+        Allocation { team_id: None, key_worker_id: None },
     )
     .await;
     let (all, _) = audit::browse(
         &db,
         &AuditContext::command_line("t"),
-        &AuditFilter {
-            username: Some("kw".into()),
-            ..Default::default()
-        },
+        &AuditFilter { username: Some("kw".into()), ..Default::default() },
         0,
     )
     .await
     .expect("browse");
-    assert_eq!(
-        all.iter().filter(|r| r.action == "create").count(),
-        1,
-        "only the first registration was audited"
-    );
+    assert_eq!(all.iter().filter(|r| r.action == "create").count(), 1, "only the first registration was audited");
     assert!(all.iter().all(|r| r.person_id == Some(id.as_uuid())));
 }

@@ -26,53 +26,19 @@ async fn entries_keep_every_version_and_refuse_stale_edits() {
     let db = testing::fresh_db().await;
     let (org, person) = org_with_person(&db).await;
     let c = ctx(Some(org), "kw");
-    let id = themes::add_entry(
-        &db,
-        &c,
-        person,
-        Theme::JoiningIn,
-        &entry(EntryKind::Working, "Swimming on Fridays"),
-    )
-    .await
-    .expect("add");
-    let changed = EntryDetails {
-        body: "Swimming on Fridays with Sam".into(),
-        ..entry(EntryKind::Working, "")
-    };
-    assert_eq!(
-        themes::update_entry(&db, &c, person, id, 1, &changed)
-            .await
-            .expect("update")
-            .ok(),
-        Some(2)
-    );
-    let stale = themes::update_entry(&db, &c, person, id, 1, &entry(EntryKind::Worry, "stale"))
+    let id = themes::add_entry(&db, &c, person, Theme::JoiningIn, &entry(EntryKind::Working, "Swimming on Fridays"))
         .await
-        .expect("no db error");
+        .expect("add");
+    let changed = EntryDetails { body: "Swimming on Fridays with Sam".into(), ..entry(EntryKind::Working, "") };
+    assert_eq!(themes::update_entry(&db, &c, person, id, 1, &changed).await.expect("update").ok(), Some(2));
+    let stale =
+        themes::update_entry(&db, &c, person, id, 1, &entry(EntryKind::Worry, "stale")).await.expect("no db error");
+    assert_eq!(stale.expect_err("stale").details.body, "Swimming on Fridays with Sam");
+    assert!(themes::remove_entry(&db, &c, person, id, 2).await.expect("remove").is_ok());
+    assert!(themes::entries(&db, &c, person, Theme::JoiningIn).await.expect("list").is_empty());
+    let history = themes::entry_versions(&db, &c, person, id).await.expect("history");
     assert_eq!(
-        stale.expect_err("stale").details.body,
-        "Swimming on Fridays with Sam"
-    );
-    assert!(
-        themes::remove_entry(&db, &c, person, id, 2)
-            .await
-            .expect("remove")
-            .is_ok()
-    );
-    assert!(
-        themes::entries(&db, &c, person, Theme::JoiningIn)
-            .await
-            .expect("list")
-            .is_empty()
-    );
-    let history = themes::entry_versions(&db, &c, person, id)
-        .await
-        .expect("history");
-    assert_eq!(
-        history
-            .iter()
-            .map(|v| (v.version, v.removed))
-            .collect::<Vec<_>>(),
+        history.iter().map(|v| (v.version, v.removed)).collect::<Vec<_>>(),
         vec![(3, true), (2, false), (1, false)]
     );
     assert_eq!(history[2].details.body, "Swimming on Fridays");
@@ -84,27 +50,13 @@ async fn a_record_id_from_another_person_reaches_nothing() {
     let (org, person) = org_with_person(&db).await;
     let (_, other_person) = org_with_person(&db).await;
     let c = ctx(Some(org), "kw");
-    let id = themes::add_entry(
-        &db,
-        &c,
-        person,
-        Theme::AboutMe,
-        &entry(EntryKind::Note, "private"),
-    )
-    .await
-    .expect("add");
-    assert!(matches!(
-        themes::entry(&db, &c, other_person, id).await,
-        Err(StoreError::NotFound)
-    ));
+    let id = themes::add_entry(&db, &c, person, Theme::AboutMe, &entry(EntryKind::Note, "private")).await.expect("add");
+    assert!(matches!(themes::entry(&db, &c, other_person, id).await, Err(StoreError::NotFound)));
     assert!(matches!(
         themes::update_entry(&db, &c, other_person, id, 1, &entry(EntryKind::Note, "x")).await,
         Err(StoreError::NotFound)
     ));
-    assert!(matches!(
-        themes::entry_versions(&db, &c, other_person, id).await,
-        Err(StoreError::NotFound)
-    ));
+    assert!(matches!(themes::entry_versions(&db, &c, other_person, id).await, Err(StoreError::NotFound)));
 }
 
 #[tokio::test]
@@ -118,17 +70,10 @@ async fn the_glance_counts_working_worries_and_open_steps_and_withholding_is_aud
         (EntryKind::NextStep, "Call the bank"),
         (EntryKind::Note, "n"),
     ] {
-        themes::add_entry(&db, &c, person, Theme::KeepingSafe, &entry(kind, body))
-            .await
-            .expect("add");
+        themes::add_entry(&db, &c, person, Theme::KeepingSafe, &entry(kind, body)).await.expect("add");
     }
-    let done = EntryDetails {
-        status: Some(StepStatus::Done),
-        ..entry(EntryKind::NextStep, "Done already")
-    };
-    themes::add_entry(&db, &c, person, Theme::KeepingSafe, &done)
-        .await
-        .expect("add");
+    let done = EntryDetails { status: Some(StepStatus::Done), ..entry(EntryKind::NextStep, "Done already") };
+    themes::add_entry(&db, &c, person, Theme::KeepingSafe, &done).await.expect("add");
     let withheld = EntryDetails {
         withheld: Some(Withholding {
             reason: "Safeguarding enquiry under way".into(),
@@ -136,32 +81,24 @@ async fn the_glance_counts_working_worries_and_open_steps_and_withholding_is_aud
         }),
         ..entry(EntryKind::Worry, "Contact with a named adult")
     };
-    themes::add_entry(&db, &c, person, Theme::KeepingSafe, &withheld)
-        .await
-        .expect("add");
+    themes::add_entry(&db, &c, person, Theme::KeepingSafe, &withheld).await.expect("add");
     let (glance, withheld_count) = themes::glance(&db, person).await.expect("glance");
     let safe = &glance[&Theme::KeepingSafe];
     assert_eq!((safe.working, safe.worries, safe.open_steps), (1, 2, 1));
-    assert_eq!(
-        safe.latest_worry.as_deref(),
-        Some("Contact with a named adult")
-    );
+    assert_eq!(safe.latest_worry.as_deref(), Some("Contact with a named adult"));
     assert_eq!(glance[&Theme::AboutMe].working, 0);
     assert_eq!(withheld_count, 1);
     let (log, _) = audit::browse(
         &db,
         &AuditContext::command_line("t"),
-        &AuditFilter {
-            person_id: Some(person),
-            ..Default::default()
-        },
+        &AuditFilter { person_id: Some(person), ..Default::default() },
         0,
     )
     .await
     .expect("audit");
-    assert!(log.iter().any(|e| e.detail.contains(
-        "withheld an entry from the person until 2027-01-10: Safeguarding enquiry under way"
-    )));
+    assert!(log.iter().any(|e| {
+        e.detail.contains("withheld an entry from the person until 2027-01-10: Safeguarding enquiry under way")
+    }));
 }
 
 #[tokio::test]
@@ -178,13 +115,9 @@ async fn circle_members_are_added_changed_removed_and_linked_to_accounts_in_the_
         involvement: Involvement::Core,
         brings: Some("Knows him best".into()),
     };
-    let err = themes::add_member(&db, &c, person, &mum, Some("no-such-user"))
-        .await
-        .expect_err("unknown account");
+    let err = themes::add_member(&db, &c, person, &mum, Some("no-such-user")).await.expect_err("unknown account");
     assert!(matches!(err, StoreError::Invalid(_)));
-    let id = themes::add_member(&db, &c, person, &mum, None)
-        .await
-        .expect("add");
+    let id = themes::add_member(&db, &c, person, &mum, None).await.expect("add");
     let gp = MemberDetails {
         name: "Dr Shah".into(),
         relationship: "GP".into(),
@@ -192,55 +125,24 @@ async fn circle_members_are_added_changed_removed_and_linked_to_accounts_in_the_
         involvement: Involvement::Occasional,
         ..mum.clone()
     };
-    themes::add_member(&db, &c, person, &gp, None)
-        .await
-        .expect("add");
+    themes::add_member(&db, &c, person, &gp, None).await.expect("add");
     let listed = themes::members(&db, &c, person).await.expect("list");
+    assert_eq!(listed.iter().map(|m| m.details.name.as_str()).collect::<Vec<_>>(), vec!["Lorna Baptiste", "Dr Shah"]);
+    let regular = MemberDetails { involvement: Involvement::Regular, ..mum.clone() };
     assert_eq!(
-        listed
-            .iter()
-            .map(|m| m.details.name.as_str())
-            .collect::<Vec<_>>(),
-        vec!["Lorna Baptiste", "Dr Shah"]
-    );
-    let regular = MemberDetails {
-        involvement: Involvement::Regular,
-        ..mum.clone()
-    };
-    assert_eq!(
-        themes::change_member(
-            &db,
-            &c,
-            person,
-            id,
-            1,
-            MemberChange::Update {
-                details: &regular,
-                account: None
-            }
-        )
-        .await
-        .expect("update")
-        .ok(),
+        themes::change_member(&db, &c, person, id, 1, MemberChange::Update { details: &regular, account: None })
+            .await
+            .expect("update")
+            .ok(),
         Some(2)
     );
     assert!(
-        themes::change_member(&db, &c, person, id, 1, MemberChange::Remove)
-            .await
-            .expect("no db error")
-            .is_err(),
+        themes::change_member(&db, &c, person, id, 1, MemberChange::Remove).await.expect("no db error").is_err(),
         "stale removal refused"
     );
-    assert!(
-        themes::change_member(&db, &c, person, id, 2, MemberChange::Remove)
-            .await
-            .expect("remove")
-            .is_ok()
-    );
+    assert!(themes::change_member(&db, &c, person, id, 2, MemberChange::Remove).await.expect("remove").is_ok());
     assert_eq!(themes::member_count(&db, person).await.expect("count"), 1);
-    let history = themes::member_versions(&db, &c, person, id)
-        .await
-        .expect("history");
+    let history = themes::member_versions(&db, &c, person, id).await.expect("history");
     assert_eq!(history.len(), 3);
     assert!(history[0].removed);
 }

@@ -30,29 +30,21 @@ pub async fn verify(req: Request, next: Next) -> Response {
         return AppError::BadFormToken.into_response();
     };
     if let Some(sent) = req.headers().get(HEADER).and_then(|v| v.to_str().ok()) {
-        return if token::same(sent, &expected) {
-            next.run(req).await
-        } else {
-            AppError::BadFormToken.into_response()
-        };
+        return if token::same(sent, &expected) { next.run(req).await } else { AppError::BadFormToken.into_response() };
     }
     let (parts, body) = req.into_parts();
     let bytes = match to_bytes(body, MAX_FORM_BYTES).await {
         Ok(b) => b,
         Err(_) => {
             return AppError::BadRequest(
-                "The form was too large to accept. Shorten the longest answers and try again."
-                    .into(),
+                "The form was too large to accept. Shorten the longest answers and try again.".into(),
             )
             .into_response();
         }
     };
     let sent = form_urlencoded_field(&bytes, FORM_FIELD);
     match sent {
-        Some(sent) if token::same(&sent, &expected) => {
-            next.run(Request::from_parts(parts, Body::from(bytes)))
-                .await
-        }
+        Some(sent) if token::same(&sent, &expected) => next.run(Request::from_parts(parts, Body::from(bytes))).await,
         _ => AppError::BadFormToken.into_response(),
     }
 }

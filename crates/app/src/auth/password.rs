@@ -11,13 +11,9 @@ pub const MAX_LENGTH: usize = 256;
 pub fn check_new(password: &str) -> Result<(), String> {
     let n = password.chars().count();
     if n < MIN_LENGTH {
-        Err(format!(
-            "A password must be at least {MIN_LENGTH} characters. A few words together make a good one."
-        ))
+        Err(format!("A password must be at least {MIN_LENGTH} characters. A few words together make a good one."))
     } else if n > MAX_LENGTH {
-        Err(format!(
-            "A password must be {MAX_LENGTH} characters or fewer."
-        ))
+        Err(format!("A password must be {MAX_LENGTH} characters or fewer."))
     } else {
         Ok(())
     }
@@ -49,9 +45,7 @@ pub async fn hash(password: String) -> anyhow::Result<String> {
 /// Whether `password` matches the stored PHC string. A malformed stored hash never matches.
 pub async fn verify(password: String, stored: String) -> bool {
     tokio::task::spawn_blocking(move || match PasswordHash::new(&stored) {
-        Ok(parsed) => Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok(),
+        Ok(parsed) => Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok(),
         Err(_) => false,
     })
     .await

@@ -34,22 +34,11 @@ pub fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 pub fn set_cookie(name: &'static str, value: String, secure: bool) -> String {
-    Cookie::build((name, value))
-        .http_only(true)
-        .secure(secure)
-        .same_site(SameSite::Lax)
-        .path("/")
-        .build()
-        .to_string()
+    Cookie::build((name, value)).http_only(true).secure(secure).same_site(SameSite::Lax).path("/").build().to_string()
 }
 
 pub fn clear_cookie(name: &'static str, secure: bool) -> String {
-    let mut c = Cookie::build((name, ""))
-        .http_only(true)
-        .secure(secure)
-        .same_site(SameSite::Lax)
-        .path("/")
-        .build();
+    let mut c = Cookie::build((name, "")).http_only(true).secure(secure).same_site(SameSite::Lax).path("/").build();
     c.make_removal();
     c.to_string()
 }
@@ -88,20 +77,12 @@ async fn find_viewer(state: &AppState, secret: &str) -> Result<Found, AppError> 
     let Some(session) = sessions::find(&state.db, &token::hash(secret)).await? else {
         return Ok(Found::Nothing);
     };
-    let Some(user) = accounts::user_by_id(
-        &state.db,
-        carethread_domain::UserId::from_uuid(session.user_id),
-    )
-    .await?
+    let Some(user) = accounts::user_by_id(&state.db, carethread_domain::UserId::from_uuid(session.user_id)).await?
     else {
         return Ok(Found::Nothing);
     };
     let role = user.role()?;
-    let idle = if role.is_staff() {
-        state.config.staff_idle
-    } else {
-        state.config.person_idle
-    };
+    let idle = if role.is_staff() { state.config.staff_idle } else { state.config.person_idle };
     let now = carethread_store::now();
     let idle_for = (now - session.last_seen_at).to_std().unwrap_or_default();
     let age = (now - session.created_at).to_std().unwrap_or_default();
@@ -114,19 +95,11 @@ async fn find_viewer(state: &AppState, secret: &str) -> Result<Found, AppError> 
     if idle_for.as_secs() >= 60 {
         sessions::touch(&state.db, session.id).await?;
     }
-    Ok(Found::Live(Box::new(Viewer {
-        user,
-        role,
-        csrf: session.csrf_token,
-    })))
+    Ok(Found::Live(Box::new(Viewer { user, role, csrf: session.csrf_token })))
 }
 
 /// How long this role's sessions may stay idle, for telling people.
 pub fn idle_minutes(state: &AppState, role: Role) -> u64 {
-    let idle = if role.is_staff() {
-        state.config.staff_idle
-    } else {
-        state.config.person_idle
-    };
+    let idle = if role.is_staff() { state.config.staff_idle } else { state.config.person_idle };
     idle.as_secs() / 60
 }

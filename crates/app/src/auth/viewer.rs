@@ -52,20 +52,14 @@ impl IntoResponse for SignInRequired {
 }
 
 fn url_encode(s: &str) -> String {
-    serde_urlencoded::to_string([("", s)])
-        .map(|e| e.trim_start_matches('=').to_string())
-        .unwrap_or_default()
+    serde_urlencoded::to_string([("", s)]).map(|e| e.trim_start_matches('=').to_string()).unwrap_or_default()
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Viewer {
     type Rejection = SignInRequired;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         parts.extensions.get::<Viewer>().cloned().ok_or_else(|| {
-            let path = parts
-                .uri
-                .path_and_query()
-                .map(|p| p.as_str())
-                .unwrap_or("/");
+            let path = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
             SignInRequired(path.to_string())
         })
     }
@@ -86,12 +80,7 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestMeta {
             .get::<ConnectInfo<SocketAddr>>()
             .map(|c| c.0.ip().to_string())
             .unwrap_or_else(|| "unknown".into());
-        let request_id = parts
-            .headers
-            .get("x-request-id")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("none")
-            .to_string();
+        let request_id = parts.headers.get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("none").to_string();
         Ok(RequestMeta { ip, request_id })
     }
 }

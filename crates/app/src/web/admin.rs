@@ -83,11 +83,7 @@ struct TeamForm {
 impl AdminPage {
     /// How an organisation kind is named to people.
     fn kind_label<'a>(&self, kind: &'a str) -> &'a str {
-        ORG_KINDS
-            .iter()
-            .find(|(k, _)| *k == kind)
-            .map(|(_, label)| *label)
-            .unwrap_or(kind)
+        ORG_KINDS.iter().find(|(k, _)| *k == kind).map(|(_, label)| *label).unwrap_or(kind)
     }
 }
 
@@ -113,19 +109,8 @@ async fn admin_page(
 
 async fn overview(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
     require_admin(&viewer, Action::ManageAccounts)?;
-    let org_form = OrgForm {
-        time_zone: "Europe/London".into(),
-        ..OrgForm::default()
-    };
-    Ok(admin_page(
-        &state,
-        &viewer,
-        org_form,
-        TeamForm::default(),
-        FieldErrors::new(),
-    )
-    .await?
-    .into_response())
+    let org_form = OrgForm { time_zone: "Europe/London".into(), ..OrgForm::default() };
+    Ok(admin_page(&state, &viewer, org_form, TeamForm::default(), FieldErrors::new()).await?.into_response())
 }
 
 async fn create_org(
@@ -136,13 +121,7 @@ async fn create_org(
 ) -> Result<Response, AppError> {
     require_admin(&viewer, Action::ManageAccounts)?;
     let mut errors = FieldErrors::new();
-    let name = carethread_domain::text::required(
-        &mut errors,
-        "name",
-        "the organisation's name",
-        &f.name,
-        120,
-    );
+    let name = carethread_domain::text::required(&mut errors, "name", "the organisation's name", &f.name, 120);
     if !ORG_KINDS.iter().any(|(k, _)| *k == f.kind) {
         errors.add("kind", "Choose what kind of organisation it is.");
     }
@@ -153,16 +132,11 @@ async fn create_org(
     if errors.is_empty() {
         match accounts::create_org(&state.db, &viewer.audit(&meta), &name, &f.kind, tz).await {
             Ok(_) => return Ok(Redirect::to("/admin").into_response()),
-            Err(StoreError::Duplicate { .. }) => {
-                errors.add("name", "An organisation with this name already exists.")
-            }
+            Err(StoreError::Duplicate { .. }) => errors.add("name", "An organisation with this name already exists."),
             Err(e) => return Err(e.into()),
         }
     }
-    Ok((
-        StatusCode::UNPROCESSABLE_ENTITY,
-        admin_page(&state, &viewer, f, TeamForm::default(), errors).await?,
-    )
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, admin_page(&state, &viewer, f, TeamForm::default(), errors).await?)
         .into_response())
 }
 
@@ -198,37 +172,24 @@ async fn create_team(
 ) -> Result<Response, AppError> {
     require_admin(&viewer, Action::ManageAccounts)?;
     let mut errors = FieldErrors::new();
-    let name = carethread_domain::text::required(
-        &mut errors,
-        "team_name",
-        "the team's name",
-        &f.team_name,
-        120,
-    );
+    let name = carethread_domain::text::required(&mut errors, "team_name", "the team's name", &f.team_name, 120);
     let org = f
         .org_id
         .parse::<OrgId>()
         .map_err(|_| errors.add("org_id", "Choose the organisation the team belongs to."))
         .ok();
     if let (Some(org), true) = (org, errors.is_empty()) {
-        let ctx = carethread_store::AuditContext {
-            org_id: Some(org),
-            ..viewer.audit(&meta)
-        };
+        let ctx = carethread_store::AuditContext { org_id: Some(org), ..viewer.audit(&meta) };
         match accounts::create_team(&state.db, &ctx, org, &name).await {
             Ok(_) => return Ok(Redirect::to("/admin").into_response()),
-            Err(StoreError::Duplicate { .. }) => errors.add(
-                "team_name",
-                "This organisation already has a team with this name.",
-            ),
+            Err(StoreError::Duplicate { .. }) => {
+                errors.add("team_name", "This organisation already has a team with this name.")
+            }
             Err(StoreError::Db(_)) => errors.add("org_id", "Choose an organisation from the list."),
             Err(e) => return Err(e.into()),
         }
     }
-    Ok((
-        StatusCode::UNPROCESSABLE_ENTITY,
-        admin_page(&state, &viewer, OrgForm::default(), f, errors).await?,
-    )
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, admin_page(&state, &viewer, OrgForm::default(), f, errors).await?)
         .into_response())
 }
 
@@ -282,16 +243,8 @@ async fn new_user_page(
 ) -> Result<NewUserPage, AppError> {
     Ok(NewUserPage {
         layout: Layout::new(viewer, "Add an account", "/admin"),
-        orgs: accounts::list_orgs(&state.db)
-            .await?
-            .into_iter()
-            .filter(|o| o.active)
-            .collect(),
-        teams: accounts::list_teams(&state.db, None)
-            .await?
-            .into_iter()
-            .filter(|t| t.active)
-            .collect(),
+        orgs: accounts::list_orgs(&state.db).await?.into_iter().filter(|o| o.active).collect(),
+        teams: accounts::list_teams(&state.db, None).await?.into_iter().filter(|t| t.active).collect(),
         roles: Role::ALL,
         form,
         errors,
@@ -300,11 +253,7 @@ async fn new_user_page(
 
 async fn new_user(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
     require_admin(&viewer, Action::ManageAccounts)?;
-    Ok(
-        new_user_page(&state, &viewer, UserForm::default(), FieldErrors::new())
-            .await?
-            .into_response(),
-    )
+    Ok(new_user_page(&state, &viewer, UserForm::default(), FieldErrors::new()).await?.into_response())
 }
 
 async fn create_user(
@@ -315,35 +264,14 @@ async fn create_user(
 ) -> Result<Response, AppError> {
     require_admin(&viewer, Action::ManageAccounts)?;
     let mut errors = FieldErrors::new();
-    let org = f
-        .org_id
-        .parse::<OrgId>()
-        .map_err(|_| errors.add("org_id", "Choose an organisation."))
-        .ok();
-    let username = f
-        .username
-        .trim()
-        .parse::<Username>()
-        .map_err(|e| errors.add("username", e.to_string()))
-        .ok();
-    let display_name = carethread_domain::text::required(
-        &mut errors,
-        "display_name",
-        "the person's full name",
-        &f.display_name,
-        100,
-    );
-    let role = f
-        .role
-        .parse::<Role>()
-        .map_err(|e| errors.add("role", e.to_string()))
-        .ok();
+    let org = f.org_id.parse::<OrgId>().map_err(|_| errors.add("org_id", "Choose an organisation.")).ok();
+    let username = f.username.trim().parse::<Username>().map_err(|e| errors.add("username", e.to_string())).ok();
+    let display_name =
+        carethread_domain::text::required(&mut errors, "display_name", "the person's full name", &f.display_name, 100);
+    let role = f.role.parse::<Role>().map_err(|e| errors.add("role", e.to_string())).ok();
     let team = match f.team_id.trim() {
         "" => None,
-        t => t
-            .parse::<TeamId>()
-            .map_err(|_| errors.add("team_id", "Choose a team from the list."))
-            .ok(),
+        t => t.parse::<TeamId>().map_err(|_| errors.add("team_id", "Choose a team from the list.")).ok(),
     };
     if let Err(message) = password::check_new(&f.password) {
         errors.add("password", message);
@@ -351,30 +279,21 @@ async fn create_user(
     let mut person: Option<PersonId> = None;
     if role == Some(Role::Person) {
         match (f.person_nhs_number.parse::<NhsNumber>(), org) {
-            (Ok(nhs), Some(org)) => {
-                match carethread_store::people::id_by_nhs_number(&state.db, org, &nhs).await? {
-                    Some(id) => person = Some(id),
-                    None => errors.add(
-                        "person_nhs_number",
-                        "No one with this NHS number is registered in that organisation.",
-                    ),
+            (Ok(nhs), Some(org)) => match carethread_store::people::id_by_nhs_number(&state.db, org, &nhs).await? {
+                Some(id) => person = Some(id),
+                None => {
+                    errors.add("person_nhs_number", "No one with this NHS number is registered in that organisation.")
                 }
+            },
+            (Err(e), _) => {
+                errors.add("person_nhs_number", format!("A person's own account must be linked to their record. {e}"))
             }
-            (Err(e), _) => errors.add(
-                "person_nhs_number",
-                format!("A person's own account must be linked to their record. {e}"),
-            ),
             (Ok(_), None) => {}
         }
     }
-    if let (Some(org), Some(username), Some(role), true) =
-        (org, username.as_ref(), role, errors.is_empty())
-    {
+    if let (Some(org), Some(username), Some(role), true) = (org, username.as_ref(), role, errors.is_empty()) {
         let hash = password::hash(std::mem::take(&mut f.password)).await?;
-        let ctx = carethread_store::AuditContext {
-            org_id: Some(org),
-            ..viewer.audit(&meta)
-        };
+        let ctx = carethread_store::AuditContext { org_id: Some(org), ..viewer.audit(&meta) };
         let new = NewUser {
             org_id: org,
             username,
@@ -386,20 +305,15 @@ async fn create_user(
         };
         match accounts::create_user(&state.db, &ctx, new).await {
             Ok(_) => return Ok(Redirect::to("/admin").into_response()),
-            Err(StoreError::Duplicate { .. }) => errors.add(
-                "username",
-                "This username is already taken. Choose another.",
-            ),
+            Err(StoreError::Duplicate { .. }) => {
+                errors.add("username", "This username is already taken. Choose another.")
+            }
             Err(StoreError::Invalid(message)) => errors.add("team_id", message),
             Err(e) => return Err(e.into()),
         }
     }
     f.password.clear();
-    Ok((
-        StatusCode::UNPROCESSABLE_ENTITY,
-        new_user_page(&state, &viewer, f, errors).await?,
-    )
-        .into_response())
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, new_user_page(&state, &viewer, f, errors).await?).into_response())
 }
 
 #[derive(Deserialize)]
@@ -417,19 +331,14 @@ async fn set_role(
 ) -> Result<Response, AppError> {
     require_admin(&viewer, Action::ManageAccounts)?;
     let id: UserId = id.parse().map_err(|_| AppError::NotFound)?;
-    let role: Role = f
-        .role
-        .parse()
-        .map_err(|e: carethread_domain::role::UnknownRole| AppError::BadRequest(e.to_string()))?;
+    let role: Role =
+        f.role.parse().map_err(|e: carethread_domain::role::UnknownRole| AppError::BadRequest(e.to_string()))?;
     if id == viewer.user.user_id() && role != Role::Admin {
         return Err(AppError::BadRequest(
-            "You cannot take the administrator role away from yourself. Ask another administrator."
-                .into(),
+            "You cannot take the administrator role away from yourself. Ask another administrator.".into(),
         ));
     }
-    let target = accounts::user_by_id(&state.db, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let target = accounts::user_by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
     if role == Role::Person && target.person_id.is_none() {
         return Err(AppError::BadRequest("An account can only have the person role when it is linked to that person's record. Create a new account for them instead.".into()));
     }
@@ -447,20 +356,10 @@ async fn set_active(
     require_admin(&viewer, Action::ManageAccounts)?;
     let id: UserId = id.parse().map_err(|_| AppError::NotFound)?;
     if id == viewer.user.user_id() {
-        return Err(AppError::BadRequest(
-            "You cannot deactivate your own account.".into(),
-        ));
+        return Err(AppError::BadRequest("You cannot deactivate your own account.".into()));
     }
-    let target = accounts::user_by_id(&state.db, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    accounts::set_user_active(
-        &state.db,
-        &viewer.audit(&meta),
-        &target.username,
-        f.active == "yes",
-    )
-    .await?;
+    let target = accounts::user_by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    accounts::set_user_active(&state.db, &viewer.audit(&meta), &target.username, f.active == "yes").await?;
     Ok(Redirect::to("/admin").into_response())
 }
 
@@ -518,27 +417,17 @@ async fn audit_log(
         p => match p.parse::<PersonId>() {
             Ok(id) => Some(id),
             Err(_) => match p.parse::<NhsNumber>() {
-                Ok(nhs) => match carethread_store::people::id_by_nhs_number(
-                    &state.db,
-                    viewer.user.org(),
-                    &nhs,
-                )
-                .await?
-                {
-                    Some(id) => Some(id),
-                    None => {
-                        errors.add(
-                            "person",
-                            "No one with this NHS number is registered in your organisation.",
-                        );
-                        None
+                Ok(nhs) => {
+                    match carethread_store::people::id_by_nhs_number(&state.db, viewer.user.org(), &nhs).await? {
+                        Some(id) => Some(id),
+                        None => {
+                            errors.add("person", "No one with this NHS number is registered in your organisation.");
+                            None
+                        }
                     }
-                },
+                }
                 Err(_) => {
-                    errors.add(
-                        "person",
-                        "Enter the person's NHS number or their record id.",
-                    );
+                    errors.add("person", "Enter the person's NHS number or their record id.");
                     None
                 }
             },
@@ -546,25 +435,16 @@ async fn audit_log(
     };
     // Dates are days in the organisation's time zone: "from" is inclusive, "to" includes the
     // whole day.
-    let mut day = |field: &'static str,
-                   raw: &str,
-                   end_of_day: bool|
-     -> Option<chrono::DateTime<chrono::Utc>> {
+    let mut day = |field: &'static str, raw: &str, end_of_day: bool| -> Option<chrono::DateTime<chrono::Utc>> {
         let raw = raw.trim();
         if raw.is_empty() {
             return None;
         }
         match NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
             Ok(d) => {
-                let d = if end_of_day {
-                    d.succ_opt().unwrap_or(d)
-                } else {
-                    d
-                };
+                let d = if end_of_day { d.succ_opt().unwrap_or(d) } else { d };
                 let midnight = d.and_hms_opt(0, 0, 0)?;
-                tz.from_local_datetime(&midnight)
-                    .earliest()
-                    .map(|t| t.with_timezone(&chrono::Utc))
+                tz.from_local_datetime(&midnight).earliest().map(|t| t.with_timezone(&chrono::Utc))
             }
             Err(_) => {
                 errors.add(field, "Enter a date like 2026-11-23.");
@@ -576,31 +456,12 @@ async fn audit_log(
     let until = day("to", &q.to, true);
     let page = q.page.unwrap_or(0).max(0);
     let (entries, more) = if errors.is_empty() {
-        let filter = AuditFilter {
-            person_id,
-            username: Some(q.user.trim().to_string()).filter(|u| !u.is_empty()),
-            from,
-            until,
-        };
+        let filter =
+            AuditFilter { person_id, username: Some(q.user.trim().to_string()).filter(|u| !u.is_empty()), from, until };
         audit::browse(&state.db, &viewer.audit(&meta), &filter, page).await?
     } else {
         (Vec::new(), false)
     };
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::BAD_REQUEST
-    };
-    Ok((
-        status,
-        AuditPage {
-            layout,
-            filter: q,
-            entries,
-            errors,
-            page,
-            more,
-        },
-    )
-        .into_response())
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
+    Ok((status, AuditPage { layout, filter: q, entries, errors, page, more }).into_response())
 }

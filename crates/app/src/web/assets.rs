@@ -23,10 +23,7 @@ async fn asset(Path(path): Path<String>) -> Response {
             if let Ok(v) = HeaderValue::from_str(&mime) {
                 headers.insert(header::CONTENT_TYPE, v);
             }
-            headers.insert(
-                header::CACHE_CONTROL,
-                HeaderValue::from_static("public, max-age=3600"),
-            );
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
             response
         }
         None => crate::error::AppError::NotFound.into_response(),

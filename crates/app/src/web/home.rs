@@ -14,10 +14,7 @@ use carethread_domain::policy::{Action, decide};
 use carethread_store::people::{self, PersonRecord};
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/", get(home))
-        .route("/me", get(me))
-        .route("/welcome", get(welcome))
+    Router::new().route("/", get(home)).route("/me", get(me)).route("/welcome", get(welcome))
 }
 
 async fn home(viewer: Viewer) -> Response {
@@ -38,34 +35,18 @@ struct MePage {
 }
 
 /// A person's own record, as far as the foundation holds it: their details and their case.
-async fn me(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    meta: RequestMeta,
-) -> Result<Response, AppError> {
+async fn me(State(state): State<AppState>, viewer: Viewer, meta: RequestMeta) -> Result<Response, AppError> {
     let Some(person_id) = viewer.user.person() else {
         return Err(AppError::Forbidden(
             "This page shows a person their own record. Your account is not linked to one.".into(),
         ));
     };
-    let target = people::target(&state.db, person_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let target = people::target(&state.db, person_id).await?.ok_or(AppError::NotFound)?;
     if !decide(&viewer.principal(), Action::ReadPerson, Some(target)).is_allowed() {
         return Err(AppError::NotFound);
     }
-    let record = people::read(
-        &state.db,
-        &viewer.audit(&meta),
-        person_id,
-        "the person viewed their own record",
-    )
-    .await?;
-    Ok(MePage {
-        layout: Layout::new(&viewer, "My details", "/me"),
-        record,
-    }
-    .into_response())
+    let record = people::read(&state.db, &viewer.audit(&meta), person_id, "the person viewed their own record").await?;
+    Ok(MePage { layout: Layout::new(&viewer, "My details", "/me"), record }.into_response())
 }
 
 #[derive(Template, WebTemplate)]
@@ -78,9 +59,6 @@ struct WelcomePage {
 /// Supporters and commissioners see no named record until a person shares one with them (or,
 /// for commissioners, ever): this page says so plainly.
 async fn welcome(viewer: Viewer) -> Response {
-    WelcomePage {
-        is_commissioner: viewer.role == Role::Commissioner,
-        layout: Layout::new(&viewer, "Welcome", ""),
-    }
-    .into_response()
+    WelcomePage { is_commissioner: viewer.role == Role::Commissioner, layout: Layout::new(&viewer, "Welcome", "") }
+        .into_response()
 }

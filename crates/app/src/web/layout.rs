@@ -36,13 +36,8 @@ impl Layout {
     /// The layout for a signed-in page; `section` marks the current navigation item.
     pub fn new(viewer: &Viewer, title: impl Into<String>, section: &str) -> Self {
         let mut nav = Vec::new();
-        let mut add = |href: &'static str, label: &'static str| {
-            nav.push(NavItem {
-                href,
-                label,
-                current: href == section,
-            })
-        };
+        let mut add =
+            |href: &'static str, label: &'static str| nav.push(NavItem { href, label, current: href == section });
         if viewer.role.works_with_named_records() {
             add("/caseload", "My caseload");
             add("/people", "Find a person");
@@ -60,30 +55,18 @@ impl Layout {
             account: Some((viewer.user.display_name.clone(), viewer.role.label())),
             csrf: viewer.csrf.clone(),
             nav,
-            tz: viewer
-                .user
-                .org_time_zone
-                .parse()
-                .unwrap_or(DEFAULT_TIME_ZONE),
+            tz: viewer.user.org_time_zone.parse().unwrap_or(DEFAULT_TIME_ZONE),
         }
     }
 
     /// The layout for a page seen before signing in.
     pub fn anonymous(title: impl Into<String>, csrf: String) -> Self {
-        Layout {
-            title: title.into(),
-            account: None,
-            csrf,
-            nav: Vec::new(),
-            tz: DEFAULT_TIME_ZONE,
-        }
+        Layout { title: title.into(), account: None, csrf, nav: Vec::new(), tz: DEFAULT_TIME_ZONE }
     }
 
     /// A stored UTC time as a reader in this organisation expects it: `23 Nov 2026, 4:41pm`.
     pub fn time(&self, t: &DateTime<Utc>) -> String {
-        t.with_timezone(&self.tz)
-            .format("%-d %b %Y, %-I:%M%P")
-            .to_string()
+        t.with_timezone(&self.tz).format("%-d %b %Y, %-I:%M%P").to_string()
     }
 
     pub fn date(&self, d: &NaiveDate) -> String {
@@ -110,11 +93,7 @@ impl ErrorPage {
         let request_id = REQUEST_ID.try_with(Clone::clone).ok();
         ErrorPage {
             status,
-            page: ErrorPageTemplate {
-                layout: Layout::anonymous(title, String::new()),
-                message,
-                request_id,
-            },
+            page: ErrorPageTemplate { layout: Layout::anonymous(title, String::new()), message, request_id },
         }
     }
 }

@@ -8,3 +8,5 @@ pub mod home;
 pub mod layout;
 pub mod people;
 pub mod sign_in;
+pub mod svg;
+pub mod themes;

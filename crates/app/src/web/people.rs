@@ -16,9 +16,7 @@ use carethread_domain::search::PeopleQuery;
 use carethread_domain::{CaseStatus, FieldErrors, PersonId, PersonInput, TeamId, UserId};
 use carethread_store::StoreError;
 use carethread_store::accounts::{self, TeamRow, UserRow};
-use carethread_store::people::{
-    self, Allocation, CaseChange, DetailsVersion, PersonRecord, PersonSummary,
-};
+use carethread_store::people::{self, Allocation, CaseChange, DetailsVersion, PersonRecord, PersonSummary};
 use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
@@ -29,10 +27,7 @@ pub fn router() -> Router<AppState> {
         .route("/people/{id}", get(case_page))
         .route("/people/{id}/edit", get(edit_form).post(edit))
         .route("/people/{id}/history", get(history))
-        .route(
-            "/people/{id}/allocation",
-            get(allocation_form).post(allocate),
-        )
+        .route("/people/{id}/allocation", get(allocation_form).post(allocate))
         .route("/people/{id}/close", get(close_form).post(close))
         .route("/people/{id}/reopen", post(reopen))
 }
@@ -40,7 +35,7 @@ pub fn router() -> Router<AppState> {
 /// Reads the person id from the path and asks the policy whether the viewer may act on that
 /// person's record. A person the viewer has no relationship with gets the same "not found" as
 /// one that does not exist, so the page does not reveal who is registered; the refusal is audited.
-async fn authorise(
+pub(crate) async fn authorise(
     state: &AppState,
     viewer: &Viewer,
     meta: &RequestMeta,
@@ -48,9 +43,7 @@ async fn authorise(
     raw_id: &str,
 ) -> Result<PersonId, AppError> {
     let id: PersonId = raw_id.parse().map_err(|_| AppError::NotFound)?;
-    let target = people::target(&state.db, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let target = people::target(&state.db, id).await?.ok_or(AppError::NotFound)?;
     match decide(&viewer.principal(), action, Some(target)) {
         carethread_domain::policy::Decision::Allow => Ok(id),
         carethread_domain::policy::Decision::Deny(reason) => {
@@ -64,9 +57,7 @@ async fn authorise(
 fn authorise_general(viewer: &Viewer, action: Action) -> Result<(), AppError> {
     match decide(&viewer.principal(), action, None) {
         carethread_domain::policy::Decision::Allow => Ok(()),
-        carethread_domain::policy::Decision::Deny(reason) => {
-            Err(AppError::Forbidden(reason.to_string()))
-        }
+        carethread_domain::policy::Decision::Deny(reason) => Err(AppError::Forbidden(reason.to_string())),
     }
 }
 
@@ -95,19 +86,9 @@ async fn caseload(
 ) -> Result<Response, AppError> {
     authorise_general(&viewer, Action::FindPeople)?;
     let include_closed = q.closed.is_some();
-    let people = people::caseload(
-        &state.db,
-        &viewer.audit(&meta),
-        viewer.user.user_id(),
-        include_closed,
-    )
-    .await?;
-    Ok(CaseloadPage {
-        layout: Layout::new(&viewer, "My caseload", "/caseload"),
-        people,
-        include_closed,
-    }
-    .into_response())
+    let people = people::caseload(&state.db, &viewer.audit(&meta), viewer.user.user_id(), include_closed).await?;
+    Ok(CaseloadPage { layout: Layout::new(&viewer, "My caseload", "/caseload"), people, include_closed }
+        .into_response())
 }
 
 #[derive(Template, WebTemplate)]
@@ -136,38 +117,16 @@ async fn search(
     let layout = Layout::new(&viewer, "Find a person", "/people");
     let limit = people::SEARCH_LIMIT as usize;
     if sq.q.trim().is_empty() {
-        return Ok(SearchPage {
-            layout,
-            q: String::new(),
-            error: None,
-            results: None,
-            limit,
-        }
-        .into_response());
+        return Ok(SearchPage { layout, q: String::new(), error: None, results: None, limit }.into_response());
     }
     let q: String = sq.q.chars().take(200).collect();
     match PeopleQuery::parse(&q) {
         Ok(query) => {
-            let results =
-                people::search(&state.db, &viewer.audit(&meta), viewer.user.org(), &query).await?;
-            Ok(SearchPage {
-                layout,
-                q,
-                error: None,
-                results: Some(results),
-                limit,
-            }
-            .into_response())
+            let results = people::search(&state.db, &viewer.audit(&meta), viewer.user.org(), &query).await?;
+            Ok(SearchPage { layout, q, error: None, results: Some(results), limit }.into_response())
         }
         // A search that cannot run is a normal state of the search page, shown beside the box.
-        Err(message) => Ok(SearchPage {
-            layout,
-            q,
-            error: Some(message),
-            results: None,
-            limit,
-        }
-        .into_response()),
+        Err(message) => Ok(SearchPage { layout, q, error: Some(message), results: None, limit }.into_response()),
     }
 }
 
@@ -189,15 +148,9 @@ struct PersonFormPage {
     conflict: Option<people::Conflict>,
 }
 
-async fn allocation_choices(
-    state: &AppState,
-    viewer: &Viewer,
-) -> Result<(Vec<TeamRow>, Vec<UserRow>), AppError> {
-    let teams = accounts::list_teams(&state.db, Some(viewer.user.org()))
-        .await?
-        .into_iter()
-        .filter(|t| t.active)
-        .collect();
+async fn allocation_choices(state: &AppState, viewer: &Viewer) -> Result<(Vec<TeamRow>, Vec<UserRow>), AppError> {
+    let teams =
+        accounts::list_teams(&state.db, Some(viewer.user.org())).await?.into_iter().filter(|t| t.active).collect();
     let workers = accounts::key_workers(&state.db, viewer.user.org()).await?;
     Ok((teams, workers))
 }
@@ -206,16 +159,9 @@ async fn new_person(State(state): State<AppState>, viewer: Viewer) -> Result<Res
     authorise_general(&viewer, Action::RegisterPerson)?;
     let (teams, workers) = allocation_choices(&state, &viewer).await?;
     // A person registered by a key worker is theirs unless they choose someone else.
-    let key_worker_id = if workers.iter().any(|w| w.id == viewer.user.id) {
-        viewer.user.id.to_string()
-    } else {
-        String::new()
-    };
-    let team_id = viewer
-        .user
-        .team_id
-        .map(|t| t.to_string())
-        .unwrap_or_default();
+    let key_worker_id =
+        if workers.iter().any(|w| w.id == viewer.user.id) { viewer.user.id.to_string() } else { String::new() };
+    let team_id = viewer.user.team_id.map(|t| t.to_string()).unwrap_or_default();
     Ok(PersonFormPage {
         layout: Layout::new(&viewer, "Register a person", "/people/new"),
         person_id: None,
@@ -245,22 +191,13 @@ struct RegisterForm {
 fn parse_allocation(errors: &mut FieldErrors, team: &str, worker: &str) -> Allocation {
     let team_id = match team.trim() {
         "" => None,
-        t => t
-            .parse::<TeamId>()
-            .map_err(|_| errors.add("team_id", "Choose a team from the list."))
-            .ok(),
+        t => t.parse::<TeamId>().map_err(|_| errors.add("team_id", "Choose a team from the list.")).ok(),
     };
     let key_worker_id = match worker.trim() {
         "" => None,
-        w => w
-            .parse::<UserId>()
-            .map_err(|_| errors.add("key_worker_id", "Choose a key worker from the list."))
-            .ok(),
+        w => w.parse::<UserId>().map_err(|_| errors.add("key_worker_id", "Choose a key worker from the list.")).ok(),
     };
-    Allocation {
-        team_id,
-        key_worker_id,
-    }
+    Allocation { team_id, key_worker_id }
 }
 
 async fn register(
@@ -272,35 +209,28 @@ async fn register(
     authorise_general(&viewer, Action::RegisterPerson)?;
     let mut errors = FieldErrors::new();
     let (teams, workers) = allocation_choices(&state, &viewer).await?;
-    let me = if workers.iter().any(|w| w.id == viewer.user.id) {
-        viewer.user.id.to_string()
-    } else {
-        String::new()
-    };
+    let me = if workers.iter().any(|w| w.id == viewer.user.id) { viewer.user.id.to_string() } else { String::new() };
     let key_worker_id = f.key_worker_id.clone().unwrap_or(me);
     let allocation = parse_allocation(&mut errors, &f.team_id, &key_worker_id);
     let parsed = f.person.parse(today());
     let result = match (parsed, errors.is_empty()) {
-        (Ok(details), true) => match people::register(
-            &state.db,
-            &viewer.audit(&meta),
-            viewer.user.org(),
-            &details,
-            allocation,
-        )
-        .await
-        {
-            Ok(id) => return Ok(Redirect::to(&format!("/people/{id}")).into_response()),
-            Err(StoreError::Duplicate { .. }) => {
-                errors.add("nhs_number", "Someone with this NHS number is already registered here. Search for them instead.");
-                errors
+        (Ok(details), true) => {
+            match people::register(&state.db, &viewer.audit(&meta), viewer.user.org(), &details, allocation).await {
+                Ok(id) => return Ok(Redirect::to(&format!("/people/{id}")).into_response()),
+                Err(StoreError::Duplicate { .. }) => {
+                    errors.add(
+                        "nhs_number",
+                        "Someone with this NHS number is already registered here. Search for them instead.",
+                    );
+                    errors
+                }
+                Err(StoreError::Invalid(message)) => {
+                    errors.add("key_worker_id", message);
+                    errors
+                }
+                Err(e) => return Err(e.into()),
             }
-            Err(StoreError::Invalid(message)) => {
-                errors.add("key_worker_id", message);
-                errors
-            }
-            Err(e) => return Err(e.into()),
-        },
+        }
         (Ok(_), false) => errors,
         (Err(field_errors), _) => {
             let mut all = field_errors;
@@ -330,6 +260,12 @@ async fn register(
 struct CasePage {
     layout: Layout,
     record: PersonRecord,
+    /// The case map as SVG, and the same facts as table rows.
+    map: String,
+    glance: Vec<(carethread_domain::themes::Theme, carethread_domain::themes::ThemeGlance)>,
+    circle_members: i64,
+    /// Entries withheld from the person, flagged to the team.
+    withheld: usize,
 }
 
 async fn case_page(
@@ -341,11 +277,15 @@ async fn case_page(
     let id = authorise(&state, &viewer, &meta, Action::ReadPerson, &id).await?;
     let record = people::read(&state.db, &viewer.audit(&meta), id, "opened the case").await?;
     let title = record.details.display_name();
-    Ok(CasePage {
-        layout: Layout::new(&viewer, title, ""),
-        record,
-    }
-    .into_response())
+    let (by_theme, withheld) = carethread_store::themes::glance(&state.db, id).await?;
+    let circle_members = carethread_store::themes::member_count(&state.db, id).await?;
+    let map = crate::web::svg::case_map(&title, &format!("/people/{id}"), &by_theme, circle_members);
+    let glance = carethread_domain::themes::Theme::ALL
+        .into_iter()
+        .map(|t| (t, by_theme.get(&t).cloned().unwrap_or_default()))
+        .collect();
+    Ok(CasePage { layout: Layout::new(&viewer, title, ""), record, map, glance, circle_members, withheld }
+        .into_response())
 }
 
 async fn edit_form(
@@ -355,19 +295,9 @@ async fn edit_form(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let id = authorise(&state, &viewer, &meta, Action::EditPerson, &id).await?;
-    let record = people::read(
-        &state.db,
-        &viewer.audit(&meta),
-        id,
-        "opened the details to edit",
-    )
-    .await?;
+    let record = people::read(&state.db, &viewer.audit(&meta), id, "opened the details to edit").await?;
     Ok(PersonFormPage {
-        layout: Layout::new(
-            &viewer,
-            format!("Edit details: {}", record.details.display_name()),
-            "",
-        ),
+        layout: Layout::new(&viewer, format!("Edit details: {}", record.details.display_name()), ""),
         person_id: Some(id),
         form: record.details.to_input(),
         errors: FieldErrors::new(),
@@ -398,33 +328,25 @@ async fn edit(
 ) -> Result<Response, AppError> {
     let id = authorise(&state, &viewer, &meta, Action::EditPerson, &id).await?;
     let version: i64 = f.version.trim().parse().map_err(|_| {
-        AppError::BadRequest(
-            "The form is missing the record's version. Reload the page and try again.".into(),
-        )
+        AppError::BadRequest("The form is missing the record's version. Reload the page and try again.".into())
     })?;
-    let page = |errors: FieldErrors,
-                version: i64,
-                conflict: Option<people::Conflict>,
-                form: PersonInput| PersonFormPage {
-        layout: Layout::new(&viewer, "Edit details", ""),
-        person_id: Some(id),
-        form,
-        errors,
-        version,
-        teams: Vec::new(),
-        workers: Vec::new(),
-        team_id: String::new(),
-        key_worker_id: String::new(),
-        conflict,
-    };
+    let page =
+        |errors: FieldErrors, version: i64, conflict: Option<people::Conflict>, form: PersonInput| PersonFormPage {
+            layout: Layout::new(&viewer, "Edit details", ""),
+            person_id: Some(id),
+            form,
+            errors,
+            version,
+            teams: Vec::new(),
+            workers: Vec::new(),
+            team_id: String::new(),
+            key_worker_id: String::new(),
+            conflict,
+        };
     let details = match f.person.parse(today()) {
         Ok(d) => d,
         Err(errors) => {
-            return Ok((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                page(errors, version, None, f.person),
-            )
-                .into_response());
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page(errors, version, None, f.person)).into_response());
         }
     };
     match people::update_details(&state.db, &viewer.audit(&meta), id, version, &details).await {
@@ -465,18 +387,12 @@ async fn history(
 ) -> Result<Response, AppError> {
     let id = authorise(&state, &viewer, &meta, Action::ReadPerson, &id).await?;
     let versions = people::history(&state.db, &viewer.audit(&meta), id).await?;
-    let name = versions
-        .first()
-        .map(|v| v.details.display_name())
-        .unwrap_or_default();
+    let name = versions.first().map(|v| v.details.display_name()).unwrap_or_default();
     let with_changes = versions
         .iter()
         .enumerate()
         .map(|(i, v)| {
-            let changes = versions
-                .get(i + 1)
-                .map(|older| older.details.differences(&v.details))
-                .unwrap_or_default();
+            let changes = versions.get(i + 1).map(|older| older.details.differences(&v.details)).unwrap_or_default();
             (v.clone(), changes)
         })
         .collect();
@@ -517,35 +433,17 @@ async fn case_change_page(
     id: PersonId,
     mode: CaseChangeMode,
 ) -> Result<CaseChangePage, AppError> {
-    let record = people::read(
-        &state.db,
-        &viewer.audit(meta),
-        id,
-        "opened a change to the case",
-    )
-    .await?;
+    let record = people::read(&state.db, &viewer.audit(meta), id, "opened a change to the case").await?;
     let (teams, workers) = if mode == CaseChangeMode::Allocation {
         allocation_choices(state, viewer).await?
     } else {
         (Vec::new(), Vec::new())
     };
-    let title = if mode == CaseChangeMode::Close {
-        "Close the case"
-    } else {
-        "Change who holds the case"
-    };
+    let title = if mode == CaseChangeMode::Close { "Close the case" } else { "Change who holds the case" };
     Ok(CaseChangePage {
         layout: Layout::new(viewer, title, ""),
-        team_id: record
-            .case
-            .team_id
-            .map(|t| t.to_string())
-            .unwrap_or_default(),
-        key_worker_id: record
-            .case
-            .key_worker_id
-            .map(|k| k.to_string())
-            .unwrap_or_default(),
+        team_id: record.case.team_id.map(|t| t.to_string()).unwrap_or_default(),
+        key_worker_id: record.case.key_worker_id.map(|k| k.to_string()).unwrap_or_default(),
         record,
         mode,
         reason: String::new(),
@@ -562,11 +460,7 @@ async fn close_form(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let id = authorise(&state, &viewer, &meta, Action::EditPerson, &id).await?;
-    Ok(
-        case_change_page(&state, &viewer, &meta, id, CaseChangeMode::Close)
-            .await?
-            .into_response(),
-    )
+    Ok(case_change_page(&state, &viewer, &meta, id, CaseChangeMode::Close).await?.into_response())
 }
 
 #[derive(Deserialize)]
@@ -583,9 +477,7 @@ struct CaseForm {
 
 fn form_version(v: &str) -> Result<i64, AppError> {
     v.trim().parse().map_err(|_| {
-        AppError::BadRequest(
-            "The form is missing the case's version. Reload the page and try again.".into(),
-        )
+        AppError::BadRequest("The form is missing the case's version. Reload the page and try again.".into())
     })
 }
 
@@ -629,23 +521,14 @@ async fn close(
     let reason = match carethread_domain::case::parse_close_reason(&f.reason) {
         Ok(r) => r,
         Err(errors) => {
-            let mut page =
-                case_change_page(&state, &viewer, &meta, id, CaseChangeMode::Close).await?;
+            let mut page = case_change_page(&state, &viewer, &meta, id, CaseChangeMode::Close).await?;
             page.error = errors.get("reason").map(str::to_owned);
             page.reason = f.reason.clone();
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
-    apply_case_change(
-        &state,
-        &viewer,
-        &meta,
-        id,
-        CaseChangeMode::Close,
-        &f,
-        CaseChange::Close { reason: &reason },
-    )
-    .await
+    apply_case_change(&state, &viewer, &meta, id, CaseChangeMode::Close, &f, CaseChange::Close { reason: &reason })
+        .await
 }
 
 async fn reopen(
@@ -656,16 +539,7 @@ async fn reopen(
     Form(f): Form<CaseForm>,
 ) -> Result<Response, AppError> {
     let id = authorise(&state, &viewer, &meta, Action::EditPerson, &id).await?;
-    apply_case_change(
-        &state,
-        &viewer,
-        &meta,
-        id,
-        CaseChangeMode::Close,
-        &f,
-        CaseChange::Reopen,
-    )
-    .await
+    apply_case_change(&state, &viewer, &meta, id, CaseChangeMode::Close, &f, CaseChange::Reopen).await
 }
 
 async fn allocation_form(
@@ -675,11 +549,7 @@ async fn allocation_form(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let id = authorise(&state, &viewer, &meta, Action::EditPerson, &id).await?;
-    Ok(
-        case_change_page(&state, &viewer, &meta, id, CaseChangeMode::Allocation)
-            .await?
-            .into_response(),
-    )
+    Ok(case_change_page(&state, &viewer, &meta, id, CaseChangeMode::Allocation).await?.into_response())
 }
 
 async fn allocate(
@@ -693,21 +563,12 @@ async fn allocate(
     let mut errors = FieldErrors::new();
     let allocation = parse_allocation(&mut errors, &f.team_id, &f.key_worker_id);
     if let Some(e) = errors.iter().next() {
-        let mut page =
-            case_change_page(&state, &viewer, &meta, id, CaseChangeMode::Allocation).await?;
+        let mut page = case_change_page(&state, &viewer, &meta, id, CaseChangeMode::Allocation).await?;
         page.error = Some(e.message.clone());
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
-    apply_case_change(
-        &state,
-        &viewer,
-        &meta,
-        id,
-        CaseChangeMode::Allocation,
-        &f,
-        CaseChange::Allocate(allocation),
-    )
-    .await
+    apply_case_change(&state, &viewer, &meta, id, CaseChangeMode::Allocation, &f, CaseChange::Allocate(allocation))
+        .await
 }
 
 impl CasePage {

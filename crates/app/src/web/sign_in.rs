@@ -1,8 +1,7 @@
 //! Signing in and out.
 
 use crate::auth::session::{
-    PRE_SESSION_CSRF_COOKIE, SESSION_COOKIE, SessionTimedOut, clear_cookie, cookie_value,
-    set_cookie,
+    PRE_SESSION_CSRF_COOKIE, SESSION_COOKIE, SessionTimedOut, clear_cookie, cookie_value, set_cookie,
 };
 use crate::auth::{RequestMeta, Viewer, password, token};
 use crate::config::{MAX_FAILURES_PER_ACCOUNT, MAX_FAILURES_PER_ADDRESS, THROTTLE_WINDOW};
@@ -20,9 +19,7 @@ use carethread_store::{AuditContext, accounts, sessions};
 use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/sign-in", get(show).post(submit))
-        .route("/sign-out", post(sign_out))
+    Router::new().route("/sign-in", get(show).post(submit)).route("/sign-out", post(sign_out))
 }
 
 #[derive(Template, WebTemplate)]
@@ -66,18 +63,14 @@ async fn show(
         Some(existing) if existing.len() == 43 => (existing.to_string(), None),
         _ => {
             let fresh = token::random_secret();
-            (
-                fresh.clone(),
-                Some(set_cookie(
-                    PRE_SESSION_CSRF_COOKIE,
-                    fresh,
-                    state.config.secure_cookies,
-                )),
-            )
+            (fresh.clone(), Some(set_cookie(PRE_SESSION_CSRF_COOKIE, fresh, state.config.secure_cookies)))
         }
     };
     let notice = if timed_out.is_some() {
-        Some("You were signed out because you had not used Carethread for a while. Sign in again to carry on.".to_string())
+        Some(
+            "You were signed out because you had not used Carethread for a while. Sign in again to carry on."
+                .to_string(),
+        )
     } else if q.signed_out.is_some() {
         Some("You have signed out.".to_string())
     } else {
@@ -112,14 +105,10 @@ async fn submit(
     Form(form): Form<SignInForm>,
 ) -> Result<Response, AppError> {
     let username = form.username.trim().to_lowercase();
-    let since =
-        carethread_store::now() - chrono::Duration::from_std(THROTTLE_WINDOW).unwrap_or_default();
-    let (by_account, by_address) =
-        sessions::recent_failures(&state.db, &username, &meta.ip, since).await?;
+    let since = carethread_store::now() - chrono::Duration::from_std(THROTTLE_WINDOW).unwrap_or_default();
+    let (by_account, by_address) = sessions::recent_failures(&state.db, &username, &meta.ip, since).await?;
     if by_account >= MAX_FAILURES_PER_ACCOUNT || by_address >= MAX_FAILURES_PER_ADDRESS {
-        return Err(AppError::TooManyAttempts {
-            retry_after_secs: THROTTLE_WINDOW.as_secs(),
-        });
+        return Err(AppError::TooManyAttempts { retry_after_secs: THROTTLE_WINDOW.as_secs() });
     }
     let found = if username.is_empty() || username.len() > 64 {
         None
@@ -130,11 +119,7 @@ async fn submit(
     // which usernames exist.
     let stored = match found.as_ref().and_then(|(_, h)| h.clone()) {
         Some(hash) => hash,
-        None => state
-            .dummy_hash
-            .get_or_try_init(|| password::hash(token::random_secret()))
-            .await?
-            .clone(),
+        None => state.dummy_hash.get_or_try_init(|| password::hash(token::random_secret())).await?.clone(),
     };
     let password_ok = password::verify(form.password, stored).await;
     let user = match found {
@@ -143,15 +128,8 @@ async fn submit(
             let ctx = AuditContext {
                 org_id: other.as_ref().map(|(u, _)| u.org()),
                 user_id: other.as_ref().map(|(u, _)| u.user_id()),
-                username: if username.is_empty() {
-                    "(blank)".into()
-                } else {
-                    username.chars().take(64).collect()
-                },
-                role: other
-                    .as_ref()
-                    .map(|(u, _)| u.role.clone())
-                    .unwrap_or_else(|| "unknown".into()),
+                username: if username.is_empty() { "(blank)".into() } else { username.chars().take(64).collect() },
+                role: other.as_ref().map(|(u, _)| u.role.clone()).unwrap_or_else(|| "unknown".into()),
                 ip: meta.ip.clone(),
                 request_id: meta.request_id.clone(),
             };
@@ -160,7 +138,10 @@ async fn submit(
                 layout: Layout::anonymous("Sign in", form.csrf),
                 next: safe_next(&form.next),
                 username: form.username.chars().take(64).collect(),
-                error: Some("Enter a correct username and password. After 5 wrong tries, signing in is paused for 15 minutes.".into()),
+                error: Some(
+                    "Enter a correct username and password. After 5 wrong tries, signing in is paused for 15 minutes."
+                        .into(),
+                ),
                 notice: None,
             };
             return Ok((StatusCode::UNAUTHORIZED, page).into_response());
@@ -177,16 +158,8 @@ async fn submit(
         ip: meta.ip,
         request_id: meta.request_id,
     };
-    sessions::start(
-        &state.db,
-        &ctx,
-        user.user_id(),
-        user.org(),
-        &token::hash(&secret),
-        &csrf,
-        previous.as_deref(),
-    )
-    .await?;
+    sessions::start(&state.db, &ctx, user.user_id(), user.org(), &token::hash(&secret), &csrf, previous.as_deref())
+        .await?;
     let secure = state.config.secure_cookies;
     Ok((
         AppendHeaders([
@@ -208,10 +181,7 @@ async fn sign_out(
         sessions::end(&state.db, &viewer.audit(&meta), &token::hash(secret)).await?;
     }
     Ok((
-        AppendHeaders([(
-            SET_COOKIE,
-            clear_cookie(SESSION_COOKIE, state.config.secure_cookies),
-        )]),
+        AppendHeaders([(SET_COOKIE, clear_cookie(SESSION_COOKIE, state.config.secure_cookies))]),
         Redirect::to("/sign-in?signed_out=1"),
     )
         .into_response())

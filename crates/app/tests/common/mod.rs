@@ -34,9 +34,7 @@ impl TestApp {
         let config = adjust(config(testing::fresh_url().await));
         let db = server::open(&config).await.expect("open the test database");
         demo::load(&db).await.expect("load the demo data");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         let state = server::state(db.clone(), config).await.expect("state");
         tokio::spawn(server::serve(listener, state));
@@ -49,22 +47,14 @@ impl TestApp {
 
     /// A browser-like client: keeps cookies, does not follow redirects (tests check them).
     pub fn client(&self) -> Client {
-        Client::builder()
-            .cookie_store(true)
-            .redirect(Policy::none())
-            .build()
-            .expect("client")
+        Client::builder().cookie_store(true).redirect(Policy::none()).build().expect("client")
     }
 
     /// A client signed in as a demo account.
     pub async fn signed_in(&self, username: &str) -> Client {
         let client = self.client();
         let response = self.sign_in(&client, username, demo::DEMO_PASSWORD).await;
-        assert_eq!(
-            response.status(),
-            StatusCode::SEE_OTHER,
-            "signing in as {username}"
-        );
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "signing in as {username}");
         client
     }
 
@@ -72,12 +62,7 @@ impl TestApp {
         let token = self.form_token(client, "/sign-in").await;
         client
             .post(self.url("/sign-in"))
-            .form(&[
-                ("_csrf", token.as_str()),
-                ("username", username),
-                ("password", password),
-                ("next", "/"),
-            ])
+            .form(&[("_csrf", token.as_str()), ("username", username), ("password", password), ("next", "/")])
             .send()
             .await
             .expect("sign in")
@@ -97,22 +82,11 @@ impl TestApp {
     }
 
     /// Posts a form from `page` to `action`, with that page's anti-forgery token.
-    pub async fn post_form(
-        &self,
-        client: &Client,
-        page: &str,
-        action: &str,
-        fields: &[(&str, &str)],
-    ) -> Response {
+    pub async fn post_form(&self, client: &Client, page: &str, action: &str, fields: &[(&str, &str)]) -> Response {
         let token = self.form_token(client, page).await;
         let mut all: Vec<(&str, &str)> = vec![("_csrf", token.as_str())];
         all.extend_from_slice(fields);
-        client
-            .post(self.url(action))
-            .form(&all)
-            .send()
-            .await
-            .expect("post")
+        client.post(self.url(action)).form(&all).send().await.expect("post")
     }
 }
 
@@ -121,25 +95,13 @@ pub fn form_value(html: &str, name: &str) -> Option<String> {
     let marker = format!("name=\"{name}\" value=\"");
     let start = html.find(&marker)? + marker.len();
     let end = html[start..].find('"')? + start;
-    Some(
-        html[start..end]
-            .replace("&#x2d;", "-")
-            .replace("&#45;", "-"),
-    )
+    Some(html[start..end].replace("&#x2d;", "-").replace("&#45;", "-"))
 }
 
 /// The id in a `Location: /people/ID` header.
 pub fn person_location(response: &Response) -> String {
-    let location = response
-        .headers()
-        .get("location")
-        .expect("a redirect")
-        .to_str()
-        .expect("text");
-    location
-        .strip_prefix("/people/")
-        .expect("a person page")
-        .to_string()
+    let location = response.headers().get("location").expect("a redirect").to_str().expect("text");
+    location.strip_prefix("/people/").expect("a person page").to_string()
 }
 
 /// A complete, valid registration form with the given NHS number.

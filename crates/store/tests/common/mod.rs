@@ -38,24 +38,15 @@ pub fn details(first: &str, last: &str, nhs_first_nine: [u8; 9]) -> PersonDetail
 
 pub async fn org_with_person(db: &Db) -> (OrgId, PersonId) {
     let admin = AuditContext::command_line("test");
-    let org = accounts::create_org(
-        db,
-        &admin,
-        &format!("Org {}", OrgId::new()),
-        "trust",
-        "Europe/London",
-    )
-    .await
-    .expect("org");
+    let org = accounts::create_org(db, &admin, &format!("Org {}", OrgId::new()), "trust", "Europe/London")
+        .await
+        .expect("org");
     let person = people::register(
         db,
         &ctx(Some(org), "kw"),
         org,
         &details("Sam", "Okafor", [9, 9, 9, 0, 0, 0, 0, 0, 1]),
-        Allocation {
-            team_id: None,
-            key_worker_id: None,
-        },
+        Allocation { team_id: None, key_worker_id: None },
     )
     .await
     .expect("register");

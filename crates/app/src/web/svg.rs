@@ -1,0 +1,180 @@
+//! Server-rendered pictures: the case map (the person in the centre, the six themes around
+//! them) and the circle of support (rings by involvement, coloured by source). Each picture
+//! names itself for screen readers, and every page that shows one also shows the same facts as
+//! a table.
+
+use carethread_domain::circle::{Involvement, Source};
+use carethread_domain::themes::{Theme, ThemeGlance};
+use std::collections::HashMap;
+use std::fmt::Write;
+
+/// Escapes text for SVG (XML) content and attributes.
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
+}
+
+/// Splits text into lines of at most `width` characters, at spaces.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for word in text.split_whitespace() {
+        match lines.last_mut() {
+            Some(line) if line.chars().count() + 1 + word.chars().count() <= width => {
+                line.push(' ');
+                line.push_str(word);
+            }
+            _ => lines.push(word.to_string()),
+        }
+    }
+    lines
+}
+
+fn text_lines(out: &mut String, x: f64, y: f64, lines: &[String], line_height: f64, class: &str) {
+    let top = y - line_height * (lines.len() as f64 - 1.0) / 2.0;
+    for (i, line) in lines.iter().enumerate() {
+        let _ = write!(
+            out,
+            r#"<text x="{x:.0}" y="{:.0}" class="{class}" text-anchor="middle" dominant-baseline="middle">{}</text>"#,
+            top + i as f64 * line_height,
+            esc(line)
+        );
+    }
+}
+
+/// The case map. `base` is the person's page (`/people/ID`); each theme links below it.
+pub fn case_map(person_name: &str, base: &str, glance: &HashMap<Theme, ThemeGlance>, circle_members: i64) -> String {
+    let (w, h, cx, cy) = (780.0, 600.0, 390.0, 300.0);
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        r#"<svg class="ct-map" viewBox="0 0 {w} {h}" xmlns="http://www.w3.org/2000/svg" aria-labelledby="map-title map-desc"><title id="map-title">{} in the centre, with the six themes of their care around them</title><desc id="map-desc">Each theme links to its page. The table below the picture gives the same information.</desc>"#,
+        esc(person_name)
+    );
+    let positions: Vec<(f64, f64)> = (0..6)
+        .map(|i| {
+            let angle = (-90.0 + 60.0 * i as f64).to_radians();
+            (cx + 260.0 * angle.cos(), cy + 235.0 * angle.sin())
+        })
+        .collect();
+    for (x, y) in &positions {
+        let _ = write!(out, r#"<line x1="{cx}" y1="{cy}" x2="{x:.0}" y2="{y:.0}" class="ct-map-spoke"/>"#);
+    }
+    let _ = write!(out, r#"<circle cx="{cx}" cy="{cy}" r="78" class="ct-map-person"/>"#);
+    text_lines(&mut out, cx, cy, &wrap(person_name, 14), 22.0, "ct-map-person-name");
+    for (theme, (x, y)) in Theme::ALL.iter().zip(positions) {
+        let g = glance.get(theme).cloned().unwrap_or_default();
+        let count = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        let detail = if *theme == Theme::CircleOfSupport {
+            let people = count(usize::try_from(circle_members).unwrap_or(0), "person", "people");
+            format!("{people} · {}", count(g.open_steps, "open step", "open steps"))
+        } else {
+            format!(
+                "{} working · {} · {}",
+                g.working,
+                count(g.worries, "worry", "worries"),
+                count(g.open_steps, "step", "steps")
+            )
+        };
+        let label = format!(
+            "{}: {}",
+            theme.title(),
+            if *theme == Theme::CircleOfSupport { detail.clone() } else { g.summary() }
+        );
+        let _ = write!(
+            out,
+            r#"<a href="{base}/themes/{}" aria-label="{}" class="ct-map-theme ct-theme-{}">"#,
+            theme.slug(),
+            esc(&label),
+            theme.slug()
+        );
+        let _ = write!(out, r#"<rect x="{:.0}" y="{:.0}" width="230" height="100" rx="14"/>"#, x - 115.0, y - 50.0);
+        text_lines(&mut out, x, y - 14.0, &wrap(theme.title(), 22), 20.0, "ct-map-theme-title");
+        text_lines(&mut out, x, y + 30.0, &[detail], 18.0, "ct-map-theme-detail");
+        out.push_str("</a>");
+    }
+    out.push_str("</svg>");
+    out
+}
+
+/// One member's place on the circle picture.
+pub struct Dot<'a> {
+    pub name: &'a str,
+    pub source: Source,
+    pub involvement: Involvement,
+}
+
+/// The circle of support: the person in the centre, rings for core, regular and occasional
+/// involvement, members as dots coloured by where they come from.
+pub fn circle(person_name: &str, members: &[Dot<'_>]) -> String {
+    let (w, h, cx, cy) = (640.0, 640.0, 320.0, 320.0);
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        r#"<svg class="ct-circle" viewBox="0 0 {w} {h}" xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="circle-title"><title id="circle-title">The circle of support around {}: {} {}, closest in the middle. The table below lists everyone.</title>"#,
+        esc(person_name),
+        members.len(),
+        if members.len() == 1 { "person" } else { "people" }
+    );
+    for (ring, radius) in [(3, 300.0), (2, 215.0), (1, 130.0)] {
+        let _ = write!(out, r#"<circle cx="{cx}" cy="{cy}" r="{radius}" class="ct-ring ct-ring-{ring}"/>"#);
+    }
+    let _ = write!(out, r#"<circle cx="{cx}" cy="{cy}" r="52" class="ct-map-person"/>"#);
+    text_lines(&mut out, cx, cy, &wrap(person_name, 10), 20.0, "ct-map-person-name");
+    for involvement in Involvement::ALL {
+        let on_ring: Vec<&Dot<'_>> = members.iter().filter(|m| m.involvement == involvement).collect();
+        let radius = match involvement.ring() {
+            1 => 91.0,
+            2 => 172.0,
+            _ => 257.0,
+        };
+        for (i, dot) in on_ring.iter().enumerate() {
+            let angle =
+                (-90.0 + 360.0 * i as f64 / on_ring.len() as f64 + 15.0 * involvement.ring() as f64).to_radians();
+            let (x, y) = (cx + radius * angle.cos(), cy + radius * angle.sin());
+            let _ = write!(
+                out,
+                r#"<circle cx="{x:.0}" cy="{y:.0}" r="9" class="ct-dot ct-source-{}"/>"#,
+                dot.source.slug()
+            );
+            let _ = write!(
+                out,
+                r#"<text x="{x:.0}" y="{:.0}" class="ct-dot-name" text-anchor="middle">{}</text>"#,
+                y + 24.0,
+                esc(dot.name)
+            );
+        }
+    }
+    out.push_str("</svg>");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_map_links_every_theme_and_escapes_names() {
+        let svg = case_map("Ann <b>&</b> O'Neill", "/people/x", &HashMap::new(), 2);
+        for theme in Theme::ALL {
+            assert!(svg.contains(&format!("href=\"/people/x/themes/{}\"", theme.slug())));
+        }
+        assert!(svg.contains("Ann &lt;b&gt;&amp;&lt;/b&gt; O&#39;Neill"));
+        assert!(!svg.contains("<b>"));
+        assert!(svg.contains("2 people"));
+    }
+
+    #[test]
+    fn wrapping_keeps_words_whole() {
+        assert_eq!(wrap("Joining in and living a good life", 22), vec!["Joining in and living", "a good life"]);
+    }
+
+    #[test]
+    fn the_circle_draws_one_dot_per_member() {
+        let dots = [
+            Dot { name: "Mum", source: Source::PersonalNetwork, involvement: Involvement::Core },
+            Dot { name: "GP", source: Source::Services, involvement: Involvement::Occasional },
+        ];
+        let svg = circle("Jo", &dots);
+        assert_eq!(svg.matches("class=\"ct-dot ").count(), 2);
+        assert!(svg.contains("ct-source-personal-network") && svg.contains("ct-source-services"));
+    }
+}

@@ -1,0 +1,530 @@
+//! The six theme pages: entries in each theme, the circle of support's members, and the
+//! history of every entry and member.
+
+use crate::auth::{RequestMeta, Viewer};
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::web::layout::Layout;
+use crate::web::people::authorise;
+use crate::web::svg;
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Form, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Router, routing::get, routing::post};
+use carethread_domain::circle::{self, Involvement, MemberInput, Source};
+use carethread_domain::policy::Action;
+use carethread_domain::themes::{EntryDetails, EntryInput, EntryKind, Theme};
+use carethread_domain::{FieldErrors, PersonId};
+use carethread_store::StoreError;
+use carethread_store::people;
+use carethread_store::themes::{self, EntryRecord, MemberChange, MemberRecord, Version};
+use serde::Deserialize;
+use uuid::Uuid;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/people/{id}/themes/{theme}", get(theme_page))
+        .route("/people/{id}/themes/{theme}/entries", post(add_entry))
+        .route("/people/{id}/entries/{entry}/edit", get(edit_entry_form).post(edit_entry))
+        .route("/people/{id}/entries/{entry}/remove", post(remove_entry))
+        .route("/people/{id}/entries/{entry}/history", get(entry_history))
+        .route("/people/{id}/circle", post(add_member))
+        .route("/people/{id}/circle/new", get(new_member))
+        .route("/people/{id}/circle/{member}/edit", get(edit_member_form).post(edit_member))
+        .route("/people/{id}/circle/{member}/remove", post(remove_member))
+        .route("/people/{id}/circle/{member}/history", get(member_history))
+}
+
+fn today() -> chrono::NaiveDate {
+    carethread_store::now().date_naive()
+}
+
+fn parse_theme(raw: &str) -> Result<Theme, AppError> {
+    raw.parse().map_err(|_| AppError::NotFound)
+}
+
+fn parse_record_id(raw: &str) -> Result<Uuid, AppError> {
+    Uuid::parse_str(raw).map_err(|_| AppError::NotFound)
+}
+
+fn form_version(raw: &str) -> Result<i64, AppError> {
+    raw.trim().parse().map_err(|_| {
+        AppError::BadRequest("The form is missing the record's version. Reload the page and try again.".into())
+    })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "theme.html")]
+struct ThemePage {
+    layout: Layout,
+    person_id: PersonId,
+    name: String,
+    theme: Theme,
+    groups: Vec<(EntryKind, Vec<EntryRecord>)>,
+    kinds: [EntryKind; 4],
+    form: EntryInput,
+    errors: FieldErrors,
+    members: Vec<MemberRecord>,
+    circle_svg: String,
+    prompts: Vec<&'static str>,
+    sources: [Source; 3],
+}
+
+async fn theme_page_for(
+    state: &AppState,
+    viewer: &Viewer,
+    meta: &RequestMeta,
+    id: PersonId,
+    theme: Theme,
+    form: EntryInput,
+    errors: FieldErrors,
+) -> Result<ThemePage, AppError> {
+    let ctx = viewer.audit(meta);
+    let record = people::read(&state.db, &ctx, id, &format!("opened the theme {}", theme.title())).await?;
+    let name = record.details.display_name();
+    let entries = themes::entries(&state.db, &ctx, id, theme).await?;
+    let groups = EntryKind::ALL
+        .into_iter()
+        .map(|kind| (kind, entries.iter().filter(|e| e.details.kind == kind).cloned().collect()))
+        .collect();
+    let (members, circle_svg, prompts) = if theme == Theme::CircleOfSupport {
+        let members = themes::members(&state.db, &ctx, id).await?;
+        let dots: Vec<svg::Dot<'_>> = members
+            .iter()
+            .map(|m| svg::Dot { name: &m.details.name, source: m.details.source, involvement: m.details.involvement })
+            .collect();
+        let picture = svg::circle(&name, &dots);
+        let details: Vec<_> = members.iter().map(|m| m.details.clone()).collect();
+        (members, picture, circle::prompts(&details))
+    } else {
+        (Vec::new(), String::new(), Vec::new())
+    };
+    Ok(ThemePage {
+        layout: Layout::new(viewer, format!("{}: {name}", theme.title()), ""),
+        person_id: id,
+        name,
+        theme,
+        groups,
+        kinds: EntryKind::ALL,
+        form,
+        errors,
+        members,
+        circle_svg,
+        prompts,
+        sources: Source::ALL,
+    })
+}
+
+async fn theme_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    meta: RequestMeta,
+    Path((id, theme)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let id = authorise(&state, &viewer, &meta, Action::ReadPerson, &id).await?;
+    let theme = parse_theme(&theme)?;
+    let form =
+        EntryInput { kind: EntryKind::Working.slug().into(), voice: "with-person".into(), ..EntryInput::default() };
+    Ok(theme_page_for(&state, &viewer, &meta, id, theme, form, FieldErrors::new()).await?.into_response())
+}
+
+async fn add_entry(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    meta: RequestMeta,
+    Path((id, theme)): Path<(String, String)>,
+    Form(form): Form<EntryInput>,
+) -> Result<Response, AppError> {
+    let id = authorise(&state, &viewer, &meta, Action::EditPerson, &id).await?;
+    let theme = parse_theme(&theme)?;
+    match form.parse(today()) {
+        Ok(details) => {
+            themes::add_entry(&state.db, &viewer.audit(&meta), id, theme, &details).await?;
+            Ok(Redirect::to(&format!("/people/{id}/themes/{}#{}", theme.slug(), details.kind.slug())).into_response())
+        }
+        Err(errors) => {
+            let page = theme_page_for(&state, &viewer, &meta, id, theme, form, errors).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "entry_form.html")]
+struct EntryFormPage {
+    layout: Layout,
+    person_id: PersonId,
+    entry: EntryRecord,
+    form: EntryInput,
+    errors: FieldErrors,
+    kinds: [EntryKind; 4],
+    version: i64,
+    /// Set when the save was refused because someone else changed the entry first.
+    changed_by_someone_else: bool,
+}
+
+#[derive(Deserialize)]
+struct EntryEdit {
+    #[serde(flatten)]
+    entry: EntryInput,
+    #[serde(default)]
+    version: String,
+}
+
+async fn edit_entry_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    meta: RequestMeta,
+    Path((id, entry)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let id = authorise(&state, &viewer, &meta, Action::EditPerson, &id).await?;
+    let entry = themes::entry(&state.db, &viewer.audit(&meta), id, parse_record_id(&entry)?).await?;
+    Ok(EntryFormPage {
+        layout: Layout::new(&viewer, format!("Change an entry in {}", entry.theme.title()), ""),
+        person_id: id,
+        form: entry.details.to_input(),
+        version: entry.version,
+        entry,
+        errors: FieldErrors::new(),
+        kinds: EntryKind::ALL,
+        changed_by_someone_else: false,
+    }
+    .into_response())
+}
+
+async fn edit_entry(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    meta: RequestMeta,
+    Path((id, entry_id)): Path<(String, String)>,
+    Form(f): Form<EntryEdit>,
+) -> Result<Response, AppError> {
+    let id = authorise(&state, &viewer, &meta, Action::EditPerson, &id).await?;
+    let entry_id = parse_record_id(&entry_id)?;
+    let version = form_version(&f.version)?;
+    let ctx = viewer.audit(&meta);
+    let refused =
+        |entry: EntryRecord, errors: FieldErrors, version: i64, stale: bool, form: EntryInput| EntryFormPage {
+            layout: Layout::new(&viewer, format!("Change an entry in {}", entry.theme.title()), ""),
+            person_id: id,
+            entry,
+            form,
+            errors,
+            kinds: EntryKind::ALL,
+            version,
+            changed_by_someone_else: stale,
+        };
+    let details: EntryDetails = match f.entry.parse(today()) {
+        Ok(d) => d,
+        Err(errors) => {
+            let entry = themes::entry(&state.db, &ctx, id, entry_id).await?;
+            return Ok(
+                (StatusCode::UNPROCESSABLE_ENTITY, refused(entry, errors, version, false, f.entry)).into_response()
+            );
+        }
+    };
+    match themes::update_entry(&state.db, &ctx, id, entry_id, version, &details).await {
+        Ok(Ok(_)) => {
+            let entry = themes::entry(&state.db, &ctx, id, entry_id).await?;
+            Ok(Redirect::to(&format!("/people/{id}/themes/{}#{}", entry.theme.slug(), details.kind.slug()))
+                .into_response())
+        }
+        // Keep their typing; the form now carries the latest version, so saving again is a
+        // deliberate choice to replace the other change.
+        Ok(Err(_)) | Err(StoreError::StaleVersion { .. }) => {
+            let current = themes::entry(&state.db, &ctx, id, entry_id).await?;
+            let latest = current.version;
+            Ok((StatusCode::CONFLICT, refused(current, FieldErrors::new(), latest, true, f.entry)).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+struct VersionForm {
+    #[serde(default)]
+    version: String,
+}
+
+async fn remove_entry(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    meta: RequestMeta,
+    Path((id, entry_id)): Path<(String, String)>,
+    Form(f): Form<VersionForm>,
+) -> Result<Response, AppError> {
+    let id = authorise(&state, &viewer, &meta, Action::EditPerson, &id).await?;
+    let entry_id = parse_record_id(&entry_id)?;
+    let ctx = viewer.audit(&meta);
+    let entry = themes::entry(&state.db, &ctx, id, entry_id).await?;
+    match themes::remove_entry(&state.db, &ctx, id, entry_id, form_version(&f.version)?).await {
+        Ok(Ok(())) => Ok(Redirect::to(&format!("/people/{id}/themes/{}", entry.theme.slug())).into_response()),
+        Ok(Err(_)) | Err(StoreError::StaleVersion { .. }) => Err(AppError::BadRequest(
+            "Someone else changed this entry while you were looking at it, so it was not removed. Go back, reload the page and check it.".into(),
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "record_history.html")]
+struct HistoryPage {
+    layout: Layout,
+    back: String,
+    versions: Vec<HistoryEntry>,
+}
+
+/// One version of a record, described for people.
+struct HistoryEntry {
+    version: i64,
+    when: String,
+    who: String,
+    removed: bool,
+    /// (what, value) pairs describing that version.
+    lines: Vec<(String, String)>,
+}
+
+fn describe_entry(d: &EntryDetails) -> Vec<(String, String)> {
+    let mut lines = vec![
+        ("Kind".to_string(), d.kind.label().to_string()),
+        ("Words".into(), d.body.clone()),
+        ("Whose words".into(), d.voice.describe()),
+    ];
+    if let Some(s) = &d.source {
+        lines.push(("Came from".into(), s.clone()));
+    }
+    if let Some(status) = d.status {
+        lines.push(("Status".into(), format!("{status:?}")));
+    }
+    if let Some(w) = &d.withheld {
+        lines.push((
+            "Not shown to the person".into(),
+            format!("until {} – {}", w.review_by.format("%-d %B %Y"), w.reason),
+        ));
+    }
+    lines
+}
+
+fn history_rows<T>(
+    layout: &Layout,
+    versions: Vec<Version<T>>,
+    describe: impl Fn(&T) -> Vec<(String, String)>,
+) -> Vec<HistoryEntry> {
+    versions
+        .into_iter()
+        .map(|v| HistoryEntry {
+            version: v.version,
+            when: layout.time(&v.changed_at),
+            who: v.changed_by.unwrap_or_else(|| "the system".into()),
+            removed: v.removed,
+            lines: describe(&v.details),
+        })
+        .collect()
+}
+
+async fn entry_history(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    meta: RequestMeta,
+    Path((id, entry_id)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let id = authorise(&state, &viewer, &meta, Action::ReadPerson, &id).await?;
+    let versions = themes::entry_versions(&state.db, &viewer.audit(&meta), id, parse_record_id(&entry_id)?).await?;
+    let layout = Layout::new(&viewer, "Earlier versions of an entry", "");
+    let versions = history_rows(&layout, versions, describe_entry);
+    Ok(HistoryPage { layout, back: format!("/people/{id}"), versions }.into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "member_form.html")]
+struct MemberFormPage {
+    layout: Layout,
+    person_id: PersonId,
+    /// `None` when adding.
+    member_id: Option<Uuid>,
+    form: MemberInput,
+    errors: FieldErrors,
+    version: i64,
+    sources: [Source; 3],
+    involvements: [Involvement; 3],
+    changed_by_someone_else: bool,
+}
+
+impl MemberFormPage {
+    fn new(
+        viewer: &Viewer,
+        person_id: PersonId,
+        member_id: Option<Uuid>,
+        form: MemberInput,
+        errors: FieldErrors,
+        version: i64,
+    ) -> Self {
+        let title =
+            if member_id.is_some() { "Change a member of the circle" } else { "Add someone to the circle of support" };
+        MemberFormPage {
+            layout: Layout::new(viewer, title, ""),
+            person_id,
+            member_id,
+            form,
+            errors,
+            version,
+            sources: Source::ALL,
+            involvements: Involvement::ALL,
+            changed_by_someone_else: false,
+        }
+    }
+}
+
+async fn new_member(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    meta: RequestMeta,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let id = authorise(&state, &viewer, &meta, Action::EditPerson, &id).await?;
+    Ok(MemberFormPage::new(&viewer, id, None, MemberInput::default(), FieldErrors::new(), 0).into_response())
+}
+
+async fn add_member(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    meta: RequestMeta,
+    Path(id): Path<String>,
+    Form(form): Form<MemberInput>,
+) -> Result<Response, AppError> {
+    let id = authorise(&state, &viewer, &meta, Action::EditPerson, &id).await?;
+    let mut errors = match form.parse() {
+        Ok(details) => {
+            match themes::add_member(&state.db, &viewer.audit(&meta), id, &details, Some(&form.account)).await {
+                Ok(_) => {
+                    return Ok(Redirect::to(&format!("/people/{id}/themes/circle-of-support")).into_response());
+                }
+                Err(StoreError::Invalid(message)) => {
+                    let mut e = FieldErrors::new();
+                    e.add("account", message);
+                    e
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(errors) => errors,
+    };
+    if errors.is_empty() {
+        errors.add("name", "Check the details and try again.");
+    }
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, MemberFormPage::new(&viewer, id, None, form, errors, 0)).into_response())
+}
+
+async fn edit_member_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    meta: RequestMeta,
+    Path((id, member)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let id = authorise(&state, &viewer, &meta, Action::EditPerson, &id).await?;
+    let member = themes::member(&state.db, &viewer.audit(&meta), id, parse_record_id(&member)?).await?;
+    let form = member.details.to_input(member.account.as_deref());
+    Ok(MemberFormPage::new(&viewer, id, Some(member.id), form, FieldErrors::new(), member.version).into_response())
+}
+
+#[derive(Deserialize)]
+struct MemberEdit {
+    #[serde(flatten)]
+    member: MemberInput,
+    #[serde(default)]
+    version: String,
+}
+
+async fn edit_member(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    meta: RequestMeta,
+    Path((id, member_id)): Path<(String, String)>,
+    Form(f): Form<MemberEdit>,
+) -> Result<Response, AppError> {
+    let id = authorise(&state, &viewer, &meta, Action::EditPerson, &id).await?;
+    let member_id = parse_record_id(&member_id)?;
+    let version = form_version(&f.version)?;
+    let details = match f.member.parse() {
+        Ok(d) => d,
+        Err(errors) => {
+            return Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                MemberFormPage::new(&viewer, id, Some(member_id), f.member, errors, version),
+            )
+                .into_response());
+        }
+    };
+    let change = MemberChange::Update { details: &details, account: Some(&f.member.account) };
+    match themes::change_member(&state.db, &viewer.audit(&meta), id, member_id, version, change).await {
+        Ok(Ok(_)) => Ok(Redirect::to(&format!("/people/{id}/themes/circle-of-support")).into_response()),
+        Ok(Err(current)) => {
+            let mut page =
+                MemberFormPage::new(&viewer, id, Some(member_id), f.member, FieldErrors::new(), current.version);
+            page.changed_by_someone_else = true;
+            Ok((StatusCode::CONFLICT, page).into_response())
+        }
+        Err(StoreError::Invalid(message)) => {
+            let mut errors = FieldErrors::new();
+            errors.add("account", message);
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                MemberFormPage::new(&viewer, id, Some(member_id), f.member, errors, version),
+            )
+                .into_response())
+        }
+        Err(StoreError::StaleVersion { .. }) => Err(AppError::BadRequest(
+            "Someone else saved a change at the same moment. Go back, reload and try again.".into(),
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn remove_member(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    meta: RequestMeta,
+    Path((id, member_id)): Path<(String, String)>,
+    Form(f): Form<VersionForm>,
+) -> Result<Response, AppError> {
+    let id = authorise(&state, &viewer, &meta, Action::EditPerson, &id).await?;
+    let member_id = parse_record_id(&member_id)?;
+    match themes::change_member(&state.db, &viewer.audit(&meta), id, member_id, form_version(&f.version)?, MemberChange::Remove).await {
+        Ok(Ok(_)) => Ok(Redirect::to(&format!("/people/{id}/themes/circle-of-support")).into_response()),
+        Ok(Err(_)) | Err(StoreError::StaleVersion { .. }) => Err(AppError::BadRequest(
+            "Someone else changed this member while you were looking, so nothing was removed. Go back, reload and check.".into(),
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn member_history(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    meta: RequestMeta,
+    Path((id, member_id)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let id = authorise(&state, &viewer, &meta, Action::ReadPerson, &id).await?;
+    let versions = themes::member_versions(&state.db, &viewer.audit(&meta), id, parse_record_id(&member_id)?).await?;
+    let layout = Layout::new(&viewer, "Earlier versions of a circle member", "");
+    let versions = history_rows(&layout, versions, |d: &circle::MemberDetails| {
+        vec![
+            ("Name".into(), d.name.clone()),
+            ("Relationship or role".into(), d.relationship.clone()),
+            ("Organisation".into(), d.organisation.clone().unwrap_or_default()),
+            ("Contact".into(), d.contact.clone().unwrap_or_default()),
+            ("From".into(), d.source.label().into()),
+            ("Involvement".into(), d.involvement.label().into()),
+            ("What they bring".into(), d.brings.clone().unwrap_or_default()),
+        ]
+    });
+    Ok(HistoryPage { layout, back: format!("/people/{id}/themes/circle-of-support"), versions }.into_response())
+}
+
+impl ThemePage {
+    fn is_circle(&self) -> bool {
+        self.theme == Theme::CircleOfSupport
+    }
+}
