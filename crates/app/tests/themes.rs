@@ -1,0 +1,260 @@
+//! The six theme pages over HTTP, on the backend under test.
+
+mod common;
+
+use common::{TestApp, form_value, person_form, person_location};
+use reqwest::StatusCode;
+
+async fn new_person(app: &TestApp, client: &reqwest::Client, nhs: &str, family: &str) -> String {
+    person_location(&app.post_form(client, "/people/new", "/people", &person_form(nhs, family)).await)
+}
+
+#[tokio::test]
+async fn the_case_opens_on_a_map_linking_all_six_themes_with_a_table_equivalent() {
+    let app = TestApp::spawn().await;
+    let client = app.signed_in("demo-keyworker").await;
+    let id = new_person(&app, &client, "999 000 0093", "Mapped").await;
+    let (status, page) = app.get(&client, &format!("/people/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("<svg class=\"ct-map\""));
+    for slug in ["circle-of-support", "about-me", "problem-toolkits", "joining-in", "keeping-safe", "progress"] {
+        assert_eq!(
+            page.matches(&format!("/people/{id}/themes/{slug}\"")).count(),
+            2,
+            "{slug}: once on the map, once in the table"
+        );
+        assert_eq!(app.get(&client, &format!("/people/{id}/themes/{slug}")).await.0, StatusCode::OK, "{slug}");
+    }
+    assert!(page.contains("The six themes at a glance"));
+    assert_eq!(app.get(&client, &format!("/people/{id}/themes/no-such-theme")).await.0, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn entries_are_added_in_a_voice_counted_on_the_map_and_bad_input_keeps_the_typing() {
+    let app = TestApp::spawn().await;
+    let client = app.signed_in("demo-keyworker").await;
+    let id = new_person(&app, &client, "999 000 0093", "Voiced").await;
+    let page = format!("/people/{id}/themes/about-me");
+    let action = format!("{page}/entries");
+    let r =
+        app.post_form(&client, &page, &action, &[("kind", "worry"), ("body", "  "), ("voice", "perspective")]).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.text().await.expect("body");
+    assert!(body.contains("Enter what you want to record") && body.contains("Enter whose view this is"));
+    let r = app
+        .post_form(
+            &client,
+            &page,
+            &action,
+            &[
+                ("kind", "worry"),
+                ("body", "He worries about money"),
+                ("voice", "perspective"),
+                ("perspective_of", "Lorna (mum)"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    app.post_form(
+        &client,
+        &page,
+        &action,
+        &[("kind", "working"), ("body", "I like my new flat"), ("voice", "own-words")],
+    )
+    .await;
+    app.post_form(
+        &client,
+        &page,
+        &action,
+        &[("kind", "next-step"), ("body", "Ask about a bus pass"), ("voice", "with-person")],
+    )
+    .await;
+    let (_, theme) = app.get(&client, &page).await;
+    assert!(
+        theme.contains("Lorna (mum)&#39;s view") || theme.contains("Lorna (mum)'s view"),
+        "the perspective is attributed"
+    );
+    assert!(theme.contains("In their own words") && theme.contains("Written with them"));
+    assert!(theme.contains("written by Priya Nair"), "the author is always shown");
+    let (_, map) = app.get(&client, &format!("/people/{id}")).await;
+    assert!(map.contains("1 working · 1 worry · 1 step"), "the map counts what is working, worries and open steps");
+}
+
+#[tokio::test]
+async fn withholding_needs_a_reason_and_is_flagged_to_the_team() {
+    let app = TestApp::spawn().await;
+    let client = app.signed_in("demo-keyworker").await;
+    let id = new_person(&app, &client, "999 000 0093", "Withheld").await;
+    let page = format!("/people/{id}/themes/keeping-safe");
+    let action = format!("{page}/entries");
+    let base = [
+        ("kind", "worry"),
+        ("body", "Contact with a person of concern"),
+        ("voice", "professional"),
+        ("withhold", "yes"),
+    ];
+    let r = app.post_form(&client, &page, &action, &base).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let text = r.text().await.expect("body");
+    assert!(text.contains("Enter the reason for not showing this to the person"));
+    assert!(text.contains("Contact with a person of concern"), "nothing typed is lost");
+    let year = (carethread_store::now().date_naive() + chrono::Duration::days(60)).format("%Y").to_string();
+    let month = (carethread_store::now().date_naive() + chrono::Duration::days(60)).format("%m").to_string();
+    let mut full = base.to_vec();
+    full.extend([
+        ("withhold_reason", "Safeguarding enquiry under way"),
+        ("review_day", "1"),
+        ("review_month", month.as_str()),
+        ("review_year", year.as_str()),
+    ]);
+    assert_eq!(app.post_form(&client, &page, &action, &full).await.status(), StatusCode::SEE_OTHER);
+    let (_, map) = app.get(&client, &format!("/people/{id}")).await;
+    assert!(map.contains("1 entry is withheld from the person"));
+    let (_, theme) = app.get(&client, &page).await;
+    assert!(theme.contains("Not shown to the person") && theme.contains("Safeguarding enquiry under way"));
+    let admin = app.signed_in("demo-admin").await;
+    let (_, log) = app.get(&admin, "/admin/audit?person=999+000+0093").await;
+    assert!(log.contains("withheld an entry from the person"), "withholding is itself audited");
+}
+
+#[tokio::test]
+async fn an_entry_edit_from_a_stale_page_is_refused_and_history_shows_every_version() {
+    let app = TestApp::spawn().await;
+    let alice = app.signed_in("demo-keyworker").await;
+    let bob = app.signed_in("demo-clinician").await;
+    let id = new_person(&app, &alice, "999 000 0093", "Edited").await;
+    let page = format!("/people/{id}/themes/joining-in");
+    app.post_form(
+        &alice,
+        &page,
+        &format!("{page}/entries"),
+        &[("kind", "working"), ("body", "Art class"), ("voice", "with-person")],
+    )
+    .await;
+    let (_, theme) = app.get(&alice, &page).await;
+    let start = theme.find("/entries/").expect("an entry link") + "/entries/".len();
+    let entry = &theme[start..start + 36];
+    let edit = format!("/people/{id}/entries/{entry}/edit");
+    let (_, alice_form) = app.get(&alice, &edit).await;
+    let bob_token = app.form_token(&bob, &edit).await;
+    let saved = bob
+        .post(app.url(&edit))
+        .form(&[
+            ("_csrf", bob_token.as_str()),
+            ("version", "1"),
+            ("kind", "working"),
+            ("body", "Art class on Mondays"),
+            ("voice", "with-person"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+    let alice_token = form_value(&alice_form, "_csrf").expect("token");
+    let stale = alice
+        .post(app.url(&edit))
+        .form(&[
+            ("_csrf", alice_token.as_str()),
+            ("version", "1"),
+            ("kind", "working"),
+            ("body", "Art and pottery"),
+            ("voice", "with-person"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(stale.status(), StatusCode::CONFLICT);
+    let body = stale.text().await.expect("body");
+    assert!(
+        body.contains("Someone else changed this entry")
+            && body.contains("Art class on Mondays")
+            && body.contains("Art and pottery")
+    );
+    let (_, history) = app.get(&alice, &format!("/people/{id}/entries/{entry}/history")).await;
+    assert!(history.contains("Version 2") && history.contains("Version 1") && history.contains("Dr Tomasz Wren"));
+}
+
+#[tokio::test]
+async fn ids_from_another_persons_record_reach_nothing() {
+    let app = TestApp::spawn().await;
+    let client = app.signed_in("demo-keyworker").await;
+    let first = new_person(&app, &client, "999 000 0093", "First").await;
+    let second = new_person(&app, &client, "999 000 0107", "Second").await;
+    let page = format!("/people/{first}/themes/about-me");
+    app.post_form(
+        &client,
+        &page,
+        &format!("{page}/entries"),
+        &[("kind", "note"), ("body", "Only about the first"), ("voice", "professional")],
+    )
+    .await;
+    let (_, theme) = app.get(&client, &page).await;
+    let start = theme.find("/entries/").expect("entry") + "/entries/".len();
+    let entry = &theme[start..start + 36];
+    for path in [format!("/people/{second}/entries/{entry}/edit"), format!("/people/{second}/entries/{entry}/history")]
+    {
+        assert_eq!(app.get(&client, &path).await.0, StatusCode::NOT_FOUND, "{path}");
+    }
+    let outsider = app.signed_in("demo-commissioner").await;
+    assert_eq!(app.get(&outsider, &page).await.0, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_circle_of_support_prompts_for_who_is_missing_and_refuses_a_nameless_member() {
+    let app = TestApp::spawn().await;
+    let client = app.signed_in("demo-keyworker").await;
+    let id = new_person(&app, &client, "999 000 0093", "Circled").await;
+    let circle = format!("/people/{id}/themes/circle-of-support");
+    let (_, page) = app.get(&client, &circle).await;
+    assert!(page.contains("No one is in the circle yet"));
+    let new = format!("/people/{id}/circle/new");
+    let action = format!("/people/{id}/circle");
+    let r = app
+        .post_form(&client, &new, &action, &[("name", ""), ("relationship", "Friend"), ("contact", "07700 900456")])
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.text().await.expect("body");
+    assert!(
+        body.contains("Enter their name")
+            && body.contains("Choose where they come from")
+            && body.contains("07700 900456")
+    );
+    let r = app
+        .post_form(
+            &client,
+            &new,
+            &action,
+            &[
+                ("name", "Priya Nair"),
+                ("relationship", "Key worker"),
+                ("source", "services"),
+                ("involvement", "regular"),
+                ("account", "demo-keyworker"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, page) = app.get(&client, &circle).await;
+    assert!(
+        page.contains("No one from the person&#39;s own network")
+            || page.contains("No one from the person's own network")
+    );
+    assert!(page.contains("There is no GP in the circle"));
+    assert!(page.contains("Carethread: demo-keyworker"), "linked to their account");
+    let r = app
+        .post_form(
+            &client,
+            &new,
+            &action,
+            &[
+                ("name", "Nobody"),
+                ("relationship", "Friend"),
+                ("source", "personal-network"),
+                ("involvement", "core"),
+                ("account", "not-a-user"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.expect("body").contains("no Carethread account with that username"));
+}
