@@ -326,15 +326,20 @@ pub struct ThemeGlance {
 }
 
 impl ThemeGlance {
+    /// The counts in a few words, as the case map shows them: "2 working · 1 worry · 3 steps".
     pub fn summary(&self) -> String {
-        let plural = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
         format!(
-            "{}, {}, {}",
-            plural(self.working, "thing working", "things working"),
-            plural(self.worries, "worry", "worries"),
-            plural(self.open_steps, "open next step", "open next steps")
+            "{} working · {} · {}",
+            self.working,
+            count(self.worries, "worry", "worries"),
+            count(self.open_steps, "step", "steps")
         )
     }
+}
+
+/// "1 worry", "2 worries": a number with the right form of its noun.
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 #[cfg(test)]
@@ -414,6 +419,7 @@ mod tests {
     #[test]
     fn the_glance_summary_counts_in_words() {
         let g = ThemeGlance { working: 1, worries: 2, open_steps: 0, ..ThemeGlance::default() };
-        assert_eq!(g.summary(), "1 thing working, 2 worries, 0 open next steps");
+        assert_eq!(g.summary(), "1 working · 2 worries · 0 steps");
+        assert_eq!(count(1, "step", "steps"), "1 step");
     }
 }

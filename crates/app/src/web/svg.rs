@@ -4,7 +4,7 @@
 //! a table.
 
 use carethread_domain::circle::{Involvement, Source};
-use carethread_domain::themes::{Theme, ThemeGlance};
+use carethread_domain::themes::{Theme, ThemeGlance, count};
 use std::collections::HashMap;
 use std::fmt::Write;
 
@@ -62,30 +62,16 @@ pub fn case_map(person_name: &str, base: &str, glance: &HashMap<Theme, ThemeGlan
     text_lines(&mut out, cx, cy, &wrap(person_name, 14), 22.0, "ct-map-person-name");
     for (theme, (x, y)) in Theme::ALL.iter().zip(positions) {
         let g = glance.get(theme).cloned().unwrap_or_default();
-        let count = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
         let detail = if *theme == Theme::CircleOfSupport {
             let people = count(usize::try_from(circle_members).unwrap_or(0), "person", "people");
             format!("{people} · {}", count(g.open_steps, "open step", "open steps"))
         } else {
-            format!(
-                "{} working · {} · {}",
-                g.working,
-                count(g.worries, "worry", "worries"),
-                count(g.open_steps, "step", "steps")
-            )
+            g.summary()
         };
-        let label = format!(
-            "{}: {}",
-            theme.title(),
-            if *theme == Theme::CircleOfSupport { detail.clone() } else { g.summary() }
-        );
-        let _ = write!(
-            out,
-            r#"<a href="{base}/themes/{}" aria-label="{}" class="ct-map-theme ct-theme-{}">"#,
-            theme.slug(),
-            esc(&label),
-            theme.slug()
-        );
+        // The link's visible text (title and counts) is its accessible name, so what a screen
+        // reader announces matches what a sighted keyboard user sees.
+        let _ =
+            write!(out, r#"<a href="{base}/themes/{}" class="ct-map-theme ct-theme-{}">"#, theme.slug(), theme.slug());
         let _ = write!(out, r#"<rect x="{:.0}" y="{:.0}" width="230" height="100" rx="14"/>"#, x - 115.0, y - 50.0);
         text_lines(&mut out, x, y - 14.0, &wrap(theme.title(), 22), 20.0, "ct-map-theme-title");
         text_lines(&mut out, x, y + 30.0, &[detail], 18.0, "ct-map-theme-detail");

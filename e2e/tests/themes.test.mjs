@@ -1,0 +1,154 @@
+// Browser tests of the six themes: the case map by keyboard, every theme page, entries in
+// each voice, withholding with a reason, the circle of support, and earlier versions.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { BASE, launch, newPage, signIn, checkAccessibility, text } from './helpers.mjs';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+async function openPerson(page, query, name) {
+  await page.goto(`${BASE}/people?q=${encodeURIComponent(query)}`);
+  await Promise.all([page.waitForNavigation(), page.click(`#results a:has-text("${name}")`)]);
+  return page.url();
+}
+
+test('the case map reaches every theme by keyboard alone', async () => {
+  const page = await newPage(browser);
+  await signIn(page, 'demo-keyworker');
+  const caseUrl = await openPerson(page, '999 000 0085', 'Aisha Karimi');
+  await checkAccessibility(page, 'case-map');
+  const mapLinks = await page.locator('svg.ct-map a').count();
+  assert.equal(mapLinks, 6);
+  // Tab from the top of the page until a theme on the map has focus, then press Enter.
+  await page.keyboard.press('Tab');
+  let label = '';
+  for (let i = 0; i < 40 && !label.startsWith('Circle of support'); i++) {
+    await page.keyboard.press('Tab');
+    label = await page.evaluate(() => (document.activeElement?.closest('svg') ? document.activeElement.textContent : ''));
+  }
+  assert.match(label, /^Circle of support\s*0 people/);
+  await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+  assert.equal(page.url(), `${caseUrl}/themes/circle-of-support`);
+  // The next Tab stops on the map go round the themes in order.
+  await page.goto(caseUrl);
+  await page.focus('svg.ct-map a[href$="circle-of-support"]');
+  const order = [];
+  for (let i = 0; i < 5; i++) {
+    await page.keyboard.press('Tab');
+    order.push(await page.evaluate(() => document.activeElement.getAttribute('href').split('/').pop()));
+  }
+  assert.deepEqual(order, ['about-me', 'problem-toolkits', 'joining-in', 'keeping-safe', 'progress']);
+});
+
+test('every theme takes entries in a stated voice and shows them with their author', async () => {
+  const page = await newPage(browser);
+  await signIn(page, 'demo-keyworker');
+  const caseUrl = await openPerson(page, '999 000 0220', 'Marta Kowalczyk');
+  const themes = [
+    ['about-me', 'working', 'own-words', 'I want people to speak slowly with me.'],
+    ['problem-toolkits', 'worry', 'with-person', 'Panic in shops makes shopping hard.'],
+    ['joining-in', 'working', 'own-words', 'Choir on Thursday evenings.'],
+    ['keeping-safe', 'next-step', 'with-person', 'Agree a plan for when panic starts.'],
+    ['progress', 'note', 'professional', 'Review every three months.'],
+    ['circle-of-support', 'worry', 'perspective', 'Her sister lives far away.'],
+  ];
+  for (const [slug, kind, voice, words] of themes) {
+    await page.goto(`${caseUrl}/themes/${slug}`);
+    await page.check(`#kind-${kind}`);
+    await page.fill('#body', words);
+    await page.check(`#voice-${voice}`);
+    if (voice === 'perspective') await page.fill('#perspective_of', 'Anna (friend)');
+    await Promise.all([page.waitForNavigation(), page.click('button:has-text("Add")')]);
+    const shown = await text(page);
+    assert.ok(shown.includes(words), `${slug} shows the new entry`);
+    assert.match(shown, /written by Priya Nair/);
+    await checkAccessibility(page, `theme-${slug}`);
+  }
+  assert.match(await text(page), /Anna \(friend\)'s view/);
+  await page.goto(caseUrl);
+  const table = await text(page, 'table');
+  assert.match(table, /Keeping safe and well 0 0 1/);
+  assert.match(table, /Latest: Choir on Thursday evenings\./);
+});
+
+test('a risk is withheld from the person only with a reason, and the team sees the flag', async () => {
+  const page = await newPage(browser);
+  await signIn(page, 'demo-keyworker');
+  const caseUrl = await openPerson(page, '999 000 0158', 'Callum Reddy');
+  await page.goto(`${caseUrl}/themes/keeping-safe`);
+  await page.check('#kind-worry');
+  await page.fill('#body', 'Contact with a former associate who is under investigation.');
+  await page.check('#voice-professional');
+  await page.click('summary:has-text("Not showing this to the person")');
+  await page.check('#withhold');
+  await page.click('button:has-text("Add")');
+  const problems = await text(page, '.nhsuk-error-summary');
+  assert.match(problems, /Enter the reason for not showing this to the person/);
+  assert.match(problems, /Enter the date/);
+  await checkAccessibility(page, 'withhold-errors');
+  assert.equal(await page.inputValue('#body'), 'Contact with a former associate who is under investigation.');
+  const next = new Date(Date.now() + 60 * 24 * 3600 * 1000);
+  await page.fill('#withhold_reason', 'Police have asked us not to share this yet.');
+  await page.fill('#review_day', String(next.getDate()));
+  await page.fill('#review_month', String(next.getMonth() + 1));
+  await page.fill('#review_year', String(next.getFullYear()));
+  await Promise.all([page.waitForNavigation(), page.click('button:has-text("Add")')]);
+  assert.match(await text(page), /Not shown to the person until .*Police have asked us not to share this yet\./);
+  await page.goto(caseUrl);
+  assert.match(await text(page, '.nhsuk-warning-callout'), /1 entry is withheld from the person/);
+});
+
+test('the circle of support is drawn in rings, asks who is missing, and keeps every version', async () => {
+  const page = await newPage(browser);
+  await signIn(page, 'demo-keyworker');
+  const caseUrl = await openPerson(page, '999 000 0360', 'Eileen Fairbairn');
+  await page.goto(`${caseUrl}/themes/circle-of-support`);
+  assert.match(await text(page), /No one is in the circle yet/);
+  await page.click('text=Add someone to the circle');
+  await checkAccessibility(page, 'circle-add');
+  await page.fill('#name', 'Moira Fairbairn');
+  await page.click('button:has-text("Save")');
+  assert.match(await text(page, '.nhsuk-error-summary'), /Enter their relationship or role/);
+  await page.fill('#relationship', 'Daughter');
+  await page.check('#source-personal-network');
+  await page.check('#involvement-core');
+  await page.fill('#brings', 'Joins every phone call and does the shopping.');
+  await Promise.all([page.waitForNavigation(), page.click('button:has-text("Save")')]);
+  const shown = await text(page);
+  assert.match(shown, /There is no GP in the circle/);
+  assert.doesNotMatch(shown, /No one from the person's own network/);
+  assert.equal(await page.locator('svg.ct-circle .ct-dot').count(), 1);
+  await checkAccessibility(page, 'circle');
+  await page.click('a:has-text("Change Moira Fairbairn")');
+  await page.check('#involvement-regular');
+  await Promise.all([page.waitForNavigation(), page.click('button:has-text("Save")')]);
+  await page.click('a:has-text("History of Moira Fairbairn")');
+  const history = await text(page);
+  assert.match(history, /Version 2/);
+  assert.match(history, /Involvement Regular/);
+  assert.match(history, /Involvement Core \(closest\)/);
+  await checkAccessibility(page, 'circle-history');
+});
+
+test('an entry can be changed and its earlier versions read', async () => {
+  const page = await newPage(browser);
+  await signIn(page, 'demo-keyworker');
+  const caseUrl = await openPerson(page, '999 000 0433', 'Raj Menon');
+  await page.goto(`${caseUrl}/themes/joining-in`);
+  await page.check('#kind-working');
+  await page.fill('#body', 'Walks to the park most days.');
+  await page.check('#voice-with-person');
+  await Promise.all([page.waitForNavigation(), page.click('button:has-text("Add")')]);
+  await page.click('a:has-text("Change this entry")');
+  await checkAccessibility(page, 'entry-edit');
+  await page.fill('#body', 'Walks to the park most days with his neighbour.');
+  await Promise.all([page.waitForNavigation(), page.click('button:has-text("Save")')]);
+  assert.match(await text(page), /with his neighbour/);
+  await page.click('a:has-text("Earlier versions of this entry")');
+  const history = await text(page);
+  assert.match(history, /Version 2:.*with his neighbour/);
+  assert.match(history, /Version 1:.*Walks to the park most days\./);
+  await checkAccessibility(page, 'entry-history');
+});
