@@ -258,3 +258,58 @@ async fn the_circle_of_support_prompts_for_who_is_missing_and_refuses_a_nameless
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text().await.expect("body").contains("no Carethread account with that username"));
 }
+
+#[tokio::test]
+async fn entries_can_belong_to_a_part_of_their_theme_and_only_their_own_theme() {
+    let app = TestApp::spawn().await;
+    let client = app.signed_in("demo-keyworker").await;
+    let id = new_person(&app, &client, "999 000 0093", "Topical").await;
+    let page = format!("/people/{id}/themes/about-me");
+    let action = format!("{page}/entries");
+    let r = app
+        .post_form(
+            &client,
+            &page,
+            &action,
+            &[("kind", "note"), ("topic", "medication"), ("body", "Takes sertraline"), ("voice", "professional")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "medication is a part of keeping safe, not about me");
+    assert!(r.text().await.expect("body").contains("Choose one of the parts of About me"));
+    let r = app
+        .post_form(
+            &client,
+            &page,
+            &action,
+            &[
+                ("kind", "working"),
+                ("topic", "how-to-talk-with-me"),
+                ("body", "Give me time to answer"),
+                ("voice", "own-words"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(r.headers()["location"].to_str().expect("location").ends_with("#how-to-talk-with-me"));
+    let (_, theme) = app.get(&client, &page).await;
+    let section = theme.find("id=\"how-to-talk-with-me\"").expect("the section");
+    let next = theme[section..].find("<h2").map(|i| i + section).unwrap_or(theme.len());
+    assert!(theme[section..next].contains("Give me time to answer"), "the entry sits in its section");
+    for part in [
+        "My view, in my own words",
+        "Where views agree and differ",
+        "Our agreed working formulation",
+        "What we still need to find out",
+    ] {
+        assert!(theme.contains(part), "{part}");
+    }
+    let (_, safe) = app.get(&client, &format!("/people/{id}/themes/keeping-safe")).await;
+    for part in [
+        "Risk: harm to myself",
+        "Positive risks we have agreed to take",
+        "Capacity, consent and dignity",
+        "Reputation and a fresh start",
+    ] {
+        assert!(safe.contains(part), "{part}");
+    }
+}

@@ -140,6 +140,202 @@ impl FromStr for EntryKind {
     }
 }
 
+/// A section within a theme that an entry can belong to: the parts of "about me", the parts of
+/// a good life, the areas of risk and health. Entries without a topic belong to the theme as a
+/// whole.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Topic {
+    MyView,
+    OthersViews,
+    AgreeAndDiffer,
+    HowToTalkWithMe,
+    WhatHelpsMeUnderstand,
+    Engagement,
+    WorkingFormulation,
+    StillToFindOut,
+    CommunicationStyle,
+    DailyStructure,
+    PromptsNeeded,
+    Interests,
+    Skills,
+    Opportunities,
+    RiskHarmToSelf,
+    RiskHarmToOthers,
+    RiskVulnerability,
+    RiskDeterioration,
+    RiskOffending,
+    RiskOther,
+    PositiveRiskTaking,
+    Medication,
+    PhysicalHealth,
+    MentalHealth,
+    CapacityConsentDignity,
+    FreshStart,
+    ProgressMeasures,
+    ReviewArrangements,
+}
+
+impl Topic {
+    pub const ALL: [Topic; 28] = [
+        Topic::MyView,
+        Topic::OthersViews,
+        Topic::AgreeAndDiffer,
+        Topic::HowToTalkWithMe,
+        Topic::WhatHelpsMeUnderstand,
+        Topic::Engagement,
+        Topic::WorkingFormulation,
+        Topic::StillToFindOut,
+        Topic::CommunicationStyle,
+        Topic::DailyStructure,
+        Topic::PromptsNeeded,
+        Topic::Interests,
+        Topic::Skills,
+        Topic::Opportunities,
+        Topic::RiskHarmToSelf,
+        Topic::RiskHarmToOthers,
+        Topic::RiskVulnerability,
+        Topic::RiskDeterioration,
+        Topic::RiskOffending,
+        Topic::RiskOther,
+        Topic::PositiveRiskTaking,
+        Topic::Medication,
+        Topic::PhysicalHealth,
+        Topic::MentalHealth,
+        Topic::CapacityConsentDignity,
+        Topic::FreshStart,
+        Topic::ProgressMeasures,
+        Topic::ReviewArrangements,
+    ];
+
+    pub fn theme(&self) -> Theme {
+        use Topic::*;
+        match self {
+            MyView
+            | OthersViews
+            | AgreeAndDiffer
+            | HowToTalkWithMe
+            | WhatHelpsMeUnderstand
+            | Engagement
+            | WorkingFormulation
+            | StillToFindOut => Theme::AboutMe,
+            CommunicationStyle | DailyStructure | PromptsNeeded | Interests | Skills | Opportunities => {
+                Theme::JoiningIn
+            }
+            RiskHarmToSelf
+            | RiskHarmToOthers
+            | RiskVulnerability
+            | RiskDeterioration
+            | RiskOffending
+            | RiskOther
+            | PositiveRiskTaking
+            | Medication
+            | PhysicalHealth
+            | MentalHealth
+            | CapacityConsentDignity
+            | FreshStart => Theme::KeepingSafe,
+            ProgressMeasures | ReviewArrangements => Theme::Progress,
+        }
+    }
+
+    /// The topics of one theme, in the order the theme page shows them.
+    pub fn of(theme: Theme) -> impl Iterator<Item = Topic> {
+        Topic::ALL.into_iter().filter(move |t| t.theme() == theme)
+    }
+
+    pub fn slug(&self) -> &'static str {
+        use Topic::*;
+        match self {
+            MyView => "my-view",
+            OthersViews => "others-views",
+            AgreeAndDiffer => "agree-and-differ",
+            HowToTalkWithMe => "how-to-talk-with-me",
+            WhatHelpsMeUnderstand => "what-helps-me-understand",
+            Engagement => "engagement",
+            WorkingFormulation => "working-formulation",
+            StillToFindOut => "still-to-find-out",
+            CommunicationStyle => "communication-style",
+            DailyStructure => "daily-structure",
+            PromptsNeeded => "prompts-needed",
+            Interests => "interests",
+            Skills => "skills",
+            Opportunities => "opportunities",
+            RiskHarmToSelf => "risk-harm-to-self",
+            RiskHarmToOthers => "risk-harm-to-others",
+            RiskVulnerability => "risk-vulnerability",
+            RiskDeterioration => "risk-deterioration",
+            RiskOffending => "risk-offending",
+            RiskOther => "risk-other",
+            PositiveRiskTaking => "positive-risk-taking",
+            Medication => "medication",
+            PhysicalHealth => "physical-health",
+            MentalHealth => "mental-health",
+            CapacityConsentDignity => "capacity-consent-dignity",
+            FreshStart => "fresh-start",
+            ProgressMeasures => "progress-measures",
+            ReviewArrangements => "review-arrangements",
+        }
+    }
+
+    pub fn label(&self) -> &'static str {
+        use Topic::*;
+        match self {
+            MyView => "My view, in my own words",
+            OthersViews => "Other people's views",
+            AgreeAndDiffer => "Where views agree and differ",
+            HowToTalkWithMe => "How to talk with me",
+            WhatHelpsMeUnderstand => "What helps me understand",
+            Engagement => "Engagement",
+            WorkingFormulation => "Our agreed working formulation",
+            StillToFindOut => "What we still need to find out",
+            CommunicationStyle => "Communication style",
+            DailyStructure => "Daily structure and routines",
+            PromptsNeeded => "Prompts I need",
+            Interests => "Interests",
+            Skills => "Skills",
+            Opportunities => "Opportunities",
+            RiskHarmToSelf => "Risk: harm to myself",
+            RiskHarmToOthers => "Risk: harm to other people",
+            RiskVulnerability => "Risk: being taken advantage of",
+            RiskDeterioration => "Risk: my health getting worse",
+            RiskOffending => "Risk: offending",
+            RiskOther => "Risk: something else",
+            PositiveRiskTaking => "Positive risks we have agreed to take",
+            Medication => "Medication",
+            PhysicalHealth => "Physical health",
+            MentalHealth => "Mental health",
+            CapacityConsentDignity => "Capacity, consent and dignity",
+            FreshStart => "Reputation and a fresh start",
+            ProgressMeasures => "How we will measure progress",
+            ReviewArrangements => "How often we review, and when next",
+        }
+    }
+
+    /// What to write, in a line.
+    pub fn hint(&self) -> &'static str {
+        use Topic::*;
+        match self {
+            RiskHarmToSelf | RiskHarmToOthers | RiskVulnerability | RiskDeterioration | RiskOffending | RiskOther => {
+                "Write it with the person: how they understand it, what helps now, and what else would help."
+            }
+            PositiveRiskTaking => {
+                "A risk worth taking for a better life, agreed with the person, and how it is supported."
+            }
+            CapacityConsentDignity => "For a best-interests decision: what was decided, who decided, when, and why.",
+            WorkingFormulation => "The shared understanding of what is going on, agreed with the person.",
+            ReviewArrangements => "For example: reviewed every 3 months; next review in March.",
+            _ => "In the person's words where you can.",
+        }
+    }
+}
+
+impl FromStr for Topic {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Topic::ALL.into_iter().find(|t| t.slug() == s).ok_or_else(|| format!("'{s}' is not a topic"))
+    }
+}
+
 /// Whose words an entry is in. The author (the account that typed it) is always recorded too.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "voice", content = "of", rename_all = "kebab-case")]
@@ -194,6 +390,8 @@ pub struct Withholding {
 #[serde(default)]
 pub struct EntryInput {
     pub kind: String,
+    /// A topic slug within the theme, or empty for the theme as a whole.
+    pub topic: String,
     pub body: String,
     pub voice: String,
     pub perspective_of: String,
@@ -211,6 +409,9 @@ pub struct EntryInput {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EntryDetails {
     pub kind: EntryKind,
+    /// The section of the theme it belongs to, if any. Always a topic of the entry's theme.
+    #[serde(default)]
+    pub topic: Option<Topic>,
     pub body: String,
     pub voice: Voice,
     pub source: Option<String>,
@@ -224,8 +425,18 @@ pub const ENTRY_MAX: usize = 4000;
 impl EntryInput {
     /// Checks the entry. `today` bounds the review date of a withholding: it must be in the
     /// future and within a year, so a decision to withhold is always looked at again.
-    pub fn parse(&self, today: NaiveDate) -> Result<EntryDetails, FieldErrors> {
+    pub fn parse(&self, theme: Theme, today: NaiveDate) -> Result<EntryDetails, FieldErrors> {
         let mut errors = FieldErrors::new();
+        let topic = match self.topic.trim() {
+            "" => None,
+            slug => match slug.parse::<Topic>() {
+                Ok(t) if t.theme() == theme => Some(t),
+                _ => {
+                    errors.add("topic", format!("Choose one of the parts of {} from the list.", theme.title()));
+                    None
+                }
+            },
+        };
         let kind =
             self.kind.parse::<EntryKind>().map_err(|_| errors.add("kind", "Choose what kind of entry this is.")).ok();
         let body = required(&mut errors, "body", "what you want to record", &self.body, ENTRY_MAX);
@@ -284,7 +495,7 @@ impl EntryInput {
             _ => None,
         };
         match (kind, voice, errors.is_empty()) {
-            (Some(kind), Some(voice), true) => Ok(EntryDetails { kind, body, voice, source, status, withheld }),
+            (Some(kind), Some(voice), true) => Ok(EntryDetails { kind, topic, body, voice, source, status, withheld }),
             _ => Err(errors),
         }
     }
@@ -300,6 +511,7 @@ impl EntryDetails {
         };
         EntryInput {
             kind: self.kind.slug().into(),
+            topic: self.topic.map(|t| t.slug().to_string()).unwrap_or_default(),
             body: self.body.clone(),
             voice,
             perspective_of,
@@ -372,33 +584,45 @@ mod tests {
 
     #[test]
     fn an_entry_needs_words_a_kind_and_a_voice() {
-        let errors = EntryInput::default().parse(today()).expect_err("empty");
+        let errors = EntryInput::default().parse(Theme::AboutMe, today()).expect_err("empty");
         for field in ["kind", "body", "voice"] {
             assert!(errors.get(field).is_some(), "{field}: {errors}");
         }
         let long = EntryInput { body: "x".repeat(ENTRY_MAX + 1), ..input("note", "professional") };
-        assert!(long.parse(today()).expect_err("too long").get("body").is_some());
+        assert!(long.parse(Theme::AboutMe, today()).expect_err("too long").get("body").is_some());
     }
 
     #[test]
     fn a_perspective_names_whose_view_it_is() {
-        assert!(input("worry", "perspective").parse(today()).expect_err("unnamed").get("perspective_of").is_some());
+        assert!(
+            input("worry", "perspective")
+                .parse(Theme::AboutMe, today())
+                .expect_err("unnamed")
+                .get("perspective_of")
+                .is_some()
+        );
         let named = EntryInput { perspective_of: "Lorna (mum)".into(), ..input("worry", "perspective") };
-        assert_eq!(named.parse(today()).expect("valid").voice, Voice::Perspective("Lorna (mum)".into()));
+        assert_eq!(
+            named.parse(Theme::AboutMe, today()).expect("valid").voice,
+            Voice::Perspective("Lorna (mum)".into())
+        );
     }
 
     #[test]
     fn only_next_steps_have_a_status() {
-        assert_eq!(input("next-step", "with-person").parse(today()).expect("valid").status, Some(StepStatus::Open));
+        assert_eq!(
+            input("next-step", "with-person").parse(Theme::AboutMe, today()).expect("valid").status,
+            Some(StepStatus::Open)
+        );
         let done = EntryInput { step_done: Some("yes".into()), ..input("next-step", "with-person") };
-        assert_eq!(done.parse(today()).expect("valid").status, Some(StepStatus::Done));
-        assert_eq!(input("working", "own-words").parse(today()).expect("valid").status, None);
+        assert_eq!(done.parse(Theme::AboutMe, today()).expect("valid").status, Some(StepStatus::Done));
+        assert_eq!(input("working", "own-words").parse(Theme::AboutMe, today()).expect("valid").status, None);
     }
 
     #[test]
     fn withholding_needs_a_reason_and_a_review_date_within_a_year() {
         let bare = EntryInput { withhold: Some("yes".into()), ..input("worry", "professional") };
-        let errors = bare.parse(today()).expect_err("no reason");
+        let errors = bare.parse(Theme::AboutMe, today()).expect_err("no reason");
         assert!(errors.get("withhold_reason").is_some() && errors.get("review_by").is_some());
         let past = EntryInput {
             withhold_reason: "Police investigation in progress".into(),
@@ -407,13 +631,37 @@ mod tests {
             review_year: "2026".into(),
             ..bare.clone()
         };
-        assert!(past.parse(today()).expect_err("past").get("review_by").is_some_and(|m| m.contains("future")));
+        assert!(
+            past.parse(Theme::AboutMe, today())
+                .expect_err("past")
+                .get("review_by")
+                .is_some_and(|m| m.contains("future"))
+        );
         let far = EntryInput { review_year: "2028".into(), ..past.clone() };
-        assert!(far.parse(today()).expect_err("far").get("review_by").is_some_and(|m| m.contains("within a year")));
+        assert!(
+            far.parse(Theme::AboutMe, today())
+                .expect_err("far")
+                .get("review_by")
+                .is_some_and(|m| m.contains("within a year"))
+        );
         let ok = EntryInput { review_year: "2027".into(), ..past };
-        let parsed = ok.parse(today()).expect("valid");
+        let parsed = ok.parse(Theme::AboutMe, today()).expect("valid");
         assert_eq!(parsed.withheld.as_ref().map(|w| w.review_by), NaiveDate::from_ymd_opt(2027, 1, 1));
-        assert_eq!(parsed.to_input().parse(today()), Ok(parsed));
+        assert_eq!(parsed.to_input().parse(Theme::AboutMe, today()), Ok(parsed));
+    }
+
+    #[test]
+    fn topics_belong_to_one_theme_and_are_refused_elsewhere() {
+        for topic in Topic::ALL {
+            assert_eq!(topic.slug().parse::<Topic>(), Ok(topic));
+            assert!(Topic::of(topic.theme()).any(|t| t == topic));
+        }
+        assert_eq!(Topic::of(Theme::CircleOfSupport).count(), 0);
+        assert_eq!(Topic::of(Theme::AboutMe).count(), 8);
+        let talk = EntryInput { topic: "how-to-talk-with-me".into(), ..input("note", "own-words") };
+        assert_eq!(talk.parse(Theme::AboutMe, today()).expect("valid").topic, Some(Topic::HowToTalkWithMe));
+        let wrong_theme = talk.parse(Theme::KeepingSafe, today()).expect_err("topic of another theme");
+        assert!(wrong_theme.get("topic").is_some());
     }
 
     #[test]

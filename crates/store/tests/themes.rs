@@ -13,6 +13,7 @@ use common::{ctx, org_with_person};
 fn entry(kind: EntryKind, body: &str) -> EntryDetails {
     EntryDetails {
         kind,
+        topic: None,
         body: body.into(),
         voice: Voice::OwnWords,
         source: None,

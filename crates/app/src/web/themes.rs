@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Router, routing::get, routing::post};
 use carethread_domain::circle::{self, Involvement, MemberInput, Source};
 use carethread_domain::policy::Action;
-use carethread_domain::themes::{EntryDetails, EntryInput, EntryKind, Theme};
+use carethread_domain::themes::{EntryDetails, EntryInput, EntryKind, Theme, Topic};
 use carethread_domain::{FieldErrors, PersonId};
 use carethread_store::StoreError;
 use carethread_store::people;
@@ -55,6 +55,56 @@ fn form_version(raw: &str) -> Result<i64, AppError> {
     })
 }
 
+/// A part of a theme page: one topic (for themes that have topics) or one kind of entry.
+struct Section {
+    anchor: &'static str,
+    title: &'static str,
+    hint: Option<&'static str>,
+    entries: Vec<EntryRecord>,
+}
+
+/// Themes with topics are laid out by topic, then entries about the theme as a whole; the
+/// others by kind of entry.
+fn sections(theme: Theme, entries: &[EntryRecord]) -> Vec<Section> {
+    let pick = |keep: &dyn Fn(&EntryRecord) -> bool| entries.iter().filter(|e| keep(e)).cloned().collect::<Vec<_>>();
+    let mut out: Vec<Section> = Topic::of(theme)
+        .map(|t| Section {
+            anchor: t.slug(),
+            title: t.label(),
+            hint: Some(t.hint()),
+            entries: pick(&|e| e.details.topic == Some(t)),
+        })
+        .collect();
+    if out.is_empty() {
+        out = EntryKind::ALL
+            .into_iter()
+            .map(|k| Section {
+                anchor: k.slug(),
+                title: k.label(),
+                hint: None,
+                entries: pick(&|e| e.details.kind == k),
+            })
+            .collect();
+    } else {
+        out.push(Section {
+            anchor: "whole-theme",
+            title: "About the theme as a whole",
+            hint: None,
+            entries: pick(&|e| e.details.topic.is_none()),
+        });
+    }
+    out
+}
+
+/// Where on the theme page an entry appears (the `sections` it falls in).
+fn anchor(theme: Theme, details: &EntryDetails) -> &'static str {
+    match (details.topic, Topic::of(theme).next()) {
+        (Some(topic), _) => topic.slug(),
+        (None, Some(_)) => "whole-theme",
+        (None, None) => details.kind.slug(),
+    }
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "theme.html")]
 struct ThemePage {
@@ -62,8 +112,9 @@ struct ThemePage {
     person_id: PersonId,
     name: String,
     theme: Theme,
-    groups: Vec<(EntryKind, Vec<EntryRecord>)>,
+    sections: Vec<Section>,
     kinds: [EntryKind; 4],
+    topics: Vec<Topic>,
     form: EntryInput,
     errors: FieldErrors,
     members: Vec<MemberRecord>,
@@ -85,10 +136,7 @@ async fn theme_page_for(
     let record = people::read(&state.db, &ctx, id, &format!("opened the theme {}", theme.title())).await?;
     let name = record.details.display_name();
     let entries = themes::entries(&state.db, &ctx, id, theme).await?;
-    let groups = EntryKind::ALL
-        .into_iter()
-        .map(|kind| (kind, entries.iter().filter(|e| e.details.kind == kind).cloned().collect()))
-        .collect();
+    let sections = sections(theme, &entries);
     let (members, circle_svg, prompts) = if theme == Theme::CircleOfSupport {
         let members = themes::members(&state.db, &ctx, id).await?;
         let dots: Vec<svg::Dot<'_>> = members
@@ -106,8 +154,9 @@ async fn theme_page_for(
         person_id: id,
         name,
         theme,
-        groups,
+        sections,
         kinds: EntryKind::ALL,
+        topics: Topic::of(theme).collect(),
         form,
         errors,
         members,
@@ -139,10 +188,11 @@ async fn add_entry(
 ) -> Result<Response, AppError> {
     let id = authorise(&state, &viewer, &meta, Action::EditPerson, &id).await?;
     let theme = parse_theme(&theme)?;
-    match form.parse(today()) {
+    match form.parse(theme, today()) {
         Ok(details) => {
             themes::add_entry(&state.db, &viewer.audit(&meta), id, theme, &details).await?;
-            Ok(Redirect::to(&format!("/people/{id}/themes/{}#{}", theme.slug(), details.kind.slug())).into_response())
+            Ok(Redirect::to(&format!("/people/{id}/themes/{}#{}", theme.slug(), anchor(theme, &details)))
+                .into_response())
         }
         Err(errors) => {
             let page = theme_page_for(&state, &viewer, &meta, id, theme, form, errors).await?;
@@ -160,6 +210,7 @@ struct EntryFormPage {
     form: EntryInput,
     errors: FieldErrors,
     kinds: [EntryKind; 4],
+    topics: Vec<Topic>,
     version: i64,
     /// Set when the save was refused because someone else changed the entry first.
     changed_by_someone_else: bool,
@@ -186,6 +237,7 @@ async fn edit_entry_form(
         person_id: id,
         form: entry.details.to_input(),
         version: entry.version,
+        topics: Topic::of(entry.theme).collect(),
         entry,
         errors: FieldErrors::new(),
         kinds: EntryKind::ALL,
@@ -209,17 +261,18 @@ async fn edit_entry(
         |entry: EntryRecord, errors: FieldErrors, version: i64, stale: bool, form: EntryInput| EntryFormPage {
             layout: Layout::new(&viewer, format!("Change an entry in {}", entry.theme.title()), ""),
             person_id: id,
-            entry,
             form,
             errors,
             kinds: EntryKind::ALL,
+            topics: Topic::of(entry.theme).collect(),
+            entry,
             version,
             changed_by_someone_else: stale,
         };
-    let details: EntryDetails = match f.entry.parse(today()) {
+    let entry = themes::entry(&state.db, &ctx, id, entry_id).await?;
+    let details: EntryDetails = match f.entry.parse(entry.theme, today()) {
         Ok(d) => d,
         Err(errors) => {
-            let entry = themes::entry(&state.db, &ctx, id, entry_id).await?;
             return Ok(
                 (StatusCode::UNPROCESSABLE_ENTITY, refused(entry, errors, version, false, f.entry)).into_response()
             );
@@ -227,8 +280,7 @@ async fn edit_entry(
     };
     match themes::update_entry(&state.db, &ctx, id, entry_id, version, &details).await {
         Ok(Ok(_)) => {
-            let entry = themes::entry(&state.db, &ctx, id, entry_id).await?;
-            Ok(Redirect::to(&format!("/people/{id}/themes/{}#{}", entry.theme.slug(), details.kind.slug()))
+            Ok(Redirect::to(&format!("/people/{id}/themes/{}#{}", entry.theme.slug(), anchor(entry.theme, &details)))
                 .into_response())
         }
         // Keep their typing; the form now carries the latest version, so saving again is a
