@@ -17,7 +17,8 @@ async function openPerson(page, query, name) {
 test('the case map reaches every theme by keyboard alone', async () => {
   const page = await newPage(browser);
   await signIn(page, 'demo-keyworker');
-  const caseUrl = await openPerson(page, '999 000 0085', 'Aisha Karimi');
+  // Callum does not prefer easy read, so the map shows the themes' own names.
+  const caseUrl = await openPerson(page, '999 000 0158', 'Callum Reddy');
   await checkAccessibility(page, 'case-map');
   const mapLinks = await page.locator('svg.ct-map a').count();
   assert.equal(mapLinks, 6);
@@ -151,4 +152,34 @@ test('an entry can be changed and its earlier versions read', async () => {
   assert.match(history, /Version 2:.*with his neighbour/);
   assert.match(history, /Version 1:.*Walks to the park most days\./);
   await checkAccessibility(page, 'entry-history');
+});
+
+test('easy read: large type and pictures, switchable, and a printable summary of the six themes', async () => {
+  const page = await newPage(browser);
+  await signIn(page, 'demo-keyworker');
+  // Bernie prefers easy read, so her record opens in it.
+  const caseUrl = await openPerson(page, '999 000 0506', "Bernie O'Rourke");
+  assert.equal(await page.getAttribute('body', 'class'), 'ct-easy-read');
+  assert.match(await page.locator('svg.ct-map').textContent(), /Who helps me\?/);
+  await checkAccessibility(page, 'case-map-easy-read');
+  const size = await page.evaluate(() => parseFloat(getComputedStyle(document.querySelector('main p')).fontSize));
+  assert.ok(size >= 21, `easy-read text is large (${size}px)`);
+  await page.goto(`${caseUrl}/themes/about-me`);
+  assert.match(await text(page, 'h1'), /What I want you to know about me/);
+  assert.equal(await page.locator('h1 svg.ct-picto').count(), 1);
+  await checkAccessibility(page, 'theme-easy-read');
+  await page.click('text=Switch off easy read');
+  assert.equal(page.url(), `${caseUrl}/themes/about-me`);
+  assert.equal(await page.getAttribute('body', 'class'), null);
+  assert.match(await text(page, 'h1'), /^About me$/);
+  await page.click('text=Switch to easy read');
+  await page.goto(caseUrl);
+  await page.click('text=Easy-read summary to print or share');
+  const summary = await text(page);
+  assert.match(summary, /My care in six parts/);
+  assert.equal(await page.locator('.ct-summary-theme').count(), 6);
+  assert.ok(await page.isVisible('button:has-text("Print this page")'), 'the print button appears with JavaScript');
+  await checkAccessibility(page, 'summary');
+  await page.emulateMedia({ media: 'print' });
+  assert.equal(await page.isVisible('header'), false, 'the printout has no site header');
 });

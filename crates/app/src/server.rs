@@ -56,6 +56,7 @@ pub fn router(state: AppState) -> Router {
         .merge(web::sign_in::router())
         .merge(web::people::router())
         .merge(web::themes::router())
+        .merge(web::easy_read::router())
         .merge(web::admin::router())
         .merge(web::health::router())
         .merge(web::assets::router())

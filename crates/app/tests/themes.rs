@@ -313,3 +313,59 @@ async fn entries_can_belong_to_a_part_of_their_theme_and_only_their_own_theme() 
         assert!(safe.contains(part), "{part}");
     }
 }
+
+#[tokio::test]
+async fn easy_read_follows_the_persons_preference_until_the_viewer_switches_it() {
+    let app = TestApp::spawn().await;
+    let client = app.signed_in("demo-keyworker").await;
+    // Registered with the easy-read preference ticked (see person_form).
+    let id = new_person(&app, &client, "999 000 0093", "Easyread").await;
+    let (_, page) = app.get(&client, &format!("/people/{id}")).await;
+    assert!(page.contains("class=\"ct-easy-read\"") && page.contains("Who helps me?"));
+    let r = client.get(app.url(&format!("/view/standard?back=/people/{id}"))).send().await.expect("switch");
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()["location"].to_str().expect("location"), format!("/people/{id}"));
+    let (_, page) = app.get(&client, &format!("/people/{id}")).await;
+    assert!(!page.contains("class=\"ct-easy-read\"") && page.contains("Switch to easy read"));
+    let r = client.get(app.url("/view/easy-read?back=https://evil.example/")).send().await.expect("switch");
+    assert_eq!(r.headers()["location"], "/", "never sends anyone to another site");
+    assert_eq!(app.get(&client, "/view/sideways").await.0, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_easy_read_summary_leaves_out_what_is_withheld_from_the_person() {
+    let app = TestApp::spawn().await;
+    let client = app.signed_in("demo-keyworker").await;
+    let id = new_person(&app, &client, "999 000 0093", "Summarised").await;
+    let page = format!("/people/{id}/themes/keeping-safe");
+    let action = format!("{page}/entries");
+    app.post_form(
+        &client,
+        &page,
+        &action,
+        &[("kind", "working"), ("body", "I take my tablets every morning"), ("voice", "own-words")],
+    )
+    .await;
+    let next = carethread_store::now().date_naive() + chrono::Duration::days(30);
+    let (day, month, year) =
+        (next.format("%d").to_string(), next.format("%m").to_string(), next.format("%Y").to_string());
+    let withheld = [
+        ("kind", "worry"),
+        ("body", "Sensitive third-party information"),
+        ("voice", "professional"),
+        ("withhold", "yes"),
+        ("withhold_reason", "Shared in confidence by a neighbour"),
+        ("review_day", day.as_str()),
+        ("review_month", month.as_str()),
+        ("review_year", year.as_str()),
+    ];
+    assert_eq!(app.post_form(&client, &page, &action, &withheld).await.status(), StatusCode::SEE_OTHER);
+    let (status, summary) = app.get(&client, &format!("/people/{id}/summary")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(summary.contains("I take my tablets every morning"));
+    assert!(!summary.contains("Sensitive third-party information"), "withheld entries never reach the summary");
+    for theme in ["Who helps me?", "What I want you to know about me", "Staying safe and well", "Is it getting better?"]
+    {
+        assert!(summary.contains(theme), "{theme}");
+    }
+}

@@ -28,6 +28,8 @@ pub struct Layout {
     pub csrf: String,
     pub nav: Vec<NavItem>,
     pub tz: Tz,
+    /// Large type, short lines and pictograms (see `web::easy_read`).
+    pub easy_read: bool,
 }
 
 pub const DEFAULT_TIME_ZONE: Tz = chrono_tz::Europe::London;
@@ -56,12 +58,13 @@ impl Layout {
             csrf: viewer.csrf.clone(),
             nav,
             tz: viewer.user.org_time_zone.parse().unwrap_or(DEFAULT_TIME_ZONE),
+            easy_read: false,
         }
     }
 
     /// The layout for a page seen before signing in.
     pub fn anonymous(title: impl Into<String>, csrf: String) -> Self {
-        Layout { title: title.into(), account: None, csrf, nav: Vec::new(), tz: DEFAULT_TIME_ZONE }
+        Layout { title: title.into(), account: None, csrf, nav: Vec::new(), tz: DEFAULT_TIME_ZONE, easy_read: false }
     }
 
     /// A stored UTC time as a reader in this organisation expects it: `23 Nov 2026, 4:41pm`.

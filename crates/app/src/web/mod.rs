@@ -3,10 +3,12 @@
 
 pub mod admin;
 pub mod assets;
+pub mod easy_read;
 pub mod health;
 pub mod home;
 pub mod layout;
 pub mod people;
+pub mod pictograms;
 pub mod sign_in;
 pub mod svg;
 pub mod themes;

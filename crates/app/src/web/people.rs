@@ -273,19 +273,22 @@ async fn case_page(
     viewer: Viewer,
     meta: RequestMeta,
     Path(id): Path<String>,
+    headers: axum::http::HeaderMap,
 ) -> Result<Response, AppError> {
     let id = authorise(&state, &viewer, &meta, Action::ReadPerson, &id).await?;
     let record = people::read(&state.db, &viewer.audit(&meta), id, "opened the case").await?;
     let title = record.details.display_name();
     let (by_theme, withheld) = carethread_store::themes::glance(&state.db, id).await?;
     let circle_members = carethread_store::themes::member_count(&state.db, id).await?;
-    let map = crate::web::svg::case_map(&title, &format!("/people/{id}"), &by_theme, circle_members);
+    let easy_read = crate::web::easy_read::wanted(&headers, record.details.easy_read);
+    let map = crate::web::svg::case_map(&title, &format!("/people/{id}"), &by_theme, circle_members, easy_read);
     let glance = carethread_domain::themes::Theme::ALL
         .into_iter()
         .map(|t| (t, by_theme.get(&t).cloned().unwrap_or_default()))
         .collect();
-    Ok(CasePage { layout: Layout::new(&viewer, title, ""), record, map, glance, circle_members, withheld }
-        .into_response())
+    let mut layout = Layout::new(&viewer, title, "");
+    layout.easy_read = easy_read;
+    Ok(CasePage { layout, record, map, glance, circle_members, withheld }.into_response())
 }
 
 async fn edit_form(

@@ -41,7 +41,7 @@ pub struct SignInQuery {
 }
 
 /// Only a path on this site may be a destination after sign-in (never another site).
-fn safe_next(next: &str) -> String {
+pub(crate) fn safe_next(next: &str) -> String {
     if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") {
         next.to_string()
     } else {

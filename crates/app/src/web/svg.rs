@@ -41,7 +41,14 @@ fn text_lines(out: &mut String, x: f64, y: f64, lines: &[String], line_height: f
 }
 
 /// The case map. `base` is the person's page (`/people/ID`); each theme links below it.
-pub fn case_map(person_name: &str, base: &str, glance: &HashMap<Theme, ThemeGlance>, circle_members: i64) -> String {
+/// In easy read each theme is asked as the person might ask it, with its pictogram.
+pub fn case_map(
+    person_name: &str,
+    base: &str,
+    glance: &HashMap<Theme, ThemeGlance>,
+    circle_members: i64,
+    easy_read: bool,
+) -> String {
     let (w, h, cx, cy) = (780.0, 600.0, 390.0, 300.0);
     let mut out = String::new();
     let _ = write!(
@@ -73,7 +80,18 @@ pub fn case_map(person_name: &str, base: &str, glance: &HashMap<Theme, ThemeGlan
         let _ =
             write!(out, r#"<a href="{base}/themes/{}" class="ct-map-theme ct-theme-{}">"#, theme.slug(), theme.slug());
         let _ = write!(out, r#"<rect x="{:.0}" y="{:.0}" width="230" height="100" rx="14"/>"#, x - 115.0, y - 50.0);
-        text_lines(&mut out, x, y - 14.0, &wrap(theme.title(), 22), 20.0, "ct-map-theme-title");
+        if easy_read {
+            let _ = write!(
+                out,
+                r#"<g transform="translate({:.0} {:.0}) scale(0.75)">{}</g>"#,
+                x - 108.0,
+                y - 40.0,
+                crate::web::pictograms::theme_shapes(*theme)
+            );
+            text_lines(&mut out, x + 24.0, y - 14.0, &wrap(theme.easy_read(), 16), 20.0, "ct-map-theme-title");
+        } else {
+            text_lines(&mut out, x, y - 14.0, &wrap(theme.title(), 22), 20.0, "ct-map-theme-title");
+        }
         text_lines(&mut out, x, y + 30.0, &[detail], 18.0, "ct-map-theme-detail");
         out.push_str("</a>");
     }
@@ -139,13 +157,15 @@ mod tests {
 
     #[test]
     fn the_map_links_every_theme_and_escapes_names() {
-        let svg = case_map("Ann <b>&</b> O'Neill", "/people/x", &HashMap::new(), 2);
+        let svg = case_map("Ann <b>&</b> O'Neill", "/people/x", &HashMap::new(), 2, false);
         for theme in Theme::ALL {
             assert!(svg.contains(&format!("href=\"/people/x/themes/{}\"", theme.slug())));
         }
         assert!(svg.contains("Ann &lt;b&gt;&amp;&lt;/b&gt; O&#39;Neill"));
         assert!(!svg.contains("<b>"));
         assert!(svg.contains("2 people"));
+        let easy = case_map("Ann", "/people/x", &HashMap::new(), 0, true);
+        assert!(easy.contains("Who helps me?") && easy.contains("<g transform="));
     }
 
     #[test]

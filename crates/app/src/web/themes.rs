@@ -10,7 +10,7 @@ use crate::web::svg;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Form, Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Router, routing::get, routing::post};
 use carethread_domain::circle::{self, Involvement, MemberInput, Source};
@@ -26,6 +26,7 @@ use uuid::Uuid;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/people/{id}/themes/{theme}", get(theme_page))
+        .route("/people/{id}/summary", get(summary))
         .route("/people/{id}/themes/{theme}/entries", post(add_entry))
         .route("/people/{id}/entries/{entry}/edit", get(edit_entry_form).post(edit_entry))
         .route("/people/{id}/entries/{entry}/remove", post(remove_entry))
@@ -129,8 +130,8 @@ async fn theme_page_for(
     meta: &RequestMeta,
     id: PersonId,
     theme: Theme,
-    form: EntryInput,
-    errors: FieldErrors,
+    headers: &HeaderMap,
+    (form, errors): (EntryInput, FieldErrors),
 ) -> Result<ThemePage, AppError> {
     let ctx = viewer.audit(meta);
     let record = people::read(&state.db, &ctx, id, &format!("opened the theme {}", theme.title())).await?;
@@ -149,8 +150,10 @@ async fn theme_page_for(
     } else {
         (Vec::new(), String::new(), Vec::new())
     };
+    let mut layout = Layout::new(viewer, format!("{}: {name}", theme.title()), "");
+    layout.easy_read = crate::web::easy_read::wanted(headers, record.details.easy_read);
     Ok(ThemePage {
-        layout: Layout::new(viewer, format!("{}: {name}", theme.title()), ""),
+        layout,
         person_id: id,
         name,
         theme,
@@ -171,12 +174,13 @@ async fn theme_page(
     viewer: Viewer,
     meta: RequestMeta,
     Path((id, theme)): Path<(String, String)>,
+    headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let id = authorise(&state, &viewer, &meta, Action::ReadPerson, &id).await?;
     let theme = parse_theme(&theme)?;
     let form =
         EntryInput { kind: EntryKind::Working.slug().into(), voice: "with-person".into(), ..EntryInput::default() };
-    Ok(theme_page_for(&state, &viewer, &meta, id, theme, form, FieldErrors::new()).await?.into_response())
+    Ok(theme_page_for(&state, &viewer, &meta, id, theme, &headers, (form, FieldErrors::new())).await?.into_response())
 }
 
 async fn add_entry(
@@ -184,6 +188,7 @@ async fn add_entry(
     viewer: Viewer,
     meta: RequestMeta,
     Path((id, theme)): Path<(String, String)>,
+    headers: HeaderMap,
     Form(form): Form<EntryInput>,
 ) -> Result<Response, AppError> {
     let id = authorise(&state, &viewer, &meta, Action::EditPerson, &id).await?;
@@ -195,7 +200,7 @@ async fn add_entry(
                 .into_response())
         }
         Err(errors) => {
-            let page = theme_page_for(&state, &viewer, &meta, id, theme, form, errors).await?;
+            let page = theme_page_for(&state, &viewer, &meta, id, theme, &headers, (form, errors)).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
     }
@@ -579,4 +584,60 @@ impl ThemePage {
     fn is_circle(&self) -> bool {
         self.theme == Theme::CircleOfSupport
     }
+    fn picto_theme(&self, t: &Theme) -> String {
+        crate::web::pictograms::theme(*t)
+    }
+    fn picto_kind(&self, k: &EntryKind) -> String {
+        crate::web::pictograms::entry_kind(*k)
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "summary.html")]
+struct SummaryPage {
+    layout: Layout,
+    person_id: PersonId,
+    name: String,
+    /// Each theme with the entries to show under it: what is working, worries, open next steps.
+    themes: Vec<(Theme, Vec<EntryRecord>)>,
+    members: Vec<MemberRecord>,
+    printed: String,
+}
+
+impl SummaryPage {
+    fn picto_theme(&self, t: &Theme) -> String {
+        crate::web::pictograms::theme(*t)
+    }
+    fn picto_kind(&self, k: &EntryKind) -> String {
+        crate::web::pictograms::entry_kind(*k)
+    }
+}
+
+/// An easy-read summary of the six themes, to print or to read with the person. Entries
+/// withheld from the person are left out, so the page can always be shared with them.
+pub(crate) async fn summary(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    meta: RequestMeta,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let id = authorise(&state, &viewer, &meta, Action::ReadPerson, &id).await?;
+    let ctx = viewer.audit(&meta);
+    let record = people::read(&state.db, &ctx, id, "opened the easy-read summary").await?;
+    let entries = themes::shareable_entries(&state.db, &ctx, id).await?;
+    let members = themes::members(&state.db, &ctx, id).await?;
+    let shown = |e: &&EntryRecord| match e.details.kind {
+        EntryKind::Working | EntryKind::Worry => true,
+        EntryKind::NextStep => e.details.status == Some(carethread_domain::themes::StepStatus::Open),
+        EntryKind::Note => false,
+    };
+    let themes = Theme::ALL
+        .into_iter()
+        .map(|t| (t, entries.iter().filter(|e| e.theme == t).filter(shown).cloned().collect()))
+        .collect();
+    let name = record.details.display_name();
+    let mut layout = Layout::new(&viewer, format!("{name}: my care in six parts"), "");
+    layout.easy_read = true;
+    let printed = layout.date(&carethread_store::now().date_naive());
+    Ok(SummaryPage { layout, person_id: id, name, themes, members, printed }.into_response())
 }
