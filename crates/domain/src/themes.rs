@@ -377,6 +377,15 @@ pub enum StepStatus {
     Done,
 }
 
+impl StepStatus {
+    pub fn label(&self) -> &'static str {
+        match self {
+            StepStatus::Open => "Open",
+            StepStatus::Done => "Done",
+        }
+    }
+}
+
 /// Why an entry is not shown to the person, and when that decision is looked at again.
 /// Everything is visible to the person unless this is recorded.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

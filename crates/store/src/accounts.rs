@@ -144,7 +144,11 @@ pub async fn create_team(db: &Db, ctx: &AuditContext, org_id: OrgId, name: &str)
     .bind(crate::now())
     .execute(c)
     .await)
-    .map_err(|e| StoreError::from(e).on_unique("A team with this name in this organisation"))?;
+    .map_err(|e| {
+        StoreError::from(e)
+            .on_unique("A team with this name in this organisation")
+            .on_missing_reference("Choose an organisation from the list.")
+    })?;
     record(&mut tx, ctx, AuditAction::AccountChange, None, &format!("created team '{name}'")).await?;
     tx.commit().await?;
     Ok(id)

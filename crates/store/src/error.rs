@@ -34,6 +34,15 @@ impl From<sqlx::Error> for StoreError {
 }
 
 impl StoreError {
+    /// Maps a foreign-key violation (a reference to something that does not exist) to
+    /// [`StoreError::Invalid`] with the given message, leaving other errors alone.
+    pub(crate) fn on_missing_reference(self, message: &'static str) -> Self {
+        match &self {
+            StoreError::Db(sqlx::Error::Database(e)) if e.is_foreign_key_violation() => StoreError::Invalid(message),
+            _ => self,
+        }
+    }
+
     /// Maps a unique-constraint violation to [`StoreError::Duplicate`], leaving others alone.
     pub(crate) fn on_unique(self, what: &'static str) -> Self {
         match &self {

@@ -285,3 +285,12 @@ async fn the_audit_entry_is_rolled_back_with_a_failed_write() {
     assert_eq!(all.iter().filter(|r| r.action == "create").count(), 1, "only the first registration was audited");
     assert!(all.iter().all(|r| r.person_id == Some(id.as_uuid())));
 }
+
+#[tokio::test]
+async fn a_team_for_an_organisation_that_does_not_exist_is_refused_in_plain_words() {
+    let db = testing::fresh_db().await;
+    let err = accounts::create_team(&db, &AuditContext::command_line("t"), OrgId::new(), "Ghost team")
+        .await
+        .expect_err("no such org");
+    assert!(matches!(err, StoreError::Invalid("Choose an organisation from the list.")), "{err:?}");
+}

@@ -185,7 +185,7 @@ async fn create_team(
             Err(StoreError::Duplicate { .. }) => {
                 errors.add("team_name", "This organisation already has a team with this name.")
             }
-            Err(StoreError::Db(_)) => errors.add("org_id", "Choose an organisation from the list."),
+            Err(StoreError::Invalid(message)) => errors.add("org_id", message),
             Err(e) => return Err(e.into()),
         }
     }

@@ -353,7 +353,7 @@ fn describe_entry(d: &EntryDetails) -> Vec<(String, String)> {
         lines.push(("Came from".into(), s.clone()));
     }
     if let Some(status) = d.status {
-        lines.push(("Status".into(), format!("{status:?}")));
+        lines.push(("Status".into(), status.label().to_string()));
     }
     if let Some(w) = &d.withheld {
         lines.push((
@@ -452,7 +452,7 @@ async fn add_member(
     Form(form): Form<MemberInput>,
 ) -> Result<Response, AppError> {
     let id = authorise(&state, &viewer, &meta, Action::EditPerson, &id).await?;
-    let mut errors = match form.parse() {
+    let errors = match form.parse() {
         Ok(details) => {
             match themes::add_member(&state.db, &viewer.audit(&meta), id, &details, Some(&form.account)).await {
                 Ok(_) => {
@@ -468,9 +468,6 @@ async fn add_member(
         }
         Err(errors) => errors,
     };
-    if errors.is_empty() {
-        errors.add("name", "Check the details and try again.");
-    }
     Ok((StatusCode::UNPROCESSABLE_ENTITY, MemberFormPage::new(&viewer, id, None, form, errors, 0)).into_response())
 }
 
