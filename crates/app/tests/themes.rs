@@ -369,3 +369,40 @@ async fn the_easy_read_summary_leaves_out_what_is_withheld_from_the_person() {
         assert!(summary.contains(theme), "{theme}");
     }
 }
+
+#[tokio::test]
+async fn when_capacity_is_in_question_the_circle_asks_about_an_advocate() {
+    let app = TestApp::spawn().await;
+    let client = app.signed_in("demo-keyworker").await;
+    let id = new_person(&app, &client, "999 000 0093", "Capacity").await;
+    let circle = format!("/people/{id}/themes/circle-of-support");
+    let (_, before) = app.get(&client, &circle).await;
+    assert!(!before.contains("no advocate in the circle"));
+    let safe = format!("/people/{id}/themes/keeping-safe");
+    let decision = [
+        ("kind", "note"),
+        ("topic", "capacity-consent-dignity"),
+        (
+            "body",
+            "Best-interests decision about moving home: made by Dr Wren with the family on 3 November, because he could not weigh up the options.",
+        ),
+        ("voice", "professional"),
+    ];
+    assert_eq!(
+        app.post_form(&client, &safe, &format!("{safe}/entries"), &decision).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let (_, asked) = app.get(&client, &circle).await;
+    assert!(asked.contains("no advocate in the circle"));
+    let advocate = [
+        ("name", "Sue Park"),
+        ("relationship", "Independent advocate"),
+        ("source", "wider-system"),
+        ("involvement", "regular"),
+    ];
+    let r =
+        app.post_form(&client, &format!("/people/{id}/circle/new"), &format!("/people/{id}/circle"), &advocate).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, answered) = app.get(&client, &circle).await;
+    assert!(!answered.contains("no advocate in the circle"));
+}

@@ -164,8 +164,14 @@ impl MemberDetails {
 }
 
 /// Gentle questions about who might be missing from a circle.
-pub fn prompts(members: &[MemberDetails]) -> Vec<&'static str> {
+/// `capacity_in_question` is true when the keeping-safe theme records anything about the
+/// person's capacity or consent: then an independent advocate matters.
+pub fn prompts(members: &[MemberDetails], capacity_in_question: bool) -> Vec<&'static str> {
     let mut out = Vec::new();
+    let advocate = members.iter().any(|m| m.mentions(&["advocate", "advocacy", "imca"]));
+    if capacity_in_question && !advocate {
+        out.push("The person's capacity or consent is being considered, and there is no advocate in the circle. Should there be one?");
+    }
     if members.is_empty() {
         out.push("No one is in the circle yet. Start with the people the person sees most.");
         return out;
@@ -219,9 +225,9 @@ mod tests {
 
     #[test]
     fn prompts_ask_about_who_is_missing() {
-        assert_eq!(prompts(&[]).len(), 1);
+        assert_eq!(prompts(&[], false).len(), 1);
         let services_only = [member("Priya", "Key worker", Source::Services, Involvement::Regular)];
-        let asked = prompts(&services_only);
+        let asked = prompts(&services_only, false);
         assert!(asked.iter().any(|p| p.contains("own network")));
         assert!(asked.iter().any(|p| p.contains("GP")));
         assert!(asked.iter().any(|p| p.contains("core")));
@@ -229,6 +235,13 @@ mod tests {
             member("Lorna", "Mum", Source::PersonalNetwork, Involvement::Core),
             member("Dr Shah", "GP", Source::Services, Involvement::Occasional),
         ];
-        assert!(prompts(&full).is_empty(), "{:?}", prompts(&full));
+        assert!(prompts(&full, false).is_empty(), "{:?}", prompts(&full, false));
+        assert!(prompts(&full, true).iter().any(|p| p.contains("no advocate")));
+        let with_advocate = [
+            full[0].clone(),
+            full[1].clone(),
+            member("Sue", "Independent advocate", Source::WiderSystem, Involvement::Regular),
+        ];
+        assert!(prompts(&with_advocate, true).is_empty());
     }
 }

@@ -642,3 +642,21 @@ pub async fn shareable_entries(db: &Db, ctx: &AuditContext, person: PersonId) ->
     tx.commit().await?;
     rows.into_iter().map(EntryRecord::try_from).collect()
 }
+
+/// Whether any current entry in keeping safe is about capacity, consent and dignity: the circle
+/// of support then asks about an advocate. Part of the audited circle page read.
+pub async fn capacity_in_question(db: &Db, person: PersonId) -> Result<bool, StoreError> {
+    let rows: Vec<(String,)> = on_pool!(db, |p| sqlx::query_as(
+        "SELECT details FROM theme_entries WHERE person_id = $1 AND theme = $2 AND removed_at IS NULL"
+    )
+    .bind(person.as_uuid())
+    .bind(Theme::KeepingSafe.slug())
+    .fetch_all(p)
+    .await)?;
+    for (json,) in rows {
+        if from_json::<EntryDetails>(&json)?.topic == Some(carethread_domain::themes::Topic::CapacityConsentDignity) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}

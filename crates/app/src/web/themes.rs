@@ -146,7 +146,8 @@ async fn theme_page_for(
             .collect();
         let picture = svg::circle(&name, &dots);
         let details: Vec<_> = members.iter().map(|m| m.details.clone()).collect();
-        (members, picture, circle::prompts(&details))
+        let capacity = themes::capacity_in_question(&state.db, id).await?;
+        (members, picture, circle::prompts(&details, capacity))
     } else {
         (Vec::new(), String::new(), Vec::new())
     };
