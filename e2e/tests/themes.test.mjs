@@ -183,3 +183,25 @@ test('easy read: large type and pictures, switchable, and a printable summary of
   await page.emulateMedia({ media: 'print' });
   assert.equal(await page.isVisible('header'), false, 'the printout has no site header');
 });
+
+test('the review plan is agreed in the progress theme and shown on the case', async () => {
+  const page = await newPage(browser);
+  await signIn(page, 'demo-keyworker');
+  const caseUrl = await openPerson(page, '999 000 0298', 'Dev Ashworth');
+  await page.goto(`${caseUrl}/themes/progress`);
+  await page.click('text=Agree how often we review');
+  await checkAccessibility(page, 'review-plan');
+  await page.fill('#every_weeks', '200');
+  await page.click('button:has-text("Save")');
+  assert.match(await text(page, '.nhsuk-error-summary'), /from 1 to 104/);
+  await checkAccessibility(page, 'review-plan-errors');
+  const next = new Date(Date.now() + 90 * 24 * 3600 * 1000);
+  await page.fill('#every_weeks', '13');
+  await page.fill('#next_day', String(next.getDate()));
+  await page.fill('#next_month', String(next.getMonth() + 1));
+  await page.fill('#next_year', String(next.getFullYear()));
+  await Promise.all([page.waitForNavigation(), page.click('button:has-text("Save")')]);
+  assert.match(await text(page), /Reviewed every 13 weeks\. The next review is on/);
+  await page.goto(caseUrl);
+  assert.match(await text(page, '.nhsuk-card'), /Reviews every 13 weeks; next on/);
+});

@@ -406,3 +406,54 @@ async fn when_capacity_is_in_question_the_circle_asks_about_an_advocate() {
     let (_, answered) = app.get(&client, &circle).await;
     assert!(!answered.contains("no advocate in the circle"));
 }
+
+#[tokio::test]
+async fn the_review_plan_is_agreed_in_the_progress_theme_with_plain_errors_and_version_checks() {
+    let app = TestApp::spawn().await;
+    let client = app.signed_in("demo-keyworker").await;
+    let id = new_person(&app, &client, "999 000 0093", "Reviewed").await;
+    let (_, progress) = app.get(&client, &format!("/people/{id}/themes/progress")).await;
+    assert!(progress.contains("No review plan has been agreed yet"));
+    let form = format!("/people/{id}/review-plan");
+    let bad = app
+        .post_form(
+            &client,
+            &form,
+            &form,
+            &[("version", "1"), ("every_weeks", "0"), ("next_day", "31"), ("next_month", "2"), ("next_year", "2027")],
+        )
+        .await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = bad.text().await.expect("body");
+    assert!(body.contains("from 1 to 104") && body.contains("must be a real date"));
+    let next = carethread_store::now().date_naive() + chrono::Duration::days(84);
+    let (d, m, y) = (next.format("%-d").to_string(), next.format("%-m").to_string(), next.format("%Y").to_string());
+    let good = [
+        ("version", "1"),
+        ("every_weeks", "12"),
+        ("next_day", d.as_str()),
+        ("next_month", m.as_str()),
+        ("next_year", y.as_str()),
+    ];
+    assert_eq!(app.post_form(&client, &form, &form, &good).await.status(), StatusCode::SEE_OTHER);
+    let (_, progress) = app.get(&client, &format!("/people/{id}/themes/progress")).await;
+    assert!(progress.contains("Reviewed every 12 weeks"));
+    let (_, case) = app.get(&client, &format!("/people/{id}")).await;
+    assert!(case.contains("every 12 weeks; next on"));
+    let stale = app
+        .post_form(
+            &client,
+            &form,
+            &form,
+            &[
+                ("version", "1"),
+                ("every_weeks", "4"),
+                ("next_day", d.as_str()),
+                ("next_month", m.as_str()),
+                ("next_year", y.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(stale.status(), StatusCode::CONFLICT, "a plan changed since the form was opened is not overwritten");
+    assert!(stale.text().await.expect("body").contains("Someone else changed this case"));
+}

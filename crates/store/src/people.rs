@@ -4,6 +4,7 @@
 use crate::audit::{AuditContext, record};
 use crate::db::{Db, Tx};
 use crate::error::StoreError;
+use carethread_domain::case::ReviewPlan;
 use carethread_domain::policy::Target;
 use carethread_domain::search::PeopleQuery;
 use carethread_domain::{AuditAction, CaseStatus, NhsNumber, OrgId, PersonDetails, PersonId, TeamId, UserId};
@@ -39,6 +40,8 @@ struct PersonRow {
     closed_at: Option<DateTime<Utc>>,
     close_reason: Option<String>,
     case_version: i64,
+    review_every_weeks: Option<i64>,
+    next_review_on: Option<NaiveDate>,
 }
 
 /// A person's record as a page shows it: their details and their case.
@@ -64,13 +67,15 @@ pub struct CaseRecord {
     pub closed_at: Option<DateTime<Utc>>,
     pub close_reason: Option<String>,
     pub version: i64,
+    /// How often the case is reviewed and when next, once agreed.
+    pub review_plan: Option<ReviewPlan>,
 }
 
 const PERSON_SELECT: &str = "SELECT p.id, p.org_id, p.nhs_number, p.given_name, p.family_name, p.preferred_name, \
      p.pronouns, p.date_of_birth, p.phone, p.email, p.address, p.communication_needs, p.easy_read, p.language, \
      p.interpreter_needed, p.version, p.updated_at, c.id AS case_id, c.status AS case_status, c.team_id, \
      t.name AS team_name, c.key_worker_id, k.display_name AS key_worker_name, c.opened_at, c.closed_at, \
-     c.close_reason, c.version AS case_version \
+     c.close_reason, c.version AS case_version, c.review_every_weeks, c.next_review_on \
      FROM people p JOIN cases c ON c.person_id = p.id LEFT JOIN teams t ON t.id = c.team_id \
      LEFT JOIN users k ON k.id = c.key_worker_id";
 
@@ -113,6 +118,10 @@ impl TryFrom<PersonRow> for PersonRecord {
                 closed_at: r.closed_at,
                 close_reason: r.close_reason,
                 version: r.case_version,
+                review_plan: match (r.review_every_weeks.and_then(|w| u16::try_from(w).ok()), r.next_review_on) {
+                    (Some(every_weeks), Some(next_review)) => Some(ReviewPlan { every_weeks, next_review }),
+                    _ => None,
+                },
             },
         })
     }
@@ -408,6 +417,7 @@ pub enum CaseChange<'a> {
     Close { reason: &'a str },
     Reopen,
     Allocate(Allocation),
+    SetReviewPlan(ReviewPlan),
 }
 
 /// Applies `change` if the case is still at `base_version`. A stale change writes nothing and
@@ -482,6 +492,24 @@ pub async fn change_case(
                 .await
             })?;
             (result, AuditAction::Update, "changed who the case is allocated to".to_string())
+        }
+        CaseChange::SetReviewPlan(plan) => {
+            let result = exec_tx!(&mut tx, |c| {
+                sqlx::query(
+                    "UPDATE cases SET review_every_weeks = $1, next_review_on = $2, version = $3, updated_at = $4 \
+                     WHERE id = $5 AND version = $6",
+                )
+                .bind(i64::from(plan.every_weeks))
+                .bind(plan.next_review)
+                .bind(version)
+                .bind(now)
+                .bind(case_id)
+                .bind(base_version)
+                .execute(c)
+                .await
+            })?;
+            let detail = format!("agreed reviews {}, next on {}", plan.frequency(), plan.next_review);
+            (result, AuditAction::Update, detail)
         }
     };
     if result != 1 {

@@ -30,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .route("/people/{id}/allocation", get(allocation_form).post(allocate))
         .route("/people/{id}/close", get(close_form).post(close))
         .route("/people/{id}/reopen", post(reopen))
+        .route("/people/{id}/review-plan", get(review_plan_form).post(set_review_plan))
 }
 
 /// Reads the person id from the path and asks the policy whether the viewer may act on that
@@ -586,5 +587,79 @@ impl CaseChangePage {
     }
     fn is_close(&self) -> bool {
         self.mode == CaseChangeMode::Close
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "review_plan.html")]
+struct ReviewPlanPage {
+    layout: Layout,
+    record: PersonRecord,
+    form: carethread_domain::case::ReviewPlanInput,
+    errors: FieldErrors,
+    version: i64,
+    changed_by_someone_else: bool,
+}
+
+async fn review_plan_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    meta: RequestMeta,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let id = authorise(&state, &viewer, &meta, Action::EditPerson, &id).await?;
+    let record = people::read(&state.db, &viewer.audit(&meta), id, "opened the review plan").await?;
+    let form = record.case.review_plan.map(|p| p.to_input()).unwrap_or_default();
+    let version = record.case.version;
+    let layout = Layout::new(&viewer, "How often we review", "");
+    Ok(ReviewPlanPage { layout, record, form, errors: FieldErrors::new(), version, changed_by_someone_else: false }
+        .into_response())
+}
+
+#[derive(Deserialize)]
+struct ReviewPlanForm {
+    #[serde(flatten)]
+    plan: carethread_domain::case::ReviewPlanInput,
+    #[serde(default)]
+    version: String,
+}
+
+async fn set_review_plan(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    meta: RequestMeta,
+    Path(id): Path<String>,
+    Form(f): Form<ReviewPlanForm>,
+) -> Result<Response, AppError> {
+    let id = authorise(&state, &viewer, &meta, Action::EditPerson, &id).await?;
+    let version = form_version(&f.version)?;
+    let ctx = viewer.audit(&meta);
+    let refused = |record: PersonRecord, errors: FieldErrors, version: i64, stale: bool, form| ReviewPlanPage {
+        layout: Layout::new(&viewer, "How often we review", ""),
+        record,
+        form,
+        errors,
+        version,
+        changed_by_someone_else: stale,
+    };
+    let plan = match f.plan.parse(today()) {
+        Ok(plan) => plan,
+        Err(errors) => {
+            let record = people::read(&state.db, &ctx, id, "opened the review plan").await?;
+            return Ok(
+                (StatusCode::UNPROCESSABLE_ENTITY, refused(record, errors, version, false, f.plan)).into_response()
+            );
+        }
+    };
+    match people::change_case(&state.db, &ctx, id, version, CaseChange::SetReviewPlan(plan)).await {
+        Ok(Ok(_)) => Ok(Redirect::to(&format!("/people/{id}/themes/progress")).into_response()),
+        Ok(Err(current)) => {
+            let latest = current.case.version;
+            Ok((StatusCode::CONFLICT, refused(current, FieldErrors::new(), latest, true, f.plan)).into_response())
+        }
+        Err(StoreError::StaleVersion { .. }) => Err(AppError::BadRequest(
+            "Someone else saved a change at the same moment. Go back, reload and try again.".into(),
+        )),
+        Err(e) => Err(e.into()),
     }
 }

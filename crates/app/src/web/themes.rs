@@ -122,6 +122,7 @@ struct ThemePage {
     circle_svg: String,
     prompts: Vec<&'static str>,
     sources: [Source; 3],
+    review_plan: Option<carethread_domain::case::ReviewPlan>,
 }
 
 async fn theme_page_for(
@@ -167,6 +168,7 @@ async fn theme_page_for(
         circle_svg,
         prompts,
         sources: Source::ALL,
+        review_plan: record.case.review_plan,
     })
 }
 
@@ -581,6 +583,9 @@ async fn member_history(
 impl ThemePage {
     fn is_circle(&self) -> bool {
         self.theme == Theme::CircleOfSupport
+    }
+    fn is_progress(&self) -> bool {
+        self.theme == Theme::Progress
     }
     fn picto_theme(&self, t: &Theme) -> String {
         crate::web::pictograms::theme(*t)
