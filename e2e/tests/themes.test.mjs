@@ -205,3 +205,23 @@ test('the review plan is agreed in the progress theme and shown on the case', as
   await page.goto(caseUrl);
   assert.match(await text(page, '.nhsuk-card'), /Reviews every 13 weeks; next on/);
 });
+
+test('the Good Lives checklist is gone through together and shown in joining in', async () => {
+  const page = await newPage(browser);
+  await signIn(page, 'demo-keyworker');
+  const caseUrl = await openPerson(page, '999 000 0573', 'Kwame Asante-Boateng');
+  await page.goto(`${caseUrl}/themes/joining-in`);
+  await page.click('text=Go through the Good Lives checklist');
+  await checkAccessibility(page, 'good-lives');
+  await page.fill('#pleasure-note', 'Loves football on the radio');
+  await page.click('button:has-text("Save the checklist")');
+  assert.match(await text(page, '.nhsuk-error-summary'), /before adding a note/);
+  assert.equal(await page.inputValue('#pleasure-note'), 'Loves football on the radio');
+  await page.check('#pleasure-in-place');
+  await page.check('#work-not-yet');
+  await page.fill('#work-note', 'Would like volunteering at the food bank');
+  await Promise.all([page.waitForNavigation(), page.click('button:has-text("Save the checklist")')]);
+  const shown = await text(page, '#good-lives ~ dl');
+  assert.match(shown, /Pleasure: enjoying life day to day In my life: Loves football on the radio/);
+  assert.match(shown, /Work: doing something useful and doing it well Not yet: Would like volunteering at the food bank/);
+});

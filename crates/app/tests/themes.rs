@@ -457,3 +457,30 @@ async fn the_review_plan_is_agreed_in_the_progress_theme_with_plain_errors_and_v
     assert_eq!(stale.status(), StatusCode::CONFLICT, "a plan changed since the form was opened is not overwritten");
     assert!(stale.text().await.expect("body").contains("Someone else changed this case"));
 }
+
+#[tokio::test]
+async fn the_good_lives_checklist_is_saved_shown_in_joining_in_and_version_checked() {
+    let app = TestApp::spawn().await;
+    let client = app.signed_in("demo-keyworker").await;
+    let id = new_person(&app, &client, "999 000 0093", "Goodlife").await;
+    let form = format!("/people/{id}/good-lives");
+    let orphan = app.post_form(&client, &form, &form, &[("version", "0"), ("pleasure-note", "Loves karaoke")]).await;
+    assert_eq!(orphan.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = orphan.text().await.expect("body");
+    assert!(body.contains("before adding a note") && body.contains("Loves karaoke"), "the note typed is kept");
+    let first = [
+        ("version", "0"),
+        ("relatedness", "partly"),
+        ("relatedness-note", "Sees his sister monthly"),
+        ("work", "not-yet"),
+    ];
+    assert_eq!(app.post_form(&client, &form, &form, &first).await.status(), StatusCode::SEE_OTHER);
+    let (_, theme) = app.get(&client, &format!("/people/{id}/themes/joining-in")).await;
+    assert!(theme.contains("Partly: Sees his sister monthly") && theme.contains("Not yet"));
+    let stale = app.post_form(&client, &form, &form, &[("version", "0"), ("life", "in-place")]).await;
+    assert_eq!(stale.status(), StatusCode::CONFLICT, "a second first-save does not overwrite the first");
+    let second = [("version", "1"), ("relatedness", "in-place"), ("relatedness-note", "Moved nearer his sister")];
+    assert_eq!(app.post_form(&client, &form, &form, &second).await.status(), StatusCode::SEE_OTHER);
+    let (_, theme) = app.get(&client, &format!("/people/{id}/themes/joining-in")).await;
+    assert!(theme.contains("In my life: Moved nearer his sister") && !theme.contains("Not yet"));
+}

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod case;
 pub mod circle;
 pub mod errors;
+pub mod good_lives;
 pub mod ids;
 pub mod nhs_number;
 pub mod person;

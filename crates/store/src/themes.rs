@@ -6,6 +6,7 @@ use crate::audit::{AuditContext, record};
 use crate::db::{Db, Tx};
 use crate::error::StoreError;
 use carethread_domain::circle::MemberDetails;
+use carethread_domain::good_lives::GoodLives;
 use carethread_domain::themes::{EntryDetails, EntryKind, StepStatus, Theme, ThemeGlance};
 use carethread_domain::{AuditAction, OrgId, PersonId};
 use chrono::{DateTime, Utc};
@@ -659,4 +660,88 @@ pub async fn capacity_in_question(db: &Db, person: PersonId) -> Result<bool, Sto
         }
     }
     Ok(false)
+}
+
+const GOOD_LIVES: &str = "good-lives";
+
+/// A person's Good Lives checklist and its version (0 before anything has been recorded).
+/// Part of the audited theme page read.
+pub async fn good_lives(db: &Db, person: PersonId) -> Result<(GoodLives, i64), StoreError> {
+    let row: Option<(String, i64)> =
+        on_pool!(db, |p| sqlx::query_as("SELECT details, version FROM good_lives WHERE person_id = $1")
+            .bind(person.as_uuid())
+            .fetch_optional(p)
+            .await)?;
+    match row {
+        Some((json, version)) => Ok((from_json(&json)?, version)),
+        None => Ok((GoodLives::default(), 0)),
+    }
+}
+
+/// Saves the checklist if it is still at `base_version` (0 for the first save); otherwise writes
+/// nothing and returns the checklist as it is now.
+pub async fn save_good_lives(
+    db: &Db,
+    ctx: &AuditContext,
+    person: PersonId,
+    base_version: i64,
+    checklist: &GoodLives,
+) -> Result<Result<i64, (GoodLives, i64)>, StoreError> {
+    let json = to_json(checklist)?;
+    let now = crate::now();
+    let mut tx = db.begin().await?;
+    let org = org_of(&mut tx, person).await?;
+    let current: Option<(Uuid, String, i64)> =
+        on_tx!(&mut tx, |c| sqlx::query_as("SELECT id, details, version FROM good_lives WHERE person_id = $1")
+            .bind(person.as_uuid())
+            .fetch_optional(c)
+            .await)?;
+    let current_version = current.as_ref().map_or(0, |(_, _, v)| *v);
+    if current_version != base_version {
+        let now_checklist = match &current {
+            Some((_, json, _)) => from_json(json)?,
+            None => GoodLives::default(),
+        };
+        return Ok(Err((now_checklist, current_version)));
+    }
+    let version = base_version + 1;
+    let id = match current {
+        Some((id, _, _)) => {
+            let n = exec_tx!(&mut tx, |c| sqlx::query(
+                "UPDATE good_lives SET details = $1, version = $2, updated_at = $3 WHERE id = $4 AND version = $5"
+            )
+            .bind(&json)
+            .bind(version)
+            .bind(now)
+            .bind(id)
+            .bind(base_version)
+            .execute(c)
+            .await)?;
+            if n != 1 {
+                return Err(StoreError::StaleVersion { current: version });
+            }
+            id
+        }
+        None => {
+            let id = Uuid::now_v7();
+            exec_tx!(&mut tx, |c| sqlx::query(
+                "INSERT INTO good_lives (id, org_id, person_id, details, version, updated_at) VALUES ($1, $2, $3, $4, $5, $6)"
+            )
+            .bind(id)
+            .bind(org.as_uuid())
+            .bind(person.as_uuid())
+            .bind(&json)
+            .bind(version)
+            .bind(now)
+            .execute(c)
+            .await)
+            .map_err(|e| StoreError::from(e).on_unique("The checklist"))?;
+            id
+        }
+    };
+    let v = NewVersion { record_type: GOOD_LIVES, record_id: id, version, details: &json, removed: false };
+    insert_version(&mut tx, ctx, org, v).await?;
+    record(&mut tx, ctx, AuditAction::Update, Some(person), "updated the Good Lives checklist").await?;
+    tx.commit().await?;
+    Ok(Ok(version))
 }

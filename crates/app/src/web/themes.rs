@@ -14,6 +14,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Router, routing::get, routing::post};
 use carethread_domain::circle::{self, Involvement, MemberInput, Source};
+use carethread_domain::good_lives::{Good, GoodLives, GoodLivesInput, Standing};
 use carethread_domain::policy::Action;
 use carethread_domain::themes::{EntryDetails, EntryInput, EntryKind, Theme, Topic};
 use carethread_domain::{FieldErrors, PersonId};
@@ -27,6 +28,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/people/{id}/themes/{theme}", get(theme_page))
         .route("/people/{id}/summary", get(summary))
+        .route("/people/{id}/good-lives", get(good_lives_form).post(save_good_lives))
         .route("/people/{id}/themes/{theme}/entries", post(add_entry))
         .route("/people/{id}/entries/{entry}/edit", get(edit_entry_form).post(edit_entry))
         .route("/people/{id}/entries/{entry}/remove", post(remove_entry))
@@ -123,6 +125,8 @@ struct ThemePage {
     prompts: Vec<&'static str>,
     sources: [Source; 3],
     review_plan: Option<carethread_domain::case::ReviewPlan>,
+    /// For joining in: the Good Lives checklist as it stands.
+    good_lives: Vec<(Good, carethread_domain::good_lives::GoodLine)>,
 }
 
 async fn theme_page_for(
@@ -152,6 +156,11 @@ async fn theme_page_for(
     } else {
         (Vec::new(), String::new(), Vec::new())
     };
+    let good_lives = if theme == Theme::JoiningIn {
+        themes::good_lives(&state.db, id).await?.0.0.into_iter().collect()
+    } else {
+        Vec::new()
+    };
     let mut layout = Layout::new(viewer, format!("{}: {name}", theme.title()), "");
     layout.easy_read = crate::web::easy_read::wanted(headers, record.details.easy_read);
     Ok(ThemePage {
@@ -169,6 +178,7 @@ async fn theme_page_for(
         prompts,
         sources: Source::ALL,
         review_plan: record.case.review_plan,
+        good_lives,
     })
 }
 
@@ -587,6 +597,9 @@ impl ThemePage {
     fn is_progress(&self) -> bool {
         self.theme == Theme::Progress
     }
+    fn is_joining_in(&self) -> bool {
+        self.theme == Theme::JoiningIn
+    }
     fn picto_theme(&self, t: &Theme) -> String {
         crate::web::pictograms::theme(*t)
     }
@@ -643,4 +656,91 @@ pub(crate) async fn summary(
     layout.easy_read = true;
     let printed = layout.date(&carethread_store::now().date_naive());
     Ok(SummaryPage { layout, person_id: id, name, themes, members, printed }.into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "good_lives.html")]
+struct GoodLivesPage {
+    layout: Layout,
+    person_id: PersonId,
+    name: String,
+    form: GoodLivesInput,
+    errors: FieldErrors,
+    version: i64,
+    goods: [Good; 11],
+    standings: [Standing; 3],
+    changed_by_someone_else: bool,
+}
+
+impl GoodLivesPage {
+    fn value<'a>(&'a self, field: &str) -> &'a str {
+        self.form.get(field).map_or("", String::as_str)
+    }
+    fn note_field(&self, good: &Good) -> &'static str {
+        Good::note_field(*good)
+    }
+}
+
+async fn good_lives_page(
+    state: &AppState,
+    viewer: &Viewer,
+    meta: &RequestMeta,
+    id: PersonId,
+) -> Result<(GoodLivesPage, GoodLives), AppError> {
+    let record = people::read(&state.db, &viewer.audit(meta), id, "opened the Good Lives checklist").await?;
+    let (checklist, version) = themes::good_lives(&state.db, id).await?;
+    let page = GoodLivesPage {
+        layout: Layout::new(viewer, "Good Lives checklist", ""),
+        person_id: id,
+        name: record.details.display_name(),
+        form: checklist.to_input(),
+        errors: FieldErrors::new(),
+        version,
+        goods: Good::ALL,
+        standings: Standing::ALL,
+        changed_by_someone_else: false,
+    };
+    Ok((page, checklist))
+}
+
+async fn good_lives_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    meta: RequestMeta,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let id = authorise(&state, &viewer, &meta, Action::EditPerson, &id).await?;
+    Ok(good_lives_page(&state, &viewer, &meta, id).await?.0.into_response())
+}
+
+async fn save_good_lives(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    meta: RequestMeta,
+    Path(id): Path<String>,
+    Form(form): Form<GoodLivesInput>,
+) -> Result<Response, AppError> {
+    let id = authorise(&state, &viewer, &meta, Action::EditPerson, &id).await?;
+    let version = form_version(form.get("version").map_or("", String::as_str))?;
+    let (mut page, _) = good_lives_page(&state, &viewer, &meta, id).await?;
+    let checklist = match GoodLives::parse(&form) {
+        Ok(c) => c,
+        Err(errors) => {
+            page.form = form;
+            page.errors = errors;
+            page.version = version;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+    };
+    match themes::save_good_lives(&state.db, &viewer.audit(&meta), id, version, &checklist).await {
+        Ok(Ok(_)) => Ok(Redirect::to(&format!("/people/{id}/themes/joining-in#good-lives")).into_response()),
+        // Someone else saved first: keep this person's answers on the form, now at the latest
+        // version, so saving again is a deliberate choice.
+        Ok(Err(_)) | Err(StoreError::StaleVersion { .. } | StoreError::Duplicate { .. }) => {
+            page.form = form;
+            page.changed_by_someone_else = true;
+            Ok((StatusCode::CONFLICT, page).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
 }
