@@ -225,3 +225,35 @@ test('the Good Lives checklist is gone through together and shown in joining in'
   assert.match(shown, /Pleasure: enjoying life day to day In my life: Loves football on the radio/);
   assert.match(shown, /Work: doing something useful and doing it well Not yet: Would like volunteering at the food bank/);
 });
+
+test('problem areas are counted, described as a diagnosis or in plain words, and linked', async () => {
+  const page = await newPage(browser);
+  await signIn(page, 'demo-keyworker');
+  const caseUrl = await openPerson(page, '999 000 0646', 'Leanne Pickering');
+  await page.goto(`${caseUrl}/themes/problem-toolkits`);
+  assert.match(await text(page, '#problem-areas'), /Problem areas \(0\)/);
+  await page.click('text=Add a problem area');
+  await checkAccessibility(page, 'problem-add');
+  await page.fill('#name', 'Chronic pain');
+  await page.click('button:has-text("Save")');
+  assert.match(await text(page, '.nhsuk-error-summary'), /Enter how it affects daily life/);
+  await checkAccessibility(page, 'problem-add-errors');
+  await page.check('#described_as-diagnosis');
+  await page.fill('#code', 'M79.7');
+  await page.fill('#impact', 'Cannot stand long enough to cook.');
+  await Promise.all([page.waitForNavigation(), page.click('button:has-text("Save")')]);
+  await page.click('text=Add a problem area');
+  await page.fill('#name', 'Feeling low in the mornings');
+  await page.check('#described_as-plain-words');
+  await page.fill('#impact', 'Misses morning appointments.');
+  await page.fill('#next_initiatives', 'Try afternoon appointments.');
+  await Promise.all([page.waitForNavigation(), page.click('button:has-text("Save")')]);
+  assert.match(await text(page, '#problem-areas'), /Problem areas \(2\)/);
+  await page.selectOption('select[name="other"] >> nth=0', { label: 'Feeling low in the mornings' });
+  await Promise.all([page.waitForNavigation(), page.click('button:has-text("Link") >> nth=0')]);
+  const listed = await text(page);
+  assert.match(listed, /1\. Chronic pain \(M79\.7\)/);
+  assert.match(listed, /Linked with Feeling low in the mornings/);
+  assert.match(listed, /Linked with Chronic pain/);
+  await checkAccessibility(page, 'problem-areas');
+});

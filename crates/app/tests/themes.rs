@@ -484,3 +484,59 @@ async fn the_good_lives_checklist_is_saved_shown_in_joining_in_and_version_check
     let (_, theme) = app.get(&client, &format!("/people/{id}/themes/joining-in")).await;
     assert!(theme.contains("In my life: Moved nearer his sister") && !theme.contains("Not yet"));
 }
+
+#[tokio::test]
+async fn problem_areas_are_listed_counted_linked_and_refused_without_their_impact() {
+    let app = TestApp::spawn().await;
+    let client = app.signed_in("demo-keyworker").await;
+    let id = new_person(&app, &client, "999 000 0093", "Problems").await;
+    let new = format!("/people/{id}/problems/new");
+    let action = format!("/people/{id}/problems");
+    let bad = app
+        .post_form(
+            &client,
+            &new,
+            &action,
+            &[("name", "Agoraphobia"), ("described_as", "plain-words"), ("code", "F40.0")],
+        )
+        .await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = bad.text().await.expect("body");
+    assert!(
+        body.contains("Enter how it affects daily life")
+            && body.contains("A code goes with a diagnosis")
+            && body.contains("Agoraphobia")
+    );
+    let first = [
+        ("name", "Agoraphobia"),
+        ("described_as", "diagnosis"),
+        ("code", "F40.0"),
+        ("impact", "Cannot go to the shops alone"),
+    ];
+    assert_eq!(app.post_form(&client, &new, &action, &first).await.status(), StatusCode::SEE_OTHER);
+    let second = [("name", "Money worries"), ("described_as", "plain-words"), ("impact", "Bills go unpaid")];
+    assert_eq!(app.post_form(&client, &new, &action, &second).await.status(), StatusCode::SEE_OTHER);
+    let page = format!("/people/{id}/themes/problem-toolkits");
+    let (_, theme) = app.get(&client, &page).await;
+    assert!(
+        theme.contains("Problem areas (2)")
+            && theme.contains("1. Agoraphobia")
+            && theme.contains("(F40.0)")
+            && theme.contains("2. Money worries")
+    );
+    let start = theme.find("/problems/").expect("a problem link") + "/problems/".len();
+    let first_id = theme[start..start + 36].to_string();
+    let select = theme.find(&format!("id=\"link-{first_id}\"")).expect("a link form");
+    let value_at = theme[select..].find("value=\"").expect("an option") + select + "value=\"".len();
+    let second_id = theme[value_at..value_at + 36].to_string();
+    let r = app
+        .post_form(&client, &page, &format!("/people/{id}/problems/{first_id}/links"), &[("other", second_id.as_str())])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, theme) = app.get(&client, &page).await;
+    assert_eq!(theme.matches("Unlink").count(), 2, "a link shows on both problem areas");
+    let r = app
+        .post_form(&client, &page, &format!("/people/{id}/problems/{first_id}/links"), &[("other", first_id.as_str())])
+        .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST, "a problem area cannot be linked to itself");
+}

@@ -13,6 +13,7 @@ pub mod ids;
 pub mod nhs_number;
 pub mod person;
 pub mod policy;
+pub mod problems;
 pub mod role;
 pub mod search;
 pub mod text;

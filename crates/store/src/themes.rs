@@ -7,6 +7,7 @@ use crate::db::{Db, Tx};
 use crate::error::StoreError;
 use carethread_domain::circle::MemberDetails;
 use carethread_domain::good_lives::GoodLives;
+use carethread_domain::problems::ProblemDetails;
 use carethread_domain::themes::{EntryDetails, EntryKind, StepStatus, Theme, ThemeGlance};
 use carethread_domain::{AuditAction, OrgId, PersonId};
 use chrono::{DateTime, Utc};
@@ -744,4 +745,225 @@ pub async fn save_good_lives(
     record(&mut tx, ctx, AuditAction::Update, Some(person), "updated the Good Lives checklist").await?;
     tx.commit().await?;
     Ok(Ok(version))
+}
+
+const PROBLEM: &str = "problem-area";
+
+/// A problem area as a page shows it, with the problem areas it is linked to.
+#[derive(Clone, Debug)]
+pub struct ProblemRecord {
+    pub id: Uuid,
+    pub details: ProblemDetails,
+    pub version: i64,
+    pub updated_at: DateTime<Utc>,
+    /// (id, name) of each linked problem area.
+    pub linked: Vec<(Uuid, String)>,
+}
+
+pub async fn add_problem(
+    db: &Db,
+    ctx: &AuditContext,
+    person: PersonId,
+    details: &ProblemDetails,
+) -> Result<Uuid, StoreError> {
+    let id = Uuid::now_v7();
+    let now = crate::now();
+    let json = to_json(details)?;
+    let mut tx = db.begin().await?;
+    let org = org_of(&mut tx, person).await?;
+    exec_tx!(&mut tx, |c| {
+        sqlx::query(
+        "INSERT INTO problem_areas (id, org_id, person_id, details, version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6)"
+    )
+    .bind(id)
+    .bind(org.as_uuid())
+    .bind(person.as_uuid())
+    .bind(&json)
+    .bind(1i64)
+    .bind(now)
+    .execute(c)
+    .await
+    })?;
+    insert_version(
+        &mut tx,
+        ctx,
+        org,
+        NewVersion { record_type: PROBLEM, record_id: id, version: 1, details: &json, removed: false },
+    )
+    .await?;
+    record(&mut tx, ctx, AuditAction::Create, Some(person), "added a problem area").await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// The person's current problem areas, oldest first, each with its links (an audited read).
+pub async fn problems(db: &Db, ctx: &AuditContext, person: PersonId) -> Result<Vec<ProblemRecord>, StoreError> {
+    let mut tx = db.begin().await?;
+    let rows: Vec<(Uuid, String, i64, DateTime<Utc>)> = on_tx!(&mut tx, |c| {
+        sqlx::query_as(
+        "SELECT id, details, version, updated_at FROM problem_areas WHERE person_id = $1 AND removed_at IS NULL ORDER BY created_at, id"
+    )
+    .bind(person.as_uuid())
+    .fetch_all(c)
+    .await
+    })?;
+    let links: Vec<(Uuid, Uuid)> =
+        on_tx!(&mut tx, |c| sqlx::query_as("SELECT a, b FROM problem_links WHERE person_id = $1")
+            .bind(person.as_uuid())
+            .fetch_all(c)
+            .await)?;
+    record(&mut tx, ctx, AuditAction::Read, Some(person), "opened the problem areas").await?;
+    tx.commit().await?;
+    let mut out: Vec<ProblemRecord> = rows
+        .into_iter()
+        .map(|(id, json, version, updated_at)| {
+            Ok(ProblemRecord { id, details: from_json(&json)?, version, updated_at, linked: Vec::new() })
+        })
+        .collect::<Result<_, StoreError>>()?;
+    let names: HashMap<Uuid, String> = out.iter().map(|p| (p.id, p.details.name.clone())).collect();
+    for p in &mut out {
+        for (a, b) in &links {
+            let other = if *a == p.id {
+                b
+            } else if *b == p.id {
+                a
+            } else {
+                continue;
+            };
+            // A link to a removed problem area is no longer shown.
+            if let Some(name) = names.get(other) {
+                p.linked.push((*other, name.clone()));
+            }
+        }
+    }
+    Ok(out)
+}
+
+async fn load_problem(tx: &mut Tx, person: PersonId, id: Uuid) -> Result<(ProblemDetails, i64), StoreError> {
+    let (json, version): (String, i64) = on_tx!(tx, |c| sqlx::query_as(
+        "SELECT details, version FROM problem_areas WHERE id = $1 AND person_id = $2 AND removed_at IS NULL"
+    )
+    .bind(id)
+    .bind(person.as_uuid())
+    .fetch_one(c)
+    .await)?;
+    Ok((from_json(&json)?, version))
+}
+
+/// One problem area (an audited read).
+pub async fn problem(
+    db: &Db,
+    ctx: &AuditContext,
+    person: PersonId,
+    id: Uuid,
+) -> Result<(ProblemDetails, i64), StoreError> {
+    let mut tx = db.begin().await?;
+    let found = load_problem(&mut tx, person, id).await?;
+    record(&mut tx, ctx, AuditAction::Read, Some(person), "opened a problem area").await?;
+    tx.commit().await?;
+    Ok(found)
+}
+
+/// Saves new details, or removes the problem area, if it is still at `base_version`; otherwise
+/// writes nothing and returns it as it is now.
+pub async fn change_problem(
+    db: &Db,
+    ctx: &AuditContext,
+    person: PersonId,
+    id: Uuid,
+    base_version: i64,
+    details: Option<&ProblemDetails>,
+) -> Result<Result<i64, (ProblemDetails, i64)>, StoreError> {
+    let mut tx = db.begin().await?;
+    let current = load_problem(&mut tx, person, id).await?;
+    if current.1 != base_version {
+        return Ok(Err(current));
+    }
+    let org = org_of(&mut tx, person).await?;
+    let version = base_version + 1;
+    let now = crate::now();
+    let (json, removed) = match details {
+        Some(d) => (to_json(d)?, false),
+        None => (to_json(&current.0)?, true),
+    };
+    let n = exec_tx!(&mut tx, |c| sqlx::query(
+        "UPDATE problem_areas SET details = $1, version = $2, updated_at = $3, removed_at = $4 \
+         WHERE id = $5 AND person_id = $6 AND version = $7"
+    )
+    .bind(&json)
+    .bind(version)
+    .bind(now)
+    .bind(removed.then_some(now))
+    .bind(id)
+    .bind(person.as_uuid())
+    .bind(base_version)
+    .execute(c)
+    .await)?;
+    if n != 1 {
+        return Err(StoreError::StaleVersion { current: version });
+    }
+    insert_version(
+        &mut tx,
+        ctx,
+        org,
+        NewVersion { record_type: PROBLEM, record_id: id, version, details: &json, removed },
+    )
+    .await?;
+    let detail = if removed { "removed a problem area" } else { "changed a problem area" };
+    record(&mut tx, ctx, AuditAction::Update, Some(person), detail).await?;
+    tx.commit().await?;
+    Ok(Ok(version))
+}
+
+/// Links or unlinks two problem areas of the same person.
+pub async fn set_problem_link(
+    db: &Db,
+    ctx: &AuditContext,
+    person: PersonId,
+    one: Uuid,
+    other: Uuid,
+    linked: bool,
+) -> Result<(), StoreError> {
+    if one == other {
+        return Err(StoreError::Invalid("A problem area cannot be linked to itself."));
+    }
+    let (a, b) = if one < other { (one, other) } else { (other, one) };
+    let mut tx = db.begin().await?;
+    // Both must be current problem areas of this person.
+    load_problem(&mut tx, person, a).await?;
+    load_problem(&mut tx, person, b).await?;
+    let org = org_of(&mut tx, person).await?;
+    if linked {
+        exec_tx!(&mut tx, |c| {
+            sqlx::query(
+            "INSERT INTO problem_links (id, org_id, person_id, a, b) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (a, b) DO NOTHING"
+        )
+        .bind(Uuid::now_v7())
+        .bind(org.as_uuid())
+        .bind(person.as_uuid())
+        .bind(a)
+        .bind(b)
+        .execute(c)
+        .await
+        })?;
+    } else {
+        exec_tx!(&mut tx, |c| sqlx::query("DELETE FROM problem_links WHERE a = $1 AND b = $2 AND person_id = $3")
+            .bind(a)
+            .bind(b)
+            .bind(person.as_uuid())
+            .execute(c)
+            .await)?;
+    }
+    let detail = if linked { "linked two problem areas" } else { "unlinked two problem areas" };
+    record(&mut tx, ctx, AuditAction::Update, Some(person), detail).await?;
+    tx.commit().await
+}
+
+pub async fn problem_versions(
+    db: &Db,
+    ctx: &AuditContext,
+    person: PersonId,
+    id: Uuid,
+) -> Result<Vec<Version<ProblemDetails>>, StoreError> {
+    versions(db, ctx, person, "problem_areas", PROBLEM, id).await
 }

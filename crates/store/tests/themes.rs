@@ -147,3 +147,46 @@ async fn circle_members_are_added_changed_removed_and_linked_to_accounts_in_the_
     assert_eq!(history.len(), 3);
     assert!(history[0].removed);
 }
+
+#[tokio::test]
+async fn problem_areas_are_counted_linked_both_ways_and_kept_to_their_person() {
+    use carethread_domain::problems::{Described, ProblemDetails};
+    let db = testing::fresh_db().await;
+    let (org, person) = org_with_person(&db).await;
+    let (_, other_person) = org_with_person(&db).await;
+    let c = ctx(Some(org), "kw");
+    let problem = |name: &str| ProblemDetails {
+        name: name.into(),
+        described_as: Described::PlainWords,
+        code: None,
+        impact: "Stops him going out".into(),
+        assessments: None,
+        guidelines: None,
+        plan: None,
+        progress: None,
+        next_initiatives: None,
+    };
+    let anxiety = themes::add_problem(&db, &c, person, &problem("Panic in crowds")).await.expect("add");
+    let sleep = themes::add_problem(&db, &c, person, &problem("Poor sleep")).await.expect("add");
+    let theirs = themes::add_problem(&db, &c, other_person, &problem("Someone else's")).await.expect("add");
+    themes::set_problem_link(&db, &c, person, sleep, anxiety, true).await.expect("link");
+    themes::set_problem_link(&db, &c, person, anxiety, sleep, true).await.expect("linking twice is harmless");
+    assert!(matches!(
+        themes::set_problem_link(&db, &c, person, anxiety, anxiety, true).await,
+        Err(StoreError::Invalid(_))
+    ));
+    assert!(matches!(
+        themes::set_problem_link(&db, &c, person, anxiety, theirs, true).await,
+        Err(StoreError::NotFound)
+    ));
+    let listed = themes::problems(&db, &c, person).await.expect("list");
+    assert_eq!(listed.len(), 2);
+    assert_eq!(listed[0].linked.iter().map(|(_, n)| n.as_str()).collect::<Vec<_>>(), vec!["Poor sleep"]);
+    assert_eq!(listed[1].linked.iter().map(|(_, n)| n.as_str()).collect::<Vec<_>>(), vec!["Panic in crowds"]);
+    assert!(themes::change_problem(&db, &c, person, sleep, 1, None).await.expect("remove").is_ok());
+    let listed = themes::problems(&db, &c, person).await.expect("list");
+    assert_eq!(listed.len(), 1);
+    assert!(listed[0].linked.is_empty(), "a removed problem area is no longer shown as linked");
+    assert_eq!(themes::problem_versions(&db, &c, person, sleep).await.expect("history").len(), 2);
+    assert!(matches!(themes::problem(&db, &c, other_person, anxiety).await, Err(StoreError::NotFound)));
+}

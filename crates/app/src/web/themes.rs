@@ -16,6 +16,7 @@ use axum::{Router, routing::get, routing::post};
 use carethread_domain::circle::{self, Involvement, MemberInput, Source};
 use carethread_domain::good_lives::{Good, GoodLives, GoodLivesInput, Standing};
 use carethread_domain::policy::Action;
+use carethread_domain::problems::{ProblemDetails, ProblemInput};
 use carethread_domain::themes::{EntryDetails, EntryInput, EntryKind, Theme, Topic};
 use carethread_domain::{FieldErrors, PersonId};
 use carethread_store::StoreError;
@@ -29,6 +30,13 @@ pub fn router() -> Router<AppState> {
         .route("/people/{id}/themes/{theme}", get(theme_page))
         .route("/people/{id}/summary", get(summary))
         .route("/people/{id}/good-lives", get(good_lives_form).post(save_good_lives))
+        .route("/people/{id}/problems", post(add_problem))
+        .route("/people/{id}/problems/new", get(new_problem))
+        .route("/people/{id}/problems/{problem}/edit", get(edit_problem_form).post(edit_problem))
+        .route("/people/{id}/problems/{problem}/remove", post(remove_problem))
+        .route("/people/{id}/problems/{problem}/history", get(problem_history))
+        .route("/people/{id}/problems/{problem}/links", post(link_problem))
+        .route("/people/{id}/problems/{problem}/links/{other}/remove", post(unlink_problem))
         .route("/people/{id}/themes/{theme}/entries", post(add_entry))
         .route("/people/{id}/entries/{entry}/edit", get(edit_entry_form).post(edit_entry))
         .route("/people/{id}/entries/{entry}/remove", post(remove_entry))
@@ -125,6 +133,8 @@ struct ThemePage {
     prompts: Vec<&'static str>,
     sources: [Source; 3],
     review_plan: Option<carethread_domain::case::ReviewPlan>,
+    /// For problem toolkits: the problem areas.
+    problems: Vec<themes::ProblemRecord>,
     /// For joining in: the Good Lives checklist as it stands.
     good_lives: Vec<(Good, carethread_domain::good_lives::GoodLine)>,
 }
@@ -156,6 +166,11 @@ async fn theme_page_for(
     } else {
         (Vec::new(), String::new(), Vec::new())
     };
+    let problems = if theme == Theme::ProblemToolkits {
+        themes::problems(&state.db, &viewer.audit(meta), id).await?
+    } else {
+        Vec::new()
+    };
     let good_lives = if theme == Theme::JoiningIn {
         themes::good_lives(&state.db, id).await?.0.0.into_iter().collect()
     } else {
@@ -179,6 +194,7 @@ async fn theme_page_for(
         sources: Source::ALL,
         review_plan: record.case.review_plan,
         good_lives,
+        problems,
     })
 }
 
@@ -600,6 +616,9 @@ impl ThemePage {
     fn is_joining_in(&self) -> bool {
         self.theme == Theme::JoiningIn
     }
+    fn is_problems(&self) -> bool {
+        self.theme == Theme::ProblemToolkits
+    }
     fn picto_theme(&self, t: &Theme) -> String {
         crate::web::pictograms::theme(*t)
     }
@@ -743,4 +762,215 @@ async fn save_good_lives(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "problem_form.html")]
+struct ProblemFormPage {
+    layout: Layout,
+    person_id: PersonId,
+    /// `None` when adding.
+    problem_id: Option<Uuid>,
+    form: ProblemInput,
+    errors: FieldErrors,
+    version: i64,
+    changed_by_someone_else: bool,
+}
+
+impl ProblemFormPage {
+    fn new(
+        viewer: &Viewer,
+        person_id: PersonId,
+        problem_id: Option<Uuid>,
+        form: ProblemInput,
+        errors: FieldErrors,
+        version: i64,
+    ) -> Self {
+        let title = if problem_id.is_some() { "Change a problem area" } else { "Add a problem area" };
+        ProblemFormPage {
+            layout: Layout::new(viewer, title, ""),
+            person_id,
+            problem_id,
+            form,
+            errors,
+            version,
+            changed_by_someone_else: false,
+        }
+    }
+}
+
+const PROBLEMS_PAGE: &str = "themes/problem-toolkits#problem-areas";
+
+async fn new_problem(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    meta: RequestMeta,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let id = authorise(&state, &viewer, &meta, Action::EditPerson, &id).await?;
+    Ok(ProblemFormPage::new(&viewer, id, None, ProblemInput::default(), FieldErrors::new(), 0).into_response())
+}
+
+async fn add_problem(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    meta: RequestMeta,
+    Path(id): Path<String>,
+    Form(form): Form<ProblemInput>,
+) -> Result<Response, AppError> {
+    let id = authorise(&state, &viewer, &meta, Action::EditPerson, &id).await?;
+    match form.parse() {
+        Ok(details) => {
+            themes::add_problem(&state.db, &viewer.audit(&meta), id, &details).await?;
+            Ok(Redirect::to(&format!("/people/{id}/{PROBLEMS_PAGE}")).into_response())
+        }
+        Err(errors) => Ok((StatusCode::UNPROCESSABLE_ENTITY, ProblemFormPage::new(&viewer, id, None, form, errors, 0))
+            .into_response()),
+    }
+}
+
+async fn edit_problem_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    meta: RequestMeta,
+    Path((id, problem)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let id = authorise(&state, &viewer, &meta, Action::EditPerson, &id).await?;
+    let problem = parse_record_id(&problem)?;
+    let (details, version) = themes::problem(&state.db, &viewer.audit(&meta), id, problem).await?;
+    Ok(ProblemFormPage::new(&viewer, id, Some(problem), details.to_input(), FieldErrors::new(), version)
+        .into_response())
+}
+
+#[derive(Deserialize)]
+struct ProblemEdit {
+    #[serde(flatten)]
+    problem: ProblemInput,
+    #[serde(default)]
+    version: String,
+}
+
+async fn edit_problem(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    meta: RequestMeta,
+    Path((id, problem)): Path<(String, String)>,
+    Form(f): Form<ProblemEdit>,
+) -> Result<Response, AppError> {
+    let id = authorise(&state, &viewer, &meta, Action::EditPerson, &id).await?;
+    let problem = parse_record_id(&problem)?;
+    let version = form_version(&f.version)?;
+    let details = match f.problem.parse() {
+        Ok(d) => d,
+        Err(errors) => {
+            return Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ProblemFormPage::new(&viewer, id, Some(problem), f.problem, errors, version),
+            )
+                .into_response());
+        }
+    };
+    match themes::change_problem(&state.db, &viewer.audit(&meta), id, problem, version, Some(&details)).await {
+        Ok(Ok(_)) => Ok(Redirect::to(&format!("/people/{id}/{PROBLEMS_PAGE}")).into_response()),
+        Ok(Err((_, latest))) => {
+            let mut page = ProblemFormPage::new(&viewer, id, Some(problem), f.problem, FieldErrors::new(), latest);
+            page.changed_by_someone_else = true;
+            Ok((StatusCode::CONFLICT, page).into_response())
+        }
+        Err(StoreError::StaleVersion { .. }) => Err(AppError::BadRequest(
+            "Someone else saved a change at the same moment. Go back, reload and try again.".into(),
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn remove_problem(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    meta: RequestMeta,
+    Path((id, problem)): Path<(String, String)>,
+    Form(f): Form<VersionForm>,
+) -> Result<Response, AppError> {
+    let id = authorise(&state, &viewer, &meta, Action::EditPerson, &id).await?;
+    let problem = parse_record_id(&problem)?;
+    match themes::change_problem(&state.db, &viewer.audit(&meta), id, problem, form_version(&f.version)?, None).await {
+        Ok(Ok(_)) => Ok(Redirect::to(&format!("/people/{id}/{PROBLEMS_PAGE}")).into_response()),
+        Ok(Err(_)) | Err(StoreError::StaleVersion { .. }) => Err(AppError::BadRequest(
+            "Someone else changed this problem area while you were looking, so it was not removed. Go back, reload and check.".into(),
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+struct LinkForm {
+    #[serde(default)]
+    other: String,
+}
+
+async fn link_problem(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    meta: RequestMeta,
+    Path((id, problem)): Path<(String, String)>,
+    Form(f): Form<LinkForm>,
+) -> Result<Response, AppError> {
+    let id = authorise(&state, &viewer, &meta, Action::EditPerson, &id).await?;
+    let problem = parse_record_id(&problem)?;
+    let other = Uuid::parse_str(f.other.trim())
+        .map_err(|_| AppError::BadRequest("Choose the problem area to link it with from the list.".into()))?;
+    set_link(&state, &viewer, &meta, id, problem, other, true).await
+}
+
+async fn unlink_problem(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    meta: RequestMeta,
+    Path((id, problem, other)): Path<(String, String, String)>,
+) -> Result<Response, AppError> {
+    let id = authorise(&state, &viewer, &meta, Action::EditPerson, &id).await?;
+    let (problem, other) = (parse_record_id(&problem)?, parse_record_id(&other)?);
+    set_link(&state, &viewer, &meta, id, problem, other, false).await
+}
+
+async fn set_link(
+    state: &AppState,
+    viewer: &Viewer,
+    meta: &RequestMeta,
+    id: PersonId,
+    problem: Uuid,
+    other: Uuid,
+    linked: bool,
+) -> Result<Response, AppError> {
+    match themes::set_problem_link(&state.db, &viewer.audit(meta), id, problem, other, linked).await {
+        Ok(()) => Ok(Redirect::to(&format!("/people/{id}/{PROBLEMS_PAGE}")).into_response()),
+        Err(StoreError::Invalid(message)) => Err(AppError::BadRequest(message.into())),
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn problem_history(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    meta: RequestMeta,
+    Path((id, problem)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let id = authorise(&state, &viewer, &meta, Action::ReadPerson, &id).await?;
+    let versions = themes::problem_versions(&state.db, &viewer.audit(&meta), id, parse_record_id(&problem)?).await?;
+    let layout = Layout::new(&viewer, "Earlier versions of a problem area", "");
+    let versions = history_rows(&layout, versions, |d: &ProblemDetails| {
+        let s = |v: &Option<String>| v.clone().unwrap_or_default();
+        vec![
+            ("Problem area".into(), d.name.clone()),
+            ("Described as".into(), d.described_as.label().into()),
+            ("Code".into(), s(&d.code)),
+            ("Effect on daily life".into(), d.impact.clone()),
+            ("Assessments".into(), s(&d.assessments)),
+            ("Guidelines".into(), s(&d.guidelines)),
+            ("Plan".into(), s(&d.plan)),
+            ("Progress".into(), s(&d.progress)),
+            ("Next initiatives".into(), s(&d.next_initiatives)),
+        ]
+    });
+    Ok(HistoryPage { layout, back: format!("/people/{id}/{PROBLEMS_PAGE}"), versions }.into_response())
 }
