@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod assets;
 pub mod easy_read;
+pub mod forms;
 pub mod health;
 pub mod home;
 pub mod layout;

@@ -4,6 +4,7 @@
 use crate::auth::{RequestMeta, Viewer};
 use crate::error::AppError;
 use crate::state::AppState;
+use crate::web::forms::{Versioned, parse_version};
 use crate::web::layout::Layout;
 use askama::Template;
 use askama_web::WebTemplate;
@@ -315,25 +316,15 @@ async fn edit_form(
     .into_response())
 }
 
-#[derive(Deserialize)]
-struct EditForm {
-    #[serde(flatten)]
-    person: PersonInput,
-    #[serde(default)]
-    version: String,
-}
-
 async fn edit(
     State(state): State<AppState>,
     viewer: Viewer,
     meta: RequestMeta,
     Path(id): Path<String>,
-    Form(f): Form<EditForm>,
+    Form(f): Form<Versioned<PersonInput>>,
 ) -> Result<Response, AppError> {
     let id = authorise(&state, &viewer, &meta, Action::EditPerson, &id).await?;
-    let version: i64 = f.version.trim().parse().map_err(|_| {
-        AppError::BadRequest("The form is missing the record's version. Reload the page and try again.".into())
-    })?;
+    let version = f.version()?;
     let page =
         |errors: FieldErrors, version: i64, conflict: Option<people::Conflict>, form: PersonInput| PersonFormPage {
             layout: Layout::new(&viewer, "Edit details", ""),
@@ -347,10 +338,10 @@ async fn edit(
             key_worker_id: String::new(),
             conflict,
         };
-    let details = match f.person.parse(today()) {
+    let details = match f.form.parse(today()) {
         Ok(d) => d,
         Err(errors) => {
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page(errors, version, None, f.person)).into_response());
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page(errors, version, None, f.form)).into_response());
         }
     };
     match people::update_details(&state.db, &viewer.audit(&meta), id, version, &details).await {
@@ -359,12 +350,12 @@ async fn edit(
         // deliberately replaces the other person's change.
         Ok(Err(conflict)) => {
             let current = conflict.current.version;
-            Ok((StatusCode::CONFLICT, page(FieldErrors::new(), current, Some(conflict), f.person)).into_response())
+            Ok((StatusCode::CONFLICT, page(FieldErrors::new(), current, Some(conflict), f.form)).into_response())
         }
         Err(StoreError::Duplicate { .. }) => {
             let mut errors = FieldErrors::new();
             errors.add("nhs_number", "Someone else registered here already has this NHS number. Check the number.");
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, page(errors, version, None, f.person)).into_response())
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page(errors, version, None, f.form)).into_response())
         }
         Err(StoreError::StaleVersion { .. }) => {
             Err(AppError::BadRequest("Someone else saved a change at the same moment. Go back, reload the page and try again; nothing of yours was saved.".into()))
@@ -479,12 +470,6 @@ struct CaseForm {
     key_worker_id: String,
 }
 
-fn form_version(v: &str) -> Result<i64, AppError> {
-    v.trim().parse().map_err(|_| {
-        AppError::BadRequest("The form is missing the case's version. Reload the page and try again.".into())
-    })
-}
-
 /// Applies a case change, turning a refusal into the form again with the reason.
 async fn apply_case_change(
     state: &AppState,
@@ -495,7 +480,7 @@ async fn apply_case_change(
     form: &CaseForm,
     change: CaseChange<'_>,
 ) -> Result<Response, AppError> {
-    let version = form_version(&form.version)?;
+    let version = parse_version(&form.version)?;
     let refusal = match people::change_case(&state.db, &viewer.audit(meta), id, version, change).await {
         Ok(Ok(_)) => return Ok(Redirect::to(&format!("/people/{id}")).into_response()),
         Ok(Err(_)) | Err(StoreError::StaleVersion { .. }) => {
@@ -616,23 +601,15 @@ async fn review_plan_form(
         .into_response())
 }
 
-#[derive(Deserialize)]
-struct ReviewPlanForm {
-    #[serde(flatten)]
-    plan: carethread_domain::case::ReviewPlanInput,
-    #[serde(default)]
-    version: String,
-}
-
 async fn set_review_plan(
     State(state): State<AppState>,
     viewer: Viewer,
     meta: RequestMeta,
     Path(id): Path<String>,
-    Form(f): Form<ReviewPlanForm>,
+    Form(f): Form<Versioned<carethread_domain::case::ReviewPlanInput>>,
 ) -> Result<Response, AppError> {
     let id = authorise(&state, &viewer, &meta, Action::EditPerson, &id).await?;
-    let version = form_version(&f.version)?;
+    let version = f.version()?;
     let ctx = viewer.audit(&meta);
     let refused = |record: PersonRecord, errors: FieldErrors, version: i64, stale: bool, form| ReviewPlanPage {
         layout: Layout::new(&viewer, "How often we review", ""),
@@ -642,12 +619,12 @@ async fn set_review_plan(
         version,
         changed_by_someone_else: stale,
     };
-    let plan = match f.plan.parse(today()) {
+    let plan = match f.form.parse(today()) {
         Ok(plan) => plan,
         Err(errors) => {
             let record = people::read(&state.db, &ctx, id, "opened the review plan").await?;
             return Ok(
-                (StatusCode::UNPROCESSABLE_ENTITY, refused(record, errors, version, false, f.plan)).into_response()
+                (StatusCode::UNPROCESSABLE_ENTITY, refused(record, errors, version, false, f.form)).into_response()
             );
         }
     };
@@ -655,7 +632,7 @@ async fn set_review_plan(
         Ok(Ok(_)) => Ok(Redirect::to(&format!("/people/{id}/themes/progress")).into_response()),
         Ok(Err(current)) => {
             let latest = current.case.version;
-            Ok((StatusCode::CONFLICT, refused(current, FieldErrors::new(), latest, true, f.plan)).into_response())
+            Ok((StatusCode::CONFLICT, refused(current, FieldErrors::new(), latest, true, f.form)).into_response())
         }
         Err(StoreError::StaleVersion { .. }) => Err(AppError::BadRequest(
             "Someone else saved a change at the same moment. Go back, reload and try again.".into(),

@@ -4,6 +4,7 @@
 use crate::auth::{RequestMeta, Viewer};
 use crate::error::AppError;
 use crate::state::AppState;
+use crate::web::forms::{Versioned, parse_version};
 use crate::web::layout::Layout;
 use crate::web::people::authorise;
 use crate::web::svg;
@@ -58,12 +59,6 @@ fn parse_theme(raw: &str) -> Result<Theme, AppError> {
 
 fn parse_record_id(raw: &str) -> Result<Uuid, AppError> {
     Uuid::parse_str(raw).map_err(|_| AppError::NotFound)
-}
-
-fn form_version(raw: &str) -> Result<i64, AppError> {
-    raw.trim().parse().map_err(|_| {
-        AppError::BadRequest("The form is missing the record's version. Reload the page and try again.".into())
-    })
 }
 
 /// A part of a theme page: one topic (for themes that have topics) or one kind of entry.
@@ -250,14 +245,6 @@ struct EntryFormPage {
     changed_by_someone_else: bool,
 }
 
-#[derive(Deserialize)]
-struct EntryEdit {
-    #[serde(flatten)]
-    entry: EntryInput,
-    #[serde(default)]
-    version: String,
-}
-
 async fn edit_entry_form(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -285,11 +272,11 @@ async fn edit_entry(
     viewer: Viewer,
     meta: RequestMeta,
     Path((id, entry_id)): Path<(String, String)>,
-    Form(f): Form<EntryEdit>,
+    Form(f): Form<Versioned<EntryInput>>,
 ) -> Result<Response, AppError> {
     let id = authorise(&state, &viewer, &meta, Action::EditPerson, &id).await?;
     let entry_id = parse_record_id(&entry_id)?;
-    let version = form_version(&f.version)?;
+    let version = f.version()?;
     let ctx = viewer.audit(&meta);
     let refused =
         |entry: EntryRecord, errors: FieldErrors, version: i64, stale: bool, form: EntryInput| EntryFormPage {
@@ -304,11 +291,11 @@ async fn edit_entry(
             changed_by_someone_else: stale,
         };
     let entry = themes::entry(&state.db, &ctx, id, entry_id).await?;
-    let details: EntryDetails = match f.entry.parse(entry.theme, today()) {
+    let details: EntryDetails = match f.form.parse(entry.theme, today()) {
         Ok(d) => d,
         Err(errors) => {
             return Ok(
-                (StatusCode::UNPROCESSABLE_ENTITY, refused(entry, errors, version, false, f.entry)).into_response()
+                (StatusCode::UNPROCESSABLE_ENTITY, refused(entry, errors, version, false, f.form)).into_response()
             );
         }
     };
@@ -322,7 +309,7 @@ async fn edit_entry(
         Ok(Err(_)) | Err(StoreError::StaleVersion { .. }) => {
             let current = themes::entry(&state.db, &ctx, id, entry_id).await?;
             let latest = current.version;
-            Ok((StatusCode::CONFLICT, refused(current, FieldErrors::new(), latest, true, f.entry)).into_response())
+            Ok((StatusCode::CONFLICT, refused(current, FieldErrors::new(), latest, true, f.form)).into_response())
         }
         Err(e) => Err(e.into()),
     }
@@ -345,7 +332,7 @@ async fn remove_entry(
     let entry_id = parse_record_id(&entry_id)?;
     let ctx = viewer.audit(&meta);
     let entry = themes::entry(&state.db, &ctx, id, entry_id).await?;
-    match themes::remove_entry(&state.db, &ctx, id, entry_id, form_version(&f.version)?).await {
+    match themes::remove_entry(&state.db, &ctx, id, entry_id, parse_version(&f.version)?).await {
         Ok(Ok(())) => Ok(Redirect::to(&format!("/people/{id}/themes/{}", entry.theme.slug())).into_response()),
         Ok(Err(_)) | Err(StoreError::StaleVersion { .. }) => Err(AppError::BadRequest(
             "Someone else changed this entry while you were looking at it, so it was not removed. Go back, reload the page and check it.".into(),
@@ -512,40 +499,32 @@ async fn edit_member_form(
     Ok(MemberFormPage::new(&viewer, id, Some(member.id), form, FieldErrors::new(), member.version).into_response())
 }
 
-#[derive(Deserialize)]
-struct MemberEdit {
-    #[serde(flatten)]
-    member: MemberInput,
-    #[serde(default)]
-    version: String,
-}
-
 async fn edit_member(
     State(state): State<AppState>,
     viewer: Viewer,
     meta: RequestMeta,
     Path((id, member_id)): Path<(String, String)>,
-    Form(f): Form<MemberEdit>,
+    Form(f): Form<Versioned<MemberInput>>,
 ) -> Result<Response, AppError> {
     let id = authorise(&state, &viewer, &meta, Action::EditPerson, &id).await?;
     let member_id = parse_record_id(&member_id)?;
-    let version = form_version(&f.version)?;
-    let details = match f.member.parse() {
+    let version = f.version()?;
+    let details = match f.form.parse() {
         Ok(d) => d,
         Err(errors) => {
             return Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
-                MemberFormPage::new(&viewer, id, Some(member_id), f.member, errors, version),
+                MemberFormPage::new(&viewer, id, Some(member_id), f.form, errors, version),
             )
                 .into_response());
         }
     };
-    let change = MemberChange::Update { details: &details, account: Some(&f.member.account) };
+    let change = MemberChange::Update { details: &details, account: Some(&f.form.account) };
     match themes::change_member(&state.db, &viewer.audit(&meta), id, member_id, version, change).await {
         Ok(Ok(_)) => Ok(Redirect::to(&format!("/people/{id}/themes/circle-of-support")).into_response()),
         Ok(Err(current)) => {
             let mut page =
-                MemberFormPage::new(&viewer, id, Some(member_id), f.member, FieldErrors::new(), current.version);
+                MemberFormPage::new(&viewer, id, Some(member_id), f.form, FieldErrors::new(), current.version);
             page.changed_by_someone_else = true;
             Ok((StatusCode::CONFLICT, page).into_response())
         }
@@ -554,7 +533,7 @@ async fn edit_member(
             errors.add("account", message);
             Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
-                MemberFormPage::new(&viewer, id, Some(member_id), f.member, errors, version),
+                MemberFormPage::new(&viewer, id, Some(member_id), f.form, errors, version),
             )
                 .into_response())
         }
@@ -574,7 +553,7 @@ async fn remove_member(
 ) -> Result<Response, AppError> {
     let id = authorise(&state, &viewer, &meta, Action::EditPerson, &id).await?;
     let member_id = parse_record_id(&member_id)?;
-    match themes::change_member(&state.db, &viewer.audit(&meta), id, member_id, form_version(&f.version)?, MemberChange::Remove).await {
+    match themes::change_member(&state.db, &viewer.audit(&meta), id, member_id, parse_version(&f.version)?, MemberChange::Remove).await {
         Ok(Ok(_)) => Ok(Redirect::to(&format!("/people/{id}/themes/circle-of-support")).into_response()),
         Ok(Err(_)) | Err(StoreError::StaleVersion { .. }) => Err(AppError::BadRequest(
             "Someone else changed this member while you were looking, so nothing was removed. Go back, reload and check.".into(),
@@ -740,7 +719,7 @@ async fn save_good_lives(
     Form(form): Form<GoodLivesInput>,
 ) -> Result<Response, AppError> {
     let id = authorise(&state, &viewer, &meta, Action::EditPerson, &id).await?;
-    let version = form_version(form.get("version").map_or("", String::as_str))?;
+    let version = parse_version(form.get("version").map_or("", String::as_str))?;
     let (mut page, _) = good_lives_page(&state, &viewer, &meta, id).await?;
     let checklist = match GoodLives::parse(&form) {
         Ok(c) => c,
@@ -842,30 +821,22 @@ async fn edit_problem_form(
         .into_response())
 }
 
-#[derive(Deserialize)]
-struct ProblemEdit {
-    #[serde(flatten)]
-    problem: ProblemInput,
-    #[serde(default)]
-    version: String,
-}
-
 async fn edit_problem(
     State(state): State<AppState>,
     viewer: Viewer,
     meta: RequestMeta,
     Path((id, problem)): Path<(String, String)>,
-    Form(f): Form<ProblemEdit>,
+    Form(f): Form<Versioned<ProblemInput>>,
 ) -> Result<Response, AppError> {
     let id = authorise(&state, &viewer, &meta, Action::EditPerson, &id).await?;
     let problem = parse_record_id(&problem)?;
-    let version = form_version(&f.version)?;
-    let details = match f.problem.parse() {
+    let version = f.version()?;
+    let details = match f.form.parse() {
         Ok(d) => d,
         Err(errors) => {
             return Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
-                ProblemFormPage::new(&viewer, id, Some(problem), f.problem, errors, version),
+                ProblemFormPage::new(&viewer, id, Some(problem), f.form, errors, version),
             )
                 .into_response());
         }
@@ -873,7 +844,7 @@ async fn edit_problem(
     match themes::change_problem(&state.db, &viewer.audit(&meta), id, problem, version, Some(&details)).await {
         Ok(Ok(_)) => Ok(Redirect::to(&format!("/people/{id}/{PROBLEMS_PAGE}")).into_response()),
         Ok(Err((_, latest))) => {
-            let mut page = ProblemFormPage::new(&viewer, id, Some(problem), f.problem, FieldErrors::new(), latest);
+            let mut page = ProblemFormPage::new(&viewer, id, Some(problem), f.form, FieldErrors::new(), latest);
             page.changed_by_someone_else = true;
             Ok((StatusCode::CONFLICT, page).into_response())
         }
@@ -893,7 +864,7 @@ async fn remove_problem(
 ) -> Result<Response, AppError> {
     let id = authorise(&state, &viewer, &meta, Action::EditPerson, &id).await?;
     let problem = parse_record_id(&problem)?;
-    match themes::change_problem(&state.db, &viewer.audit(&meta), id, problem, form_version(&f.version)?, None).await {
+    match themes::change_problem(&state.db, &viewer.audit(&meta), id, problem, parse_version(&f.version)?, None).await {
         Ok(Ok(_)) => Ok(Redirect::to(&format!("/people/{id}/{PROBLEMS_PAGE}")).into_response()),
         Ok(Err(_)) | Err(StoreError::StaleVersion { .. }) => Err(AppError::BadRequest(
             "Someone else changed this problem area while you were looking, so it was not removed. Go back, reload and check.".into(),
