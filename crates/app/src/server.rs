@@ -51,20 +51,24 @@ pub async fn state(db: Db, config: Config) -> anyhow::Result<AppState> {
 }
 
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    // The pages: each request is matched to its session and every change is checked for forgery.
+    // Layers wrap the routes added before them, innermost first.
+    let pages = Router::new()
         .merge(web::home::router())
         .merge(web::sign_in::router())
         .merge(web::people::router())
         .merge(web::themes::router())
         .merge(web::easy_read::router())
         .merge(web::admin::router())
+        .layer(middleware::from_fn(csrf::verify))
+        .layer(middleware::from_fn_with_state(state.clone(), session::load))
+        .layer(tower_http::csrf::CsrfLayer::new().with_rejection_response(|_| AppError::BadFormToken.into_response()));
+    // Health checks, metrics and static files never need a session, so they skip its database
+    // lookups; everything below still gets the security headers, request ids and metrics.
+    pages
         .merge(web::health::router())
         .merge(web::assets::router())
         .fallback(|| async { AppError::NotFound })
-        // Innermost first: each layer below wraps everything above it.
-        .layer(middleware::from_fn(csrf::verify))
-        .layer(middleware::from_fn_with_state(state.clone(), session::load))
-        .layer(tower_http::csrf::CsrfLayer::new().with_rejection_response(|_| AppError::BadFormToken.into_response()))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
         .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
         .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))

@@ -379,4 +379,6 @@ async fn a_failure_inside_a_handler_shows_a_reference_and_no_internals() {
     assert!(body.contains("Reference for support"));
     assert!(!body.to_lowercase().contains("sqlx") && !body.contains("pool"), "no internals on the page: {body}");
     assert_eq!(app.get(&app.client(), "/readyz").await.0, StatusCode::SERVICE_UNAVAILABLE);
+    // Static files skip the session lookup, so even now the error page's stylesheet loads.
+    assert_eq!(app.get(&client, "/assets/carethread.css").await.0, StatusCode::OK);
 }
