@@ -257,3 +257,44 @@ test('problem areas are counted, described as a diagnosis or in plain words, and
   assert.match(listed, /Linked with Chronic pain/);
   await checkAccessibility(page, 'problem-areas');
 });
+
+test('a risk area is written with the person, and a best-interests decision records who, when and why', async () => {
+  const page = await newPage(browser);
+  await signIn(page, 'demo-keyworker');
+  const caseUrl = await openPerson(page, '999 000 0220', 'Marta');
+  await page.goto(`${caseUrl}/themes/keeping-safe`);
+  await page.check('#kind-worry');
+  await page.selectOption('#topic', 'risk-vulnerability');
+  await page.fill('#body', 'Asked for money by people at the bus stop.');
+  await page.check('#voice-with-person');
+  await page.fill('#risk_helps_now', 'Checking with her key worker before lending anything.');
+  await page.click('button:has-text("Add")');
+  assert.match(await text(page, '.nhsuk-error-summary'), /Enter how the person understands this risk/);
+  assert.equal(await page.inputValue('#risk_helps_now'), 'Checking with her key worker before lending anything.');
+  await checkAccessibility(page, 'risk-errors');
+  await page.fill('#risk_understanding', 'Some people are only nice to me when they want money.');
+  await page.fill('#risk_would_help', 'A bank card with a daily limit.');
+  await Promise.all([page.waitForNavigation(), page.click('button:has-text("Add")')]);
+  const risk = await text(page, '#risk-vulnerability + p + .ct-entry');
+  assert.match(risk, /How they understand it\s*Some people are only nice to me when they want money\./);
+  assert.match(risk, /What else would help\s*A bank card with a daily limit\./);
+
+  await page.check('#kind-note');
+  await page.selectOption('#topic', 'capacity-consent-dignity');
+  await page.fill('#body', 'Blood test at home rather than at the surgery.');
+  await page.check('#voice-professional');
+  await page.click('summary:has-text("Recording a best-interests decision")');
+  await page.check('#best_interests');
+  await page.fill('#decided_by', 'Dr Adeyemi with her sister');
+  await page.fill('#decided_day', '2');
+  await page.fill('#decided_month', '10');
+  await page.fill('#decided_year', '2026');
+  await page.fill('#decided_why', 'She could not weigh up the test at the time, and the surgery frightens her.');
+  await Promise.all([page.waitForNavigation(), page.click('button:has-text("Add")')]);
+  const decision = await text(page, '#capacity-consent-dignity + p + .ct-entry');
+  assert.match(decision, /Best-interests decision: Blood test at home/);
+  assert.match(decision, /Decided by\s*Dr Adeyemi with her sister/);
+  assert.match(decision, /Decided on\s*2 October 2026/);
+  await checkAccessibility(page, 'keeping-safe-particulars');
+  await page.screenshot({ path: 'artifacts/keeping-safe-particulars.png', fullPage: true });
+});

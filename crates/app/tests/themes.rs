@@ -540,3 +540,69 @@ async fn problem_areas_are_listed_counted_linked_and_refused_without_their_impac
         .await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST, "a problem area cannot be linked to itself");
 }
+
+#[tokio::test]
+async fn a_risk_area_is_written_with_the_persons_understanding_and_a_best_interests_decision_says_who_when_why() {
+    let app = TestApp::spawn().await;
+    let client = app.signed_in("demo-keyworker").await;
+    let id = new_person(&app, &client, "999 000 0093", "Riskwise").await;
+    let page = format!("/people/{id}/themes/keeping-safe");
+    let action = format!("{page}/entries");
+    let risk = [
+        ("kind", "worry"),
+        ("topic", "risk-vulnerability"),
+        ("body", "Asked for money at the bus stop"),
+        ("voice", "with-person"),
+        ("risk_helps_now", "Checking with Dev before lending anything"),
+    ];
+    let r = app.post_form(&client, &page, &action, &risk).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.text().await.expect("body");
+    assert!(body.contains("Enter how the person understands this risk"), "asks for their understanding");
+    assert!(body.contains("Checking with Dev before lending anything"), "what was typed is kept");
+
+    let mut answered = risk.to_vec();
+    answered.push(("risk_understanding", "Some people only want my money"));
+    assert_eq!(app.post_form(&client, &page, &action, &answered).await.status(), StatusCode::SEE_OTHER);
+
+    let misplaced = [
+        ("kind", "note"),
+        ("topic", "medication"),
+        ("body", "Tablets at breakfast"),
+        ("voice", "with-person"),
+        ("risk_would_help", "A dosette box"),
+    ];
+    let r = app.post_form(&client, &page, &action, &misplaced).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "risk answers outside a risk area are not dropped");
+    assert!(r.text().await.expect("body").contains("A dosette box"));
+
+    let decision = [
+        ("kind", "note"),
+        ("topic", "capacity-consent-dignity"),
+        ("body", "Dental treatment under general anaesthetic"),
+        ("voice", "professional"),
+        ("best_interests", "yes"),
+        ("decided_by", "Dr Okafor with Lorna (mum)"),
+        ("decided_day", "2"),
+        ("decided_month", "10"),
+        ("decided_year", "2026"),
+    ];
+    let r = app.post_form(&client, &page, &action, &decision).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.expect("body").contains("Enter why it is in the person&#39;s best interests"));
+    let mut decision = decision.to_vec();
+    decision.push(("decided_why", "He could not weigh up the treatment at the time"));
+    assert_eq!(app.post_form(&client, &page, &action, &decision).await.status(), StatusCode::SEE_OTHER);
+
+    let (_, theme) = app.get(&client, &page).await;
+    for shown in [
+        "How they understand it",
+        "Some people only want my money",
+        "Checking with Dev before lending anything",
+        "Best-interests decision:",
+        "Dr Okafor with Lorna (mum)",
+        "2 October 2026",
+    ] {
+        assert!(theme.contains(shown), "{shown}");
+    }
+}

@@ -10,6 +10,7 @@ pub mod circle;
 pub mod errors;
 pub mod good_lives;
 pub mod ids;
+pub mod keeping_safe;
 pub mod nhs_number;
 pub mod person;
 pub mod policy;

@@ -6,6 +6,7 @@
 //! top (the circle of support's members, for example).
 
 use crate::errors::FieldErrors;
+use crate::keeping_safe::{Particulars, ParticularsInput};
 use crate::text::{optional, required};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -208,6 +209,15 @@ impl Topic {
         Topic::ReviewArrangements,
     ];
 
+    /// The six areas of risk, each written with the person (see [`crate::keeping_safe`]).
+    pub fn is_risk_area(&self) -> bool {
+        use Topic::*;
+        matches!(
+            self,
+            RiskHarmToSelf | RiskHarmToOthers | RiskVulnerability | RiskDeterioration | RiskOffending | RiskOther
+        )
+    }
+
     pub fn theme(&self) -> Theme {
         use Topic::*;
         match self {
@@ -315,13 +325,13 @@ impl Topic {
     pub fn hint(&self) -> &'static str {
         use Topic::*;
         match self {
-            RiskHarmToSelf | RiskHarmToOthers | RiskVulnerability | RiskDeterioration | RiskOffending | RiskOther => {
+            _ if self.is_risk_area() => {
                 "Write it with the person: how they understand it, what helps now, and what else would help."
             }
             PositiveRiskTaking => {
                 "A risk worth taking for a better life, agreed with the person, and how it is supported."
             }
-            CapacityConsentDignity => "For a best-interests decision: what was decided, who decided, when, and why.",
+            CapacityConsentDignity => "Tick “best-interests decision” to record who decided, when, and why.",
             WorkingFormulation => "The shared understanding of what is going on, agreed with the person.",
             ReviewArrangements => "For example: reviewed every 3 months; next review in March.",
             _ => "In the person's words where you can.",
@@ -412,6 +422,9 @@ pub struct EntryInput {
     pub review_day: String,
     pub review_month: String,
     pub review_year: String,
+    /// The risk questions and best-interests fields of "keeping safe and well".
+    #[serde(flatten)]
+    pub particulars: ParticularsInput,
 }
 
 /// An entry with every field checked.
@@ -427,6 +440,9 @@ pub struct EntryDetails {
     /// Only next steps have a status.
     pub status: Option<StepStatus>,
     pub withheld: Option<Withholding>,
+    /// A risk area's answers or a best-interests decision; only in "keeping safe and well".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub particulars: Option<Particulars>,
 }
 
 pub const ENTRY_MAX: usize = 4000;
@@ -503,8 +519,11 @@ impl EntryInput {
             }
             _ => None,
         };
+        let particulars = self.particulars.parse(&mut errors, kind, topic, today);
         match (kind, voice, errors.is_empty()) {
-            (Some(kind), Some(voice), true) => Ok(EntryDetails { kind, topic, body, voice, source, status, withheld }),
+            (Some(kind), Some(voice), true) => {
+                Ok(EntryDetails { kind, topic, body, voice, source, status, withheld, particulars })
+            }
             _ => Err(errors),
         }
     }
@@ -531,6 +550,7 @@ impl EntryDetails {
             review_day: self.withheld.as_ref().map(|w| w.review_by.day().to_string()).unwrap_or_default(),
             review_month: self.withheld.as_ref().map(|w| w.review_by.month().to_string()).unwrap_or_default(),
             review_year: self.withheld.as_ref().map(|w| w.review_by.year().to_string()).unwrap_or_default(),
+            particulars: self.particulars.as_ref().map(Particulars::to_input).unwrap_or_default(),
         }
     }
 }

@@ -3,7 +3,8 @@
 mod common;
 
 use carethread_domain::circle::{Involvement, MemberDetails, Source};
-use carethread_domain::themes::{EntryDetails, EntryKind, StepStatus, Theme, Voice, Withholding};
+use carethread_domain::keeping_safe::{BestInterestsDecision, Particulars, RiskParts};
+use carethread_domain::themes::{EntryDetails, EntryKind, StepStatus, Theme, Topic, Voice, Withholding};
 use carethread_store::audit::{self, AuditFilter};
 use carethread_store::themes::{self, MemberChange};
 use carethread_store::{AuditContext, StoreError, testing};
@@ -19,6 +20,7 @@ fn entry(kind: EntryKind, body: &str) -> EntryDetails {
         source: None,
         status: (kind == EntryKind::NextStep).then_some(StepStatus::Open),
         withheld: None,
+        particulars: None,
     }
 }
 
@@ -43,6 +45,50 @@ async fn entries_keep_every_version_and_refuse_stale_edits() {
         vec![(3, true), (2, false), (1, false)]
     );
     assert_eq!(history[2].details.body, "Swimming on Fridays");
+}
+
+#[tokio::test]
+async fn risk_answers_and_best_interests_decisions_are_kept_with_their_history() {
+    let db = testing::fresh_db().await;
+    let (org, person) = org_with_person(&db).await;
+    let c = ctx(Some(org), "kw");
+    let risk = EntryDetails {
+        topic: Some(Topic::RiskVulnerability),
+        particulars: Some(Particulars::Risk(RiskParts {
+            understanding: Some("Some people only want my money".into()),
+            helps_now: Some("Checking with Dev first".into()),
+            would_help: None,
+        })),
+        ..entry(EntryKind::Worry, "Being asked for money at the bus stop")
+    };
+    let id = themes::add_entry(&db, &c, person, Theme::KeepingSafe, &risk).await.expect("add");
+    let decision = EntryDetails {
+        topic: Some(Topic::CapacityConsentDignity),
+        particulars: Some(Particulars::BestInterests(BestInterestsDecision {
+            decided_by: "Dr Okafor with Lorna".into(),
+            decided_on: NaiveDate::from_ymd_opt(2026, 10, 2).expect("date"),
+            why: "Could not weigh up the operation at the time".into(),
+            consulted: Some("Advocate".into()),
+        })),
+        ..entry(EntryKind::Note, "Dental treatment under anaesthetic")
+    };
+    themes::add_entry(&db, &c, person, Theme::KeepingSafe, &decision).await.expect("add");
+    let listed = themes::entries(&db, &c, person, Theme::KeepingSafe).await.expect("list");
+    let mut kept: Vec<_> = listed.iter().map(|e| e.details.clone()).collect();
+    kept.sort_by(|a, b| a.body.cmp(&b.body));
+    assert_eq!(kept, vec![risk.clone(), decision]);
+    let answered = EntryDetails {
+        particulars: Some(Particulars::Risk(RiskParts {
+            understanding: Some("Some people only want my money".into()),
+            helps_now: Some("Checking with Dev first".into()),
+            would_help: Some("A bank card with a daily limit".into()),
+        })),
+        ..risk.clone()
+    };
+    themes::update_entry(&db, &c, person, id, 1, &answered).await.expect("update").expect("not stale");
+    let history = themes::entry_versions(&db, &c, person, id).await.expect("history");
+    assert_eq!(history[0].details, answered);
+    assert_eq!(history[1].details, risk);
 }
 
 #[tokio::test]

@@ -245,6 +245,12 @@ struct EntryFormPage {
     changed_by_someone_else: bool,
 }
 
+impl EntryFormPage {
+    fn keeping_safe(&self) -> bool {
+        self.entry.theme == Theme::KeepingSafe
+    }
+}
+
 async fn edit_entry_form(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -365,6 +371,9 @@ fn describe_entry(d: &EntryDetails) -> Vec<(String, String)> {
         ("Words".into(), d.body.clone()),
         ("Whose words".into(), d.voice.describe()),
     ];
+    if let Some(p) = &d.particulars {
+        lines.extend(p.lines().into_iter().map(|(q, a)| (q.to_string(), a)));
+    }
     if let Some(s) = &d.source {
         lines.push(("Came from".into(), s.clone()));
     }
@@ -597,6 +606,10 @@ impl ThemePage {
     }
     fn is_problems(&self) -> bool {
         self.theme == Theme::ProblemToolkits
+    }
+    /// The entry form asks the risk and best-interests questions only in "keeping safe and well".
+    fn keeping_safe(&self) -> bool {
+        self.theme == Theme::KeepingSafe
     }
     fn picto_theme(&self, t: &Theme) -> String {
         crate::web::pictograms::theme(*t)
