@@ -44,6 +44,18 @@ enum Command {
     Migrate(DbArg),
     /// Load the synthetic demo organisation, staff and people (does nothing if already loaded).
     Demo(DbArg),
+    /// Fill the database with a synthetic organisation of many cases, for benchmarks and load
+    /// tests. The same seed gives the same people and records.
+    Generate {
+        /// How many cases (each with its person, circle of support, theme entries and problem areas).
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=5_000_000))]
+        cases: u64,
+        /// Seeds the generator; also names the organisation, so each seed can be loaded once.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[command(flatten)]
+        db: DbArg,
+    },
     /// Manage accounts.
     #[command(subcommand)]
     User(UserCommand),
@@ -178,6 +190,18 @@ async fn run(command: Command) -> anyhow::Result<()> {
             let summary = demo::load(&db).await?;
             println!("{summary}");
             println!("Took {} ms.", started.elapsed().as_millis());
+            Ok(())
+        }
+        Command::Generate { cases, seed, db } => {
+            let db = open(&db).await?;
+            let g = crate::generate::run(&db, cases as usize, seed).await?;
+            println!(
+                "Generated {} cases in “{}” in {:.1} s ({:.0} cases per second).",
+                g.cases,
+                g.org_name,
+                g.seconds,
+                g.cases as f64 / g.seconds
+            );
             Ok(())
         }
         Command::User(UserCommand::Add { username, role, org, name, team, person_nhs, password_stdin: _, db }) => {

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod error;
+pub mod generate;
 pub mod server;
 pub mod state;
 pub mod web;

@@ -164,7 +164,7 @@ async fn check_allocation(tx: &mut Tx, org_id: OrgId, allocation: Allocation) ->
     Ok(())
 }
 
-fn search_name(d: &PersonDetails) -> String {
+pub(crate) fn search_name(d: &PersonDetails) -> String {
     let mut s = format!("{} {}", d.given_name, d.family_name);
     if let Some(p) = &d.preferred_name {
         s.push(' ');

@@ -16,10 +16,10 @@ use serde::de::DeserializeOwned;
 use std::collections::HashMap;
 use uuid::Uuid;
 
-const ENTRY: &str = "theme-entry";
-const MEMBER: &str = "circle-member";
+pub(crate) const ENTRY: &str = "theme-entry";
+pub(crate) const MEMBER: &str = "circle-member";
 
-fn to_json<T: Serialize>(value: &T) -> Result<String, StoreError> {
+pub(crate) fn to_json<T: Serialize>(value: &T) -> Result<String, StoreError> {
     serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
@@ -106,7 +106,7 @@ impl TryFrom<EntryRow> for EntryRecord {
 const ENTRY_SELECT: &str = "SELECT e.id, e.theme, e.details, u.display_name AS author, e.version, e.created_at, e.updated_at \
      FROM theme_entries e LEFT JOIN users u ON u.id = e.author_id";
 
-fn step_status(d: &EntryDetails) -> Option<&'static str> {
+pub(crate) fn step_status(d: &EntryDetails) -> Option<&'static str> {
     d.status.map(|s| match s {
         StepStatus::Open => "open",
         StepStatus::Done => "done",
@@ -747,7 +747,7 @@ pub async fn save_good_lives(
     Ok(Ok(version))
 }
 
-const PROBLEM: &str = "problem-area";
+pub(crate) const PROBLEM: &str = "problem-area";
 
 /// A problem area as a page shows it, with the problem areas it is linked to.
 #[derive(Clone, Debug)]
