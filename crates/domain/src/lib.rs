@@ -15,6 +15,7 @@ pub mod nhs_number;
 pub mod person;
 pub mod policy;
 pub mod problems;
+pub mod reviews;
 pub mod role;
 pub mod search;
 pub mod text;

@@ -25,6 +25,9 @@ pub enum Action {
     ReadPerson,
     /// Change a person's details, or close or reopen their case.
     EditPerson,
+    /// Record one's own votes in a review of the person's case (the person themselves, on
+    /// their own device, as well as staff).
+    VoteInReview,
     /// Manage organisations, teams and accounts.
     ManageAccounts,
     /// Browse the audit log.
@@ -63,14 +66,18 @@ pub fn decide(who: &Principal, action: Action, target: Option<Target>) -> Decisi
         (FindPeople | RegisterPerson, None) if who.role.works_with_named_records() => Decision::Allow,
         (FindPeople | RegisterPerson, _) => Decision::Deny("Your role does not work with named people's records."),
 
-        (ReadPerson, Some(t)) if who.role == Role::Person && who.person_id == Some(t.person_id) => Decision::Allow,
-        (ReadPerson | EditPerson, Some(t)) if who.role.works_with_named_records() && who.org_id == t.org_id => {
+        (ReadPerson | VoteInReview, Some(t)) if who.role == Role::Person && who.person_id == Some(t.person_id) => {
             Decision::Allow
         }
-        (ReadPerson | EditPerson, Some(_)) => {
+        (ReadPerson | EditPerson | VoteInReview, Some(t))
+            if who.role.works_with_named_records() && who.org_id == t.org_id =>
+        {
+            Decision::Allow
+        }
+        (ReadPerson | EditPerson | VoteInReview, Some(_)) => {
             Decision::Deny("You do not have a working relationship with this person's record.")
         }
-        (ReadPerson | EditPerson, None) => Decision::Deny("No record was named."),
+        (ReadPerson | EditPerson | VoteInReview, None) => Decision::Deny("No record was named."),
     }
 }
 
@@ -106,6 +113,8 @@ mod tests {
         assert!(decide(&me, Action::ReadPerson, Some(mine)).is_allowed());
         assert!(!decide(&me, Action::ReadPerson, Some(theirs)).is_allowed());
         assert!(!decide(&me, Action::EditPerson, Some(mine)).is_allowed());
+        assert!(decide(&me, Action::VoteInReview, Some(mine)).is_allowed(), "the person votes in their own review");
+        assert!(!decide(&me, Action::VoteInReview, Some(theirs)).is_allowed());
         assert!(!decide(&me, Action::FindPeople, None).is_allowed());
     }
 
