@@ -13,6 +13,7 @@ pub mod bulk;
 mod clock;
 mod error;
 pub mod people;
+pub mod reviews;
 pub mod sessions;
 #[cfg(feature = "testing")]
 pub mod testing;

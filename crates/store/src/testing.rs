@@ -49,3 +49,10 @@ pub async fn fresh_db() -> Db {
     db.migrate().await.expect("migrate the test database");
     db
 }
+
+/// Runs one statement straight on the database, bypassing the store's functions: for tests that
+/// check a rule is enforced by the database itself, not only by code.
+pub async fn execute_raw(db: &Db, sql: &str) -> Result<u64, crate::StoreError> {
+    let sql = sqlx::AssertSqlSafe(sql.to_string());
+    Ok(on_pool!(db, |p| sqlx::query(sql).execute(p).await.map(|r| r.rows_affected()))?)
+}

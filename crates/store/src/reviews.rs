@@ -1,0 +1,646 @@
+//! Reviews: scheduling, attendance, minutes, votes and sign-off.
+//!
+//! Every function takes the person the review belongs to and checks it in SQL, so a review id
+//! from one person's page never reaches another's. Writes to a review first touch its row while
+//! it is still open (`lock_open`): on PostgreSQL that row lock queues a vote behind a sign-off in
+//! progress (and the reverse), so no vote slips in after the outcome is fixed; SQLite's
+//! `BEGIN IMMEDIATE` already runs writers one at a time.
+
+use crate::audit::{AuditContext, record};
+use crate::db::{Db, Tx};
+use crate::error::StoreError;
+use crate::themes::to_json;
+use carethread_domain::case::ReviewPlan;
+use carethread_domain::reviews::{
+    Attendance, AttendeeDetails, Ballot, Minutes, ReviewDetails, Tally, Vote, sign_off_problems,
+};
+use carethread_domain::themes::Theme;
+use carethread_domain::{AuditAction, OrgId, PersonId, UserId};
+use chrono::{DateTime, NaiveDateTime, Utc};
+use std::collections::{BTreeMap, HashMap};
+use uuid::Uuid;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReviewStatus {
+    Scheduled,
+    SignedOff,
+}
+
+impl ReviewStatus {
+    fn as_str(&self) -> &'static str {
+        match self {
+            ReviewStatus::Scheduled => "scheduled",
+            ReviewStatus::SignedOff => "signed-off",
+        }
+    }
+    fn parse(s: &str) -> Result<Self, StoreError> {
+        match s {
+            "scheduled" => Ok(ReviewStatus::Scheduled),
+            "signed-off" => Ok(ReviewStatus::SignedOff),
+            other => Err(StoreError::Corrupt(format!("unknown review status '{other}'"))),
+        }
+    }
+}
+
+/// Someone to invite when scheduling.
+#[derive(Clone, Debug)]
+pub struct Invitee {
+    pub details: AttendeeDetails,
+    pub member_id: Option<Uuid>,
+    pub account_id: Option<UserId>,
+}
+
+#[derive(Clone, Debug)]
+pub struct AttendeeRecord {
+    pub id: Uuid,
+    pub details: AttendeeDetails,
+    pub attendance: Attendance,
+    pub account_id: Option<UserId>,
+}
+
+#[derive(Clone, Debug)]
+pub struct VoteRecord {
+    pub attendee_id: Uuid,
+    pub theme: Theme,
+    pub vote: Vote,
+    pub comment: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ReviewRecord {
+    pub id: Uuid,
+    pub details: ReviewDetails,
+    pub minutes: Minutes,
+    pub status: ReviewStatus,
+    pub version: i64,
+    pub signed_off_at: Option<DateTime<Utc>>,
+    pub signed_off_by: Option<String>,
+    pub attendees: Vec<AttendeeRecord>,
+    pub votes: Vec<VoteRecord>,
+}
+
+/// One theme's outcome in a review.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ThemeOutcome {
+    pub tally: Tally,
+    /// The person's own vote, shown beside the tally.
+    pub persons_vote: Option<Vote>,
+}
+
+impl ReviewRecord {
+    pub fn attendee(&self, id: Uuid) -> Option<&AttendeeRecord> {
+        self.attendees.iter().find(|a| a.id == id)
+    }
+
+    pub fn outcome(&self) -> BTreeMap<ThemeKey, ThemeOutcome> {
+        outcome_of(&self.attendees, &self.votes)
+    }
+
+    pub fn vote_of(&self, attendee: Uuid, theme: Theme) -> Option<&VoteRecord> {
+        self.votes.iter().find(|v| v.attendee_id == attendee && v.theme == theme)
+    }
+}
+
+/// Themes in their map order, usable as a map key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ThemeKey(pub usize);
+
+impl ThemeKey {
+    pub fn of(theme: Theme) -> Self {
+        ThemeKey(Theme::ALL.iter().position(|t| *t == theme).unwrap_or(0))
+    }
+    pub fn theme(&self) -> Theme {
+        Theme::ALL[self.0]
+    }
+}
+
+fn outcome_of(attendees: &[AttendeeRecord], votes: &[VoteRecord]) -> BTreeMap<ThemeKey, ThemeOutcome> {
+    let person: Option<Uuid> = attendees.iter().find(|a| a.details.is_person).map(|a| a.id);
+    let mut out: BTreeMap<ThemeKey, ThemeOutcome> = Theme::ALL
+        .iter()
+        .map(|t| (ThemeKey::of(*t), ThemeOutcome { tally: Tally::default(), persons_vote: None }))
+        .collect();
+    for v in votes {
+        let entry =
+            out.entry(ThemeKey::of(v.theme)).or_insert(ThemeOutcome { tally: Tally::default(), persons_vote: None });
+        entry.tally.add(v.vote);
+        if Some(v.attendee_id) == person {
+            entry.persons_vote = Some(v.vote);
+        }
+    }
+    out
+}
+
+/// A review in a list: enough for the timeline and the trajectory.
+#[derive(Clone, Debug)]
+pub struct ReviewSummary {
+    pub id: Uuid,
+    pub details: ReviewDetails,
+    pub status: ReviewStatus,
+    pub outcome: BTreeMap<ThemeKey, ThemeOutcome>,
+}
+
+async fn org_of(tx: &mut Tx, person: PersonId) -> Result<OrgId, StoreError> {
+    let (org,): (Uuid,) = on_tx!(tx, |c| sqlx::query_as("SELECT org_id FROM people WHERE id = $1")
+        .bind(person.as_uuid())
+        .fetch_one(c)
+        .await)?;
+    Ok(OrgId::from_uuid(org))
+}
+
+fn from_json<T: serde::de::DeserializeOwned>(json: &str) -> Result<T, StoreError> {
+    serde_json::from_str(json).map_err(|e| StoreError::Corrupt(format!("a stored review could not be read: {e}")))
+}
+
+/// Schedules a review with its first invitees. The person is always invited.
+pub async fn schedule(
+    db: &Db,
+    ctx: &AuditContext,
+    person: PersonId,
+    details: &ReviewDetails,
+    invitees: &[Invitee],
+) -> Result<Uuid, StoreError> {
+    let id = Uuid::now_v7();
+    let now = crate::now();
+    let mut tx = db.begin().await?;
+    let org = org_of(&mut tx, person).await?;
+    exec_tx!(&mut tx, |c| {
+        sqlx::query(
+        "INSERT INTO reviews (id, org_id, person_id, kind, scheduled_for, details, minutes, status, version, created_by, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $10, $10)"
+    )
+    .bind(id)
+    .bind(org.as_uuid())
+    .bind(person.as_uuid())
+    .bind(details.kind.slug())
+    .bind(details.at)
+    .bind(to_json(details)?)
+    .bind(to_json(&Minutes::default())?)
+    .bind(ReviewStatus::Scheduled.as_str())
+    .bind(ctx.user_id.map(|u| u.as_uuid()))
+    .bind(now)
+    .execute(c)
+    .await
+    })?;
+    for invitee in invitees {
+        insert_attendee(&mut tx, org, id, invitee).await?;
+    }
+    record(
+        &mut tx,
+        ctx,
+        AuditAction::Create,
+        Some(person),
+        &format!(
+            "scheduled a {} for {} with {} invited",
+            details.kind.label().to_lowercase(),
+            details.at.format("%Y-%m-%d %H:%M"),
+            invitees.len()
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+async fn insert_attendee(tx: &mut Tx, org: OrgId, review: Uuid, invitee: &Invitee) -> Result<Uuid, StoreError> {
+    let id = Uuid::now_v7();
+    exec_tx!(tx, |c| sqlx::query(
+        "INSERT INTO review_attendees (id, org_id, review_id, name, role, is_person, member_id, account_id, attendance, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+    )
+    .bind(id)
+    .bind(org.as_uuid())
+    .bind(review)
+    .bind(&invitee.details.name)
+    .bind(&invitee.details.role)
+    .bind(invitee.details.is_person)
+    .bind(invitee.member_id)
+    .bind(invitee.account_id.map(|a| a.as_uuid()))
+    .bind(Attendance::Invited.slug())
+    .bind(crate::now())
+    .execute(c)
+    .await)
+    .map_err(|e| StoreError::from(e).on_unique("That account").on_missing_reference("That circle member or account does not exist"))?;
+    Ok(id)
+}
+
+/// Takes the review's row for this transaction if it is still open; refuses once signed off.
+async fn lock_open(tx: &mut Tx, person: PersonId, review: Uuid) -> Result<(), StoreError> {
+    let n = exec_tx!(tx, |c| sqlx::query(
+        "UPDATE reviews SET updated_at = $1 WHERE id = $2 AND person_id = $3 AND status = 'scheduled'"
+    )
+    .bind(crate::now())
+    .bind(review)
+    .bind(person.as_uuid())
+    .execute(c)
+    .await)?;
+    if n == 1 {
+        return Ok(());
+    }
+    let exists: Option<(String,)> =
+        on_tx!(tx, |c| sqlx::query_as("SELECT status FROM reviews WHERE id = $1 AND person_id = $2")
+            .bind(review)
+            .bind(person.as_uuid())
+            .fetch_optional(c)
+            .await)?;
+    match exists {
+        None => Err(StoreError::NotFound),
+        Some(_) => Err(StoreError::Invalid("This review has been signed off, so it can no longer be changed.")),
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct ReviewRow {
+    id: Uuid,
+    details: String,
+    minutes: String,
+    status: String,
+    version: i64,
+    signed_off_at: Option<DateTime<Utc>>,
+    signed_off_by: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct AttendeeRow {
+    id: Uuid,
+    review_id: Uuid,
+    name: String,
+    role: String,
+    is_person: bool,
+    account_id: Option<Uuid>,
+    attendance: String,
+}
+
+impl TryFrom<AttendeeRow> for AttendeeRecord {
+    type Error = StoreError;
+    fn try_from(r: AttendeeRow) -> Result<Self, StoreError> {
+        Ok(AttendeeRecord {
+            id: r.id,
+            details: AttendeeDetails { name: r.name, role: r.role, is_person: r.is_person },
+            attendance: r.attendance.parse().map_err(StoreError::Corrupt)?,
+            account_id: r.account_id.map(UserId::from_uuid),
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct VoteRow {
+    review_id: Uuid,
+    attendee_id: Uuid,
+    theme: String,
+    vote: String,
+    comment: Option<String>,
+}
+
+impl TryFrom<VoteRow> for VoteRecord {
+    type Error = StoreError;
+    fn try_from(r: VoteRow) -> Result<Self, StoreError> {
+        Ok(VoteRecord {
+            attendee_id: r.attendee_id,
+            theme: r.theme.parse().map_err(StoreError::Corrupt)?,
+            vote: r.vote.parse().map_err(StoreError::Corrupt)?,
+            comment: r.comment,
+        })
+    }
+}
+
+async fn load(tx: &mut Tx, person: PersonId, review: Uuid) -> Result<ReviewRecord, StoreError> {
+    let row: ReviewRow = on_tx!(tx, |c| sqlx::query_as(
+        "SELECT r.id, r.details, r.minutes, r.status, r.version, r.signed_off_at, u.display_name AS signed_off_by \
+         FROM reviews r LEFT JOIN users u ON u.id = r.signed_off_by WHERE r.id = $1 AND r.person_id = $2"
+    )
+    .bind(review)
+    .bind(person.as_uuid())
+    .fetch_one(c)
+    .await)?;
+    let attendees: Vec<AttendeeRow> = on_tx!(tx, |c| sqlx::query_as(
+        "SELECT id, review_id, name, role, is_person, account_id, attendance FROM review_attendees \
+         WHERE review_id = $1 ORDER BY is_person DESC, id"
+    )
+    .bind(review)
+    .fetch_all(c)
+    .await)?;
+    let votes: Vec<VoteRow> = on_tx!(tx, |c| {
+        sqlx::query_as(
+        "SELECT review_id, attendee_id, theme, vote, comment FROM review_votes WHERE review_id = $1 ORDER BY recorded_at, id"
+    )
+    .bind(review)
+    .fetch_all(c)
+    .await
+    })?;
+    Ok(ReviewRecord {
+        id: row.id,
+        details: from_json(&row.details)?,
+        minutes: from_json(&row.minutes)?,
+        status: ReviewStatus::parse(&row.status)?,
+        version: row.version,
+        signed_off_at: row.signed_off_at,
+        signed_off_by: row.signed_off_by,
+        attendees: attendees.into_iter().map(TryInto::try_into).collect::<Result<_, _>>()?,
+        votes: votes.into_iter().map(TryInto::try_into).collect::<Result<_, _>>()?,
+    })
+}
+
+/// Reads one review with its attendees and votes (an audited read).
+pub async fn review(db: &Db, ctx: &AuditContext, person: PersonId, id: Uuid) -> Result<ReviewRecord, StoreError> {
+    let mut tx = db.begin().await?;
+    let r = load(&mut tx, person, id).await?;
+    record(&mut tx, ctx, AuditAction::Read, Some(person), "opened a review").await?;
+    tx.commit().await?;
+    Ok(r)
+}
+
+/// Every review of the person, oldest first, with its outcome (one query per table, however
+/// many reviews there are).
+pub async fn reviews(db: &Db, person: PersonId) -> Result<Vec<ReviewSummary>, StoreError> {
+    let rows: Vec<(Uuid, String, String)> = on_pool!(db, |p| sqlx::query_as(
+        "SELECT id, details, status FROM reviews WHERE person_id = $1 ORDER BY scheduled_for, id"
+    )
+    .bind(person.as_uuid())
+    .fetch_all(p)
+    .await)?;
+    let attendees: Vec<AttendeeRow> = on_pool!(db, |p| sqlx::query_as(
+        "SELECT a.id, a.review_id, a.name, a.role, a.is_person, a.account_id, a.attendance FROM review_attendees a \
+         JOIN reviews r ON r.id = a.review_id WHERE r.person_id = $1"
+    )
+    .bind(person.as_uuid())
+    .fetch_all(p)
+    .await)?;
+    let votes: Vec<VoteRow> = on_pool!(db, |p| sqlx::query_as(
+        "SELECT review_id, attendee_id, theme, vote, comment FROM review_votes WHERE person_id = $1"
+    )
+    .bind(person.as_uuid())
+    .fetch_all(p)
+    .await)?;
+    let mut attendees_by: HashMap<Uuid, Vec<AttendeeRecord>> = HashMap::new();
+    for a in attendees {
+        let review = a.review_id;
+        attendees_by.entry(review).or_default().push(a.try_into()?);
+    }
+    let mut votes_by: HashMap<Uuid, Vec<VoteRecord>> = HashMap::new();
+    for v in votes {
+        let review = v.review_id;
+        votes_by.entry(review).or_default().push(v.try_into()?);
+    }
+    rows.into_iter()
+        .map(|(id, details, status)| {
+            let outcome = outcome_of(
+                attendees_by.get(&id).map(Vec::as_slice).unwrap_or(&[]),
+                votes_by.get(&id).map(Vec::as_slice).unwrap_or(&[]),
+            );
+            Ok(ReviewSummary { id, details: from_json(&details)?, status: ReviewStatus::parse(&status)?, outcome })
+        })
+        .collect()
+}
+
+/// Adds someone to an open review.
+pub async fn add_attendee(
+    db: &Db,
+    ctx: &AuditContext,
+    person: PersonId,
+    review: Uuid,
+    invitee: &Invitee,
+) -> Result<Uuid, StoreError> {
+    let mut tx = db.begin().await?;
+    lock_open(&mut tx, person, review).await?;
+    let org = org_of(&mut tx, person).await?;
+    let id = insert_attendee(&mut tx, org, review, invitee).await?;
+    record(&mut tx, ctx, AuditAction::Update, Some(person), "added an attendee to a review").await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Records who came. Ids not of this review are refused and nothing is written.
+pub async fn set_attendance(
+    db: &Db,
+    ctx: &AuditContext,
+    person: PersonId,
+    review: Uuid,
+    marks: &[(Uuid, Attendance)],
+) -> Result<(), StoreError> {
+    let mut tx = db.begin().await?;
+    lock_open(&mut tx, person, review).await?;
+    for (attendee, attendance) in marks {
+        // An attendee who has voted keeps a voting status: their votes would otherwise count
+        // for someone recorded as absent.
+        let n = exec_tx!(&mut tx, |c| sqlx::query(
+            "UPDATE review_attendees SET attendance = $1 WHERE id = $2 AND review_id = $3 \
+             AND ($4 OR NOT EXISTS (SELECT 1 FROM review_votes v WHERE v.attendee_id = review_attendees.id))"
+        )
+        .bind(attendance.slug())
+        .bind(attendee)
+        .bind(review)
+        .bind(attendance.may_vote())
+        .execute(c)
+        .await)?;
+        if n != 1 {
+            let known: Option<(Uuid,)> = on_tx!(&mut tx, |c| sqlx::query_as(
+                "SELECT id FROM review_attendees WHERE id = $1 AND review_id = $2"
+            )
+            .bind(attendee)
+            .bind(review)
+            .fetch_optional(c)
+            .await)?;
+            return Err(match known {
+                None => StoreError::NotFound,
+                Some(_) => StoreError::Invalid(
+                    "Someone who has already voted must stay marked as present or as having sent their views.",
+                ),
+            });
+        }
+    }
+    record(&mut tx, ctx, AuditAction::Update, Some(person), "recorded attendance at a review").await?;
+    tx.commit().await
+}
+
+/// Saves the minutes, if nobody else saved them since `base_version`.
+pub async fn save_minutes(
+    db: &Db,
+    ctx: &AuditContext,
+    person: PersonId,
+    review: Uuid,
+    base_version: i64,
+    minutes: &Minutes,
+) -> Result<Result<i64, ReviewRecord>, StoreError> {
+    let mut tx = db.begin().await?;
+    lock_open(&mut tx, person, review).await?;
+    let n = exec_tx!(&mut tx, |c| sqlx::query(
+        "UPDATE reviews SET minutes = $1, version = version + 1 WHERE id = $2 AND person_id = $3 AND version = $4"
+    )
+    .bind(to_json(minutes)?)
+    .bind(review)
+    .bind(person.as_uuid())
+    .bind(base_version)
+    .execute(c)
+    .await)?;
+    if n != 1 {
+        return Ok(Err(load(&mut tx, person, review).await?));
+    }
+    record(&mut tx, ctx, AuditAction::Update, Some(person), "wrote the minutes of a review").await?;
+    tx.commit().await?;
+    Ok(Ok(base_version + 1))
+}
+
+/// Records one attendee's votes: new votes are added, earlier ones corrected (and the audit
+/// says which). Refused, with nothing written, for someone who is not an attendee of this
+/// review, who is not marked present or as having sent views, or once the review is signed off.
+pub async fn record_ballot(
+    db: &Db,
+    ctx: &AuditContext,
+    person: PersonId,
+    review: Uuid,
+    attendee: Uuid,
+    ballot: &Ballot,
+) -> Result<(), StoreError> {
+    let mut tx = db.begin().await?;
+    lock_open(&mut tx, person, review).await?;
+    let who: Option<(String, String)> = on_tx!(&mut tx, |c| sqlx::query_as(
+        "SELECT name, attendance FROM review_attendees WHERE id = $1 AND review_id = $2"
+    )
+    .bind(attendee)
+    .bind(review)
+    .fetch_optional(c)
+    .await)?;
+    let Some((_, attendance)) = who else {
+        return Err(StoreError::Invalid("Only attendees of this review can vote in it."));
+    };
+    let attendance: Attendance = attendance.parse().map_err(StoreError::Corrupt)?;
+    if !attendance.may_vote() {
+        return Err(StoreError::Invalid(
+            "Mark this attendee as present or as having sent their views before recording their votes.",
+        ));
+    }
+    let org = org_of(&mut tx, person).await?;
+    let now = crate::now();
+    let mut changes = Vec::new();
+    for (theme, vote, comment) in &ballot.0 {
+        let earlier: Option<(String,)> = on_tx!(&mut tx, |c| sqlx::query_as(
+            "SELECT vote FROM review_votes WHERE review_id = $1 AND attendee_id = $2 AND theme = $3"
+        )
+        .bind(review)
+        .bind(attendee)
+        .bind(theme.slug())
+        .fetch_optional(c)
+        .await)?;
+        match earlier {
+            // A plain INSERT, not an upsert: if another device recorded this vote in between,
+            // the database's uniqueness rule refuses the second rather than overwriting it.
+            None => {
+                exec_tx!(&mut tx, |c| sqlx::query(
+                    "INSERT INTO review_votes (id, org_id, review_id, attendee_id, person_id, theme, vote, comment, recorded_by, recorded_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+                )
+                .bind(Uuid::now_v7())
+                .bind(org.as_uuid())
+                .bind(review)
+                .bind(attendee)
+                .bind(person.as_uuid())
+                .bind(theme.slug())
+                .bind(vote.slug())
+                .bind(comment.as_deref())
+                .bind(ctx.user_id.map(|u| u.as_uuid()))
+                .bind(now)
+                .execute(c)
+                .await)
+                .map_err(|e| StoreError::from(e).on_unique("A vote for this attendee and theme"))?;
+                changes.push(format!("{}: {}", theme.title(), vote.label().to_lowercase()));
+            }
+            Some((was,)) => {
+                exec_tx!(&mut tx, |c| sqlx::query(
+                    "UPDATE review_votes SET vote = $1, comment = $2, recorded_by = $3, recorded_at = $4 \
+                     WHERE review_id = $5 AND attendee_id = $6 AND theme = $7"
+                )
+                .bind(vote.slug())
+                .bind(comment.as_deref())
+                .bind(ctx.user_id.map(|u| u.as_uuid()))
+                .bind(now)
+                .bind(review)
+                .bind(attendee)
+                .bind(theme.slug())
+                .execute(c)
+                .await)?;
+                if was != vote.slug() {
+                    changes.push(format!("{}: corrected from {was} to {}", theme.title(), vote.slug()));
+                }
+            }
+        }
+    }
+    record(
+        &mut tx,
+        ctx,
+        AuditAction::Update,
+        Some(person),
+        &format!("recorded votes in a review ({})", changes.join("; ")),
+    )
+    .await?;
+    tx.commit().await
+}
+
+/// Signs the review off: from then on nothing in it changes. Sets the case's review plan (how
+/// often, and the next review date), as agreed at the review.
+/// Returns the reasons it cannot be signed off yet, with nothing written, when there are any.
+pub async fn sign_off(
+    db: &Db,
+    ctx: &AuditContext,
+    person: PersonId,
+    review: Uuid,
+    base_version: i64,
+    next: ReviewPlan,
+) -> Result<Result<(), Vec<String>>, StoreError> {
+    let mut tx = db.begin().await?;
+    lock_open(&mut tx, person, review).await?;
+    let current = load(&mut tx, person, review).await?;
+    if current.version != base_version {
+        return Err(StoreError::StaleVersion { current: current.version });
+    }
+    let voters = current.attendees.iter().filter(|a| a.attendance.may_vote()).count();
+    let voted: Vec<Theme> = current.votes.iter().map(|v| v.theme).collect();
+    let problems = sign_off_problems(voters, &voted, &current.minutes);
+    if !problems.is_empty() {
+        return Ok(Err(problems));
+    }
+    let now = crate::now();
+    exec_tx!(&mut tx, |c| sqlx::query(
+        "UPDATE reviews SET status = 'signed-off', signed_off_at = $1, signed_off_by = $2, version = version + 1 \
+         WHERE id = $3 AND person_id = $4"
+    )
+    .bind(now)
+    .bind(ctx.user_id.map(|u| u.as_uuid()))
+    .bind(review)
+    .bind(person.as_uuid())
+    .execute(c)
+    .await)?;
+    exec_tx!(&mut tx, |c| sqlx::query(
+        "UPDATE cases SET review_every_weeks = $1, next_review_on = $2, version = version + 1, updated_at = $3 \
+         WHERE person_id = $4"
+    )
+    .bind(i64::from(next.every_weeks))
+    .bind(next.next_review)
+    .bind(now)
+    .bind(person.as_uuid())
+    .execute(c)
+    .await)?;
+    record(
+        &mut tx,
+        ctx,
+        AuditAction::Update,
+        Some(person),
+        &format!("signed off a review; next review on {}", next.next_review),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Ok(()))
+}
+
+/// The date and time the person's latest signed-off review took place, for "what changed since".
+pub async fn last_signed_off(db: &Db, person: PersonId) -> Result<Option<NaiveDateTime>, StoreError> {
+    let row: Option<(NaiveDateTime,)> = on_pool!(db, |p| {
+        sqlx::query_as(
+        "SELECT scheduled_for FROM reviews WHERE person_id = $1 AND status = 'signed-off' ORDER BY scheduled_for DESC LIMIT 1"
+    )
+    .bind(person.as_uuid())
+    .fetch_optional(p)
+    .await
+    })?;
+    Ok(row.map(|(t,)| t))
+}

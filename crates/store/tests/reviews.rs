@@ -1,0 +1,164 @@
+//! Reviews and their votes, on the backend under test.
+
+mod common;
+
+use carethread_domain::PersonId;
+use carethread_domain::case::ReviewPlan;
+use carethread_domain::reviews::{
+    Attendance, AttendeeDetails, Ballot, Minutes, ReviewDetails, ReviewKind, ThemeMinutes, Vote,
+};
+use carethread_domain::themes::Theme;
+use carethread_store::reviews::{self, Invitee, ReviewStatus, ThemeKey};
+use carethread_store::{Db, StoreError, people, testing};
+use chrono::NaiveDate;
+use common::{ctx, org_with_person};
+use uuid::Uuid;
+
+fn details() -> ReviewDetails {
+    ReviewDetails {
+        kind: ReviewKind::FormalReview,
+        at: NaiveDate::from_ymd_opt(2026, 12, 4).and_then(|d| d.and_hms_opt(14, 30, 0)).expect("time"),
+        place: "Room 2".into(),
+        chair: "Dr Okafor".into(),
+    }
+}
+
+fn invitee(name: &str, is_person: bool) -> Invitee {
+    Invitee {
+        details: AttendeeDetails {
+            name: name.into(),
+            role: if is_person { "The person" } else { "Mum" }.into(),
+            is_person,
+        },
+        member_id: None,
+        account_id: None,
+    }
+}
+
+fn all_themes(vote: Vote) -> Ballot {
+    Ballot(Theme::ALL.iter().map(|t| (*t, vote, None)).collect())
+}
+
+/// A review with the person and three others, all present except the last (apologies).
+async fn scheduled(db: &Db) -> (carethread_store::AuditContext, PersonId, Uuid, Vec<Uuid>) {
+    let (org, person) = org_with_person(db).await;
+    let c = ctx(Some(org), "chair");
+    let invited = [invitee("Sam", true), invitee("Lorna", false), invitee("Dev", false), invitee("Ola", false)];
+    let id = reviews::schedule(db, &c, person, &details(), &invited).await.expect("schedule");
+    let r = reviews::review(db, &c, person, id).await.expect("read");
+    let ids: Vec<Uuid> = r.attendees.iter().map(|a| a.id).collect();
+    assert!(r.attendees[0].details.is_person, "the person comes first");
+    let marks: Vec<(Uuid, Attendance)> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| {
+            (
+                *id,
+                if i == 3 {
+                    Attendance::Apologies
+                } else if i == 2 {
+                    Attendance::SentViews
+                } else {
+                    Attendance::Present
+                },
+            )
+        })
+        .collect();
+    reviews::set_attendance(db, &c, person, id, &marks).await.expect("attendance");
+    (c, person, id, ids)
+}
+
+#[tokio::test]
+async fn votes_make_a_tally_with_the_persons_vote_beside_it_and_only_voters_vote() {
+    let db = testing::fresh_db().await;
+    let (c, person, id, a) = scheduled(&db).await;
+    reviews::record_ballot(&db, &c, person, id, a[0], &all_themes(Vote::Progressed)).await.expect("person");
+    reviews::record_ballot(&db, &c, person, id, a[1], &all_themes(Vote::Unchanged)).await.expect("mum");
+    reviews::record_ballot(&db, &c, person, id, a[2], &all_themes(Vote::Progressed)).await.expect("sent views");
+    let refused = reviews::record_ballot(&db, &c, person, id, a[3], &all_themes(Vote::SlippedBack)).await;
+    assert!(matches!(refused, Err(StoreError::Invalid(m)) if m.contains("present")), "apologies cannot vote");
+    let stranger = reviews::record_ballot(&db, &c, person, id, Uuid::now_v7(), &all_themes(Vote::SlippedBack)).await;
+    assert!(matches!(stranger, Err(StoreError::Invalid(m)) if m.contains("Only attendees")));
+
+    // A correction replaces the vote; it never adds a second one.
+    let corrected = Ballot(vec![(Theme::KeepingSafe, Vote::SlippedBack, Some("Two falls".into()))]);
+    reviews::record_ballot(&db, &c, person, id, a[1], &corrected).await.expect("correct");
+    let r = reviews::review(&db, &c, person, id).await.expect("read");
+    assert_eq!(r.votes.len(), 18);
+    let outcome = r.outcome();
+    let safe = &outcome[&ThemeKey::of(Theme::KeepingSafe)];
+    assert_eq!((safe.tally.progressed, safe.tally.unchanged, safe.tally.slipped_back), (2, 0, 1));
+    assert_eq!(safe.persons_vote, Some(Vote::Progressed));
+    assert_eq!(r.vote_of(a[1], Theme::KeepingSafe).and_then(|v| v.comment.clone()).as_deref(), Some("Two falls"));
+
+    // Someone who has voted cannot be turned into an absentee whose votes still count.
+    let absent = reviews::set_attendance(&db, &c, person, id, &[(a[1], Attendance::Apologies)]).await;
+    assert!(matches!(absent, Err(StoreError::Invalid(_))));
+}
+
+#[tokio::test]
+async fn the_database_itself_refuses_a_second_vote_for_the_same_theme() {
+    let db = testing::fresh_db().await;
+    let (c, person, id, a) = scheduled(&db).await;
+    reviews::record_ballot(&db, &c, person, id, a[0], &Ballot(vec![(Theme::AboutMe, Vote::Progressed, None)]))
+        .await
+        .expect("vote");
+    let copy = format!(
+        "INSERT INTO review_votes (id, org_id, review_id, attendee_id, person_id, theme, vote, comment, recorded_by, recorded_at) \
+         SELECT {new_id}, org_id, review_id, attendee_id, person_id, theme, 'slipped-back', NULL, NULL, recorded_at FROM review_votes",
+        new_id = match db.backend() {
+            carethread_store::Backend::Sqlite => "randomblob(16)",
+            carethread_store::Backend::Postgres => "gen_random_uuid()",
+        }
+    );
+    let err = testing::execute_raw(&db, &copy).await.expect_err("a second row for the same attendee and theme");
+    assert!(matches!(err, StoreError::Db(sqlx_error) if sqlx_error.to_string().to_lowercase().contains("unique")));
+}
+
+#[tokio::test]
+async fn sign_off_needs_every_theme_voted_or_marked_and_then_nothing_changes() {
+    let db = testing::fresh_db().await;
+    let (c, person, id, a) = scheduled(&db).await;
+    let next = ReviewPlan { every_weeks: 12, next_review: NaiveDate::from_ymd_opt(2027, 3, 4).expect("date") };
+    let partial = Ballot(Theme::ALL[..5].iter().map(|t| (*t, Vote::Progressed, None)).collect());
+    reviews::record_ballot(&db, &c, person, id, a[0], &partial).await.expect("vote");
+    let problems =
+        reviews::sign_off(&db, &c, person, id, 1, next).await.expect("no db error").expect_err("progress not voted");
+    assert_eq!(problems.len(), 1);
+    assert!(problems[0].contains("What progress am I making"));
+    assert_eq!(reviews::review(&db, &c, person, id).await.expect("read").status, ReviewStatus::Scheduled);
+
+    let mut minutes = Minutes::default();
+    minutes.0.insert("progress".into(), ThemeMinutes { not_discussed: true, ..ThemeMinutes::default() });
+    let stale = reviews::save_minutes(&db, &c, person, id, 7, &minutes).await.expect("no db error");
+    assert!(stale.is_err(), "minutes from a stale page are refused");
+    assert_eq!(reviews::save_minutes(&db, &c, person, id, 1, &minutes).await.expect("save").ok(), Some(2));
+    reviews::sign_off(&db, &c, person, id, 2, next).await.expect("no db error").expect("signed off");
+
+    let r = reviews::review(&db, &c, person, id).await.expect("read");
+    assert_eq!(r.status, ReviewStatus::SignedOff);
+    assert!(r.signed_off_at.is_some());
+    let late = reviews::record_ballot(&db, &c, person, id, a[1], &all_themes(Vote::Unchanged)).await;
+    assert!(matches!(late, Err(StoreError::Invalid(m)) if m.contains("signed off")));
+    assert!(matches!(
+        reviews::save_minutes(&db, &c, person, id, 3, &Minutes::default()).await,
+        Err(StoreError::Invalid(_))
+    ));
+    let record = people::read(&db, &c, person, "test").await.expect("person");
+    assert_eq!(record.case.review_plan, Some(next), "sign-off sets how often and when next");
+    let list = reviews::reviews(&db, person).await.expect("list");
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0].outcome[&ThemeKey::of(Theme::AboutMe)].tally.progressed, 1);
+}
+
+#[tokio::test]
+async fn a_review_id_from_another_persons_case_reaches_nothing() {
+    let db = testing::fresh_db().await;
+    let (c, _, id, a) = scheduled(&db).await;
+    let (_, other) = org_with_person(&db).await;
+    assert!(matches!(reviews::review(&db, &c, other, id).await, Err(StoreError::NotFound)));
+    assert!(matches!(
+        reviews::record_ballot(&db, &c, other, id, a[0], &all_themes(Vote::Progressed)).await,
+        Err(StoreError::NotFound)
+    ));
+}
