@@ -26,6 +26,8 @@ impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => AppError::NotFound,
+            // A rule the person can act on, stated in plain words by the store.
+            StoreError::Invalid(message) => AppError::BadRequest(message.to_string()),
             other => AppError::Internal(other.into()),
         }
     }

@@ -564,9 +564,19 @@ pub struct ThemeGlance {
     /// The most recent "working" and "worry" entries, for a one-line preview.
     pub latest_working: Option<String>,
     pub latest_worry: Option<String>,
+    /// The headline of this theme at the latest signed-off review, once there is one.
+    pub latest_outcome: Option<crate::reviews::Headline>,
 }
 
 impl ThemeGlance {
+    /// The latest review's verdict in a few words, for the map and its table.
+    pub fn outcome_line(&self) -> String {
+        match self.latest_outcome {
+            Some(h) => format!("Last review: {}", h.label()),
+            None => "No review yet".into(),
+        }
+    }
+
     /// The counts in a few words, as the case map shows them: "2 working · 1 worry · 3 steps".
     pub fn summary(&self) -> String {
         format!(

@@ -261,6 +261,19 @@ pub async fn register(
     Ok(id)
 }
 
+/// The person's own Carethread account, if they have one: it lets them vote from their own
+/// sign-in.
+pub async fn account_of(db: &Db, id: PersonId) -> Result<Option<UserId>, StoreError> {
+    let row: Option<(Uuid,)> = on_pool!(db, |p| sqlx::query_as(
+        "SELECT id FROM users WHERE person_id = $1 AND active = $2 ORDER BY created_at LIMIT 1"
+    )
+    .bind(id.as_uuid())
+    .bind(true)
+    .fetch_optional(p)
+    .await)?;
+    Ok(row.map(|(u,)| UserId::from_uuid(u)))
+}
+
 /// Which organisation holds a person's case: all the policy needs to decide, and nothing
 /// personal, so looking it up is not itself an audited read.
 pub async fn target(db: &Db, id: PersonId) -> Result<Option<Target>, StoreError> {

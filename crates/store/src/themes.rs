@@ -9,7 +9,7 @@ use carethread_domain::circle::MemberDetails;
 use carethread_domain::good_lives::GoodLives;
 use carethread_domain::problems::ProblemDetails;
 use carethread_domain::themes::{EntryDetails, EntryKind, StepStatus, Theme, ThemeGlance};
-use carethread_domain::{AuditAction, OrgId, PersonId};
+use carethread_domain::{AuditAction, OrgId, PersonId, UserId};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -307,6 +307,34 @@ pub async fn entries(
 
 /// What each theme shows at a glance, plus how many entries are withheld from the person.
 /// Not audited by itself: it is part of the case page, whose read `people::read` audits.
+/// For a review's agenda: what was written or changed in each theme since `since` (all of it
+/// when there has been no review), newest first, at most five per theme.
+pub async fn changed_since(
+    db: &Db,
+    person: PersonId,
+    since: Option<DateTime<Utc>>,
+) -> Result<HashMap<Theme, Vec<String>>, StoreError> {
+    // The epoch, not `MIN_UTC`: PostgreSQL timestamps cannot hold the year -262144.
+    let since = since.unwrap_or(DateTime::<Utc>::UNIX_EPOCH);
+    let rows: Vec<(String, String)> = on_pool!(db, |p| sqlx::query_as(
+        "SELECT theme, details FROM theme_entries WHERE person_id = $1 AND removed_at IS NULL AND updated_at > $2 \
+         ORDER BY updated_at DESC, id"
+    )
+    .bind(person.as_uuid())
+    .bind(since)
+    .fetch_all(p)
+    .await)?;
+    let mut out: HashMap<Theme, Vec<String>> = HashMap::new();
+    for (theme, details) in rows {
+        let list = out.entry(theme.parse().map_err(StoreError::Corrupt)?).or_default();
+        if list.len() < 5 {
+            let d: EntryDetails = from_json(&details)?;
+            list.push(format!("{}: {}", d.kind.label(), d.body));
+        }
+    }
+    Ok(out)
+}
+
 pub async fn glance(db: &Db, person: PersonId) -> Result<(HashMap<Theme, ThemeGlance>, usize), StoreError> {
     let rows: Vec<(String, String, Option<String>, bool, String)> = on_pool!(db, |p| sqlx::query_as(
         "SELECT theme, kind, status, withheld, details FROM theme_entries \
@@ -422,6 +450,7 @@ pub struct MemberRecord {
     pub details: MemberDetails,
     /// The username of their Carethread account, when linked.
     pub account: Option<String>,
+    pub account_id: Option<UserId>,
     pub version: i64,
     pub updated_at: DateTime<Utc>,
 }
@@ -431,11 +460,12 @@ struct MemberRow {
     id: Uuid,
     details: String,
     account: Option<String>,
+    account_id: Option<Uuid>,
     version: i64,
     updated_at: DateTime<Utc>,
 }
 
-const MEMBER_SELECT: &str = "SELECT m.id, m.details, u.username AS account, m.version, m.updated_at \
+const MEMBER_SELECT: &str = "SELECT m.id, m.details, u.username AS account, m.account_id, m.version, m.updated_at \
      FROM circle_members m LEFT JOIN users u ON u.id = m.account_id";
 
 impl TryFrom<MemberRow> for MemberRecord {
@@ -445,6 +475,7 @@ impl TryFrom<MemberRow> for MemberRecord {
             id: r.id,
             details: from_json(&r.details)?,
             account: r.account,
+            account_id: r.account_id.map(UserId::from_uuid),
             version: r.version,
             updated_at: r.updated_at,
         })

@@ -10,6 +10,7 @@ pub mod home;
 pub mod layout;
 pub mod people;
 pub mod pictograms;
+pub mod reviews;
 pub mod sign_in;
 pub mod svg;
 pub mod themes;

@@ -280,7 +280,14 @@ async fn case_page(
     let id = authorise(&state, &viewer, &meta, Action::ReadPerson, &id).await?;
     let record = people::read(&state.db, &viewer.audit(&meta), id, "opened the case").await?;
     let title = record.details.display_name();
-    let (by_theme, withheld) = carethread_store::themes::glance(&state.db, id).await?;
+    let (mut by_theme, withheld) = carethread_store::themes::glance(&state.db, id).await?;
+    let reviews = carethread_store::reviews::reviews(&state.db, id).await?;
+    if let Some(latest) = reviews.iter().rev().find(|r| r.status == carethread_store::reviews::ReviewStatus::SignedOff)
+    {
+        for (key, outcome) in &latest.outcome {
+            by_theme.entry(key.theme()).or_default().latest_outcome = Some(outcome.tally.headline());
+        }
+    }
     let circle_members = carethread_store::themes::member_count(&state.db, id).await?;
     let easy_read = crate::web::easy_read::wanted(&headers, record.details.easy_read);
     let map = crate::web::svg::case_map(&title, &format!("/people/{id}"), &by_theme, circle_members, easy_read);

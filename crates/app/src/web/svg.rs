@@ -79,7 +79,7 @@ pub fn case_map(
         // reader announces matches what a sighted keyboard user sees.
         let _ =
             write!(out, r#"<a href="{base}/themes/{}" class="ct-map-theme ct-theme-{}">"#, theme.slug(), theme.slug());
-        let _ = write!(out, r#"<rect x="{:.0}" y="{:.0}" width="230" height="100" rx="14"/>"#, x - 115.0, y - 50.0);
+        let _ = write!(out, r#"<rect x="{:.0}" y="{:.0}" width="230" height="120" rx="14"/>"#, x - 115.0, y - 55.0);
         if easy_read {
             let _ = write!(
                 out,
@@ -93,6 +93,7 @@ pub fn case_map(
             text_lines(&mut out, x, y - 14.0, &wrap(theme.title(), 22), 20.0, "ct-map-theme-title");
         }
         text_lines(&mut out, x, y + 30.0, &[detail], 18.0, "ct-map-theme-detail");
+        text_lines(&mut out, x, y + 52.0, &[g.outcome_line()], 18.0, "ct-map-theme-detail");
         out.push_str("</a>");
     }
     out.push_str("</svg>");

@@ -132,6 +132,8 @@ struct ThemePage {
     problems: Vec<themes::ProblemRecord>,
     /// For joining in: the Good Lives checklist as it stands.
     good_lives: Vec<(Good, carethread_domain::good_lives::GoodLine)>,
+    /// For progress: every review, oldest first, with its outcome.
+    reviews: Vec<carethread_store::reviews::ReviewSummary>,
 }
 
 async fn theme_page_for(
@@ -171,6 +173,8 @@ async fn theme_page_for(
     } else {
         Vec::new()
     };
+    let reviews =
+        if theme == Theme::Progress { carethread_store::reviews::reviews(&state.db, id).await? } else { Vec::new() };
     let mut layout = Layout::new(viewer, format!("{}: {name}", theme.title()), "");
     layout.easy_read = crate::web::easy_read::wanted(headers, record.details.easy_read);
     Ok(ThemePage {
@@ -190,6 +194,7 @@ async fn theme_page_for(
         review_plan: record.case.review_plan,
         good_lives,
         problems,
+        reviews,
     })
 }
 
@@ -610,6 +615,23 @@ impl ThemePage {
     /// The entry form asks the risk and best-interests questions only in "keeping safe and well".
     fn keeping_safe(&self) -> bool {
         self.theme == Theme::KeepingSafe
+    }
+    fn all_themes(&self) -> [Theme; 6] {
+        Theme::ALL
+    }
+    fn headline_of(&self, review: &carethread_store::reviews::ReviewSummary, theme: &Theme) -> String {
+        let o = &review.outcome[&carethread_store::reviews::ThemeKey::of(*theme)];
+        if o.tally.total() == 0 {
+            "–".into()
+        } else {
+            format!(
+                "{} ({}·{}·{})",
+                o.tally.headline().label(),
+                o.tally.progressed,
+                o.tally.unchanged,
+                o.tally.slipped_back
+            )
+        }
     }
     fn picto_theme(&self, t: &Theme) -> String {
         crate::web::pictograms::theme(*t)

@@ -1,0 +1,217 @@
+//! Reviews over HTTP, on the backend under test: scheduling, attendance, votes by the chair and
+//! by the person on their own sign-in, the outcome, sign-off and the lock that follows.
+
+mod common;
+
+use common::TestApp;
+use reqwest::StatusCode;
+
+/// The id at the end of a redirect to `/people/P/reviews/ID`.
+fn review_location(r: &reqwest::Response) -> String {
+    let loc = r.headers().get("location").expect("redirect").to_str().expect("text");
+    loc.rsplit('/').next().expect("id").split('#').next().expect("id").to_string()
+}
+
+/// The attendee ids on a review page, in table order (the person first).
+fn attendee_ids(page: &str) -> Vec<String> {
+    page.match_indices("name=\"attendance-").map(|(i, m)| page[i + m.len()..i + m.len() + 36].to_string()).collect()
+}
+
+/// The id of the first person a search finds.
+async fn find(app: &TestApp, client: &reqwest::Client, query: &str) -> String {
+    let (_, page) = app.get(client, &format!("/people?q={query}")).await;
+    page.match_indices("href=\"/people/")
+        .map(|(i, m)| &page[i + m.len()..])
+        .find_map(|rest| rest.get(..36).filter(|id| uuid::Uuid::parse_str(id).is_ok()))
+        .expect("a person in the results")
+        .to_string()
+}
+
+const ALL: [&str; 6] = ["circle-of-support", "about-me", "problem-toolkits", "joining-in", "keeping-safe", "progress"];
+
+#[tokio::test]
+async fn a_review_is_scheduled_voted_on_by_everyone_signed_off_and_then_locked() {
+    let app = TestApp::spawn().await;
+    let client = app.signed_in("demo-keyworker").await;
+    // Jordan Baptiste has a Carethread account of their own (demo-person).
+    let id = &find(&app, &client, "999+000+0018").await;
+    let new = format!("/people/{id}/reviews/new");
+    let r = app
+        .post_form(&client, &new, &format!("/people/{id}/reviews"), &[("kind", "formal-review"), ("time", "2pm")])
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.text().await.expect("body");
+    assert!(body.contains("Enter the date") && body.contains("24-hour clock") && body.contains("Enter who chairs it"));
+    assert!(body.contains("value=\"2pm\""), "what was typed is kept");
+
+    let r = app
+        .post_form(
+            &client,
+            &new,
+            &format!("/people/{id}/reviews"),
+            &[
+                ("kind", "formal-review"),
+                ("day", "1"),
+                ("month", "12"),
+                ("year", "2026"),
+                ("time", "14:30"),
+                ("place", "Westmere Resource Centre"),
+                ("chair", "Priya Nair"),
+                ("other_name", "Ola Mensah"),
+                ("other_role", "Advocate"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let review = review_location(&r);
+    let page_url = format!("/people/{id}/reviews/{review}");
+    let (_, page) = app.get(&client, &page_url).await;
+    let ids = attendee_ids(&page);
+    assert_eq!(ids.len(), 2, "the person and the extra invitee");
+    app.post_form(&client, &page_url, &format!("{page_url}/attendees"), &[("name", "Lorna Baptiste"), ("role", "Mum")])
+        .await;
+    app.post_form(
+        &client,
+        &page_url,
+        &format!("{page_url}/attendees"),
+        &[("name", "Dr Okafor"), ("role", "Psychiatrist")],
+    )
+    .await;
+    app.post_form(
+        &client,
+        &page_url,
+        &format!("{page_url}/attendees"),
+        &[("name", "Sam Reid"), ("role", "Support worker")],
+    )
+    .await;
+    let (_, page) = app.get(&client, &page_url).await;
+    let ids = attendee_ids(&page);
+    assert_eq!(ids.len(), 5);
+    let marks: Vec<(String, &str)> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (format!("attendance-{a}"), if i == 4 { "sent-views" } else { "present" }))
+        .collect();
+    let marks: Vec<(&str, &str)> = marks.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+    assert_eq!(
+        app.post_form(&client, &page_url, &format!("{page_url}/attendance"), &marks).await.status(),
+        StatusCode::SEE_OTHER
+    );
+
+    // The chair goes round the table for four attendees (not the person).
+    for (i, a) in ids.iter().enumerate().skip(1) {
+        let vote = if i == 2 { "unchanged" } else { "progressed" };
+        let mut fields: Vec<(String, String)> = ALL.iter().map(|t| (format!("vote-{t}"), vote.to_string())).collect();
+        fields.retain(|(k, _)| k != "vote-progress");
+        if i == 3 {
+            fields.push(("vote-keeping-safe".into(), "slipped-back".into()));
+            fields.retain(|(k, v)| !(k == "vote-keeping-safe" && v != "slipped-back"));
+            fields.push(("comment-keeping-safe".into(), "Two falls since the summer".into()));
+        }
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let url = format!("{page_url}/votes/{a}");
+        assert_eq!(app.post_form(&client, &url, &url, &fields).await.status(), StatusCode::SEE_OTHER, "attendee {i}");
+    }
+    let url = format!("{page_url}/votes/{}", ids[1]);
+    let r = app.post_form(&client, &url, &url, &[("vote-about-me", "much-better")]).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "nonsense votes are refused");
+
+    // The person votes from their own sign-in, on their own device.
+    let person = app.signed_in("demo-person").await;
+    let mine = format!("{page_url}/my-votes");
+    let (status, ballot) = app.get(&person, &mine).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(ballot.contains("Better") && ballot.contains("Worse"), "easy-read words for the person");
+    let fields: Vec<(String, &str)> = ALL[..5].iter().map(|t| (format!("vote-{t}"), "progressed")).collect();
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+    assert_eq!(app.post_form(&person, &mine, &mine, &fields).await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.post_form(&person, &page_url, &format!("{page_url}/attendance"), &marks).await.status(),
+        StatusCode::NOT_FOUND,
+        "the person cannot change the review itself"
+    );
+
+    let (_, page) = app.get(&client, &page_url).await;
+    assert!(page.contains("4 progressed, 1 stayed the same, 0 slipped back"), "about me and the others");
+    assert!(page.contains("3 progressed, 1 stayed the same, 1 slipped back"), "keeping safe");
+    assert!(page.contains("Views differed"), "disagreement is shown");
+
+    // Sign-off refuses while "progress" has no votes, then succeeds once it is marked.
+    let version = common::form_value(&page, "version").expect("version");
+    let sign = [
+        ("version", version.as_str()),
+        ("every_weeks", "12"),
+        ("next_day", "1"),
+        ("next_month", "3"),
+        ("next_year", "2027"),
+    ];
+    let r = app.post_form(&client, &page_url, &format!("{page_url}/sign-off"), &sign).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.expect("body").contains("Nobody has voted on What progress am I making"));
+    let r = app
+        .post_form(
+            &client,
+            &page_url,
+            &format!("{page_url}/minutes"),
+            &[
+                ("version", version.as_str()),
+                ("not-discussed-progress", "yes"),
+                ("notes-about-me", "Jordan chaired the first part"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, page) = app.get(&client, &page_url).await;
+    let version = common::form_value(&page, "version").expect("version");
+    let sign = [
+        ("version", version.as_str()),
+        ("every_weeks", "12"),
+        ("next_day", "1"),
+        ("next_month", "3"),
+        ("next_year", "2027"),
+    ];
+    assert_eq!(
+        app.post_form(&client, &page_url, &format!("{page_url}/sign-off"), &sign).await.status(),
+        StatusCode::SEE_OTHER
+    );
+
+    let (_, page) = app.get(&client, &page_url).await;
+    assert!(page.contains("Signed off") && page.contains("Jordan chaired the first part"));
+    assert!(!page.contains("Save attendance"), "nothing can be changed after sign-off");
+    let r = app.post_form(&client, &url, &url, &[("vote-about-me", "slipped-back")]).await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert!(r.text().await.expect("body").contains("signed off"));
+    let (_, map) = app.get(&client, &format!("/people/{id}")).await;
+    assert!(map.contains("Last review: Progressed"), "the map shows the latest outcome");
+    assert!(map.contains("next on 1 March 2027"), "sign-off set the next review");
+    let (_, progress) = app.get(&client, &format!("/people/{id}/themes/progress")).await;
+    assert!(progress.contains("1 Dec 2026"), "the review is in the timeline");
+}
+
+#[tokio::test]
+async fn a_review_of_one_person_is_not_reachable_through_another() {
+    let app = TestApp::spawn().await;
+    let client = app.signed_in("demo-keyworker").await;
+    let id = find(&app, &client, "999+000+0018").await;
+    let other = find(&app, &client, "999+000+0085").await;
+    let r = app
+        .post_form(
+            &client,
+            &format!("/people/{id}/reviews/new"),
+            &format!("/people/{id}/reviews"),
+            &[
+                ("kind", "conversation"),
+                ("day", "2"),
+                ("month", "12"),
+                ("year", "2026"),
+                ("time", "10:00"),
+                ("place", "Home visit"),
+                ("chair", "Priya Nair"),
+            ],
+        )
+        .await;
+    let review = review_location(&r);
+    assert_eq!(app.get(&client, &format!("/people/{other}/reviews/{review}")).await.0, StatusCode::NOT_FOUND);
+    let person = app.signed_in("demo-person").await;
+    assert_eq!(app.get(&person, &format!("/people/{other}/reviews/{review}/my-votes")).await.0, StatusCode::NOT_FOUND);
+}
