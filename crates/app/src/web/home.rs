@@ -32,6 +32,8 @@ async fn home(viewer: Viewer) -> Response {
 struct MePage {
     layout: Layout,
     record: PersonRecord,
+    /// Reviews of their case still open for votes.
+    open_reviews: Vec<carethread_store::reviews::ReviewSummary>,
 }
 
 /// A person's own record, as far as the foundation holds it: their details and their case.
@@ -46,7 +48,12 @@ async fn me(State(state): State<AppState>, viewer: Viewer, meta: RequestMeta) ->
         return Err(AppError::NotFound);
     }
     let record = people::read(&state.db, &viewer.audit(&meta), person_id, "the person viewed their own record").await?;
-    Ok(MePage { layout: Layout::new(&viewer, "My details", "/me"), record }.into_response())
+    let open_reviews = carethread_store::reviews::reviews(&state.db, person_id)
+        .await?
+        .into_iter()
+        .filter(|r| r.status == carethread_store::reviews::ReviewStatus::Scheduled)
+        .collect();
+    Ok(MePage { layout: Layout::new(&viewer, "My details", "/me"), record, open_reviews }.into_response())
 }
 
 #[derive(Template, WebTemplate)]
