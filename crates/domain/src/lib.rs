@@ -18,6 +18,7 @@ pub mod problems;
 pub mod reviews;
 pub mod role;
 pub mod search;
+pub mod tasks;
 pub mod text;
 pub mod themes;
 pub mod username;

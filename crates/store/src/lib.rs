@@ -15,6 +15,7 @@ mod error;
 pub mod people;
 pub mod reviews;
 pub mod sessions;
+pub mod tasks;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod themes;

@@ -1,0 +1,401 @@
+//! Tasks: stored with exactly one owner and a status (the table's CHECKs say so too), listed per
+//! case and per owner. An owner who leaves (a deactivated account or team, a member removed from
+//! the circle) never takes the task with them: the task stays, flagged for reassignment.
+
+use crate::audit::{AuditContext, record};
+use crate::db::{Db, Tx};
+use crate::error::StoreError;
+use carethread_domain::tasks::{Owner, TaskDetails, TaskStatus};
+use carethread_domain::themes::Theme;
+use carethread_domain::{AuditAction, OrgId, PersonId, TeamId, UserId};
+use chrono::{DateTime, NaiveDate, Utc};
+use uuid::Uuid;
+
+#[derive(Clone, Debug)]
+pub struct TaskRecord {
+    pub id: Uuid,
+    pub person_id: PersonId,
+    /// The person's name, for lists that span several people ("my tasks").
+    pub person_name: String,
+    pub details: TaskDetails,
+    pub owner_name: String,
+    /// False when the owner's account or team was deactivated, or they left the circle: the task
+    /// needs a new owner.
+    pub owner_active: bool,
+    /// When it came from a review: that review's id and date.
+    pub review: Option<(Uuid, chrono::NaiveDateTime)>,
+    pub version: i64,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Someone a task could be given to, for the form's list.
+#[derive(Clone, Debug)]
+pub struct OwnerChoice {
+    pub owner: Owner,
+    pub label: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct TaskRow {
+    id: Uuid,
+    person_id: Uuid,
+    given_name: String,
+    family_name: String,
+    preferred_name: Option<String>,
+    title: String,
+    theme: Option<String>,
+    due_on: NaiveDate,
+    status: String,
+    blocked_reason: Option<String>,
+    owner_kind: String,
+    owner_member_id: Option<Uuid>,
+    owner_user_id: Option<Uuid>,
+    owner_team_id: Option<Uuid>,
+    member_details: Option<String>,
+    member_removed: bool,
+    user_name: Option<String>,
+    user_active: Option<bool>,
+    team_name: Option<String>,
+    team_active: Option<bool>,
+    review_id: Option<Uuid>,
+    review_at: Option<chrono::NaiveDateTime>,
+    version: i64,
+    updated_at: DateTime<Utc>,
+}
+
+const TASK_SELECT: &str = "SELECT t.id, t.person_id, p.given_name, p.family_name, p.preferred_name, t.title, t.theme, \
+     t.due_on, t.status, t.blocked_reason, t.owner_kind, t.owner_member_id, t.owner_user_id, t.owner_team_id, \
+     m.details AS member_details, (m.removed_at IS NOT NULL) AS member_removed, u.display_name AS user_name, \
+     u.active AS user_active, tm.name AS team_name, tm.active AS team_active, t.review_id, r.scheduled_for AS review_at, \
+     t.version, t.updated_at \
+     FROM tasks t JOIN people p ON p.id = t.person_id \
+     LEFT JOIN circle_members m ON m.id = t.owner_member_id LEFT JOIN users u ON u.id = t.owner_user_id \
+     LEFT JOIN teams tm ON tm.id = t.owner_team_id LEFT JOIN reviews r ON r.id = t.review_id";
+
+impl TryFrom<TaskRow> for TaskRecord {
+    type Error = StoreError;
+    fn try_from(r: TaskRow) -> Result<Self, StoreError> {
+        let corrupt = || StoreError::Corrupt(format!("task {} has an owner that does not fit its kind", r.id));
+        let person_name = match &r.preferred_name {
+            Some(p) => format!("{p} {}", r.family_name),
+            None => format!("{} {}", r.given_name, r.family_name),
+        };
+        let (owner, owner_name, owner_active) = match r.owner_kind.as_str() {
+            "person" => (Owner::Person, person_name.clone(), true),
+            "member" => {
+                let details: carethread_domain::circle::MemberDetails =
+                    serde_json::from_str(r.member_details.as_deref().ok_or_else(corrupt)?)
+                        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                let name = match details.organisation {
+                    Some(org) if details.source == carethread_domain::circle::Source::WiderSystem => {
+                        format!("{} ({org})", details.name)
+                    }
+                    _ => format!("{} ({})", details.name, details.relationship),
+                };
+                (Owner::Member(r.owner_member_id.ok_or_else(corrupt)?), name, !r.member_removed)
+            }
+            "staff" => (
+                Owner::Staff(UserId::from_uuid(r.owner_user_id.ok_or_else(corrupt)?)),
+                r.user_name.clone().ok_or_else(corrupt)?,
+                r.user_active == Some(true),
+            ),
+            "team" => (
+                Owner::Team(TeamId::from_uuid(r.owner_team_id.ok_or_else(corrupt)?)),
+                r.team_name.clone().ok_or_else(corrupt)?,
+                r.team_active == Some(true),
+            ),
+            _ => return Err(corrupt()),
+        };
+        let status = TaskStatus::from_stored(&r.status, r.blocked_reason.clone()).ok_or_else(corrupt)?;
+        let theme = r.theme.as_deref().map(str::parse::<Theme>).transpose().map_err(StoreError::Corrupt)?;
+        Ok(TaskRecord {
+            id: r.id,
+            person_id: PersonId::from_uuid(r.person_id),
+            person_name,
+            details: TaskDetails { title: r.title, owner, due: r.due_on, theme, status },
+            owner_name,
+            owner_active,
+            review: r.review_id.zip(r.review_at),
+            version: r.version,
+            updated_at: r.updated_at,
+        })
+    }
+}
+
+async fn org_of(tx: &mut Tx, person: PersonId) -> Result<OrgId, StoreError> {
+    let (org,): (Uuid,) = on_tx!(tx, |c| sqlx::query_as("SELECT org_id FROM people WHERE id = $1")
+        .bind(person.as_uuid())
+        .fetch_one(c)
+        .await)?;
+    Ok(OrgId::from_uuid(org))
+}
+
+/// Who a task for this person can be given to: the person, their circle of support, and the
+/// active staff and teams of the organisation holding the case.
+pub async fn owner_choices(db: &Db, person: PersonId) -> Result<Vec<OwnerChoice>, StoreError> {
+    let mut out = vec![OwnerChoice { owner: Owner::Person, label: "The person themselves".into() }];
+    let members: Vec<(Uuid, String)> = on_pool!(db, |p| sqlx::query_as(
+        "SELECT id, details FROM circle_members WHERE person_id = $1 AND removed_at IS NULL ORDER BY created_at, id"
+    )
+    .bind(person.as_uuid())
+    .fetch_all(p)
+    .await)?;
+    for (id, details) in members {
+        let d: carethread_domain::circle::MemberDetails =
+            serde_json::from_str(&details).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let label = match d.organisation {
+            Some(org) => format!("{} ({}, {org})", d.name, d.relationship),
+            None => format!("{} ({})", d.name, d.relationship),
+        };
+        out.push(OwnerChoice { owner: Owner::Member(id), label });
+    }
+    let staff: Vec<(Uuid, String, String)> = on_pool!(db, |p| sqlx::query_as(
+        "SELECT u.id, u.display_name, u.role FROM users u JOIN people p ON p.org_id = u.org_id \
+         WHERE p.id = $1 AND u.active = $2 AND u.role IN ('key-worker', 'clinician', 'team-manager', 'practice-admin') \
+         ORDER BY u.display_name"
+    )
+    .bind(person.as_uuid())
+    .bind(true)
+    .fetch_all(p)
+    .await)?;
+    for (id, name, _) in staff {
+        out.push(OwnerChoice { owner: Owner::Staff(UserId::from_uuid(id)), label: name });
+    }
+    let teams: Vec<(Uuid, String)> = on_pool!(db, |p| {
+        sqlx::query_as(
+        "SELECT t.id, t.name FROM teams t JOIN people p ON p.org_id = t.org_id WHERE p.id = $1 AND t.active = $2 ORDER BY t.name"
+    )
+    .bind(person.as_uuid())
+    .bind(true)
+    .fetch_all(p)
+    .await
+    })?;
+    for (id, name) in teams {
+        out.push(OwnerChoice { owner: Owner::Team(TeamId::from_uuid(id)), label: format!("Team: {name}") });
+    }
+    Ok(out)
+}
+
+/// Checks, inside the writing transaction, that the owner is one this person's task may have.
+async fn check_owner(tx: &mut Tx, person: PersonId, org: OrgId, owner: Owner) -> Result<(), StoreError> {
+    let found: Option<(i32,)> = match owner {
+        Owner::Person => return Ok(()),
+        Owner::Member(id) => on_tx!(tx, |c| sqlx::query_as(
+            "SELECT 1 FROM circle_members WHERE id = $1 AND person_id = $2 AND removed_at IS NULL"
+        )
+        .bind(id)
+        .bind(person.as_uuid())
+        .fetch_optional(c)
+        .await)?,
+        Owner::Staff(id) => {
+            on_tx!(tx, |c| sqlx::query_as("SELECT 1 FROM users WHERE id = $1 AND org_id = $2 AND active = $3")
+                .bind(id.as_uuid())
+                .bind(org.as_uuid())
+                .bind(true)
+                .fetch_optional(c)
+                .await)?
+        }
+        Owner::Team(id) => {
+            on_tx!(tx, |c| sqlx::query_as("SELECT 1 FROM teams WHERE id = $1 AND org_id = $2 AND active = $3")
+                .bind(id.as_uuid())
+                .bind(org.as_uuid())
+                .bind(true)
+                .fetch_optional(c)
+                .await)?
+        }
+    };
+    found.map(|_| ()).ok_or(StoreError::Invalid(
+        "That owner is not in this person's circle of support or organisation any more. Choose another.",
+    ))
+}
+
+fn owner_columns(owner: Owner) -> (Option<Uuid>, Option<Uuid>, Option<Uuid>) {
+    match owner {
+        Owner::Person => (None, None, None),
+        Owner::Member(id) => (Some(id), None, None),
+        Owner::Staff(id) => (None, Some(id.as_uuid()), None),
+        Owner::Team(id) => (None, None, Some(id.as_uuid())),
+    }
+}
+
+/// Adds a task to the person's case, optionally as an action from a review of that case.
+pub async fn add(
+    db: &Db,
+    ctx: &AuditContext,
+    person: PersonId,
+    details: &TaskDetails,
+    review: Option<Uuid>,
+) -> Result<Uuid, StoreError> {
+    let id = Uuid::now_v7();
+    let now = crate::now();
+    let mut tx = db.begin().await?;
+    let org = org_of(&mut tx, person).await?;
+    check_owner(&mut tx, person, org, details.owner).await?;
+    if let Some(review) = review {
+        let found: Option<(i32,)> =
+            on_tx!(&mut tx, |c| sqlx::query_as("SELECT 1 FROM reviews WHERE id = $1 AND person_id = $2")
+                .bind(review)
+                .bind(person.as_uuid())
+                .fetch_optional(c)
+                .await)?;
+        found.ok_or(StoreError::NotFound)?;
+    }
+    let (member, user, team) = owner_columns(details.owner);
+    exec_tx!(&mut tx, |c| {
+        sqlx::query(
+        "INSERT INTO tasks (id, org_id, person_id, title, theme, due_on, status, blocked_reason, owner_kind, owner_member_id, \
+         owner_user_id, owner_team_id, review_id, created_by, version, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 1, $15, $15)"
+    )
+    .bind(id)
+    .bind(org.as_uuid())
+    .bind(person.as_uuid())
+    .bind(&details.title)
+    .bind(details.theme.map(|t| t.slug()))
+    .bind(details.due)
+    .bind(details.status.slug())
+    .bind(details.status.blocked_reason())
+    .bind(details.owner.kind())
+    .bind(member)
+    .bind(user)
+    .bind(team)
+    .bind(review)
+    .bind(ctx.user_id.map(|u| u.as_uuid()))
+    .bind(now)
+    .execute(c)
+    .await
+    })?;
+    let from = if review.is_some() { " as an action from a review" } else { "" };
+    record(&mut tx, ctx, AuditAction::Create, Some(person), &format!("added a task{from}")).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+async fn load(tx: &mut Tx, person: PersonId, id: Uuid) -> Result<TaskRecord, StoreError> {
+    let sql = format!("{TASK_SELECT} WHERE t.id = $1 AND t.person_id = $2");
+    let row: TaskRow =
+        on_tx!(tx, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).bind(person.as_uuid()).fetch_one(c).await)?;
+    row.try_into()
+}
+
+pub async fn task(db: &Db, ctx: &AuditContext, person: PersonId, id: Uuid) -> Result<TaskRecord, StoreError> {
+    let mut tx = db.begin().await?;
+    let t = load(&mut tx, person, id).await?;
+    record(&mut tx, ctx, AuditAction::Read, Some(person), "opened a task").await?;
+    tx.commit().await?;
+    Ok(t)
+}
+
+/// Changes a task if nobody else did since `base_version`; otherwise returns it as it is now.
+pub async fn update(
+    db: &Db,
+    ctx: &AuditContext,
+    person: PersonId,
+    id: Uuid,
+    base_version: i64,
+    details: &TaskDetails,
+) -> Result<Result<i64, TaskRecord>, StoreError> {
+    let mut tx = db.begin().await?;
+    let current = load(&mut tx, person, id).await?;
+    if current.version != base_version {
+        return Ok(Err(current));
+    }
+    let org = org_of(&mut tx, person).await?;
+    if details.owner != current.details.owner {
+        check_owner(&mut tx, person, org, details.owner).await?;
+    }
+    let (member, user, team) = owner_columns(details.owner);
+    let n = exec_tx!(&mut tx, |c| sqlx::query(
+        "UPDATE tasks SET title = $1, theme = $2, due_on = $3, status = $4, blocked_reason = $5, owner_kind = $6, \
+         owner_member_id = $7, owner_user_id = $8, owner_team_id = $9, version = version + 1, updated_at = $10 \
+         WHERE id = $11 AND person_id = $12 AND version = $13"
+    )
+    .bind(&details.title)
+    .bind(details.theme.map(|t| t.slug()))
+    .bind(details.due)
+    .bind(details.status.slug())
+    .bind(details.status.blocked_reason())
+    .bind(details.owner.kind())
+    .bind(member)
+    .bind(user)
+    .bind(team)
+    .bind(crate::now())
+    .bind(id)
+    .bind(person.as_uuid())
+    .bind(base_version)
+    .execute(c)
+    .await)?;
+    if n != 1 {
+        return Err(StoreError::StaleVersion { current: base_version + 1 });
+    }
+    let mut changes = Vec::new();
+    if details.status != current.details.status {
+        changes.push(format!("status {} → {}", current.details.status.slug(), details.status.slug()));
+    }
+    if details.owner != current.details.owner {
+        changes.push("owner changed".to_string());
+    }
+    if details.due != current.details.due {
+        changes.push(format!("due {} → {}", current.details.due, details.due));
+    }
+    let detail = if changes.is_empty() {
+        "changed a task".to_string()
+    } else {
+        format!("changed a task: {}", changes.join(", "))
+    };
+    record(&mut tx, ctx, AuditAction::Update, Some(person), &detail).await?;
+    tx.commit().await?;
+    Ok(Ok(base_version + 1))
+}
+
+/// Every task of one person's case, open ones first, then by due date (an audited read).
+pub async fn for_person(db: &Db, ctx: &AuditContext, person: PersonId) -> Result<Vec<TaskRecord>, StoreError> {
+    let sql = format!(
+        "{TASK_SELECT} WHERE t.person_id = $1 \
+         ORDER BY CASE WHEN t.status IN ('done', 'cancelled') THEN 1 ELSE 0 END, t.due_on, t.id"
+    );
+    let mut tx = db.begin().await?;
+    let rows: Vec<TaskRow> =
+        on_tx!(&mut tx, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(person.as_uuid()).fetch_all(c).await)?;
+    record(&mut tx, ctx, AuditAction::Read, Some(person), "listed the tasks of the case").await?;
+    tx.commit().await?;
+    rows.into_iter().map(TryInto::try_into).collect()
+}
+
+/// Whose "my tasks" list: the account, its team, and the person record it belongs to.
+#[derive(Clone, Copy, Debug)]
+pub struct Holder {
+    pub user: UserId,
+    pub org: OrgId,
+    pub team: Option<TeamId>,
+    pub person: Option<PersonId>,
+}
+
+/// The open tasks an account holds: given to them, to their team, to them as a member of
+/// someone's circle of support, or (for a person) to them for their own care. Soonest first.
+/// Each named person whose task is listed gets an audit entry.
+pub async fn for_holder(db: &Db, ctx: &AuditContext, holder: Holder) -> Result<Vec<TaskRecord>, StoreError> {
+    let sql = format!(
+        "{TASK_SELECT} WHERE t.org_id = $1 AND t.status NOT IN ('done', 'cancelled') AND (\
+         t.owner_user_id = $2 OR t.owner_team_id = $3 OR (t.owner_kind = 'person' AND t.person_id = $4) \
+         OR t.owner_member_id IN (SELECT id FROM circle_members WHERE account_id = $2 AND removed_at IS NULL)) \
+         ORDER BY t.due_on, t.id LIMIT 500"
+    );
+    let mut tx = db.begin().await?;
+    let rows: Vec<TaskRow> = on_tx!(&mut tx, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(holder.org.as_uuid())
+        .bind(holder.user.as_uuid())
+        .bind(holder.team.map(|t| t.as_uuid()))
+        .bind(holder.person.map(|p| p.as_uuid()))
+        .fetch_all(c)
+        .await)?;
+    let tasks: Vec<TaskRecord> = rows.into_iter().map(TryInto::try_into).collect::<Result<_, _>>()?;
+    let mut people: Vec<PersonId> = tasks.iter().map(|t| t.person_id).collect();
+    people.sort();
+    people.dedup();
+    for person in people {
+        record(&mut tx, ctx, AuditAction::Read, Some(person), "listed their own tasks").await?;
+    }
+    tx.commit().await?;
+    Ok(tasks)
+}
