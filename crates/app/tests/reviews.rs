@@ -215,3 +215,93 @@ async fn a_review_of_one_person_is_not_reachable_through_another() {
     let person = app.signed_in("demo-person").await;
     assert_eq!(app.get(&person, &format!("/people/{other}/reviews/{review}/my-votes")).await.0, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn actions_from_a_review_become_tasks_in_their_owners_lists_and_overdue_ones_stand_out() {
+    let app = TestApp::spawn().await;
+    let client = app.signed_in("demo-keyworker").await;
+    let id = find(&app, &client, "999+000+0018").await;
+    let r = app
+        .post_form(
+            &client,
+            &format!("/people/{id}/reviews/new"),
+            &format!("/people/{id}/reviews"),
+            &[
+                ("kind", "conversation"),
+                ("day", "2"),
+                ("month", "12"),
+                ("year", "2026"),
+                ("time", "10:00"),
+                ("place", "Home visit"),
+                ("chair", "Priya Nair"),
+            ],
+        )
+        .await;
+    let review = review_location(&r);
+    let tasks_page = format!("/people/{id}/tasks?review={review}");
+    let (_, page) = app.get(&client, &tasks_page).await;
+    let person_owner = "person";
+    assert!(page.contains("value=\"person\""), "the person can own a task");
+    let r = app
+        .post_form(
+            &client,
+            &tasks_page,
+            &format!("/people/{id}/tasks"),
+            &[("review", review.as_str()), ("title", "  "), ("owner", "nobody")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.text().await.expect("body");
+    assert!(
+        body.contains("Enter what is to be done")
+            && body.contains("Choose who will do it")
+            && body.contains("Enter the date")
+    );
+    let r = app
+        .post_form(
+            &client,
+            &tasks_page,
+            &format!("/people/{id}/tasks"),
+            &[
+                ("review", review.as_str()),
+                ("title", "Try the Tuesday swimming session"),
+                ("owner", person_owner),
+                ("due_day", "1"),
+                ("due_month", "11"),
+                ("due_year", "2026"),
+                ("theme", "joining-in"),
+                ("status", "requested"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(r.headers()["location"].to_str().expect("text").ends_with("#actions"));
+    let (_, page) = app.get(&client, &format!("/people/{id}/reviews/{review}")).await;
+    assert!(page.contains("Try the Tuesday swimming session"), "the review lists its actions");
+    assert!(page.contains("Overdue"), "1 November is past");
+
+    let person = app.signed_in("demo-person").await;
+    let (status, mine) = app.get(&person, "/tasks").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(mine.contains("Try the Tuesday swimming session") && mine.contains("Overdue"));
+    let (_, staff_list) = app.get(&client, "/tasks").await;
+    assert!(!staff_list.contains("Try the Tuesday swimming session"), "not the key worker's task");
+
+    let r = app
+        .post_form(
+            &client,
+            &tasks_page,
+            &format!("/people/{id}/tasks"),
+            &[
+                ("title", "Blocked one"),
+                ("owner", person_owner),
+                ("due_day", "1"),
+                ("due_month", "1"),
+                ("due_year", "2027"),
+                ("status", "blocked"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.expect("body").contains("Enter why it is blocked"));
+}

@@ -232,13 +232,21 @@ pub async fn add(
     let org = org_of(&mut tx, person).await?;
     check_owner(&mut tx, person, org, details.owner).await?;
     if let Some(review) = review {
-        let found: Option<(i32,)> =
-            on_tx!(&mut tx, |c| sqlx::query_as("SELECT 1 FROM reviews WHERE id = $1 AND person_id = $2")
+        let status: Option<(String,)> =
+            on_tx!(&mut tx, |c| sqlx::query_as("SELECT status FROM reviews WHERE id = $1 AND person_id = $2")
                 .bind(review)
                 .bind(person.as_uuid())
                 .fetch_optional(c)
                 .await)?;
-        found.ok_or(StoreError::NotFound)?;
+        match status {
+            None => return Err(StoreError::NotFound),
+            Some((s,)) if s != "scheduled" => {
+                return Err(StoreError::Invalid(
+                    "This review has been signed off, so no more actions can be added to it. Add the task on its own.",
+                ));
+            }
+            Some(_) => {}
+        }
     }
     let (member, user, team) = owner_columns(details.owner);
     exec_tx!(&mut tx, |c| {

@@ -48,6 +48,9 @@ impl Layout {
         if viewer.role == Role::Person {
             add("/me", "My details");
         }
+        if !matches!(viewer.role, Role::Admin | Role::Commissioner) {
+            add("/tasks", "My tasks");
+        }
         if viewer.role == Role::Admin {
             add("/admin", "Organisations and accounts");
             add("/admin/audit", "Audit log");

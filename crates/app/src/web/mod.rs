@@ -13,4 +13,5 @@ pub mod pictograms;
 pub mod reviews;
 pub mod sign_in;
 pub mod svg;
+pub mod tasks;
 pub mod themes;

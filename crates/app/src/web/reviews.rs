@@ -254,6 +254,9 @@ struct ReviewPage {
     new_attendee: AttendeeInput,
     /// Staff may change the review; the person may read it and give their own votes.
     can_edit: bool,
+    /// The actions agreed at this review, as tasks, and what has happened to them.
+    actions: Vec<carethread_store::tasks::TaskRecord>,
+    today: chrono::NaiveDate,
 }
 
 impl ReviewPage {
@@ -311,6 +314,11 @@ async fn review_page_for(
         None => ReviewPlan { every_weeks: 12, next_review: review.details.at.date() + chrono::Duration::weeks(12) },
     }
     .to_input();
+    let actions = carethread_store::tasks::for_person(&state.db, &ctx, id)
+        .await?
+        .into_iter()
+        .filter(|t| t.review.map(|(r, _)| r) == Some(review.id))
+        .collect();
     let my_attendee = review.attendees.iter().find(|a| a.account_id == Some(viewer.user.user_id())).map(|a| a.id);
     Ok(ReviewPage {
         layout: Layout::new(
@@ -329,6 +337,8 @@ async fn review_page_for(
         problems,
         errors,
         new_attendee: AttendeeInput::default(),
+        actions,
+        today: today(),
         can_edit: carethread_domain::policy::decide(
             &viewer.principal(),
             Action::EditPerson,
