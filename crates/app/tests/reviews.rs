@@ -305,3 +305,96 @@ async fn actions_from_a_review_become_tasks_in_their_owners_lists_and_overdue_on
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text().await.expect("body").contains("Enter why it is blocked"));
 }
+
+#[tokio::test]
+async fn the_person_fills_in_a_prompt_sheet_that_reaches_the_agenda_and_signed_off_reviews_take_only_amendments() {
+    let app = TestApp::spawn().await;
+    let client = app.signed_in("demo-keyworker").await;
+    let id = find(&app, &client, "999+000+0018").await;
+    let r = app
+        .post_form(
+            &client,
+            &format!("/people/{id}/reviews/new"),
+            &format!("/people/{id}/reviews"),
+            &[
+                ("kind", "formal-review"),
+                ("day", "3"),
+                ("month", "12"),
+                ("year", "2026"),
+                ("time", "11:00"),
+                ("place", "Room 2"),
+                ("chair", "Priya Nair"),
+            ],
+        )
+        .await;
+    let review = review_location(&r);
+    let person = app.signed_in("demo-person").await;
+    let (_, me) = app.get(&person, "/me").await;
+    let sheet = format!("/people/{id}/reviews/{review}/prompt-sheet");
+    assert!(me.contains(&sheet), "the person's home links to the prompt sheet");
+    let r = app.post_form(&person, &sheet, &sheet, &[]).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "an empty sheet is refused");
+    let r = app
+        .post_form(
+            &person,
+            &sheet,
+            &sheet,
+            &[
+                ("going-well-joining-in", "I like my job at the café"),
+                ("worries-keeping-safe", "The man at the bus stop"),
+                ("who-i-want-there", "Mum"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, me) = app.get(&person, "/me?sheet=saved").await;
+    assert!(me.contains("Your answers are saved"));
+
+    let page_url = format!("/people/{id}/reviews/{review}");
+    let (_, page) = app.get(&client, &page_url).await;
+    assert!(page.contains("says is going well:</strong> I like my job at the café"));
+    assert!(page.contains("is worried about:</strong> The man at the bus stop"));
+    assert!(page.contains("Sent their views"), "the sheet counts although they have not come");
+
+    // Amending is for signed-off reviews only.
+    let r = app.post_form(&client, &page_url, &format!("{page_url}/amendments"), &[("body", "Too early")]).await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let ids = attendee_ids(&page);
+    let fields: Vec<(String, &str)> = ALL.iter().map(|t| (format!("vote-{t}"), "unchanged")).collect();
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+    let vote_url = format!("{page_url}/votes/{}", ids[0]);
+    assert_eq!(app.post_form(&client, &vote_url, &vote_url, &fields).await.status(), StatusCode::SEE_OTHER);
+    let (_, page) = app.get(&client, &page_url).await;
+    let version = common::form_value(&page, "version").expect("version");
+    let sign = [
+        ("version", version.as_str()),
+        ("every_weeks", "26"),
+        ("next_day", "3"),
+        ("next_month", "6"),
+        ("next_year", "2027"),
+    ];
+    assert_eq!(
+        app.post_form(&client, &page_url, &format!("{page_url}/sign-off"), &sign).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let r = app.post_form(&person, &sheet, &sheet, &[("going-well-about-me", "late")]).await;
+    assert_eq!(r.status(), StatusCode::CONFLICT, "the sheet is locked with the review");
+    let r = app.post_form(&client, &page_url, &format!("{page_url}/amendments"), &[("body", " ")]).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = app
+        .post_form(
+            &client,
+            &page_url,
+            &format!("{page_url}/amendments"),
+            &[("body", "Lorna's vote on keeping safe was noted against about me by mistake.")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, page) = app.get(&client, &page_url).await;
+    assert!(
+        page.contains("Lorna&#39;s vote on keeping safe was noted against about me by mistake.")
+            || page.contains("Lorna's vote on keeping safe")
+    );
+    assert!(page.contains("Amendment recorded by Priya Nair"));
+    assert!(page.contains("0 progressed, 1 stayed the same, 0 slipped back"), "the signed-off votes are unchanged");
+}

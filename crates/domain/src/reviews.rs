@@ -440,6 +440,146 @@ pub fn sign_off_problems(voters: usize, voted_themes: &[Theme], minutes: &Minute
     problems
 }
 
+/// What the person wants the review to hear, written before it in their own sign-in or with
+/// someone helping them: per theme, what is going well, what worries them and what they want to
+/// talk about; and who they want there.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PromptSheet {
+    /// Keyed by theme slug; themes left blank are absent.
+    pub themes: BTreeMap<String, PromptAnswers>,
+    pub who_i_want_there: Option<String>,
+    /// Who helped fill it in, if anyone ("my sister Ama", "my key worker").
+    pub helped_by: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PromptAnswers {
+    pub going_well: Option<String>,
+    pub worries: Option<String>,
+    pub talk_about: Option<String>,
+}
+
+impl PromptSheet {
+    pub fn of(&self, theme: Theme) -> PromptAnswers {
+        self.themes.get(theme.slug()).cloned().unwrap_or_default()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.themes.is_empty() && self.who_i_want_there.is_none()
+    }
+
+    /// The form filled in with this sheet.
+    pub fn to_input(&self) -> PromptSheetInput {
+        let mut input = PromptSheetInput::new();
+        for (slug, a) in &self.themes {
+            for (prefix, v) in [("going-well", &a.going_well), ("worries", &a.worries), ("talk-about", &a.talk_about)] {
+                if let Some(v) = v {
+                    input.insert(format!("{prefix}-{slug}"), v.clone());
+                }
+            }
+        }
+        if let Some(w) = &self.who_i_want_there {
+            input.insert("who-i-want-there".into(), w.clone());
+        }
+        if let Some(h) = &self.helped_by {
+            input.insert("helped-by".into(), h.clone());
+        }
+        input
+    }
+}
+
+/// The prompt sheet form: `going-well-<theme>`, `worries-<theme>`, `talk-about-<theme>`,
+/// `who-i-want-there`, `helped-by`.
+pub type PromptSheetInput = BTreeMap<String, String>;
+
+pub const PROMPT_MAX: usize = 1000;
+
+pub fn parse_prompt_sheet(input: &PromptSheetInput) -> Result<PromptSheet, FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let get = |key: &str| input.get(key).map(String::as_str).unwrap_or("");
+    let mut themes = BTreeMap::new();
+    for theme in Theme::ALL {
+        let answers = PromptAnswers {
+            going_well: optional(
+                &mut errors,
+                prompt_field("going-well", theme),
+                "what is going well",
+                get(prompt_field("going-well", theme)),
+                PROMPT_MAX,
+            ),
+            worries: optional(
+                &mut errors,
+                prompt_field("worries", theme),
+                "what worries you",
+                get(prompt_field("worries", theme)),
+                PROMPT_MAX,
+            ),
+            talk_about: optional(
+                &mut errors,
+                prompt_field("talk-about", theme),
+                "what you want to talk about",
+                get(prompt_field("talk-about", theme)),
+                PROMPT_MAX,
+            ),
+        };
+        if answers != PromptAnswers::default() {
+            themes.insert(theme.slug().to_string(), answers);
+        }
+    }
+    let sheet = PromptSheet {
+        themes,
+        who_i_want_there: optional(
+            &mut errors,
+            "who-i-want-there",
+            "who you want there",
+            get("who-i-want-there"),
+            PROMPT_MAX,
+        ),
+        helped_by: optional(&mut errors, "helped-by", "who helped", get("helped-by"), 200),
+    };
+    if sheet.is_empty() && errors.is_empty() {
+        errors.add(prompt_field("going-well", Theme::CircleOfSupport), "Write something in at least one box.");
+    }
+    errors.into_result(|| sheet)
+}
+
+/// The form field for one prompt of one theme (`'static`, so errors can name it).
+pub fn prompt_field(prompt: &str, theme: Theme) -> &'static str {
+    const FIELDS: [[&str; 6]; 3] = [
+        [
+            "going-well-circle-of-support",
+            "going-well-about-me",
+            "going-well-problem-toolkits",
+            "going-well-joining-in",
+            "going-well-keeping-safe",
+            "going-well-progress",
+        ],
+        [
+            "worries-circle-of-support",
+            "worries-about-me",
+            "worries-problem-toolkits",
+            "worries-joining-in",
+            "worries-keeping-safe",
+            "worries-progress",
+        ],
+        [
+            "talk-about-circle-of-support",
+            "talk-about-about-me",
+            "talk-about-problem-toolkits",
+            "talk-about-joining-in",
+            "talk-about-keeping-safe",
+            "talk-about-progress",
+        ],
+    ];
+    let row = match prompt {
+        "going-well" => 0,
+        "worries" => 1,
+        _ => 2,
+    };
+    let col = Theme::ALL.iter().position(|t| *t == theme).unwrap_or(0);
+    FIELDS[row][col]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -494,6 +634,21 @@ mod tests {
         let mut orphan = BallotInput::new();
         orphan.insert("comment-about-me".into(), "a comment".into());
         assert!(parse_ballot(&orphan).expect_err("comment alone").get("vote-about-me").is_some());
+    }
+
+    #[test]
+    fn a_prompt_sheet_keeps_what_was_written_and_needs_something() {
+        assert!(parse_prompt_sheet(&PromptSheetInput::new()).is_err());
+        let mut input = PromptSheetInput::new();
+        input.insert("going-well-joining-in".into(), "I like my new job at the café".into());
+        input.insert("worries-keeping-safe".into(), "The man at the bus stop".into());
+        input.insert("who-i-want-there".into(), "Mum and Ama".into());
+        let sheet = parse_prompt_sheet(&input).expect("valid");
+        assert_eq!(sheet.of(Theme::JoiningIn).going_well.as_deref(), Some("I like my new job at the café"));
+        assert_eq!(sheet.of(Theme::AboutMe), PromptAnswers::default());
+        assert_eq!(sheet.to_input(), input);
+        input.insert("talk-about-progress".into(), "x".repeat(PROMPT_MAX + 1));
+        assert!(parse_prompt_sheet(&input).expect_err("too long").get("talk-about-progress").is_some());
     }
 
     #[test]

@@ -12,7 +12,7 @@ use crate::error::StoreError;
 use crate::themes::to_json;
 use carethread_domain::case::ReviewPlan;
 use carethread_domain::reviews::{
-    Attendance, AttendeeDetails, Ballot, Minutes, ReviewDetails, Tally, Vote, sign_off_problems,
+    Attendance, AttendeeDetails, Ballot, Minutes, PromptSheet, ReviewDetails, Tally, Vote, sign_off_problems,
 };
 use carethread_domain::themes::Theme;
 use carethread_domain::{AuditAction, OrgId, PersonId, UserId};
@@ -77,6 +77,10 @@ pub struct ReviewRecord {
     pub signed_off_by: Option<String>,
     pub attendees: Vec<AttendeeRecord>,
     pub votes: Vec<VoteRecord>,
+    /// The person's prompt sheet, with who saved it and when.
+    pub prompt_sheet: Option<(PromptSheet, Option<String>, DateTime<Utc>)>,
+    /// Corrections recorded after sign-off, oldest first: (what and why, by whom, when).
+    pub amendments: Vec<(String, Option<String>, DateTime<Utc>)>,
 }
 
 /// One theme's outcome in a review.
@@ -258,6 +262,9 @@ struct ReviewRow {
     version: i64,
     signed_off_at: Option<DateTime<Utc>>,
     signed_off_by: Option<String>,
+    prompt_sheet: Option<String>,
+    prompt_sheet_at: Option<DateTime<Utc>>,
+    prompt_sheet_by: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -306,8 +313,10 @@ impl TryFrom<VoteRow> for VoteRecord {
 
 async fn load(tx: &mut Tx, person: PersonId, review: Uuid) -> Result<ReviewRecord, StoreError> {
     let row: ReviewRow = on_tx!(tx, |c| sqlx::query_as(
-        "SELECT r.id, r.details, r.minutes, r.status, r.version, r.signed_off_at, u.display_name AS signed_off_by \
-         FROM reviews r LEFT JOIN users u ON u.id = r.signed_off_by WHERE r.id = $1 AND r.person_id = $2"
+        "SELECT r.id, r.details, r.minutes, r.status, r.version, r.signed_off_at, u.display_name AS signed_off_by, \
+         r.prompt_sheet, r.prompt_sheet_at, ps.display_name AS prompt_sheet_by \
+         FROM reviews r LEFT JOIN users u ON u.id = r.signed_off_by LEFT JOIN users ps ON ps.id = r.prompt_sheet_by \
+         WHERE r.id = $1 AND r.person_id = $2"
     )
     .bind(review)
     .bind(person.as_uuid())
@@ -328,7 +337,15 @@ async fn load(tx: &mut Tx, person: PersonId, review: Uuid) -> Result<ReviewRecor
     .fetch_all(c)
     .await
     })?;
+    let amendments: Vec<(String, Option<String>, DateTime<Utc>)> = on_tx!(tx, |c| sqlx::query_as(
+        "SELECT a.body, u.display_name, a.made_at FROM review_amendments a LEFT JOIN users u ON u.id = a.made_by \
+         WHERE a.review_id = $1 ORDER BY a.made_at, a.id"
+    )
+    .bind(review)
+    .fetch_all(c)
+    .await)?;
     Ok(ReviewRecord {
+        amendments,
         id: row.id,
         details: from_json(&row.details)?,
         minutes: from_json(&row.minutes)?,
@@ -338,6 +355,10 @@ async fn load(tx: &mut Tx, person: PersonId, review: Uuid) -> Result<ReviewRecor
         signed_off_by: row.signed_off_by,
         attendees: attendees.into_iter().map(TryInto::try_into).collect::<Result<_, _>>()?,
         votes: votes.into_iter().map(TryInto::try_into).collect::<Result<_, _>>()?,
+        prompt_sheet: match (row.prompt_sheet, row.prompt_sheet_at) {
+            (Some(json), Some(at)) => Some((from_json(&json)?, row.prompt_sheet_by, at)),
+            _ => None,
+        },
     })
 }
 
@@ -450,6 +471,42 @@ pub async fn set_attendance(
         }
     }
     record(&mut tx, ctx, AuditAction::Update, Some(person), "recorded attendance at a review").await?;
+    tx.commit().await
+}
+
+/// Saves the person's prompt sheet (replacing an earlier one). Their answers count whether or
+/// not they come: a person still marked invited, or as sending apologies, becomes "sent their
+/// views", which also gives them a vote.
+pub async fn save_prompt_sheet(
+    db: &Db,
+    ctx: &AuditContext,
+    person: PersonId,
+    review: Uuid,
+    sheet: &PromptSheet,
+) -> Result<(), StoreError> {
+    let mut tx = db.begin().await?;
+    lock_open(&mut tx, person, review).await?;
+    exec_tx!(&mut tx, |c| {
+        sqlx::query(
+        "UPDATE reviews SET prompt_sheet = $1, prompt_sheet_at = $2, prompt_sheet_by = $3 WHERE id = $4 AND person_id = $5"
+    )
+    .bind(to_json(sheet)?)
+    .bind(crate::now())
+    .bind(ctx.user_id.map(|u| u.as_uuid()))
+    .bind(review)
+    .bind(person.as_uuid())
+    .execute(c)
+    .await
+    })?;
+    exec_tx!(&mut tx, |c| sqlx::query(
+        "UPDATE review_attendees SET attendance = 'sent-views' \
+         WHERE review_id = $1 AND is_person = $2 AND attendance IN ('invited', 'apologies')"
+    )
+    .bind(review)
+    .bind(true)
+    .execute(c)
+    .await)?;
+    record(&mut tx, ctx, AuditAction::Update, Some(person), "saved the person's prompt sheet for a review").await?;
     tx.commit().await
 }
 
@@ -630,6 +687,29 @@ pub async fn sign_off(
     .await?;
     tx.commit().await?;
     Ok(Ok(()))
+}
+
+/// Records a correction to a signed-off review beside it; the signed-off record is unchanged.
+pub async fn amend(db: &Db, ctx: &AuditContext, person: PersonId, review: Uuid, body: &str) -> Result<(), StoreError> {
+    let mut tx = db.begin().await?;
+    let current = load(&mut tx, person, review).await?;
+    if current.status != ReviewStatus::SignedOff {
+        return Err(StoreError::Invalid("The review is still open: change it directly rather than amending it."));
+    }
+    let org = org_of(&mut tx, person).await?;
+    exec_tx!(&mut tx, |c| sqlx::query(
+        "INSERT INTO review_amendments (id, org_id, review_id, body, made_by, made_at) VALUES ($1, $2, $3, $4, $5, $6)"
+    )
+    .bind(Uuid::now_v7())
+    .bind(org.as_uuid())
+    .bind(review)
+    .bind(body)
+    .bind(ctx.user_id.map(|u| u.as_uuid()))
+    .bind(crate::now())
+    .execute(c)
+    .await)?;
+    record(&mut tx, ctx, AuditAction::Update, Some(person), "recorded an amendment to a signed-off review").await?;
+    tx.commit().await
 }
 
 /// The date and time the person's latest signed-off review took place, for "what changed since".

@@ -162,3 +162,22 @@ async fn a_review_id_from_another_persons_case_reaches_nothing() {
         Err(StoreError::NotFound)
     ));
 }
+
+#[tokio::test]
+async fn a_prompt_sheet_counts_even_when_the_person_stays_away() {
+    let db = testing::fresh_db().await;
+    let (org, person) = org_with_person(&db).await;
+    let c = ctx(Some(org), "kw");
+    let id = reviews::schedule(&db, &c, person, &details(), &[invitee("Sam", true)]).await.expect("schedule");
+    let mut sheet =
+        carethread_domain::reviews::PromptSheet { who_i_want_there: Some("Mum".into()), ..Default::default() };
+    sheet.themes.insert(
+        "joining-in".into(),
+        carethread_domain::reviews::PromptAnswers { going_well: Some("My café job".into()), ..Default::default() },
+    );
+    reviews::save_prompt_sheet(&db, &c, person, id, &sheet).await.expect("save");
+    let r = reviews::review(&db, &c, person, id).await.expect("read");
+    assert_eq!(r.prompt_sheet.as_ref().map(|(s, _, _)| s), Some(&sheet));
+    assert_eq!(r.attendees[0].attendance, Attendance::SentViews, "their views count, and so does their vote");
+    reviews::record_ballot(&db, &c, person, id, r.attendees[0].id, &all_themes(Vote::Progressed)).await.expect("vote");
+}

@@ -34,10 +34,22 @@ struct MePage {
     record: PersonRecord,
     /// Reviews of their case still open for votes.
     open_reviews: Vec<carethread_store::reviews::ReviewSummary>,
+    /// Just back from saving a prompt sheet.
+    sheet_saved: bool,
 }
 
 /// A person's own record, as far as the foundation holds it: their details and their case.
-async fn me(State(state): State<AppState>, viewer: Viewer, meta: RequestMeta) -> Result<Response, AppError> {
+#[derive(serde::Deserialize, Default)]
+struct MeQuery {
+    sheet: Option<String>,
+}
+
+async fn me(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    meta: RequestMeta,
+    axum::extract::Query(q): axum::extract::Query<MeQuery>,
+) -> Result<Response, AppError> {
     let Some(person_id) = viewer.user.person() else {
         return Err(AppError::Forbidden(
             "This page shows a person their own record. Your account is not linked to one.".into(),
@@ -53,7 +65,8 @@ async fn me(State(state): State<AppState>, viewer: Viewer, meta: RequestMeta) ->
         .into_iter()
         .filter(|r| r.status == carethread_store::reviews::ReviewStatus::Scheduled)
         .collect();
-    Ok(MePage { layout: Layout::new(&viewer, "My details", "/me"), record, open_reviews }.into_response())
+    let sheet_saved = q.sheet.as_deref() == Some("saved");
+    Ok(MePage { layout: Layout::new(&viewer, "My details", "/me"), record, open_reviews, sheet_saved }.into_response())
 }
 
 #[derive(Template, WebTemplate)]

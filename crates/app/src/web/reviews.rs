@@ -36,8 +36,10 @@ pub fn router() -> Router<AppState> {
         .route("/people/{id}/reviews/{review}/attendees", post(add_attendee))
         .route("/people/{id}/reviews/{review}/minutes", post(save_minutes))
         .route("/people/{id}/reviews/{review}/sign-off", post(sign_off))
+        .route("/people/{id}/reviews/{review}/amendments", post(amend))
         .route("/people/{id}/reviews/{review}/votes/{attendee}", get(ballot_page).post(record_ballot))
         .route("/people/{id}/reviews/{review}/my-votes", get(my_ballot_page).post(record_my_ballot))
+        .route("/people/{id}/reviews/{review}/prompt-sheet", get(prompt_sheet_page).post(save_prompt_sheet))
 }
 
 /// What every review page needs about the request: the app, who is asking, and whose case.
@@ -226,6 +228,8 @@ async fn schedule(
 /// One theme on the review page: the agenda before, the outcome after.
 struct ThemeRow {
     theme: Theme,
+    /// What the person wrote about this theme on their prompt sheet.
+    prompts: reviews::PromptAnswers,
     /// Entries written or changed since the last signed-off review.
     changed: Vec<String>,
     open_steps: usize,
@@ -294,6 +298,7 @@ async fn review_page_for(
                 |prefix: &str| minutes_form.as_ref().and_then(|f| f.get(&format!("{prefix}-{}", t.slug())).cloned());
             ThemeRow {
                 theme: *t,
+                prompts: review.prompt_sheet.as_ref().map(|(sheet, _, _)| sheet.of(*t)).unwrap_or_default(),
                 changed: changed.get(t).cloned().unwrap_or_default(),
                 open_steps: glance.get(t).map(|g| g.open_steps).unwrap_or(0),
                 outcome: outcome[&ThemeKey::of(*t)].clone(),
@@ -725,4 +730,129 @@ async fn record_my_ballot(
         &headers,
     )
     .await
+}
+
+// ----- the prompt sheet -----
+
+#[derive(Template, WebTemplate)]
+#[template(path = "review_prompt_sheet.html")]
+struct PromptSheetPage {
+    layout: Layout,
+    person_id: PersonId,
+    review_id: Uuid,
+    when: String,
+    themes: [Theme; 6],
+    form: reviews::PromptSheetInput,
+    errors: FieldErrors,
+    problem: Option<String>,
+    /// True when the person is filling it in from their own sign-in.
+    own: bool,
+}
+
+impl PromptSheetPage {
+    fn value(&self, prompt: &str, theme: &Theme) -> &str {
+        self.form.get(reviews::prompt_field(prompt, *theme)).map(String::as_str).unwrap_or("")
+    }
+    fn field(&self, prompt: &str, theme: &Theme) -> &'static str {
+        reviews::prompt_field(prompt, *theme)
+    }
+    fn other(&self, key: &str) -> &str {
+        self.form.get(key).map(String::as_str).unwrap_or("")
+    }
+    fn picto_theme(&self, t: &Theme) -> String {
+        crate::web::pictograms::theme(*t)
+    }
+}
+
+async fn prompt_sheet_for(
+    on: On<'_>,
+    review_id: Uuid,
+    typed: Option<reviews::PromptSheetInput>,
+    errors: FieldErrors,
+    problem: Option<String>,
+) -> Result<PromptSheetPage, AppError> {
+    let On { state, viewer, meta, id } = on;
+    let review = store::review(&state.db, &viewer.audit(meta), id, review_id).await?;
+    let form = typed.unwrap_or_else(|| review.prompt_sheet.as_ref().map(|(s, _, _)| s.to_input()).unwrap_or_default());
+    let mut layout = Layout::new(viewer, "Before my review", "");
+    // The sheet is always easy read: it is written for the person.
+    layout.easy_read = true;
+    Ok(PromptSheetPage {
+        layout,
+        person_id: id,
+        review_id,
+        when: review.details.at.format("%A %-d %B at %H:%M").to_string(),
+        themes: Theme::ALL,
+        form,
+        errors,
+        problem,
+        own: viewer.user.person() == Some(id),
+    })
+}
+
+async fn prompt_sheet_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    meta: RequestMeta,
+    Path((id, review)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let id = authorise(&state, &viewer, &meta, Action::VoteInReview, &id).await?;
+    let review = parse_id(&review)?;
+    let on = On { state: &state, viewer: &viewer, meta: &meta, id };
+    Ok(prompt_sheet_for(on, review, None, FieldErrors::new(), None).await?.into_response())
+}
+
+async fn save_prompt_sheet(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    meta: RequestMeta,
+    Path((id, review)): Path<(String, String)>,
+    Form(form): Form<reviews::PromptSheetInput>,
+) -> Result<Response, AppError> {
+    let id = authorise(&state, &viewer, &meta, Action::VoteInReview, &id).await?;
+    let review = parse_id(&review)?;
+    let on = On { state: &state, viewer: &viewer, meta: &meta, id };
+    let sheet = match reviews::parse_prompt_sheet(&form) {
+        Ok(s) => s,
+        Err(errors) => {
+            let page = prompt_sheet_for(on, review, Some(form), errors, None).await?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+    };
+    match store::save_prompt_sheet(&state.db, &viewer.audit(&meta), id, review, &sheet).await {
+        Ok(()) if viewer.user.person() == Some(id) => Ok(Redirect::to("/me?sheet=saved").into_response()),
+        Ok(()) => Ok(Redirect::to(&format!("/people/{id}/reviews/{review}#minutes")).into_response()),
+        Err(e) => {
+            let message = refusal(e)?;
+            let page = prompt_sheet_for(on, review, Some(form), FieldErrors::new(), Some(message)).await?;
+            Ok((StatusCode::CONFLICT, page).into_response())
+        }
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct AmendForm {
+    #[serde(default)]
+    body: String,
+}
+
+/// A correction after sign-off: recorded beside the review, which itself stays as signed off.
+async fn amend(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    meta: RequestMeta,
+    Path((id, review)): Path<(String, String)>,
+    Form(form): Form<AmendForm>,
+) -> Result<Response, AppError> {
+    let id = authorise(&state, &viewer, &meta, Action::EditPerson, &id).await?;
+    let review = parse_id(&review)?;
+    let on = On { state: &state, viewer: &viewer, meta: &meta, id };
+    let mut errors = FieldErrors::new();
+    let body = carethread_domain::text::required(&mut errors, "body", "what is amended and why", &form.body, 2000);
+    if !errors.is_empty() {
+        let page = review_page_for(on, review, Vec::new(), errors, None).await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
+    let result = store::amend(&state.db, &viewer.audit(&meta), id, review, &body).await;
+    after(on, review, result, "amendments").await
 }

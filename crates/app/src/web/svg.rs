@@ -152,6 +152,106 @@ pub fn circle(person_name: &str, members: &[Dot<'_>]) -> String {
     out
 }
 
+/// One review on the trajectory chart: its date label and each theme's headline.
+pub struct ChartPoint {
+    pub label: String,
+    /// In [`Theme::ALL`] order.
+    pub headlines: [carethread_domain::reviews::Headline; 6],
+}
+
+/// The trajectory: one band per theme, reviews left to right, each headline placed high
+/// (progressed), middle (stayed the same) or low (slipped back). A split review is an open ring
+/// on the middle line; a theme nobody voted on leaves a gap. The outcomes table on the same page
+/// holds the same facts.
+pub fn trajectory(points: &[ChartPoint]) -> String {
+    use carethread_domain::reviews::Headline;
+    let (left, right, band, top) = (250.0, 30.0, 90.0, 30.0);
+    let step = if points.len() > 1 { (900.0 - left - right) / (points.len() - 1) as f64 } else { 0.0 };
+    let w = 900.0;
+    let h = top + band * 6.0 + 40.0;
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        r#"<svg class="ct-trajectory" viewBox="0 0 {w} {h}" xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="traj-title"><title id="traj-title">How each theme was judged at each signed-off review, oldest on the left. The table below gives the same results.</title>"#
+    );
+    let x_of = |i: usize| if points.len() > 1 { left + step * i as f64 } else { left + (w - left - right) / 2.0 };
+    for (row, theme) in Theme::ALL.iter().enumerate() {
+        let y0 = top + band * row as f64;
+        let level = |score: i8| y0 + band / 2.0 - f64::from(score) * 25.0;
+        let _ = write!(
+            out,
+            r#"<rect x="0" y="{y0:.0}" width="{w}" height="{band}" class="ct-traj-band ct-traj-band-{}"/>"#,
+            row % 2
+        );
+        text_lines(&mut out, 120.0, y0 + band / 2.0, &wrap(theme.title(), 24), 20.0, "ct-traj-theme");
+        for (score, name) in [(1, "better"), (0, "same"), (-1, "worse")] {
+            let y = level(score);
+            let _ = write!(
+                out,
+                r#"<line x1="{left:.0}" y1="{y:.0}" x2="{:.0}" y2="{y:.0}" class="ct-traj-level"/>"#,
+                w - right
+            );
+            let _ = write!(
+                out,
+                r#"<text x="{:.0}" y="{y:.0}" class="ct-traj-axis" text-anchor="end" dominant-baseline="middle">{name}</text>"#,
+                left - 12.0
+            );
+        }
+        let mut path = String::new();
+        for (i, p) in points.iter().enumerate() {
+            match p.headlines[row].score() {
+                Some(score) => {
+                    let _ =
+                        write!(path, "{}{:.0},{:.0} ", if path.is_empty() { "M" } else { "L" }, x_of(i), level(score));
+                }
+                None => {
+                    if !path.is_empty() {
+                        let _ = write!(out, r#"<path d="{}" class="ct-traj-line"/>"#, path.trim_end());
+                        path.clear();
+                    }
+                }
+            }
+        }
+        if !path.is_empty() {
+            let _ = write!(out, r#"<path d="{}" class="ct-traj-line"/>"#, path.trim_end());
+        }
+        for (i, p) in points.iter().enumerate() {
+            match p.headlines[row] {
+                Headline::Clear(v) => {
+                    let score = p.headlines[row].score().unwrap_or(0);
+                    let _ = write!(
+                        out,
+                        r#"<circle cx="{:.0}" cy="{:.0}" r="9" class="ct-traj-dot ct-bar-{}"/>"#,
+                        x_of(i),
+                        level(score),
+                        v.slug()
+                    );
+                }
+                Headline::Split => {
+                    let _ = write!(
+                        out,
+                        r#"<circle cx="{:.0}" cy="{:.0}" r="9" class="ct-traj-split"/>"#,
+                        x_of(i),
+                        level(0)
+                    );
+                }
+                Headline::NoVotes => {}
+            }
+        }
+    }
+    for (i, p) in points.iter().enumerate() {
+        let _ = write!(
+            out,
+            r#"<text x="{:.0}" y="{:.0}" class="ct-traj-axis" text-anchor="middle">{}</text>"#,
+            x_of(i),
+            h - 12.0,
+            esc(&p.label)
+        );
+    }
+    out.push_str("</svg>");
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -167,6 +267,21 @@ mod tests {
         assert!(svg.contains("2 people"));
         let easy = case_map("Ann", "/people/x", &HashMap::new(), 0, true);
         assert!(easy.contains("Who helps me?") && easy.contains("<g transform="));
+    }
+
+    #[test]
+    fn the_trajectory_places_each_headline_and_leaves_gaps_for_themes_not_voted_on() {
+        use carethread_domain::reviews::{Headline, Vote};
+        let point = |h: Headline| ChartPoint { label: "1 Dec".into(), headlines: [h, h, h, h, h, Headline::NoVotes] };
+        let svg = trajectory(&[
+            point(Headline::Clear(Vote::Progressed)),
+            point(Headline::Split),
+            point(Headline::Clear(Vote::SlippedBack)),
+        ]);
+        assert_eq!(svg.matches("ct-traj-dot").count(), 10, "two clear headlines in five themes");
+        assert_eq!(svg.matches("ct-traj-split").count(), 5);
+        assert_eq!(svg.matches("<path").count(), 10, "a split breaks the line: two pieces per voted theme");
+        assert!(svg.contains("role=\"img\"") && svg.contains("<title"));
     }
 
     #[test]

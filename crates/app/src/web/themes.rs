@@ -134,6 +134,8 @@ struct ThemePage {
     good_lives: Vec<(Good, carethread_domain::good_lives::GoodLine)>,
     /// For progress: every review, oldest first, with its outcome.
     reviews: Vec<carethread_store::reviews::ReviewSummary>,
+    /// For progress: the trajectory chart of the signed-off reviews (empty until there is one).
+    trajectory: String,
 }
 
 async fn theme_page_for(
@@ -175,6 +177,7 @@ async fn theme_page_for(
     };
     let reviews =
         if theme == Theme::Progress { carethread_store::reviews::reviews(&state.db, id).await? } else { Vec::new() };
+    let trajectory = trajectory_chart(&reviews);
     let mut layout = Layout::new(viewer, format!("{}: {name}", theme.title()), "");
     layout.easy_read = crate::web::easy_read::wanted(headers, record.details.easy_read);
     Ok(ThemePage {
@@ -195,7 +198,22 @@ async fn theme_page_for(
         good_lives,
         problems,
         reviews,
+        trajectory,
     })
+}
+
+/// The trajectory over the signed-off reviews; nothing to draw before the first one.
+fn trajectory_chart(reviews: &[carethread_store::reviews::ReviewSummary]) -> String {
+    use carethread_store::reviews::{ReviewStatus, ThemeKey};
+    let points: Vec<svg::ChartPoint> = reviews
+        .iter()
+        .filter(|r| r.status == ReviewStatus::SignedOff)
+        .map(|r| svg::ChartPoint {
+            label: r.details.at.format("%-d %b %Y").to_string(),
+            headlines: Theme::ALL.map(|t| r.outcome[&ThemeKey::of(t)].tally.headline()),
+        })
+        .collect();
+    if points.is_empty() { String::new() } else { svg::trajectory(&points) }
 }
 
 async fn theme_page(
