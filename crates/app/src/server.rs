@@ -60,6 +60,7 @@ pub fn router(state: AppState) -> Router {
         .merge(web::themes::router())
         .merge(web::reviews::router())
         .merge(web::tasks::router())
+        .merge(web::today::router())
         .merge(web::easy_read::router())
         .merge(web::admin::router())
         .layer(middleware::from_fn(csrf::verify))

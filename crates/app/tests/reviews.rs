@@ -398,3 +398,66 @@ async fn the_person_fills_in_a_prompt_sheet_that_reaches_the_agenda_and_signed_o
     assert!(page.contains("Amendment recorded by Priya Nair"));
     assert!(page.contains("0 progressed, 1 stayed the same, 0 slipped back"), "the signed-off votes are unchanged");
 }
+
+#[tokio::test]
+async fn today_shows_the_teams_reviews_overdue_tasks_slipped_back_themes_and_reviews_overdue() {
+    let app = TestApp::spawn().await;
+    let client = app.signed_in("demo-keyworker").await;
+    let id = find(&app, &client, "999+000+0018").await;
+    let (status, before) = app.get(&client, "/today?team=all").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(before.contains("never reviewed"), "no demo case has been reviewed yet");
+    // A review recorded after the event, where keeping safe slipped back.
+    let r = app
+        .post_form(
+            &client,
+            &format!("/people/{id}/reviews/new"),
+            &format!("/people/{id}/reviews"),
+            &[
+                ("kind", "team-discussion"),
+                ("day", "20"),
+                ("month", "11"),
+                ("year", "2026"),
+                ("time", "09:30"),
+                ("place", "Team base"),
+                ("chair", "Priya Nair"),
+            ],
+        )
+        .await;
+    let review = review_location(&r);
+    let page_url = format!("/people/{id}/reviews/{review}");
+    let (_, page) = app.get(&client, &page_url).await;
+    let person = &attendee_ids(&page)[0];
+    let mark = format!("attendance-{person}");
+    app.post_form(&client, &page_url, &format!("{page_url}/attendance"), &[(mark.as_str(), "present")]).await;
+    let fields: Vec<(String, &str)> = ALL
+        .iter()
+        .map(|t| (format!("vote-{t}"), if *t == "keeping-safe" { "slipped-back" } else { "unchanged" }))
+        .collect();
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+    let vote_url = format!("{page_url}/votes/{person}");
+    app.post_form(&client, &vote_url, &vote_url, &fields).await;
+    let (_, page) = app.get(&client, &page_url).await;
+    let version = common::form_value(&page, "version").expect("version");
+    let sign = [
+        ("version", version.as_str()),
+        ("every_weeks", "4"),
+        ("next_day", "18"),
+        ("next_month", "12"),
+        ("next_year", "2026"),
+    ];
+    assert_eq!(
+        app.post_form(&client, &page_url, &format!("{page_url}/sign-off"), &sign).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let (_, after) = app.get(&client, "/today?team=all").await;
+    let slipped =
+        &after[after.find("id=\"slipped\"").expect("section")..after.find("id=\"no-review\"").expect("section")];
+    assert!(slipped.contains("Keeping safe and well"), "{slipped}");
+    assert!(slipped.contains("Baptiste"));
+    let overdue = &after[after.find("id=\"no-review\"").expect("section")..];
+    assert!(!overdue.contains("Jordy Baptiste: never reviewed"), "Jordy has been reviewed within four weeks");
+    assert_eq!(app.get(&client, "/today?team=not-a-team").await.0, StatusCode::NOT_FOUND);
+    let commissioner = app.signed_in("demo-commissioner").await;
+    assert_eq!(app.get(&commissioner, "/today").await.0, StatusCode::FORBIDDEN);
+}

@@ -19,6 +19,7 @@ pub mod tasks;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod themes;
+pub mod today;
 
 pub use audit::AuditContext;
 pub use clock::now;

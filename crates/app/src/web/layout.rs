@@ -41,6 +41,7 @@ impl Layout {
         let mut add =
             |href: &'static str, label: &'static str| nav.push(NavItem { href, label, current: href == section });
         if viewer.role.works_with_named_records() {
+            add("/today", "Today");
             add("/caseload", "My caseload");
             add("/people", "Find a person");
             add("/people/new", "Register a person");

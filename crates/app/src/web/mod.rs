@@ -15,3 +15,4 @@ pub mod sign_in;
 pub mod svg;
 pub mod tasks;
 pub mod themes;
+pub mod today;
