@@ -111,3 +111,83 @@ test('a formal review is scheduled, voted on by five people in both ways, signed
   assert.match(await text(page, 'table:has(caption:has-text("Reviews and their outcomes"))'), /Formal case review/);
   await checkAccessibility(page, 'progress-with-reviews');
 });
+
+test('a prompt sheet from the person, actions as tasks in their owner\'s list, a trajectory over two reviews, and Today', async () => {
+  const page = await newPage(browser);
+  await signIn(page, 'demo-keyworker');
+  const caseUrl = await openPerson(page, '999 000 0018', 'Baptiste');
+  await page.goto(`${caseUrl}/reviews/new`);
+  await page.check('#kind-conversation');
+  const later = new Date(Date.now() + 14 * 24 * 3600 * 1000);
+  await page.fill('#day', String(later.getDate()));
+  await page.fill('#month', String(later.getMonth() + 1));
+  await page.fill('#year', String(later.getFullYear()));
+  await page.fill('#time', '10:00');
+  await page.fill('#place', 'Home visit');
+  await Promise.all([page.waitForNavigation(), page.click('button:has-text("Schedule the review")')]);
+  const reviewUrl = page.url().split('#')[0];
+
+  // The person fills in their prompt sheet on their phone.
+  const phone = await newPage(browser, { width: 390, height: 844 });
+  await signIn(phone, 'demo-person');
+  await phone.goto(`${BASE}/me`);
+  const sheetLinks = phone.locator('a:has-text("Before my review")');
+  await Promise.all([phone.waitForNavigation(), sheetLinks.last().click()]);
+  await phone.click('button:has-text("Save my answers")');
+  assert.match(await text(phone, '.nhsuk-error-summary'), /Write something in at least one box/);
+  await phone.fill('#going-well-joining-in', 'I started at the café on Mondays.');
+  await phone.fill('#worries-keeping-safe', 'The man at the bus stop asks me for money.');
+  await phone.fill('#who-i-want-there', 'Mum and Priya');
+  await checkAccessibility(phone, 'prompt-sheet');
+  await Promise.all([phone.waitForNavigation(), phone.click('button:has-text("Save my answers")')]);
+  assert.match(await text(phone), /Your answers are saved/);
+
+  await page.goto(reviewUrl);
+  assert.match(await text(page), /says is going well: I started at the café on Mondays\./);
+  assert.match(await text(page), /Who Jordy Baptiste wants there: Mum and Priya/);
+  const selects = page.locator('select[name^="attendance-"]');
+  assert.equal(await selects.inputValue(), 'sent-views', 'the sheet counts as their views');
+  await Promise.all([page.waitForNavigation(), page.click('a:has-text("Record votes")')]);
+  await vote(page, { 'circle-of-support': 'progressed', 'about-me': 'progressed', 'problem-toolkits': 'progressed', 'joining-in': 'progressed', 'keeping-safe': 'unchanged' });
+  await Promise.all([page.waitForNavigation(), page.click('button:has-text("votes")')]);
+
+  await Promise.all([page.waitForNavigation(), page.click('a:has-text("Add an action as a task")')]);
+  await page.fill('#title', 'Ask the café about a second day');
+  await page.selectOption('#owner', 'person');
+  await page.fill('#due_day', '1');
+  await page.fill('#due_month', '11');
+  await page.fill('#due_year', '2026');
+  await page.selectOption('#theme', 'joining-in');
+  await checkAccessibility(page, 'tasks-add-from-review');
+  await Promise.all([page.waitForNavigation(), page.click('button:has-text("Add the task")')]);
+  assert.match(await text(page, '#actions ~ .ct-table-scroll'), /Ask the café about a second day.*Overdue/);
+
+  await page.check('#not-discussed-progress');
+  await Promise.all([page.waitForNavigation(), page.click('button:has-text("Save the minutes")')]);
+  await Promise.all([page.waitForNavigation(), page.click('button:has-text("Sign off the review")')]);
+  assert.match(await text(page), /Signed off by Priya Nair/);
+
+  await page.goto(`${caseUrl}/themes/progress`);
+  const chart = page.locator('svg.ct-trajectory');
+  assert.equal(await chart.count(), 1, 'the trajectory is drawn');
+  assert.ok(await chart.locator('circle').count() >= 9, 'two reviews across the themes');
+  await checkAccessibility(page, 'trajectory');
+
+  await phone.goto(`${BASE}/tasks`);
+  assert.match(await text(phone), /Ask the café about a second day.*Overdue/);
+  await checkAccessibility(phone, 'my-tasks-person');
+
+  await page.goto(`${caseUrl}/tasks`);
+  await Promise.all([page.waitForNavigation(), page.click('a:has-text("Change")')]);
+  await page.selectOption('#status', 'blocked');
+  await page.click('button:has-text("Save")');
+  assert.match(await text(page, '.nhsuk-error-summary'), /Enter why it is blocked/);
+  await page.fill('#blocked_reason', 'The café manager is away until January.');
+  await checkAccessibility(page, 'task-edit');
+  await Promise.all([page.waitForNavigation(), page.click('button:has-text("Save")')]);
+  assert.match(await text(page), /Blocked: The café manager is away until January\./);
+
+  await page.goto(`${BASE}/today?team=all`);
+  assert.match(await text(page, '#overdue + ul'), /Ask the café about a second day/);
+  await checkAccessibility(page, 'today');
+});

@@ -165,7 +165,9 @@ pub struct ChartPoint {
 /// holds the same facts.
 pub fn trajectory(points: &[ChartPoint]) -> String {
     use carethread_domain::reviews::Headline;
-    let (left, right, band, top) = (250.0, 30.0, 90.0, 30.0);
+    // Theme names on the left (0-190), level names right-aligned before the plot, and room on
+    // the right for the last date label to be centred under its point.
+    let (left, right, band, top) = (270.0, 70.0, 90.0, 30.0);
     let step = if points.len() > 1 { (900.0 - left - right) / (points.len() - 1) as f64 } else { 0.0 };
     let w = 900.0;
     let h = top + band * 6.0 + 40.0;
@@ -183,7 +185,7 @@ pub fn trajectory(points: &[ChartPoint]) -> String {
             r#"<rect x="0" y="{y0:.0}" width="{w}" height="{band}" class="ct-traj-band ct-traj-band-{}"/>"#,
             row % 2
         );
-        text_lines(&mut out, 120.0, y0 + band / 2.0, &wrap(theme.title(), 24), 20.0, "ct-traj-theme");
+        text_lines(&mut out, 100.0, y0 + band / 2.0, &wrap(theme.title(), 18), 20.0, "ct-traj-theme");
         for (score, name) in [(1, "better"), (0, "same"), (-1, "worse")] {
             let y = level(score);
             let _ = write!(
