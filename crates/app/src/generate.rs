@@ -289,6 +289,7 @@ fn synthetic_case(rng: &mut StdRng, nhs_number: NhsNumber, team: TeamId, key_wor
             body: body.into(),
             voice: if rng.random_bool(0.5) { Voice::WithPerson } else { Voice::OwnWords },
             source: None,
+            review: None,
             status: (kind == EntryKind::NextStep).then_some(StepStatus::Open),
             withheld: None,
             particulars,

@@ -461,3 +461,67 @@ async fn today_shows_the_teams_reviews_overdue_tasks_slipped_back_themes_and_rev
     let commissioner = app.signed_in("demo-commissioner").await;
     assert_eq!(app.get(&commissioner, "/today").await.0, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn an_entry_can_say_which_review_it_came_from_but_only_one_of_the_persons_own() {
+    let app = TestApp::spawn().await;
+    let client = app.signed_in("demo-keyworker").await;
+    let id = find(&app, &client, "999+000+0018").await;
+    let other = find(&app, &client, "999+000+0085").await;
+    let schedule = |person: String| {
+        let app = &app;
+        let client = &client;
+        async move {
+            let r = app
+                .post_form(
+                    client,
+                    &format!("/people/{person}/reviews/new"),
+                    &format!("/people/{person}/reviews"),
+                    &[
+                        ("kind", "conversation"),
+                        ("day", "25"),
+                        ("month", "11"),
+                        ("year", "2026"),
+                        ("time", "16:00"),
+                        ("place", "Café"),
+                        ("chair", "Priya Nair"),
+                    ],
+                )
+                .await;
+            review_location(&r)
+        }
+    };
+    let mine = schedule(id.clone()).await;
+    let theirs = schedule(other.clone()).await;
+    let page = format!("/people/{id}/themes/joining-in");
+    let action = format!("{page}/entries");
+    let (_, form) = app.get(&client, &page).await;
+    assert!(form.contains(&format!("value=\"{mine}\"")), "the person's reviews are offered");
+    assert!(!form.contains(&theirs), "another person's are not");
+    let entry = |review: &str| {
+        vec![
+            ("kind", "next-step"),
+            ("body", "Visit the climbing wall together"),
+            ("voice", "with-person"),
+            ("from_review", review),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k, v.to_string()))
+        .collect::<Vec<_>>()
+    };
+    let fields = entry(&theirs);
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = app.post_form(&client, &page, &action, &fields).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.text().await.expect("body");
+    assert!(body.contains("not one of this person") && body.contains("Visit the climbing wall together"));
+    let fields = entry(&mine);
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(app.post_form(&client, &page, &action, &fields).await.status(), StatusCode::SEE_OTHER);
+    let (_, theme) = app.get(&client, &page).await;
+    assert!(
+        theme.contains(&format!(
+            "from <a href=\"/people/{id}/reviews/{mine}\">Key-worker conversation, 25 Nov 2026</a>"
+        ))
+    );
+}

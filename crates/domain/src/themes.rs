@@ -416,6 +416,8 @@ pub struct EntryInput {
     pub perspective_of: String,
     /// Where it came from: a conversation, a meeting or a review (the golden thread).
     pub source: String,
+    /// The id of the review or key-worker conversation it came from, if one was chosen.
+    pub from_review: String,
     pub step_done: Option<String>,
     pub withhold: Option<String>,
     pub withhold_reason: String,
@@ -437,6 +439,10 @@ pub struct EntryDetails {
     pub body: String,
     pub voice: Voice,
     pub source: Option<String>,
+    /// The review or key-worker conversation it came from: the golden thread. The store checks
+    /// that it is one of this person's reviews.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review: Option<uuid::Uuid>,
     /// Only next steps have a status.
     pub status: Option<StepStatus>,
     pub withheld: Option<Withholding>,
@@ -479,6 +485,16 @@ impl EntryInput {
             }
         };
         let source = optional(&mut errors, "source", "where this came from", &self.source, 200);
+        let review = match self.from_review.trim() {
+            "" => None,
+            id => match id.parse::<uuid::Uuid>() {
+                Ok(id) => Some(id),
+                Err(_) => {
+                    errors.add("from_review", "Choose the review from the list, or none.");
+                    None
+                }
+            },
+        };
         let withheld = if self.withhold.is_some() {
             let reason = required(
                 &mut errors,
@@ -522,7 +538,7 @@ impl EntryInput {
         let particulars = self.particulars.parse(&mut errors, kind, topic, today);
         match (kind, voice, errors.is_empty()) {
             (Some(kind), Some(voice), true) => {
-                Ok(EntryDetails { kind, topic, body, voice, source, status, withheld, particulars })
+                Ok(EntryDetails { kind, topic, body, voice, source, review, status, withheld, particulars })
             }
             _ => Err(errors),
         }
@@ -544,6 +560,7 @@ impl EntryDetails {
             voice,
             perspective_of,
             source: self.source.clone().unwrap_or_default(),
+            from_review: self.review.map(|r| r.to_string()).unwrap_or_default(),
             step_done: (self.status == Some(StepStatus::Done)).then(|| "yes".into()),
             withhold: self.withheld.as_ref().map(|_| "yes".into()),
             withhold_reason: self.withheld.as_ref().map(|w| w.reason.clone()).unwrap_or_default(),

@@ -65,6 +65,20 @@ async fn insert_version(tx: &mut Tx, ctx: &AuditContext, org: OrgId, v: NewVersi
     Ok(())
 }
 
+/// The golden thread may only lead to one of this person's own reviews.
+async fn check_review(tx: &mut Tx, person: PersonId, details: &EntryDetails) -> Result<(), StoreError> {
+    let Some(review) = details.review else {
+        return Ok(());
+    };
+    let found: Option<(i32,)> =
+        on_tx!(tx, |c| sqlx::query_as("SELECT 1 FROM reviews WHERE id = $1 AND person_id = $2")
+            .bind(review)
+            .bind(person.as_uuid())
+            .fetch_optional(c)
+            .await)?;
+    found.map(|_| ()).ok_or(StoreError::Invalid("That review is not one of this person's. Choose one from the list."))
+}
+
 /// An entry as a page shows it.
 #[derive(Clone, Debug)]
 pub struct EntryRecord {
@@ -134,6 +148,7 @@ pub async fn add_entry(
     let json = to_json(details)?;
     let mut tx = db.begin().await?;
     let org = org_of(&mut tx, person).await?;
+    check_review(&mut tx, person, details).await?;
     exec_tx!(&mut tx, |c| {
         sqlx::query(
         "INSERT INTO theme_entries (id, org_id, person_id, theme, kind, status, withheld, details, author_id, version, created_at, updated_at) \
@@ -200,6 +215,7 @@ pub async fn update_entry(
     if current.version != base_version {
         return Ok(Err(current));
     }
+    check_review(&mut tx, person, details).await?;
     let json = to_json(details)?;
     let version = base_version + 1;
     let n = exec_tx!(&mut tx, |c| {

@@ -33,6 +33,7 @@ fn case(n: u8, nhs_last: u8) -> CaseToLoad {
         body: format!("Try the climbing wall {n}"),
         voice: Voice::WithPerson,
         source: None,
+        review: None,
         status: Some(StepStatus::Open),
         withheld: None,
         particulars: None,

@@ -18,6 +18,7 @@ fn entry(kind: EntryKind, body: &str) -> EntryDetails {
         body: body.into(),
         voice: Voice::OwnWords,
         source: None,
+        review: None,
         status: (kind == EntryKind::NextStep).then_some(StepStatus::Open),
         withheld: None,
         particulars: None,

@@ -61,6 +61,16 @@ fn parse_record_id(raw: &str) -> Result<Uuid, AppError> {
     Uuid::parse_str(raw).map_err(|_| AppError::NotFound)
 }
 
+/// The reviews and conversations an entry can say it came from: (id, "Formal case review, 4 Dec 2026").
+async fn review_choices(state: &AppState, person: PersonId) -> Result<Vec<(Uuid, String)>, AppError> {
+    Ok(carethread_store::reviews::reviews(&state.db, person)
+        .await?
+        .into_iter()
+        .rev()
+        .map(|r| (r.id, format!("{}, {}", r.details.kind.label(), r.details.at.format("%-d %b %Y"))))
+        .collect())
+}
+
 /// A part of a theme page: one topic (for themes that have topics) or one kind of entry.
 struct Section {
     anchor: &'static str,
@@ -136,6 +146,8 @@ struct ThemePage {
     reviews: Vec<carethread_store::reviews::ReviewSummary>,
     /// For progress: the trajectory chart of the signed-off reviews (empty until there is one).
     trajectory: String,
+    /// Reviews an entry can link to (the golden thread).
+    review_choices: Vec<(Uuid, String)>,
 }
 
 async fn theme_page_for(
@@ -199,6 +211,7 @@ async fn theme_page_for(
         problems,
         reviews,
         trajectory,
+        review_choices: review_choices(state, id).await?,
     })
 }
 
@@ -241,11 +254,17 @@ async fn add_entry(
     let id = authorise(&state, &viewer, &meta, Action::EditPerson, &id).await?;
     let theme = parse_theme(&theme)?;
     match form.parse(theme, today()) {
-        Ok(details) => {
-            themes::add_entry(&state.db, &viewer.audit(&meta), id, theme, &details).await?;
-            Ok(Redirect::to(&format!("/people/{id}/themes/{}#{}", theme.slug(), anchor(theme, &details)))
-                .into_response())
-        }
+        Ok(details) => match themes::add_entry(&state.db, &viewer.audit(&meta), id, theme, &details).await {
+            Ok(_) => Ok(Redirect::to(&format!("/people/{id}/themes/{}#{}", theme.slug(), anchor(theme, &details)))
+                .into_response()),
+            Err(StoreError::Invalid(message)) => {
+                let mut errors = FieldErrors::new();
+                errors.add("from_review", message);
+                let page = theme_page_for(&state, &viewer, &meta, id, theme, &headers, (form, errors)).await?;
+                Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+            }
+            Err(e) => Err(e.into()),
+        },
         Err(errors) => {
             let page = theme_page_for(&state, &viewer, &meta, id, theme, &headers, (form, errors)).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
@@ -266,6 +285,7 @@ struct EntryFormPage {
     version: i64,
     /// Set when the save was refused because someone else changed the entry first.
     changed_by_someone_else: bool,
+    review_choices: Vec<(Uuid, String)>,
 }
 
 impl EntryFormPage {
@@ -292,6 +312,7 @@ async fn edit_entry_form(
         errors: FieldErrors::new(),
         kinds: EntryKind::ALL,
         changed_by_someone_else: false,
+        review_choices: review_choices(&state, id).await?,
     }
     .into_response())
 }
@@ -307,8 +328,10 @@ async fn edit_entry(
     let entry_id = parse_record_id(&entry_id)?;
     let version = f.version()?;
     let ctx = viewer.audit(&meta);
+    let choices = review_choices(&state, id).await?;
     let refused =
         |entry: EntryRecord, errors: FieldErrors, version: i64, stale: bool, form: EntryInput| EntryFormPage {
+            review_choices: choices.clone(),
             layout: Layout::new(&viewer, format!("Change an entry in {}", entry.theme.title()), ""),
             person_id: id,
             form,
@@ -339,6 +362,11 @@ async fn edit_entry(
             let current = themes::entry(&state.db, &ctx, id, entry_id).await?;
             let latest = current.version;
             Ok((StatusCode::CONFLICT, refused(current, FieldErrors::new(), latest, true, f.form)).into_response())
+        }
+        Err(StoreError::Invalid(message)) => {
+            let mut errors = FieldErrors::new();
+            errors.add("from_review", message);
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, refused(entry, errors, version, false, f.form)).into_response())
         }
         Err(e) => Err(e.into()),
     }
@@ -633,6 +661,10 @@ impl ThemePage {
     /// The entry form asks the risk and best-interests questions only in "keeping safe and well".
     fn keeping_safe(&self) -> bool {
         self.theme == Theme::KeepingSafe
+    }
+    /// The label of the review an entry came from, for its card.
+    fn review_label(&self, id: &Uuid) -> Option<&str> {
+        self.review_choices.iter().find(|(r, _)| r == id).map(|(_, l)| l.as_str())
     }
     fn all_themes(&self) -> [Theme; 6] {
         Theme::ALL
