@@ -279,6 +279,8 @@ async fn actions_from_a_review_become_tasks_in_their_owners_lists_and_overdue_on
     let (_, page) = app.get(&client, &format!("/people/{id}/reviews/{review}")).await;
     assert!(page.contains("Try the Tuesday swimming session"), "the review lists its actions");
     assert!(page.contains("Overdue"), "1 November is past");
+    let (_, progress) = app.get(&client, &format!("/people/{id}/themes/progress")).await;
+    assert!(progress.contains("1 agreed, 0 done"), "the timeline says what became of the review's actions");
 
     let person = app.signed_in("demo-person").await;
     let (status, mine) = app.get(&person, "/tasks").await;

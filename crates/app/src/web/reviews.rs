@@ -230,6 +230,8 @@ struct ThemeRow {
     theme: Theme,
     /// What the person wrote about this theme on their prompt sheet.
     prompts: reviews::PromptAnswers,
+    /// Open tasks serving this theme: (title, who).
+    open_tasks: Vec<(String, String)>,
     /// Entries written or changed since the last signed-off review.
     changed: Vec<String>,
     open_steps: usize,
@@ -290,6 +292,7 @@ async fn review_page_for(
     let changed = themes::changed_since(&state.db, id, since.map(|t| t.and_utc())).await?;
     let (glance, _) = themes::glance(&state.db, id).await?;
     let outcome = review.outcome();
+    let all_tasks = carethread_store::tasks::for_person(&state.db, &ctx, id).await?;
     let rows = Theme::ALL
         .iter()
         .map(|t| {
@@ -299,6 +302,11 @@ async fn review_page_for(
             ThemeRow {
                 theme: *t,
                 prompts: review.prompt_sheet.as_ref().map(|(sheet, _, _)| sheet.of(*t)).unwrap_or_default(),
+                open_tasks: all_tasks
+                    .iter()
+                    .filter(|task| task.details.theme == Some(*t) && task.details.status.is_open())
+                    .map(|task| (task.details.title.clone(), task.owner_name.clone()))
+                    .collect(),
                 changed: changed.get(t).cloned().unwrap_or_default(),
                 open_steps: glance.get(t).map(|g| g.open_steps).unwrap_or(0),
                 outcome: outcome[&ThemeKey::of(*t)].clone(),
@@ -319,11 +327,7 @@ async fn review_page_for(
         None => ReviewPlan { every_weeks: 12, next_review: review.details.at.date() + chrono::Duration::weeks(12) },
     }
     .to_input();
-    let actions = carethread_store::tasks::for_person(&state.db, &ctx, id)
-        .await?
-        .into_iter()
-        .filter(|t| t.review.map(|(r, _)| r) == Some(review.id))
-        .collect();
+    let actions = all_tasks.iter().filter(|t| t.review.map(|(r, _)| r) == Some(review.id)).cloned().collect();
     let my_attendee = review.attendees.iter().find(|a| a.account_id == Some(viewer.user.user_id())).map(|a| a.id);
     Ok(ReviewPage {
         layout: Layout::new(

@@ -148,6 +148,8 @@ struct ThemePage {
     trajectory: String,
     /// Reviews an entry can link to (the golden thread).
     review_choices: Vec<(Uuid, String)>,
+    /// For progress: per review, its actions as (agreed, done).
+    review_actions: std::collections::HashMap<Uuid, (usize, usize)>,
 }
 
 async fn theme_page_for(
@@ -190,6 +192,16 @@ async fn theme_page_for(
     let reviews =
         if theme == Theme::Progress { carethread_store::reviews::reviews(&state.db, id).await? } else { Vec::new() };
     let trajectory = trajectory_chart(&reviews);
+    let mut review_actions = std::collections::HashMap::new();
+    if theme == Theme::Progress {
+        for t in carethread_store::tasks::for_person(&state.db, &ctx, id).await? {
+            if let Some((review, _)) = t.review {
+                let e: &mut (usize, usize) = review_actions.entry(review).or_default();
+                e.0 += 1;
+                e.1 += usize::from(t.details.status == carethread_domain::tasks::TaskStatus::Done);
+            }
+        }
+    }
     let mut layout = Layout::new(viewer, format!("{}: {name}", theme.title()), "");
     layout.easy_read = crate::web::easy_read::wanted(headers, record.details.easy_read);
     Ok(ThemePage {
@@ -212,6 +224,7 @@ async fn theme_page_for(
         reviews,
         trajectory,
         review_choices: review_choices(state, id).await?,
+        review_actions,
     })
 }
 
@@ -665,6 +678,12 @@ impl ThemePage {
     /// The label of the review an entry came from, for its card.
     fn review_label(&self, id: &Uuid) -> Option<&str> {
         self.review_choices.iter().find(|(r, _)| r == id).map(|(_, l)| l.as_str())
+    }
+    fn actions_of(&self, review: &Uuid) -> String {
+        match self.review_actions.get(review) {
+            None => "None".into(),
+            Some((agreed, done)) => format!("{agreed} agreed, {done} done"),
+        }
     }
     fn all_themes(&self) -> [Theme; 6] {
         Theme::ALL
