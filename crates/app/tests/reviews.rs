@@ -527,3 +527,67 @@ async fn an_entry_can_say_which_review_it_came_from_but_only_one_of_the_persons_
         ))
     );
 }
+
+#[tokio::test]
+async fn the_person_never_sees_an_entry_withheld_from_them_anywhere_in_their_record() {
+    let app = TestApp::spawn().await;
+    let client = app.signed_in("demo-keyworker").await;
+    let id = find(&app, &client, "999+000+0018").await;
+    let page = format!("/people/{id}/themes/keeping-safe");
+    let secret = "Contact with a named adult under police investigation";
+    let r = app
+        .post_form(
+            &client,
+            &page,
+            &format!("{page}/entries"),
+            &[
+                ("kind", "worry"),
+                ("body", secret),
+                ("voice", "professional"),
+                ("withhold", "yes"),
+                ("withhold_reason", "Police asked us not to share yet"),
+                ("review_day", "1"),
+                ("review_month", "2"),
+                ("review_year", "2027"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, staff_view) = app.get(&client, &page).await;
+    assert!(staff_view.contains(secret), "the team sees it, flagged");
+    let entry = {
+        let at = staff_view.find("/entries/").expect("an entry link") + "/entries/".len();
+        staff_view[at..at + 36].to_string()
+    };
+    let r = app
+        .post_form(
+            &client,
+            &format!("/people/{id}/reviews/new"),
+            &format!("/people/{id}/reviews"),
+            &[
+                ("kind", "conversation"),
+                ("day", "26"),
+                ("month", "11"),
+                ("year", "2026"),
+                ("time", "12:00"),
+                ("place", "Home"),
+                ("chair", "Priya Nair"),
+            ],
+        )
+        .await;
+    let review = review_location(&r);
+
+    let person = app.signed_in("demo-person").await;
+    for path in [
+        page.clone(),
+        format!("/people/{id}"),
+        format!("/people/{id}/summary"),
+        format!("/people/{id}/reviews/{review}"),
+    ] {
+        let (status, body) = app.get(&person, &path).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert!(!body.contains(secret), "{path} shows the person an entry withheld from them");
+        assert!(!body.contains("withheld from the person"), "{path} reveals that something is withheld");
+    }
+    assert_eq!(app.get(&person, &format!("/people/{id}/entries/{entry}/history")).await.0, StatusCode::NOT_FOUND);
+}

@@ -396,6 +396,22 @@ impl StepStatus {
     }
 }
 
+/// Who is looking, as far as withheld entries go. Everything is visible to the person except
+/// entries withheld with a recorded reason; those are seen only by the team.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Audience {
+    /// Staff who work with the record: they see withheld entries, flagged.
+    Team,
+    /// The person, or anyone else who may read but not change the record.
+    Person,
+}
+
+impl Audience {
+    pub fn sees_withheld(&self) -> bool {
+        *self == Audience::Team
+    }
+}
+
 /// Why an entry is not shown to the person, and when that decision is looked at again.
 /// Everything is visible to the person unless this is recorded.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

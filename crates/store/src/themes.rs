@@ -8,7 +8,7 @@ use crate::error::StoreError;
 use carethread_domain::circle::MemberDetails;
 use carethread_domain::good_lives::GoodLives;
 use carethread_domain::problems::ProblemDetails;
-use carethread_domain::themes::{EntryDetails, EntryKind, StepStatus, Theme, ThemeGlance};
+use carethread_domain::themes::{Audience, EntryDetails, EntryKind, StepStatus, Theme, ThemeGlance};
 use carethread_domain::{AuditAction, OrgId, PersonId, UserId};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -306,14 +306,17 @@ pub async fn entries(
     ctx: &AuditContext,
     person: PersonId,
     theme: Theme,
+    audience: Audience,
 ) -> Result<Vec<EntryRecord>, StoreError> {
     let sql = format!(
-        "{ENTRY_SELECT} WHERE e.person_id = $1 AND e.theme = $2 AND e.removed_at IS NULL ORDER BY e.created_at, e.id"
+        "{ENTRY_SELECT} WHERE e.person_id = $1 AND e.theme = $2 AND e.removed_at IS NULL AND ($3 OR NOT e.withheld) \
+         ORDER BY e.created_at, e.id"
     );
     let mut tx = db.begin().await?;
     let rows: Vec<EntryRow> = on_tx!(&mut tx, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(person.as_uuid())
         .bind(theme.slug())
+        .bind(audience.sees_withheld())
         .fetch_all(c)
         .await)?;
     record(&mut tx, ctx, AuditAction::Read, Some(person), &format!("opened the theme {}", theme.title())).await?;
@@ -329,15 +332,17 @@ pub async fn changed_since(
     db: &Db,
     person: PersonId,
     since: Option<DateTime<Utc>>,
+    audience: Audience,
 ) -> Result<HashMap<Theme, Vec<String>>, StoreError> {
     // The epoch, not `MIN_UTC`: PostgreSQL timestamps cannot hold the year -262144.
     let since = since.unwrap_or(DateTime::<Utc>::UNIX_EPOCH);
     let rows: Vec<(String, String)> = on_pool!(db, |p| sqlx::query_as(
         "SELECT theme, details FROM theme_entries WHERE person_id = $1 AND removed_at IS NULL AND updated_at > $2 \
-         ORDER BY updated_at DESC, id"
+         AND ($3 OR NOT withheld) ORDER BY updated_at DESC, id"
     )
     .bind(person.as_uuid())
     .bind(since)
+    .bind(audience.sees_withheld())
     .fetch_all(p)
     .await)?;
     let mut out: HashMap<Theme, Vec<String>> = HashMap::new();
@@ -351,7 +356,11 @@ pub async fn changed_since(
     Ok(out)
 }
 
-pub async fn glance(db: &Db, person: PersonId) -> Result<(HashMap<Theme, ThemeGlance>, usize), StoreError> {
+pub async fn glance(
+    db: &Db,
+    person: PersonId,
+    audience: Audience,
+) -> Result<(HashMap<Theme, ThemeGlance>, usize), StoreError> {
     let rows: Vec<(String, String, Option<String>, bool, String)> = on_pool!(db, |p| sqlx::query_as(
         "SELECT theme, kind, status, withheld, details FROM theme_entries \
          WHERE person_id = $1 AND removed_at IS NULL ORDER BY created_at, id"
@@ -366,6 +375,10 @@ pub async fn glance(db: &Db, person: PersonId) -> Result<(HashMap<Theme, ThemeGl
         let theme: Theme = theme.parse().map_err(StoreError::Corrupt)?;
         let kind: EntryKind = kind.parse().map_err(StoreError::Corrupt)?;
         let g = by_theme.entry(theme).or_default();
+        if is_withheld && !audience.sees_withheld() {
+            // Not even counted: a count or a "latest worry" would reveal it to the person.
+            continue;
+        }
         withheld += usize::from(is_withheld);
         match kind {
             EntryKind::Working => {

@@ -5,7 +5,7 @@ mod common;
 
 use carethread_domain::circle::{Involvement, MemberDetails, Source};
 use carethread_domain::problems::{Described, ProblemDetails};
-use carethread_domain::themes::{EntryDetails, EntryKind, StepStatus, Theme, Topic, Voice};
+use carethread_domain::themes::{Audience, EntryDetails, EntryKind, StepStatus, Theme, Topic, Voice};
 use carethread_domain::{CaseStatus, NhsNumber, OrgId, PersonId};
 use carethread_store::bulk::{self, CaseToLoad};
 use carethread_store::{AuditContext, StoreError, accounts, people, testing, themes};
@@ -87,7 +87,7 @@ async fn generated_cases_read_back_through_the_ordinary_functions() {
         assert_eq!(record.details, loaded.person);
         assert_eq!((record.version, record.case.status, record.case.id), (1, CaseStatus::Open, loaded.case_id));
         assert_eq!(people::history(&db, &c, id).await.expect("history").len(), 1);
-        let entries = themes::entries(&db, &c, id, Theme::JoiningIn).await.expect("entries");
+        let entries = themes::entries(&db, &c, id, Theme::JoiningIn, Audience::Team).await.expect("entries");
         assert_eq!(
             entries.iter().map(|e| (&e.details, e.version)).collect::<Vec<_>>(),
             vec![(&loaded.entries[0].2, 1)]
@@ -98,7 +98,7 @@ async fn generated_cases_read_back_through_the_ordinary_functions() {
         assert_eq!(problems.iter().map(|p| &p.details).collect::<Vec<_>>(), vec![&loaded.problems[0].1]);
         let versions = themes::entry_versions(&db, &c, id, loaded.entries[0].0).await.expect("versions");
         assert_eq!(versions.iter().map(|v| v.version).collect::<Vec<_>>(), vec![1]);
-        let (glance, _) = themes::glance(&db, id).await.expect("glance");
+        let (glance, _) = themes::glance(&db, id, Audience::Team).await.expect("glance");
         assert_eq!(glance[&Theme::JoiningIn].open_steps, 1, "the map counts loaded entries");
         // An ordinary edit carries on from the loaded version.
         let changed = EntryDetails { body: "Went climbing".into(), ..loaded.entries[0].2.clone() };

@@ -4,7 +4,7 @@ mod common;
 
 use carethread_domain::circle::{Involvement, MemberDetails, Source};
 use carethread_domain::keeping_safe::{BestInterestsDecision, Particulars, RiskParts};
-use carethread_domain::themes::{EntryDetails, EntryKind, StepStatus, Theme, Topic, Voice, Withholding};
+use carethread_domain::themes::{Audience, EntryDetails, EntryKind, StepStatus, Theme, Topic, Voice, Withholding};
 use carethread_store::audit::{self, AuditFilter};
 use carethread_store::themes::{self, MemberChange};
 use carethread_store::{AuditContext, StoreError, testing};
@@ -39,7 +39,7 @@ async fn entries_keep_every_version_and_refuse_stale_edits() {
         themes::update_entry(&db, &c, person, id, 1, &entry(EntryKind::Worry, "stale")).await.expect("no db error");
     assert_eq!(stale.expect_err("stale").details.body, "Swimming on Fridays with Sam");
     assert!(themes::remove_entry(&db, &c, person, id, 2).await.expect("remove").is_ok());
-    assert!(themes::entries(&db, &c, person, Theme::JoiningIn).await.expect("list").is_empty());
+    assert!(themes::entries(&db, &c, person, Theme::JoiningIn, Audience::Team).await.expect("list").is_empty());
     let history = themes::entry_versions(&db, &c, person, id).await.expect("history");
     assert_eq!(
         history.iter().map(|v| (v.version, v.removed)).collect::<Vec<_>>(),
@@ -74,7 +74,7 @@ async fn risk_answers_and_best_interests_decisions_are_kept_with_their_history()
         ..entry(EntryKind::Note, "Dental treatment under anaesthetic")
     };
     themes::add_entry(&db, &c, person, Theme::KeepingSafe, &decision).await.expect("add");
-    let listed = themes::entries(&db, &c, person, Theme::KeepingSafe).await.expect("list");
+    let listed = themes::entries(&db, &c, person, Theme::KeepingSafe, Audience::Team).await.expect("list");
     let mut kept: Vec<_> = listed.iter().map(|e| e.details.clone()).collect();
     kept.sort_by(|a, b| a.body.cmp(&b.body));
     assert_eq!(kept, vec![risk.clone(), decision]);
@@ -130,12 +130,19 @@ async fn the_glance_counts_working_worries_and_open_steps_and_withholding_is_aud
         ..entry(EntryKind::Worry, "Contact with a named adult")
     };
     themes::add_entry(&db, &c, person, Theme::KeepingSafe, &withheld).await.expect("add");
-    let (glance, withheld_count) = themes::glance(&db, person).await.expect("glance");
+    let (glance, withheld_count) = themes::glance(&db, person, Audience::Team).await.expect("glance");
     let safe = &glance[&Theme::KeepingSafe];
     assert_eq!((safe.working, safe.worries, safe.open_steps), (1, 2, 1));
     assert_eq!(safe.latest_worry.as_deref(), Some("Contact with a named adult"));
     assert_eq!(glance[&Theme::AboutMe].working, 0);
     assert_eq!(withheld_count, 1);
+    // The person sees neither the withheld entry nor any count or preview of it.
+    let (theirs, hidden) = themes::glance(&db, person, Audience::Person).await.expect("glance");
+    let safe = &theirs[&Theme::KeepingSafe];
+    assert_eq!((safe.worries, hidden), (1, 0));
+    assert_eq!(safe.latest_worry.as_deref(), Some("Money"));
+    let listed = themes::entries(&db, &c, person, Theme::KeepingSafe, Audience::Person).await.expect("list");
+    assert!(listed.iter().all(|e| e.details.withheld.is_none()) && listed.len() == 5);
     let (log, _) = audit::browse(
         &db,
         &AuditContext::command_line("t"),

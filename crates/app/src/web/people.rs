@@ -55,6 +55,27 @@ pub(crate) async fn authorise(
     }
 }
 
+/// Whether the viewer may change this person's record (staff with a relationship), as the
+/// policy decides. Pages use it to show or hide their forms; every write is authorised again.
+pub(crate) async fn may_edit(state: &AppState, viewer: &Viewer, id: PersonId) -> Result<bool, AppError> {
+    let target = people::target(&state.db, id).await?;
+    Ok(decide(&viewer.principal(), Action::EditPerson, target).is_allowed())
+}
+
+/// Whether the viewer sees entries withheld from the person: only those who may change the
+/// record (the team) do.
+pub(crate) async fn audience(
+    state: &AppState,
+    viewer: &Viewer,
+    id: PersonId,
+) -> Result<carethread_domain::themes::Audience, AppError> {
+    Ok(if may_edit(state, viewer, id).await? {
+        carethread_domain::themes::Audience::Team
+    } else {
+        carethread_domain::themes::Audience::Person
+    })
+}
+
 /// The same for actions that are not about one person (finding people, registering one).
 fn authorise_general(viewer: &Viewer, action: Action) -> Result<(), AppError> {
     match decide(&viewer.principal(), action, None) {
@@ -280,7 +301,8 @@ async fn case_page(
     let id = authorise(&state, &viewer, &meta, Action::ReadPerson, &id).await?;
     let record = people::read(&state.db, &viewer.audit(&meta), id, "opened the case").await?;
     let title = record.details.display_name();
-    let (mut by_theme, withheld) = carethread_store::themes::glance(&state.db, id).await?;
+    let (mut by_theme, withheld) =
+        carethread_store::themes::glance(&state.db, id, audience(&state, &viewer, id).await?).await?;
     let reviews = carethread_store::reviews::reviews(&state.db, id).await?;
     if let Some(latest) = reviews.iter().rev().find(|r| r.status == carethread_store::reviews::ReviewStatus::SignedOff)
     {

@@ -289,8 +289,9 @@ async fn review_page_for(
     let record = people::read(&state.db, &ctx, id, "opened a review").await?;
     let review = store::review(&state.db, &ctx, id, review_id).await?;
     let since = store::last_signed_off(&state.db, id).await?.filter(|t| *t < review.details.at);
-    let changed = themes::changed_since(&state.db, id, since.map(|t| t.and_utc())).await?;
-    let (glance, _) = themes::glance(&state.db, id).await?;
+    let audience = crate::web::people::audience(state, viewer, id).await?;
+    let changed = themes::changed_since(&state.db, id, since.map(|t| t.and_utc()), audience).await?;
+    let (glance, _) = themes::glance(&state.db, id, audience).await?;
     let outcome = review.outcome();
     let all_tasks = carethread_store::tasks::for_person(&state.db, &ctx, id).await?;
     let rows = Theme::ALL
@@ -348,12 +349,7 @@ async fn review_page_for(
         new_attendee: AttendeeInput::default(),
         actions,
         today: today(),
-        can_edit: carethread_domain::policy::decide(
-            &viewer.principal(),
-            Action::EditPerson,
-            people::target(&state.db, id).await?,
-        )
-        .is_allowed(),
+        can_edit: crate::web::people::may_edit(state, viewer, id).await?,
     })
 }
 

@@ -67,6 +67,8 @@ struct CaseTasksPage {
     /// When adding an action agreed at a review.
     review: Option<Uuid>,
     today: chrono::NaiveDate,
+    /// Only those who may change the record see the form and the change links.
+    can_edit: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -100,6 +102,7 @@ async fn case_tasks_page(
         errors,
         review,
         today: today(),
+        can_edit: crate::web::people::may_edit(state, viewer, id).await?,
     })
 }
 

@@ -164,7 +164,8 @@ async fn theme_page_for(
     let ctx = viewer.audit(meta);
     let record = people::read(&state.db, &ctx, id, &format!("opened the theme {}", theme.title())).await?;
     let name = record.details.display_name();
-    let entries = themes::entries(&state.db, &ctx, id, theme).await?;
+    let entries =
+        themes::entries(&state.db, &ctx, id, theme, crate::web::people::audience(state, viewer, id).await?).await?;
     let sections = sections(theme, &entries);
     let (members, circle_svg, prompts) = if theme == Theme::CircleOfSupport {
         let members = themes::members(&state.db, &ctx, id).await?;
@@ -478,6 +479,13 @@ async fn entry_history(
 ) -> Result<Response, AppError> {
     let id = authorise(&state, &viewer, &meta, Action::ReadPerson, &id).await?;
     let versions = themes::entry_versions(&state.db, &viewer.audit(&meta), id, parse_record_id(&entry_id)?).await?;
+    // Someone who may not see withheld entries cannot read the history of one that is (or was
+    // ever) withheld.
+    if !crate::web::people::audience(&state, &viewer, id).await?.sees_withheld()
+        && versions.iter().any(|v| v.details.withheld.is_some())
+    {
+        return Err(AppError::NotFound);
+    }
     let layout = Layout::new(&viewer, "Earlier versions of an entry", "");
     let versions = history_rows(&layout, versions, describe_entry);
     Ok(HistoryPage { layout, back: format!("/people/{id}"), versions }.into_response())
