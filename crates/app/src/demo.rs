@@ -282,6 +282,9 @@ pub async fn load(db: &Db) -> anyhow::Result<Summary> {
         if i == 0 {
             first_person = Some(id);
         }
+        if i == 1 {
+            crate::demo_story::load(db, &ctx, id, key_worker, carethread_store::now().date_naive()).await?;
+        }
         if i == PEOPLE.len() - 1 {
             people::change_case(
                 db,
