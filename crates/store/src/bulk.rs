@@ -10,7 +10,8 @@
 
 use crate::audit::AuditContext;
 use crate::error::StoreError;
-use crate::themes::{ENTRY, MEMBER, PROBLEM, step_status, to_json};
+use crate::json::to_json;
+use crate::themes::{ENTRY, MEMBER, PROBLEM, step_status};
 use crate::{Backend, Db, Tx};
 use carethread_domain::circle::MemberDetails;
 use carethread_domain::problems::ProblemDetails;

@@ -12,6 +12,7 @@ pub mod audit;
 pub mod bulk;
 mod clock;
 mod error;
+mod json;
 pub mod people;
 pub mod reviews;
 pub mod sessions;

@@ -261,6 +261,15 @@ pub async fn register(
     Ok(id)
 }
 
+/// The organisation holding a person's case, read inside a write so a new row can carry it.
+pub(crate) async fn org_of(tx: &mut Tx, person: PersonId) -> Result<OrgId, StoreError> {
+    let (org,): (Uuid,) = on_tx!(tx, |c| sqlx::query_as("SELECT org_id FROM people WHERE id = $1")
+        .bind(person.as_uuid())
+        .fetch_one(c)
+        .await)?;
+    Ok(OrgId::from_uuid(org))
+}
+
 /// The person's own Carethread account, if they have one: it lets them vote from their own
 /// sign-in.
 pub async fn account_of(db: &Db, id: PersonId) -> Result<Option<UserId>, StoreError> {

@@ -9,7 +9,8 @@
 use crate::audit::{AuditContext, record};
 use crate::db::{Db, Tx};
 use crate::error::StoreError;
-use crate::themes::to_json;
+use crate::json::{from_json, to_json};
+use crate::people::org_of;
 use carethread_domain::case::ReviewPlan;
 use carethread_domain::reviews::{
     Attendance, AttendeeDetails, Ballot, Minutes, PromptSheet, ReviewDetails, Tally, Vote, sign_off_problems,
@@ -142,18 +143,6 @@ pub struct ReviewSummary {
     pub details: ReviewDetails,
     pub status: ReviewStatus,
     pub outcome: BTreeMap<ThemeKey, ThemeOutcome>,
-}
-
-async fn org_of(tx: &mut Tx, person: PersonId) -> Result<OrgId, StoreError> {
-    let (org,): (Uuid,) = on_tx!(tx, |c| sqlx::query_as("SELECT org_id FROM people WHERE id = $1")
-        .bind(person.as_uuid())
-        .fetch_one(c)
-        .await)?;
-    Ok(OrgId::from_uuid(org))
-}
-
-fn from_json<T: serde::de::DeserializeOwned>(json: &str) -> Result<T, StoreError> {
-    serde_json::from_str(json).map_err(|e| StoreError::Corrupt(format!("a stored review could not be read: {e}")))
 }
 
 /// Schedules a review with its first invitees. The person is always invited.

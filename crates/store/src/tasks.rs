@@ -5,6 +5,7 @@
 use crate::audit::{AuditContext, record};
 use crate::db::{Db, Tx};
 use crate::error::StoreError;
+use crate::people::org_of;
 use carethread_domain::tasks::{Owner, TaskDetails, TaskStatus};
 use carethread_domain::themes::Theme;
 use carethread_domain::{AuditAction, OrgId, PersonId, TeamId, UserId};
@@ -120,14 +121,6 @@ impl TryFrom<TaskRow> for TaskRecord {
             updated_at: r.updated_at,
         })
     }
-}
-
-async fn org_of(tx: &mut Tx, person: PersonId) -> Result<OrgId, StoreError> {
-    let (org,): (Uuid,) = on_tx!(tx, |c| sqlx::query_as("SELECT org_id FROM people WHERE id = $1")
-        .bind(person.as_uuid())
-        .fetch_one(c)
-        .await)?;
-    Ok(OrgId::from_uuid(org))
 }
 
 /// Who a task for this person can be given to: the person, their circle of support, and the

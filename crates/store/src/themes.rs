@@ -5,35 +5,19 @@
 use crate::audit::{AuditContext, record};
 use crate::db::{Db, Tx};
 use crate::error::StoreError;
+use crate::json::{from_json, to_json};
+use crate::people::org_of;
 use carethread_domain::circle::MemberDetails;
 use carethread_domain::good_lives::GoodLives;
 use carethread_domain::problems::ProblemDetails;
 use carethread_domain::themes::{Audience, EntryDetails, EntryKind, StepStatus, Theme, ThemeGlance};
 use carethread_domain::{AuditAction, OrgId, PersonId, UserId};
 use chrono::{DateTime, Utc};
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 use std::collections::HashMap;
 use uuid::Uuid;
 
 pub(crate) const ENTRY: &str = "theme-entry";
 pub(crate) const MEMBER: &str = "circle-member";
-
-pub(crate) fn to_json<T: Serialize>(value: &T) -> Result<String, StoreError> {
-    serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.to_string()))
-}
-
-fn from_json<T: DeserializeOwned>(json: &str) -> Result<T, StoreError> {
-    serde_json::from_str(json).map_err(|e| StoreError::Corrupt(format!("a stored record could not be read: {e}")))
-}
-
-async fn org_of(tx: &mut Tx, person: PersonId) -> Result<OrgId, StoreError> {
-    let (org,): (Uuid,) = on_tx!(tx, |c| sqlx::query_as("SELECT org_id FROM people WHERE id = $1")
-        .bind(person.as_uuid())
-        .fetch_one(c)
-        .await)?;
-    Ok(OrgId::from_uuid(org))
-}
 
 /// One version of a theme record, to be written to the history.
 struct NewVersion<'a> {
@@ -415,7 +399,7 @@ struct VersionRow {
     changed_at: DateTime<Utc>,
 }
 
-async fn versions<T: DeserializeOwned>(
+async fn versions<T: serde::de::DeserializeOwned>(
     db: &Db,
     ctx: &AuditContext,
     person: PersonId,

@@ -16,3 +16,13 @@ pub mod svg;
 pub mod tasks;
 pub mod themes;
 pub mod today;
+
+/// Today's date, for checks such as "a due date may not be more than a year back".
+pub fn current_date() -> chrono::NaiveDate {
+    carethread_store::now().date_naive()
+}
+
+/// A record id from a web address. Anything that is not an id is simply not found.
+pub fn record_id(raw: &str) -> Result<uuid::Uuid, crate::error::AppError> {
+    raw.parse().map_err(|_| crate::error::AppError::NotFound)
+}

@@ -84,10 +84,6 @@ fn authorise_general(viewer: &Viewer, action: Action) -> Result<(), AppError> {
     }
 }
 
-fn today() -> chrono::NaiveDate {
-    carethread_store::now().date_naive()
-}
-
 #[derive(Template, WebTemplate)]
 #[template(path = "caseload.html")]
 struct CaseloadPage {
@@ -235,7 +231,7 @@ async fn register(
     let me = if workers.iter().any(|w| w.id == viewer.user.id) { viewer.user.id.to_string() } else { String::new() };
     let key_worker_id = f.key_worker_id.clone().unwrap_or(me);
     let allocation = parse_allocation(&mut errors, &f.team_id, &key_worker_id);
-    let parsed = f.person.parse(today());
+    let parsed = f.person.parse(crate::web::current_date());
     let result = match (parsed, errors.is_empty()) {
         (Ok(details), true) => {
             match people::register(&state.db, &viewer.audit(&meta), viewer.user.org(), &details, allocation).await {
@@ -367,7 +363,7 @@ async fn edit(
             key_worker_id: String::new(),
             conflict,
         };
-    let details = match f.form.parse(today()) {
+    let details = match f.form.parse(crate::web::current_date()) {
         Ok(d) => d,
         Err(errors) => {
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page(errors, version, None, f.form)).into_response());
@@ -648,7 +644,7 @@ async fn set_review_plan(
         version,
         changed_by_someone_else: stale,
     };
-    let plan = match f.form.parse(today()) {
+    let plan = match f.form.parse(crate::web::current_date()) {
         Ok(plan) => plan,
         Err(errors) => {
             let record = people::read(&state.db, &ctx, id, "opened the review plan").await?;

@@ -58,14 +58,6 @@ struct BallotTarget {
     action: String,
 }
 
-fn today() -> chrono::NaiveDate {
-    carethread_store::now().date_naive()
-}
-
-fn parse_id(raw: &str) -> Result<Uuid, AppError> {
-    raw.parse().map_err(|_| AppError::NotFound)
-}
-
 /// A store refusal that the person can act on becomes a plain message; the rest stay errors.
 fn refusal(e: StoreError) -> Result<String, AppError> {
     match e {
@@ -178,7 +170,10 @@ async fn schedule(
     let other = AttendeeInput { name: field("other_name"), role: field("other_role") };
     let ctx = viewer.audit(&meta);
     let mut errors = FieldErrors::new();
-    let details = form.parse(today()).map_err(|e| e.iter().for_each(|x| errors.add(x.field, x.message.clone()))).ok();
+    let details = form
+        .parse(crate::web::current_date())
+        .map_err(|e| e.iter().for_each(|x| errors.add(x.field, x.message.clone())))
+        .ok();
     let extra = if other.name.trim().is_empty() && other.role.trim().is_empty() {
         None
     } else {
@@ -348,7 +343,7 @@ async fn review_page_for(
         errors,
         new_attendee: AttendeeInput::default(),
         actions,
-        today: today(),
+        today: crate::web::current_date(),
         can_edit: crate::web::people::may_edit(state, viewer, id).await?,
     })
 }
@@ -360,7 +355,7 @@ async fn review_page(
     Path((id, review)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
     let id = authorise(&state, &viewer, &meta, Action::ReadPerson, &id).await?;
-    let review = parse_id(&review)?;
+    let review = crate::web::record_id(&review)?;
     Ok(review_page_for(
         On { state: &state, viewer: &viewer, meta: &meta, id },
         review,
@@ -394,12 +389,12 @@ async fn set_attendance(
     Form(form): Form<BTreeMap<String, String>>,
 ) -> Result<Response, AppError> {
     let id = authorise(&state, &viewer, &meta, Action::EditPerson, &id).await?;
-    let review = parse_id(&review)?;
+    let review = crate::web::record_id(&review)?;
     let mut marks = Vec::new();
     for (key, value) in &form {
         if let Some(attendee) = key.strip_prefix("attendance-") {
-            let attendee =
-                parse_id(attendee).map_err(|_| AppError::BadRequest("The attendance form was garbled.".into()))?;
+            let attendee = crate::web::record_id(attendee)
+                .map_err(|_| AppError::BadRequest("The attendance form was garbled.".into()))?;
             let mark: Attendance =
                 value.parse().map_err(|_| AppError::BadRequest("Choose one of the attendance answers.".into()))?;
             marks.push((attendee, mark));
@@ -417,7 +412,7 @@ async fn add_attendee(
     Form(form): Form<AttendeeInput>,
 ) -> Result<Response, AppError> {
     let id = authorise(&state, &viewer, &meta, Action::EditPerson, &id).await?;
-    let review = parse_id(&review)?;
+    let review = crate::web::record_id(&review)?;
     match form.parse() {
         Ok(details) => {
             let invitee = Invitee { details, member_id: None, account_id: None };
@@ -447,7 +442,7 @@ async fn save_minutes(
     Form(form): Form<Versioned<MinutesInput>>,
 ) -> Result<Response, AppError> {
     let id = authorise(&state, &viewer, &meta, Action::EditPerson, &id).await?;
-    let review = parse_id(&review)?;
+    let review = crate::web::record_id(&review)?;
     let version = form.version()?;
     let typed = form.form;
     let minutes = match reviews::parse_minutes(&typed) {
@@ -501,9 +496,9 @@ async fn sign_off(
     Form(form): Form<Versioned<ReviewPlanInput>>,
 ) -> Result<Response, AppError> {
     let id = authorise(&state, &viewer, &meta, Action::EditPerson, &id).await?;
-    let review = parse_id(&review)?;
+    let review = crate::web::record_id(&review)?;
     let version = form.version()?;
-    let plan = match form.form.parse(today()) {
+    let plan = match form.form.parse(crate::web::current_date()) {
         Ok(p) => p,
         Err(errors) => {
             let mut page = review_page_for(
@@ -621,7 +616,7 @@ async fn ballot_page(
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let id = authorise(&state, &viewer, &meta, Action::EditPerson, &id).await?;
-    let (review, attendee) = (parse_id(&review)?, parse_id(&attendee)?);
+    let (review, attendee) = (crate::web::record_id(&review)?, crate::web::record_id(&attendee)?);
     let action = format!("/people/{id}/reviews/{review}/votes/{attendee}");
     let page = ballot_for(
         On { state: &state, viewer: &viewer, meta: &meta, id },
@@ -668,7 +663,7 @@ async fn record_ballot(
     Form(form): Form<BallotInput>,
 ) -> Result<Response, AppError> {
     let id = authorise(&state, &viewer, &meta, Action::EditPerson, &id).await?;
-    let (review, attendee) = (parse_id(&review)?, parse_id(&attendee)?);
+    let (review, attendee) = (crate::web::record_id(&review)?, crate::web::record_id(&attendee)?);
     let action = format!("/people/{id}/reviews/{review}/votes/{attendee}");
     save_ballot(
         On { state: &state, viewer: &viewer, meta: &meta, id },
@@ -696,7 +691,7 @@ async fn my_ballot_page(
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let id = authorise(&state, &viewer, &meta, Action::VoteInReview, &id).await?;
-    let review = parse_id(&review)?;
+    let review = crate::web::record_id(&review)?;
     let attendee = my_attendee(On { state: &state, viewer: &viewer, meta: &meta, id }, review).await?;
     let action = format!("/people/{id}/reviews/{review}/my-votes");
     let page = ballot_for(
@@ -720,7 +715,7 @@ async fn record_my_ballot(
     Form(form): Form<BallotInput>,
 ) -> Result<Response, AppError> {
     let id = authorise(&state, &viewer, &meta, Action::VoteInReview, &id).await?;
-    let review = parse_id(&review)?;
+    let review = crate::web::record_id(&review)?;
     let attendee = my_attendee(On { state: &state, viewer: &viewer, meta: &meta, id }, review).await?;
     let action = format!("/people/{id}/reviews/{review}/my-votes");
     save_ballot(
@@ -797,7 +792,7 @@ async fn prompt_sheet_page(
     Path((id, review)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
     let id = authorise(&state, &viewer, &meta, Action::VoteInReview, &id).await?;
-    let review = parse_id(&review)?;
+    let review = crate::web::record_id(&review)?;
     let on = On { state: &state, viewer: &viewer, meta: &meta, id };
     Ok(prompt_sheet_for(on, review, None, FieldErrors::new(), None).await?.into_response())
 }
@@ -810,7 +805,7 @@ async fn save_prompt_sheet(
     Form(form): Form<reviews::PromptSheetInput>,
 ) -> Result<Response, AppError> {
     let id = authorise(&state, &viewer, &meta, Action::VoteInReview, &id).await?;
-    let review = parse_id(&review)?;
+    let review = crate::web::record_id(&review)?;
     let on = On { state: &state, viewer: &viewer, meta: &meta, id };
     let sheet = match reviews::parse_prompt_sheet(&form) {
         Ok(s) => s,
@@ -845,7 +840,7 @@ async fn amend(
     Form(form): Form<AmendForm>,
 ) -> Result<Response, AppError> {
     let id = authorise(&state, &viewer, &meta, Action::EditPerson, &id).await?;
-    let review = parse_id(&review)?;
+    let review = crate::web::record_id(&review)?;
     let on = On { state: &state, viewer: &viewer, meta: &meta, id };
     let mut errors = FieldErrors::new();
     let body = carethread_domain::text::required(&mut errors, "body", "what is amended and why", &form.body, 2000);

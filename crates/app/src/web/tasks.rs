@@ -30,10 +30,6 @@ pub fn router() -> Router<AppState> {
         .route("/people/{id}/tasks/{task}/edit", get(edit_task_form).post(edit_task))
 }
 
-fn today() -> chrono::NaiveDate {
-    carethread_store::now().date_naive()
-}
-
 /// The form's choices, shared by the add and edit forms.
 struct Choices {
     owners: Vec<OwnerChoice>,
@@ -101,7 +97,7 @@ async fn case_tasks_page(
         form,
         errors,
         review,
-        today: today(),
+        today: crate::web::current_date(),
         can_edit: crate::web::people::may_edit(state, viewer, id).await?,
     })
 }
@@ -138,7 +134,7 @@ async fn add_task(
     let review = parse_review(Some(&f.review))?;
     let owners = Choices::load(&state, id).await?.owners();
     let refused = |errors| case_tasks_page(&state, &viewer, &meta, id, (f.task.clone(), errors, review));
-    match f.task.parse(&owners, today()) {
+    match f.task.parse(&owners, crate::web::current_date()) {
         Ok(details) => match tasks::add(&state.db, &viewer.audit(&meta), id, &details, review).await {
             Ok(_) => {
                 let back = match review {
@@ -179,7 +175,7 @@ async fn edit_task_form(
     Path((id, task)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
     let id = authorise(&state, &viewer, &meta, Action::EditPerson, &id).await?;
-    let task_id: Uuid = task.parse().map_err(|_| AppError::NotFound)?;
+    let task_id: Uuid = crate::web::record_id(&task)?;
     let task = tasks::task(&state.db, &viewer.audit(&meta), id, task_id).await?;
     Ok(TaskFormPage {
         layout: Layout::new(&viewer, "Change a task", ""),
@@ -202,7 +198,7 @@ async fn edit_task(
     Form(f): Form<Versioned<TaskInput>>,
 ) -> Result<Response, AppError> {
     let id = authorise(&state, &viewer, &meta, Action::EditPerson, &id).await?;
-    let task_id: Uuid = task.parse().map_err(|_| AppError::NotFound)?;
+    let task_id: Uuid = crate::web::record_id(&task)?;
     let version = f.version()?;
     let ctx = viewer.audit(&meta);
     let choices = Choices::load(&state, id).await?;
@@ -217,7 +213,7 @@ async fn edit_task(
         changed_by_someone_else: stale,
     };
     let current = tasks::task(&state.db, &ctx, id, task_id).await?;
-    let details = match f.form.parse(&choices.owners(), today()) {
+    let details = match f.form.parse(&choices.owners(), crate::web::current_date()) {
         Ok(d) => d,
         Err(errors) => {
             return Ok(
@@ -271,7 +267,7 @@ async fn my_tasks(State(state): State<AppState>, viewer: Viewer, meta: RequestMe
     Ok(MyTasksPage {
         layout: Layout::new(&viewer, "My tasks", "/tasks"),
         tasks: list,
-        today: today(),
+        today: crate::web::current_date(),
         links: viewer.role.works_with_named_records(),
     }
     .into_response())

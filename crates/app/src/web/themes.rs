@@ -49,16 +49,8 @@ pub fn router() -> Router<AppState> {
         .route("/people/{id}/circle/{member}/history", get(member_history))
 }
 
-fn today() -> chrono::NaiveDate {
-    carethread_store::now().date_naive()
-}
-
 fn parse_theme(raw: &str) -> Result<Theme, AppError> {
     raw.parse().map_err(|_| AppError::NotFound)
-}
-
-fn parse_record_id(raw: &str) -> Result<Uuid, AppError> {
-    Uuid::parse_str(raw).map_err(|_| AppError::NotFound)
 }
 
 /// The reviews and conversations an entry can say it came from: (id, "Formal case review, 4 Dec 2026").
@@ -267,7 +259,7 @@ async fn add_entry(
 ) -> Result<Response, AppError> {
     let id = authorise(&state, &viewer, &meta, Action::EditPerson, &id).await?;
     let theme = parse_theme(&theme)?;
-    match form.parse(theme, today()) {
+    match form.parse(theme, crate::web::current_date()) {
         Ok(details) => match themes::add_entry(&state.db, &viewer.audit(&meta), id, theme, &details).await {
             Ok(_) => Ok(Redirect::to(&format!("/people/{id}/themes/{}#{}", theme.slug(), anchor(theme, &details)))
                 .into_response()),
@@ -315,7 +307,7 @@ async fn edit_entry_form(
     Path((id, entry)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
     let id = authorise(&state, &viewer, &meta, Action::EditPerson, &id).await?;
-    let entry = themes::entry(&state.db, &viewer.audit(&meta), id, parse_record_id(&entry)?).await?;
+    let entry = themes::entry(&state.db, &viewer.audit(&meta), id, crate::web::record_id(&entry)?).await?;
     Ok(EntryFormPage {
         layout: Layout::new(&viewer, format!("Change an entry in {}", entry.theme.title()), ""),
         person_id: id,
@@ -339,7 +331,7 @@ async fn edit_entry(
     Form(f): Form<Versioned<EntryInput>>,
 ) -> Result<Response, AppError> {
     let id = authorise(&state, &viewer, &meta, Action::EditPerson, &id).await?;
-    let entry_id = parse_record_id(&entry_id)?;
+    let entry_id = crate::web::record_id(&entry_id)?;
     let version = f.version()?;
     let ctx = viewer.audit(&meta);
     let choices = review_choices(&state, id).await?;
@@ -357,7 +349,7 @@ async fn edit_entry(
             changed_by_someone_else: stale,
         };
     let entry = themes::entry(&state.db, &ctx, id, entry_id).await?;
-    let details: EntryDetails = match f.form.parse(entry.theme, today()) {
+    let details: EntryDetails = match f.form.parse(entry.theme, crate::web::current_date()) {
         Ok(d) => d,
         Err(errors) => {
             return Ok(
@@ -400,7 +392,7 @@ async fn remove_entry(
     Form(f): Form<VersionForm>,
 ) -> Result<Response, AppError> {
     let id = authorise(&state, &viewer, &meta, Action::EditPerson, &id).await?;
-    let entry_id = parse_record_id(&entry_id)?;
+    let entry_id = crate::web::record_id(&entry_id)?;
     let ctx = viewer.audit(&meta);
     let entry = themes::entry(&state.db, &ctx, id, entry_id).await?;
     match themes::remove_entry(&state.db, &ctx, id, entry_id, parse_version(&f.version)?).await {
@@ -478,7 +470,8 @@ async fn entry_history(
     Path((id, entry_id)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
     let id = authorise(&state, &viewer, &meta, Action::ReadPerson, &id).await?;
-    let versions = themes::entry_versions(&state.db, &viewer.audit(&meta), id, parse_record_id(&entry_id)?).await?;
+    let versions =
+        themes::entry_versions(&state.db, &viewer.audit(&meta), id, crate::web::record_id(&entry_id)?).await?;
     // Someone who may not see withheld entries cannot read the history of one that is (or was
     // ever) withheld.
     if !crate::web::people::audience(&state, &viewer, id).await?.sees_withheld()
@@ -575,7 +568,7 @@ async fn edit_member_form(
     Path((id, member)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
     let id = authorise(&state, &viewer, &meta, Action::EditPerson, &id).await?;
-    let member = themes::member(&state.db, &viewer.audit(&meta), id, parse_record_id(&member)?).await?;
+    let member = themes::member(&state.db, &viewer.audit(&meta), id, crate::web::record_id(&member)?).await?;
     let form = member.details.to_input(member.account.as_deref());
     Ok(MemberFormPage::new(&viewer, id, Some(member.id), form, FieldErrors::new(), member.version).into_response())
 }
@@ -588,7 +581,7 @@ async fn edit_member(
     Form(f): Form<Versioned<MemberInput>>,
 ) -> Result<Response, AppError> {
     let id = authorise(&state, &viewer, &meta, Action::EditPerson, &id).await?;
-    let member_id = parse_record_id(&member_id)?;
+    let member_id = crate::web::record_id(&member_id)?;
     let version = f.version()?;
     let details = match f.form.parse() {
         Ok(d) => d,
@@ -633,7 +626,7 @@ async fn remove_member(
     Form(f): Form<VersionForm>,
 ) -> Result<Response, AppError> {
     let id = authorise(&state, &viewer, &meta, Action::EditPerson, &id).await?;
-    let member_id = parse_record_id(&member_id)?;
+    let member_id = crate::web::record_id(&member_id)?;
     match themes::change_member(&state.db, &viewer.audit(&meta), id, member_id, parse_version(&f.version)?, MemberChange::Remove).await {
         Ok(Ok(_)) => Ok(Redirect::to(&format!("/people/{id}/themes/circle-of-support")).into_response()),
         Ok(Err(_)) | Err(StoreError::StaleVersion { .. }) => Err(AppError::BadRequest(
@@ -650,7 +643,8 @@ async fn member_history(
     Path((id, member_id)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
     let id = authorise(&state, &viewer, &meta, Action::ReadPerson, &id).await?;
-    let versions = themes::member_versions(&state.db, &viewer.audit(&meta), id, parse_record_id(&member_id)?).await?;
+    let versions =
+        themes::member_versions(&state.db, &viewer.audit(&meta), id, crate::web::record_id(&member_id)?).await?;
     let layout = Layout::new(&viewer, "Earlier versions of a circle member", "");
     let versions = history_rows(&layout, versions, |d: &circle::MemberDetails| {
         vec![
@@ -927,7 +921,7 @@ async fn edit_problem_form(
     Path((id, problem)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
     let id = authorise(&state, &viewer, &meta, Action::EditPerson, &id).await?;
-    let problem = parse_record_id(&problem)?;
+    let problem = crate::web::record_id(&problem)?;
     let (details, version) = themes::problem(&state.db, &viewer.audit(&meta), id, problem).await?;
     Ok(ProblemFormPage::new(&viewer, id, Some(problem), details.to_input(), FieldErrors::new(), version)
         .into_response())
@@ -941,7 +935,7 @@ async fn edit_problem(
     Form(f): Form<Versioned<ProblemInput>>,
 ) -> Result<Response, AppError> {
     let id = authorise(&state, &viewer, &meta, Action::EditPerson, &id).await?;
-    let problem = parse_record_id(&problem)?;
+    let problem = crate::web::record_id(&problem)?;
     let version = f.version()?;
     let details = match f.form.parse() {
         Ok(d) => d,
@@ -975,7 +969,7 @@ async fn remove_problem(
     Form(f): Form<VersionForm>,
 ) -> Result<Response, AppError> {
     let id = authorise(&state, &viewer, &meta, Action::EditPerson, &id).await?;
-    let problem = parse_record_id(&problem)?;
+    let problem = crate::web::record_id(&problem)?;
     match themes::change_problem(&state.db, &viewer.audit(&meta), id, problem, parse_version(&f.version)?, None).await {
         Ok(Ok(_)) => Ok(Redirect::to(&format!("/people/{id}/{PROBLEMS_PAGE}")).into_response()),
         Ok(Err(_)) | Err(StoreError::StaleVersion { .. }) => Err(AppError::BadRequest(
@@ -999,7 +993,7 @@ async fn link_problem(
     Form(f): Form<LinkForm>,
 ) -> Result<Response, AppError> {
     let id = authorise(&state, &viewer, &meta, Action::EditPerson, &id).await?;
-    let problem = parse_record_id(&problem)?;
+    let problem = crate::web::record_id(&problem)?;
     let other = Uuid::parse_str(f.other.trim())
         .map_err(|_| AppError::BadRequest("Choose the problem area to link it with from the list.".into()))?;
     set_link(&state, &viewer, &meta, id, problem, other, true).await
@@ -1012,7 +1006,7 @@ async fn unlink_problem(
     Path((id, problem, other)): Path<(String, String, String)>,
 ) -> Result<Response, AppError> {
     let id = authorise(&state, &viewer, &meta, Action::EditPerson, &id).await?;
-    let (problem, other) = (parse_record_id(&problem)?, parse_record_id(&other)?);
+    let (problem, other) = (crate::web::record_id(&problem)?, crate::web::record_id(&other)?);
     set_link(&state, &viewer, &meta, id, problem, other, false).await
 }
 
@@ -1039,7 +1033,8 @@ async fn problem_history(
     Path((id, problem)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
     let id = authorise(&state, &viewer, &meta, Action::ReadPerson, &id).await?;
-    let versions = themes::problem_versions(&state.db, &viewer.audit(&meta), id, parse_record_id(&problem)?).await?;
+    let versions =
+        themes::problem_versions(&state.db, &viewer.audit(&meta), id, crate::web::record_id(&problem)?).await?;
     let layout = Layout::new(&viewer, "Earlier versions of a problem area", "");
     let versions = history_rows(&layout, versions, |d: &ProblemDetails| {
         let s = |v: &Option<String>| v.clone().unwrap_or_default();
