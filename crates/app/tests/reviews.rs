@@ -590,4 +590,10 @@ async fn the_person_never_sees_an_entry_withheld_from_them_anywhere_in_their_rec
         assert!(!body.contains("withheld from the person"), "{path} reveals that something is withheld");
     }
     assert_eq!(app.get(&person, &format!("/people/{id}/entries/{entry}/history")).await.0, StatusCode::NOT_FOUND);
+    let (_, own_map) = app.get(&person, &format!("/people/{id}")).await;
+    for staff_link in ["/allocation", "/close", "/edit\"", "Edit details"] {
+        assert!(!own_map.contains(staff_link), "the person's view of their map offers {staff_link}");
+    }
+    let (_, staff_map) = app.get(&client, &format!("/people/{id}")).await;
+    assert!(staff_map.contains("Edit details") && staff_map.contains("/allocation"), "staff still get them");
 }

@@ -407,6 +407,11 @@ pub enum Audience {
 }
 
 impl Audience {
+    /// Those who may change the record are the team; everyone else reads as the person does.
+    pub fn given(may_edit: bool) -> Self {
+        if may_edit { Audience::Team } else { Audience::Person }
+    }
+
     pub fn sees_withheld(&self) -> bool {
         *self == Audience::Team
     }

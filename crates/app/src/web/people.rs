@@ -69,11 +69,7 @@ pub(crate) async fn audience(
     viewer: &Viewer,
     id: PersonId,
 ) -> Result<carethread_domain::themes::Audience, AppError> {
-    Ok(if may_edit(state, viewer, id).await? {
-        carethread_domain::themes::Audience::Team
-    } else {
-        carethread_domain::themes::Audience::Person
-    })
+    Ok(carethread_domain::themes::Audience::given(may_edit(state, viewer, id).await?))
 }
 
 /// The same for actions that are not about one person (finding people, registering one).
@@ -285,6 +281,8 @@ struct CasePage {
     circle_members: i64,
     /// Entries withheld from the person, flagged to the team.
     withheld: usize,
+    /// Staff who may change the record see its change links; the person reads it.
+    can_edit: bool,
 }
 
 async fn case_page(
@@ -297,8 +295,10 @@ async fn case_page(
     let id = authorise(&state, &viewer, &meta, Action::ReadPerson, &id).await?;
     let record = people::read(&state.db, &viewer.audit(&meta), id, "opened the case").await?;
     let title = record.details.display_name();
-    let (mut by_theme, withheld) =
-        carethread_store::themes::glance(&state.db, id, audience(&state, &viewer, id).await?).await?;
+    let can_edit = may_edit(&state, &viewer, id).await?;
+    let audience =
+        if can_edit { carethread_domain::themes::Audience::Team } else { carethread_domain::themes::Audience::Person };
+    let (mut by_theme, withheld) = carethread_store::themes::glance(&state.db, id, audience).await?;
     let reviews = carethread_store::reviews::reviews(&state.db, id).await?;
     if let Some(latest) = reviews.iter().rev().find(|r| r.status == carethread_store::reviews::ReviewStatus::SignedOff)
     {
@@ -315,7 +315,7 @@ async fn case_page(
         .collect();
     let mut layout = Layout::new(&viewer, title, "");
     layout.easy_read = easy_read;
-    Ok(CasePage { layout, record, map, glance, circle_members, withheld }.into_response())
+    Ok(CasePage { layout, record, map, glance, circle_members, withheld, can_edit }.into_response())
 }
 
 async fn edit_form(
