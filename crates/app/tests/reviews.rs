@@ -594,6 +594,10 @@ async fn the_person_never_sees_an_entry_withheld_from_them_anywhere_in_their_rec
     for staff_link in ["/allocation", "/close", "/edit\"", "Edit details"] {
         assert!(!own_map.contains(staff_link), "the person's view of their map offers {staff_link}");
     }
+    let (_, own_theme) = app.get(&person, &page).await;
+    assert!(!own_theme.contains("/entries\" novalidate") && !own_theme.contains("/edit\""), "no forms for the person");
+    let (_, staff_theme) = app.get(&client, &page).await;
+    assert!(staff_theme.contains("/entries\" novalidate") && staff_theme.contains("/edit\""));
     let (_, staff_map) = app.get(&client, &format!("/people/{id}")).await;
     assert!(staff_map.contains("Edit details") && staff_map.contains("/allocation"), "staff still get them");
 }

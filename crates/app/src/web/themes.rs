@@ -142,6 +142,8 @@ struct ThemePage {
     review_choices: Vec<(Uuid, String)>,
     /// For progress: per review, its actions as (agreed, done).
     review_actions: std::collections::HashMap<Uuid, (usize, usize)>,
+    /// Staff who may change the record see the forms; the person reads.
+    can_edit: bool,
 }
 
 async fn theme_page_for(
@@ -156,8 +158,9 @@ async fn theme_page_for(
     let ctx = viewer.audit(meta);
     let record = people::read(&state.db, &ctx, id, &format!("opened the theme {}", theme.title())).await?;
     let name = record.details.display_name();
+    let can_edit = crate::web::people::may_edit(state, viewer, id).await?;
     let entries =
-        themes::entries(&state.db, &ctx, id, theme, crate::web::people::audience(state, viewer, id).await?).await?;
+        themes::entries(&state.db, &ctx, id, theme, carethread_domain::themes::Audience::given(can_edit)).await?;
     let sections = sections(theme, &entries);
     let (members, circle_svg, prompts) = if theme == Theme::CircleOfSupport {
         let members = themes::members(&state.db, &ctx, id).await?;
@@ -218,6 +221,7 @@ async fn theme_page_for(
         trajectory,
         review_choices: review_choices(state, id).await?,
         review_actions,
+        can_edit,
     })
 }
 
