@@ -27,6 +27,32 @@ async fn find(app: &TestApp, client: &reqwest::Client, query: &str) -> String {
         .to_string()
 }
 
+/// Schedules a review of `person` through the form and returns its id.
+async fn schedule(
+    app: &TestApp,
+    client: &reqwest::Client,
+    person: &str,
+    kind: &str,
+    (day, month, year): (&str, &str, &str),
+    time: &str,
+    place: &str,
+) -> String {
+    let fields = [
+        ("kind", kind),
+        ("day", day),
+        ("month", month),
+        ("year", year),
+        ("time", time),
+        ("place", place),
+        ("chair", "Priya Nair"),
+    ];
+    let r = app
+        .post_form(client, &format!("/people/{person}/reviews/new"), &format!("/people/{person}/reviews"), &fields)
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "scheduling a review");
+    review_location(&r)
+}
+
 const ALL: [&str; 6] = ["circle-of-support", "about-me", "problem-toolkits", "joining-in", "keeping-safe", "progress"];
 
 #[tokio::test]
@@ -194,23 +220,7 @@ async fn a_review_of_one_person_is_not_reachable_through_another() {
     let client = app.signed_in("demo-keyworker").await;
     let id = find(&app, &client, "999+000+0018").await;
     let other = find(&app, &client, "999+000+0085").await;
-    let r = app
-        .post_form(
-            &client,
-            &format!("/people/{id}/reviews/new"),
-            &format!("/people/{id}/reviews"),
-            &[
-                ("kind", "conversation"),
-                ("day", "2"),
-                ("month", "12"),
-                ("year", "2026"),
-                ("time", "10:00"),
-                ("place", "Home visit"),
-                ("chair", "Priya Nair"),
-            ],
-        )
-        .await;
-    let review = review_location(&r);
+    let review = schedule(&app, &client, &id, "conversation", ("2", "12", "2026"), "10:00", "Home visit").await;
     assert_eq!(app.get(&client, &format!("/people/{other}/reviews/{review}")).await.0, StatusCode::NOT_FOUND);
     let person = app.signed_in("demo-person").await;
     assert_eq!(app.get(&person, &format!("/people/{other}/reviews/{review}/my-votes")).await.0, StatusCode::NOT_FOUND);
@@ -221,23 +231,7 @@ async fn actions_from_a_review_become_tasks_in_their_owners_lists_and_overdue_on
     let app = TestApp::spawn().await;
     let client = app.signed_in("demo-keyworker").await;
     let id = find(&app, &client, "999+000+0018").await;
-    let r = app
-        .post_form(
-            &client,
-            &format!("/people/{id}/reviews/new"),
-            &format!("/people/{id}/reviews"),
-            &[
-                ("kind", "conversation"),
-                ("day", "2"),
-                ("month", "12"),
-                ("year", "2026"),
-                ("time", "10:00"),
-                ("place", "Home visit"),
-                ("chair", "Priya Nair"),
-            ],
-        )
-        .await;
-    let review = review_location(&r);
+    let review = schedule(&app, &client, &id, "conversation", ("2", "12", "2026"), "10:00", "Home visit").await;
     let tasks_page = format!("/people/{id}/tasks?review={review}");
     let (_, page) = app.get(&client, &tasks_page).await;
     let person_owner = "person";
@@ -313,23 +307,7 @@ async fn the_person_fills_in_a_prompt_sheet_that_reaches_the_agenda_and_signed_o
     let app = TestApp::spawn().await;
     let client = app.signed_in("demo-keyworker").await;
     let id = find(&app, &client, "999+000+0018").await;
-    let r = app
-        .post_form(
-            &client,
-            &format!("/people/{id}/reviews/new"),
-            &format!("/people/{id}/reviews"),
-            &[
-                ("kind", "formal-review"),
-                ("day", "3"),
-                ("month", "12"),
-                ("year", "2026"),
-                ("time", "11:00"),
-                ("place", "Room 2"),
-                ("chair", "Priya Nair"),
-            ],
-        )
-        .await;
-    let review = review_location(&r);
+    let review = schedule(&app, &client, &id, "formal-review", ("3", "12", "2026"), "11:00", "Room 2").await;
     let person = app.signed_in("demo-person").await;
     let (_, me) = app.get(&person, "/me").await;
     let sheet = format!("/people/{id}/reviews/{review}/prompt-sheet");
@@ -410,23 +388,7 @@ async fn today_shows_the_teams_reviews_overdue_tasks_slipped_back_themes_and_rev
     assert_eq!(status, StatusCode::OK);
     assert!(before.contains("never reviewed"), "no demo case has been reviewed yet");
     // A review recorded after the event, where keeping safe slipped back.
-    let r = app
-        .post_form(
-            &client,
-            &format!("/people/{id}/reviews/new"),
-            &format!("/people/{id}/reviews"),
-            &[
-                ("kind", "team-discussion"),
-                ("day", "20"),
-                ("month", "11"),
-                ("year", "2026"),
-                ("time", "09:30"),
-                ("place", "Team base"),
-                ("chair", "Priya Nair"),
-            ],
-        )
-        .await;
-    let review = review_location(&r);
+    let review = schedule(&app, &client, &id, "team-discussion", ("20", "11", "2026"), "09:30", "Team base").await;
     let page_url = format!("/people/{id}/reviews/{review}");
     let (_, page) = app.get(&client, &page_url).await;
     let person = &attendee_ids(&page)[0];
@@ -470,31 +432,9 @@ async fn an_entry_can_say_which_review_it_came_from_but_only_one_of_the_persons_
     let client = app.signed_in("demo-keyworker").await;
     let id = find(&app, &client, "999+000+0018").await;
     let other = find(&app, &client, "999+000+0085").await;
-    let schedule = |person: String| {
-        let app = &app;
-        let client = &client;
-        async move {
-            let r = app
-                .post_form(
-                    client,
-                    &format!("/people/{person}/reviews/new"),
-                    &format!("/people/{person}/reviews"),
-                    &[
-                        ("kind", "conversation"),
-                        ("day", "25"),
-                        ("month", "11"),
-                        ("year", "2026"),
-                        ("time", "16:00"),
-                        ("place", "Café"),
-                        ("chair", "Priya Nair"),
-                    ],
-                )
-                .await;
-            review_location(&r)
-        }
-    };
-    let mine = schedule(id.clone()).await;
-    let theirs = schedule(other.clone()).await;
+    let when = ("25", "11", "2026");
+    let mine = schedule(&app, &client, &id, "conversation", when, "16:00", "Café").await;
+    let theirs = schedule(&app, &client, &other, "conversation", when, "16:00", "Café").await;
     let page = format!("/people/{id}/themes/joining-in");
     let action = format!("{page}/entries");
     let (_, form) = app.get(&client, &page).await;
@@ -559,23 +499,7 @@ async fn the_person_never_sees_an_entry_withheld_from_them_anywhere_in_their_rec
         let at = staff_view.find("/entries/").expect("an entry link") + "/entries/".len();
         staff_view[at..at + 36].to_string()
     };
-    let r = app
-        .post_form(
-            &client,
-            &format!("/people/{id}/reviews/new"),
-            &format!("/people/{id}/reviews"),
-            &[
-                ("kind", "conversation"),
-                ("day", "26"),
-                ("month", "11"),
-                ("year", "2026"),
-                ("time", "12:00"),
-                ("place", "Home"),
-                ("chair", "Priya Nair"),
-            ],
-        )
-        .await;
-    let review = review_location(&r);
+    let review = schedule(&app, &client, &id, "conversation", ("26", "11", "2026"), "12:00", "Home").await;
 
     let person = app.signed_in("demo-person").await;
     for path in [
