@@ -13,6 +13,7 @@ pub mod ids;
 pub mod keeping_safe;
 pub mod nhs_number;
 pub mod person;
+pub mod plan;
 pub mod policy;
 pub mod problems;
 pub mod reviews;

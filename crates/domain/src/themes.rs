@@ -370,6 +370,36 @@ impl Voice {
         }
     }
 
+    /// Reads the form's `voice` and `perspective_of` fields.
+    pub fn parse_input(errors: &mut FieldErrors, voice: &str, perspective_of: &str) -> Option<Voice> {
+        match voice {
+            "own-words" => Some(Voice::OwnWords),
+            "with-person" => Some(Voice::WithPerson),
+            "professional" => Some(Voice::Professional),
+            "perspective" => {
+                let of = required(errors, "perspective_of", "whose view this is", perspective_of, 100);
+                Some(Voice::Perspective(of))
+            }
+            _ => {
+                errors.add("voice", "Say whose words these are.");
+                None
+            }
+        }
+    }
+
+    /// The form's `voice` and `perspective_of` values for this voice.
+    pub fn to_input(&self) -> (String, String) {
+        match self {
+            Voice::Perspective(of) => ("perspective".into(), of.clone()),
+            other => (other.slug().into(), String::new()),
+        }
+    }
+
+    /// The person's words: written by them, or with them in their words.
+    pub fn is_persons(&self) -> bool {
+        matches!(self, Voice::OwnWords | Voice::WithPerson)
+    }
+
     pub fn describe(&self) -> String {
         match self {
             Voice::OwnWords => "In their own words".into(),
@@ -492,19 +522,7 @@ impl EntryInput {
         let kind =
             self.kind.parse::<EntryKind>().map_err(|_| errors.add("kind", "Choose what kind of entry this is.")).ok();
         let body = required(&mut errors, "body", "what you want to record", &self.body, ENTRY_MAX);
-        let voice = match self.voice.as_str() {
-            "own-words" => Some(Voice::OwnWords),
-            "with-person" => Some(Voice::WithPerson),
-            "professional" => Some(Voice::Professional),
-            "perspective" => {
-                let of = required(&mut errors, "perspective_of", "whose view this is", &self.perspective_of, 100);
-                Some(Voice::Perspective(of))
-            }
-            _ => {
-                errors.add("voice", "Say whose words these are.");
-                None
-            }
-        };
+        let voice = Voice::parse_input(&mut errors, &self.voice, &self.perspective_of);
         let source = optional(&mut errors, "source", "where this came from", &self.source, 200);
         let review = match self.from_review.trim() {
             "" => None,
@@ -570,10 +588,7 @@ impl EntryDetails {
     /// The form filled in with this entry, for editing.
     pub fn to_input(&self) -> EntryInput {
         use chrono::Datelike;
-        let (perspective_of, voice) = match &self.voice {
-            Voice::Perspective(of) => (of.clone(), "perspective".to_string()),
-            other => (String::new(), other.slug().to_string()),
-        };
+        let (voice, perspective_of) = self.voice.to_input();
         EntryInput {
             kind: self.kind.slug().into(),
             topic: self.topic.map(|t| t.slug().to_string()).unwrap_or_default(),
