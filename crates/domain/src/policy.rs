@@ -28,6 +28,10 @@ pub enum Action {
     /// Record one's own votes in a review of the person's case (the person themselves, on
     /// their own device, as well as staff).
     VoteInReview,
+    /// Write goals in the care plan: the person in their own words, and staff with them.
+    WriteGoals,
+    /// See the team's plan-quality report, which names the people whose plans fall short.
+    ViewPlanQuality,
     /// Manage organisations, teams and accounts.
     ManageAccounts,
     /// Browse the audit log.
@@ -63,21 +67,25 @@ pub fn decide(who: &Principal, action: Action, target: Option<Target>) -> Decisi
             Decision::Deny("Only administrators manage accounts and read the audit log.")
         }
 
-        (FindPeople | RegisterPerson, None) if who.role.works_with_named_records() => Decision::Allow,
-        (FindPeople | RegisterPerson, _) => Decision::Deny("Your role does not work with named people's records."),
+        (FindPeople | RegisterPerson | ViewPlanQuality, None) if who.role.works_with_named_records() => Decision::Allow,
+        (FindPeople | RegisterPerson | ViewPlanQuality, _) => {
+            Decision::Deny("Your role does not work with named people's records.")
+        }
 
-        (ReadPerson | VoteInReview, Some(t)) if who.role == Role::Person && who.person_id == Some(t.person_id) => {
+        (ReadPerson | VoteInReview | WriteGoals, Some(t))
+            if who.role == Role::Person && who.person_id == Some(t.person_id) =>
+        {
             Decision::Allow
         }
-        (ReadPerson | EditPerson | VoteInReview, Some(t))
+        (ReadPerson | EditPerson | VoteInReview | WriteGoals, Some(t))
             if who.role.works_with_named_records() && who.org_id == t.org_id =>
         {
             Decision::Allow
         }
-        (ReadPerson | EditPerson | VoteInReview, Some(_)) => {
+        (ReadPerson | EditPerson | VoteInReview | WriteGoals, Some(_)) => {
             Decision::Deny("You do not have a working relationship with this person's record.")
         }
-        (ReadPerson | EditPerson | VoteInReview, None) => Decision::Deny("No record was named."),
+        (ReadPerson | EditPerson | VoteInReview | WriteGoals, None) => Decision::Deny("No record was named."),
     }
 }
 
@@ -101,6 +109,8 @@ mod tests {
             assert_eq!(decide(&p, Action::EditPerson, Some(here)).is_allowed(), expected, "{role}");
             assert!(!decide(&p, Action::ReadPerson, Some(there)).is_allowed(), "{role} across organisations");
             assert_eq!(decide(&p, Action::FindPeople, None).is_allowed(), expected, "{role}");
+            assert_eq!(decide(&p, Action::WriteGoals, Some(here)).is_allowed(), expected, "{role}");
+            assert_eq!(decide(&p, Action::ViewPlanQuality, None).is_allowed(), expected, "{role}");
         }
     }
 
@@ -116,6 +126,9 @@ mod tests {
         assert!(decide(&me, Action::VoteInReview, Some(mine)).is_allowed(), "the person votes in their own review");
         assert!(!decide(&me, Action::VoteInReview, Some(theirs)).is_allowed());
         assert!(!decide(&me, Action::FindPeople, None).is_allowed());
+        assert!(decide(&me, Action::WriteGoals, Some(mine)).is_allowed(), "the person writes their own goals");
+        assert!(!decide(&me, Action::WriteGoals, Some(theirs)).is_allowed());
+        assert!(!decide(&me, Action::ViewPlanQuality, None).is_allowed(), "the report names other people");
     }
 
     #[test]

@@ -14,6 +14,7 @@ mod clock;
 mod error;
 mod json;
 pub mod people;
+pub mod plans;
 pub mod reviews;
 pub mod sessions;
 pub mod tasks;

@@ -555,6 +555,8 @@ pub struct PersonSummary {
     pub team_name: Option<String>,
     pub key_worker_name: Option<String>,
     pub opened_at: DateTime<Utc>,
+    /// When the care plan in force is due for review; `None` when no plan is in force.
+    pub plan_review_due: Option<NaiveDate>,
 }
 
 impl PersonSummary {
@@ -567,7 +569,9 @@ impl PersonSummary {
 }
 
 const SUMMARY_SELECT: &str = "SELECT p.id, p.nhs_number, p.given_name, p.family_name, p.preferred_name, p.date_of_birth, \
-     c.status, t.name AS team_name, k.display_name AS key_worker_name, c.opened_at \
+     c.status, t.name AS team_name, k.display_name AS key_worker_name, c.opened_at, \
+     (SELECT v.review_due FROM plan_versions v WHERE v.person_id = p.id AND v.status IN ('active', 'under-review')) \
+     AS plan_review_due \
      FROM people p JOIN cases c ON c.person_id = p.id LEFT JOIN teams t ON t.id = c.team_id \
      LEFT JOIN users k ON k.id = c.key_worker_id";
 
