@@ -432,6 +432,9 @@ pub struct QualityRow {
     pub consents: Vec<ConsentRecord>,
 }
 
+/// id, given, family and preferred names, team name.
+type NameRow = (Uuid, String, String, Option<String>, Option<String>);
+
 /// The plans and consents of every open case held by the organisation (or one of its teams),
 /// for the plan-quality report. Each person listed gets an audit entry.
 pub async fn for_quality_report(
@@ -441,7 +444,7 @@ pub async fn for_quality_report(
     team: Option<TeamId>,
 ) -> Result<Vec<QualityRow>, StoreError> {
     let mut tx = db.begin().await?;
-    let people: Vec<(Uuid, String, String, Option<String>, Option<String>)> = on_tx!(&mut tx, |c| sqlx::query_as(
+    let people: Vec<NameRow> = on_tx!(&mut tx, |c| sqlx::query_as(
         "SELECT p.id, p.given_name, p.family_name, p.preferred_name, t.name FROM people p \
          JOIN cases c ON c.person_id = p.id LEFT JOIN teams t ON t.id = c.team_id \
          WHERE c.org_id = $1 AND c.status = 'open' AND ($2 IS NULL OR c.team_id = $2) \
