@@ -10,6 +10,7 @@ pub mod demo;
 pub mod demo_story;
 pub mod error;
 pub mod generate;
+pub mod pdf;
 pub mod server;
 pub mod state;
 pub mod web;

@@ -6,7 +6,7 @@ use crate::config::Config;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web;
-use crate::web::layout::REQUEST_ID;
+use crate::web::layout::{OPEN_RECORD, REQUEST_ID};
 use axum::Router;
 use axum::extract::{MatchedPath, Request};
 use axum::http::{HeaderName, HeaderValue, header};
@@ -61,6 +61,10 @@ pub fn router(state: AppState) -> Router {
         .merge(web::reviews::router())
         .merge(web::tasks::router())
         .merge(web::today::router())
+        .merge(web::plans::router())
+        .merge(web::plan_views::router())
+        .merge(web::consents::router())
+        .merge(web::plan_quality::router())
         .merge(web::easy_read::router())
         .merge(web::admin::router())
         .layer(middleware::from_fn(csrf::verify))
@@ -89,6 +93,13 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// The person whose record a path is inside (`/people/{id}/...`), so every page of the record
+/// can show the record's own links (the crisis plan among them) without each handler passing it.
+fn open_record(path: &str) -> Option<carethread_domain::PersonId> {
+    let rest = path.strip_prefix("/people/")?;
+    rest.split('/').next()?.parse().ok()
+}
+
 /// Logs one line per request and counts it for `/metrics`, by route pattern, never by the
 /// concrete URL: URLs carry record ids and search text, which must not reach the logs.
 async fn observe(req: Request, next: Next) -> Response {
@@ -98,7 +109,9 @@ async fn observe(req: Request, next: Next) -> Response {
         req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string()).unwrap_or_else(|| "unmatched".into());
     let request_id = req.headers().get(&REQUEST_ID_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("none").to_string();
     let span = tracing::info_span!("request", request_id = %request_id, method = %method, route = %route);
-    let response = tracing::Instrument::instrument(REQUEST_ID.scope(request_id, next.run(req)), span.clone()).await;
+    let record = open_record(req.uri().path());
+    let handled = REQUEST_ID.scope(request_id, OPEN_RECORD.scope(record, next.run(req)));
+    let response = tracing::Instrument::instrument(handled, span.clone()).await;
     let status = response.status().as_u16();
     let elapsed = started.elapsed();
     let labels = [("method", method), ("route", route), ("status", status.to_string())];

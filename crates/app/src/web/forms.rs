@@ -25,3 +25,32 @@ pub fn parse_version(raw: &str) -> Result<i64, AppError> {
         AppError::BadRequest("The form is missing the record's version. Reload the page and try again.".into())
     })
 }
+
+/// A form read as its raw name–value pairs, for forms with repeated rows (the steps of a goal,
+/// the contacts of an escalation plan) that a flat struct cannot hold.
+pub struct Pairs(pub Vec<(String, String)>);
+
+impl Pairs {
+    /// The first value of a field, or empty.
+    pub fn one(&self, key: &str) -> String {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()).unwrap_or_default()
+    }
+    /// Every value of a repeated field, in page order.
+    pub fn all(&self, key: &str) -> Vec<String> {
+        self.0.iter().filter(|(k, _)| k == key).map(|(_, v)| v.clone()).collect()
+    }
+    /// Rows of repeated fields, one row per position. Every column must have as many values as
+    /// the first, or the form was not ours.
+    pub fn rows<const N: usize>(&self, columns: [&str; N]) -> Result<Vec<[String; N]>, AppError> {
+        let values: Vec<Vec<String>> = columns.iter().map(|c| self.all(c)).collect();
+        let n = values[0].len();
+        if values.iter().any(|v| v.len() != n) {
+            return Err(AppError::BadRequest("The form's rows do not line up. Reload the page and try again.".into()));
+        }
+        Ok((0..n).map(|i| std::array::from_fn(|c| values[c][i].clone())).collect())
+    }
+    /// The lock of the record the form was opened at (`version`).
+    pub fn version(&self) -> Result<i64, AppError> {
+        parse_version(&self.one("version"))
+    }
+}

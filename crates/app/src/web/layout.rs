@@ -13,6 +13,8 @@ use chrono_tz::Tz;
 tokio::task_local! {
     /// The current request's id, so an error page can show it without every handler passing it.
     pub static REQUEST_ID: String;
+    /// The person whose record the request is inside, from the path (see `server::open_record`).
+    pub static OPEN_RECORD: Option<carethread_domain::PersonId>;
 }
 
 pub struct NavItem {
@@ -30,6 +32,9 @@ pub struct Layout {
     pub tz: Tz,
     /// Large type, short lines and pictograms (see `web::easy_read`).
     pub easy_read: bool,
+    /// Inside a person's record that the viewer may see: the record's own links (case map,
+    /// plan, crisis plan...), so the crisis plan is never more than one click away.
+    pub record: Option<carethread_domain::PersonId>,
 }
 
 pub const DEFAULT_TIME_ZONE: Tz = chrono_tz::Europe::London;
@@ -45,6 +50,7 @@ impl Layout {
             add("/caseload", "My caseload");
             add("/people", "Find a person");
             add("/people/new", "Register a person");
+            add("/plans/quality", "Plan quality");
         }
         if viewer.role == Role::Person {
             add("/me", "My details");
@@ -56,7 +62,15 @@ impl Layout {
             add("/admin", "Organisations and accounts");
             add("/admin/audit", "Audit log");
         }
+        // Only for those who work with named records or the person themselves; the page's own
+        // handler has already been through the policy for this record.
+        let record = OPEN_RECORD
+            .try_with(|r| *r)
+            .ok()
+            .flatten()
+            .filter(|id| viewer.role.works_with_named_records() || viewer.user.person() == Some(*id));
         Layout {
+            record,
             title: title.into(),
             account: Some((viewer.user.display_name.clone(), viewer.role.label())),
             csrf: viewer.csrf.clone(),
@@ -68,12 +82,25 @@ impl Layout {
 
     /// The layout for a page seen before signing in.
     pub fn anonymous(title: impl Into<String>, csrf: String) -> Self {
-        Layout { title: title.into(), account: None, csrf, nav: Vec::new(), tz: DEFAULT_TIME_ZONE, easy_read: false }
+        Layout {
+            title: title.into(),
+            account: None,
+            csrf,
+            nav: Vec::new(),
+            tz: DEFAULT_TIME_ZONE,
+            easy_read: false,
+            record: None,
+        }
     }
 
     /// A stored UTC time as a reader in this organisation expects it: `23 Nov 2026, 4:41pm`.
     pub fn time(&self, t: &DateTime<Utc>) -> String {
         t.with_timezone(&self.tz).format("%-d %b %Y, %-I:%M%P").to_string()
+    }
+
+    /// Today's date, for flags such as "overdue".
+    pub fn today(&self) -> NaiveDate {
+        crate::web::current_date()
     }
 
     pub fn date(&self, d: &NaiveDate) -> String {

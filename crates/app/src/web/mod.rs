@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod assets;
+pub mod consents;
 pub mod easy_read;
 pub mod forms;
 pub mod health;
@@ -10,6 +11,9 @@ pub mod home;
 pub mod layout;
 pub mod people;
 pub mod pictograms;
+pub mod plan_quality;
+pub mod plan_views;
+pub mod plans;
 pub mod reviews;
 pub mod sign_in;
 pub mod svg;

@@ -41,11 +41,37 @@ fn shapes(name: &str) -> &'static str {
         }
         // An arrow pointing forwards.
         "next-step" => r##"<path d="M6 26h30V14l22 18-22 18V38H6z" fill="#005eb8"/>"##,
+        // A star: something to reach for.
+        "goal" => {
+            r##"<path d="M32 4l8 18 19 2-14 13 4 19-17-10-17 10 4-19L5 24l19-2z" fill="#ffb81c" stroke="#212b32" stroke-width="3" stroke-linejoin="round"/>"##
+        }
+        // A telephone handset.
+        "phone" => {
+            r##"<path d="M14 6h10l5 14-7 5c3 7 8 12 15 15l5-7 14 5v10c0 4-3 7-7 7C29 55 9 35 7 13c0-4 3-7 7-7z" fill="#005eb8"/>"##
+        }
+        // A capsule.
+        "medicine" => {
+            r##"<g transform="rotate(-40 32 32)"><rect x="8" y="22" width="48" height="20" rx="10" fill="#fff" stroke="#212b32" stroke-width="3"/><path d="M32 22h14a10 10 0 0 1 0 20H32z" fill="#005eb8"/></g>"##
+        }
+        // A page with a folded corner and lines.
+        "document" => {
+            r##"<path d="M14 4h26l12 12v44H14z" fill="#fff" stroke="#212b32" stroke-width="3" stroke-linejoin="round"/><path d="M40 4v12h12" fill="none" stroke="#212b32" stroke-width="3"/><path d="M22 28h22M22 36h22M22 44h16" stroke="#005eb8" stroke-width="3"/>"##
+        }
         // A pencil.
         _ => {
             r##"<path d="M10 54l4-14 30-30 10 10-30 30z" fill="#ffb81c" stroke="#212b32" stroke-width="3"/><path d="M10 54l4-14 10 10z" fill="#212b32"/>"##
         }
     }
+}
+
+/// A pictogram as a standalone SVG file, for documents made outside the browser (the PDF).
+pub fn svg_document(name: &str) -> String {
+    format!(r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64" width="64" height="64">{}</svg>"#, shapes(name))
+}
+
+/// A pictogram by name, inline: `goal`, `phone`, `medicine`, `document`, or any theme or kind.
+pub fn named(name: &str) -> String {
+    inline(name)
 }
 
 /// A pictogram as an inline SVG element of the given CSS size class.

@@ -16,9 +16,11 @@ pub mod lifecycle;
 mod management;
 pub mod quality;
 
-pub use escalation::{CrisisContact, EscalationInput, EscalationPlan, Mandate, MandateKind, PhoneNumber};
-pub use goals::{Achievement, Goal, GoalInput, Step, StepInput};
-pub use management::{ManagementInput, ManagementPlan, Responsibility, Treatment};
+pub use escalation::{
+    ContactInput, CrisisContact, EscalationInput, EscalationPlan, Mandate, MandateInput, MandateKind, PhoneNumber,
+};
+pub use goals::{Achievement, Goal, GoalChoices, GoalInput, Step, StepInput};
+pub use management::{DutyInput, ManagementInput, ManagementPlan, Responsibility, Treatment};
 
 use crate::errors::FieldErrors;
 use crate::tasks::Owner;
