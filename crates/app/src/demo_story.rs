@@ -104,7 +104,7 @@ pub async fn load(
     today: NaiveDate,
 ) -> anyhow::Result<()> {
     use Vote::{Progressed as P, SlippedBack as S, Unchanged as U};
-    themes::add_member(
+    let mum = themes::add_member(
         db,
         ctx,
         person,
@@ -238,5 +238,5 @@ pub async fn load(
         today,
     )
     .await?;
-    Ok(())
+    crate::demo_plan::load(db, ctx, person, mum, key_worker, today).await
 }

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod demo_plan;
 pub mod demo_story;
 pub mod error;
 pub mod generate;

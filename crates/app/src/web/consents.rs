@@ -53,7 +53,12 @@ impl ConsentsPage {
     }
 }
 
-async fn members(state: &AppState, viewer: &Viewer, meta: &RequestMeta, id: PersonId) -> Result<Vec<(Uuid, String)>, AppError> {
+async fn members(
+    state: &AppState,
+    viewer: &Viewer,
+    meta: &RequestMeta,
+    id: PersonId,
+) -> Result<Vec<(Uuid, String)>, AppError> {
     Ok(themes::members(&state.db, &viewer.audit(meta), id)
         .await?
         .into_iter()

@@ -66,7 +66,10 @@ fn shapes(name: &str) -> &'static str {
 
 /// A pictogram as a standalone SVG file, for documents made outside the browser (the PDF).
 pub fn svg_document(name: &str) -> String {
-    format!(r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64" width="64" height="64">{}</svg>"#, shapes(name))
+    format!(
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64" width="64" height="64">{}</svg>"#,
+        shapes(name)
+    )
 }
 
 /// A pictogram by name, inline: `goal`, `phone`, `medicine`, `document`, or any theme or kind.

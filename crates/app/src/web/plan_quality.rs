@@ -95,7 +95,8 @@ async fn report(
     let criterion = match q.criterion.as_deref().filter(|c| !c.is_empty()) {
         None => None,
         Some(slug) => Some(
-            Criterion::from_slug(slug).ok_or_else(|| AppError::BadRequest("Choose a criterion from the report.".into()))?,
+            Criterion::from_slug(slug)
+                .ok_or_else(|| AppError::BadRequest("Choose a criterion from the report.".into()))?,
         ),
     };
     let today = crate::web::current_date();

@@ -16,6 +16,7 @@ use axum::{Router, routing::get};
 use carethread_domain::plan::lifecycle::PlanStatus;
 use carethread_domain::plan::{EscalationPlan, PlanContent};
 use carethread_domain::policy::Action;
+use carethread_domain::tasks::Owner;
 use carethread_domain::{NhsNumber, PersonId};
 use carethread_store::people;
 use carethread_store::plans::PlanVersion;
@@ -107,6 +108,7 @@ struct EasyGoal {
 #[derive(Serialize)]
 struct EasyStep {
     what: String,
+    /// Who helps, as a sentence: "Samira Karimi (Mum) helps", or "I do this myself".
     who: String,
     by: Option<String>,
 }
@@ -163,7 +165,14 @@ impl EasyReadPlan {
                     steps: g
                         .steps
                         .iter()
-                        .map(|s| EasyStep { what: s.what.clone(), who: s.who_name.clone(), by: s.by.map(long_date) })
+                        .map(|s| EasyStep {
+                            what: s.what.clone(),
+                            who: match s.who {
+                                Owner::Person => "I do this myself".into(),
+                                _ => format!("{} helps", s.who_name),
+                            },
+                            by: s.by.map(long_date),
+                        })
                         .collect(),
                     commitment: g.commitment.clone(),
                     status: (g.achievement != carethread_domain::plan::Achievement::Working)
@@ -172,7 +181,13 @@ impl EasyReadPlan {
                 .collect(),
             helping: c.management.responsibilities.iter().map(|r| format!("{}: {}", r.who_name, r.what)).collect(),
             medicines: c.management.treatments.iter().map(|t| t.text.clone()).collect(),
-            looking_after: c.management.self_management.iter().chain(&c.management.social_prescribing).cloned().collect(),
+            looking_after: c
+                .management
+                .self_management
+                .iter()
+                .chain(&c.management.social_prescribing)
+                .cloned()
+                .collect(),
             crisis: EasyCrisis {
                 signs: e.warning_signs.clone(),
                 helps: e.what_helps.clone(),
@@ -192,7 +207,11 @@ impl EasyReadPlan {
                 mandates: e
                     .mandates
                     .iter()
-                    .map(|m| EasyMandate { label: m.kind.label().into(), says: m.says.clone(), kept_at: m.kept_at.clone() })
+                    .map(|m| EasyMandate {
+                        label: m.kind.label().into(),
+                        says: m.says.clone(),
+                        kept_at: m.kept_at.clone(),
+                    })
                     .collect(),
             },
             review_line,
@@ -235,8 +254,8 @@ async fn easy_read_pdf(
     let id = authorise(&state, &viewer, &meta, Action::ReadPerson, &id).await?;
     let s = subject(&state, &viewer, &meta, id, "downloaded the easy-read plan as a PDF").await?;
     let (version, warning) = to_follow(&s);
-    let data = serde_json::to_value(EasyReadPlan::new(&s.name, version, warning))
-        .map_err(|e| AppError::Internal(e.into()))?;
+    let data =
+        serde_json::to_value(EasyReadPlan::new(&s.name, version, warning)).map_err(|e| AppError::Internal(e.into()))?;
     let today = crate::web::current_date();
     // Typesetting is CPU work; keep it off the threads that serve other requests.
     let pdf = tokio::task::spawn_blocking(move || crate::pdf::render(crate::pdf::EASY_READ_PLAN, &data, today))

@@ -20,8 +20,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Router, routing::get, routing::post};
 use carethread_domain::plan::lifecycle::{AgreedHow, AgreementInput, PlanStatus};
 use carethread_domain::plan::{
-    Achievement, ContactInput, DutyInput, EscalationInput, GoalChoices, GoalInput, ManagementInput, MandateInput, MandateKind, PlanContent, SettingsInput,
-    StepInput,
+    Achievement, ContactInput, DutyInput, EscalationInput, GoalChoices, GoalInput, ManagementInput, MandateInput,
+    MandateKind, PlanContent, SettingsInput, StepInput,
 };
 use carethread_domain::policy::Action;
 use carethread_domain::tasks::Owner;
@@ -470,7 +470,12 @@ async fn save_escalation(
             content.escalation = escalation;
             match save(&state, &viewer, &meta, &s, lock, &content, "changed the escalation plan").await? {
                 Ok(()) => Ok(back_to_plan(id)),
-                Err(frame) => Ok(conflicted(EscalationPage { layout: frame.layout(&viewer), frame, form, kinds: MandateKind::ALL })),
+                Err(frame) => Ok(conflicted(EscalationPage {
+                    layout: frame.layout(&viewer),
+                    frame,
+                    form,
+                    kinds: MandateKind::ALL,
+                })),
             }
         }
     }
@@ -529,8 +534,16 @@ async fn save_settings(
         Ok((ownership, interval)) => {
             content.ownership = ownership;
             content.review_months = interval;
-            match save(&state, &viewer, &meta, &s, lock, &content, "changed who owns the plan or how often it is reviewed")
-                .await?
+            match save(
+                &state,
+                &viewer,
+                &meta,
+                &s,
+                lock,
+                &content,
+                "changed who owns the plan or how often it is reviewed",
+            )
+            .await?
             {
                 Ok(()) => Ok(back_to_plan(id)),
                 Err(frame) => Ok(conflicted(SettingsPage { layout: frame.layout(&viewer), frame, form: f.form })),
@@ -592,7 +605,14 @@ async fn agree(
     let Some(draft) = s.plan.draft().cloned() else {
         return Ok(back_to_plan(id));
     };
-    let page = |frame: Frame, draft: PlanVersion| AgreePage { layout: frame.layout(&viewer), frame, form: f.form.clone(), ways: AgreedHow::ALL, draft, today };
+    let page = |frame: Frame, draft: PlanVersion| AgreePage {
+        layout: frame.layout(&viewer),
+        frame,
+        form: f.form.clone(),
+        ways: AgreedHow::ALL,
+        draft,
+        today,
+    };
     let mut frame = Frame::new("Record agreement", &s);
     if draft.version != lock {
         frame.conflict = true;
