@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::TestApp;
+use common::{TestApp, find};
 use reqwest::StatusCode;
 
 /// The id at the end of a redirect to `/people/P/reviews/ID`.
@@ -15,16 +15,6 @@ fn review_location(r: &reqwest::Response) -> String {
 /// The attendee ids on a review page, in table order (the person first).
 fn attendee_ids(page: &str) -> Vec<String> {
     page.match_indices("name=\"attendance-").map(|(i, m)| page[i + m.len()..i + m.len() + 36].to_string()).collect()
-}
-
-/// The id of the first person a search finds.
-async fn find(app: &TestApp, client: &reqwest::Client, query: &str) -> String {
-    let (_, page) = app.get(client, &format!("/people?q={query}")).await;
-    page.match_indices("href=\"/people/")
-        .map(|(i, m)| &page[i + m.len()..])
-        .find_map(|rest| rest.get(..36).filter(|id| uuid::Uuid::parse_str(id).is_ok()))
-        .expect("a person in the results")
-        .to_string()
 }
 
 /// Schedules a review of `person` through the form and returns its id.

@@ -28,7 +28,7 @@ pub struct Share {
 
 impl Share {
     pub fn percent(&self) -> usize {
-        if self.total == 0 { 0 } else { (self.met * 100 + self.total / 2) / self.total }
+        (self.met * 100 + self.total / 2).checked_div(self.total).unwrap_or(0)
     }
 }
 

@@ -252,7 +252,7 @@ async fn goal_page(
     frame: Frame,
 ) -> Result<GoalFormPage, AppError> {
     Ok(GoalFormPage {
-        layout: frame.layout(&viewer),
+        layout: frame.layout(viewer),
         frame,
         goal: goal.to_string(),
         form,

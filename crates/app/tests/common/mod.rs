@@ -117,3 +117,13 @@ pub fn person_form<'a>(nhs: &'a str, family: &'a str) -> Vec<(&'a str, &'a str)>
         ("easy_read", "yes"),
     ]
 }
+
+/// The id of the first person a search finds.
+pub async fn find(app: &TestApp, client: &Client, query: &str) -> String {
+    let (_, page) = app.get(client, &format!("/people?q={query}")).await;
+    page.match_indices("href=\"/people/")
+        .map(|(i, m)| &page[i + m.len()..])
+        .find_map(|rest| rest.get(..36).filter(|id| uuid::Uuid::parse_str(id).is_ok()))
+        .expect("a person in the results")
+        .to_string()
+}
