@@ -30,27 +30,43 @@ async fn plan_forms_refuse_bad_input_with_reasons_and_a_stale_form_writes_nothin
     let id = &find(&app, &kw, "999+000+0018").await;
     let new_goal = format!("/people/{id}/plan/goals/new");
 
-    let r = app.post_form(&kw, &new_goal, &new_goal, &[("version", "0"), ("achieve", "Sing")]).await;
+    // A draft with no goal yet (only the review interval set) cannot be agreed.
+    let settings = format!("/people/{id}/plan/settings");
+    let r = app
+        .post_form(&kw, &settings, &settings, &[("version", "0"), ("owner", "person"), ("review_months", "13")])
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = app
+        .post_form(&kw, &settings, &settings, &[("version", "0"), ("owner", "person"), ("review_months", "6")])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let agree = format!("/people/{id}/plan/agree");
+    let themselves = [("version", "1"), ("agreed_by", "themselves"), ("how", "in-person"), ("on", "2026-11-20")];
+    let r = app.post_form(&kw, &agree, &agree, &themselves).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.expect("body").contains("Add at least one of Jordy Baptiste&#39;s goals before agreeing"));
+
+    let r = app.post_form(&kw, &new_goal, &new_goal, &[("version", "1"), ("achieve", "Sing")]).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body = r.text().await.expect("body");
     assert!(body.contains("Enter what matters to the person") && body.contains("Say whose words these are"));
     assert!(body.contains(">Sing</textarea>"), "what was typed is kept");
 
-    let mut bad_step = goal("0", "Sing in a choir");
+    let mut bad_step = goal("1", "Sing in a choir");
     bad_step[6] = ("step_by", "2027-02-30");
     let r = app.post_form(&kw, &new_goal, &new_goal, &bad_step).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text().await.expect("body").contains("must be a real date"));
 
-    let mut misaligned = goal("0", "Sing in a choir");
+    let mut misaligned = goal("1", "Sing in a choir");
     misaligned.push(("step_what", "An extra step with no supporter"));
     let r = app.post_form(&kw, &new_goal, &new_goal, &misaligned).await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST, "rows that do not line up are not ours");
 
-    let r = app.post_form(&kw, &new_goal, &new_goal, &goal("0", "Sing in a choir")).await;
+    let r = app.post_form(&kw, &new_goal, &new_goal, &goal("1", "Sing in a choir")).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    // A second form opened before the first save still says "no draft": it is refused whole.
-    let r = app.post_form(&kw, &new_goal, &new_goal, &goal("0", "Learn the guitar")).await;
+    // A second form opened before that save carries the old lock: it is refused whole.
+    let r = app.post_form(&kw, &new_goal, &new_goal, &goal("1", "Learn the guitar")).await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
     let body = r.text().await.expect("body");
     assert!(body.contains("Someone else changed the plan") && body.contains(">Learn the guitar</textarea>"));
@@ -64,7 +80,7 @@ async fn plan_forms_refuse_bad_input_with_reasons_and_a_stale_form_writes_nothin
             &escalation,
             &escalation,
             &[
-                ("version", "1"),
+                ("version", "2"),
                 ("warning_signs", "Stops eating"),
                 ("contact_name", "Lorna"),
                 ("contact_role", "Mum"),
@@ -82,8 +98,7 @@ async fn plan_forms_refuse_bad_input_with_reasons_and_a_stale_form_writes_nothin
     assert!(body.contains("where the resuscitation and respect recommendations is kept"));
     assert!(body.contains(">Stops eating</textarea>"));
 
-    let agree = format!("/people/{id}/plan/agree");
-    let r = app.post_form(&kw, &agree, &agree, &[("version", "1"), ("on", "2026-11-20")]).await;
+    let r = app.post_form(&kw, &agree, &agree, &[("version", "2"), ("on", "2026-11-20")]).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text().await.expect("body").contains("Record Jordy Baptiste&#39;s agreement"));
     let r = app
@@ -91,7 +106,7 @@ async fn plan_forms_refuse_bad_input_with_reasons_and_a_stale_form_writes_nothin
             &kw,
             &agree,
             &agree,
-            &[("version", "1"), ("agreed_by", "themselves"), ("how", "in-person"), ("on", "2099-01-01")],
+            &[("version", "2"), ("agreed_by", "themselves"), ("how", "in-person"), ("on", "2099-01-01")],
         )
         .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
