@@ -93,38 +93,59 @@ impl Frame {
     }
 }
 
-/// Writes `content` to the draft the form saw. `Err` carries the reason the form must be shown
-/// again: someone else saved first (a conflict) or the store refused it.
-async fn save(
-    state: &AppState,
-    viewer: &Viewer,
-    meta: &RequestMeta,
-    s: &Subject,
-    lock: i64,
-    content: &PlanContent,
-    what: &str,
-) -> Result<Result<(), Frame>, AppError> {
-    let conflict = |frame: &mut Frame| frame.conflict = true;
-    if s.plan.working_copy().1 != lock {
-        let mut frame = Frame::new(what, s);
-        conflict(&mut frame);
-        return Ok(Err(frame));
-    }
-    match plans::save_draft(&state.db, &viewer.audit(meta), s.id, lock, content, what).await {
-        Ok(Ok(_)) => Ok(Ok(())),
-        Ok(Err(_)) | Err(StoreError::StaleVersion { .. }) => {
-            let now = subject(state, viewer, meta, s.id, "reloaded the care plan after a conflict").await?;
-            let mut frame = Frame::new(what, &now);
-            conflict(&mut frame);
-            Ok(Err(frame))
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
 impl Frame {
     fn layout(&self, viewer: &Viewer) -> Layout {
         Layout::new(viewer, format!("{}: {}", self.heading, self.name), "")
+    }
+}
+
+/// A submitted plan form, with what is needed to save it or to show it again.
+struct Submission<'a> {
+    state: &'a AppState,
+    viewer: &'a Viewer,
+    meta: &'a RequestMeta,
+    subject: &'a Subject,
+    /// The draft's lock the form was opened at.
+    lock: i64,
+    heading: &'static str,
+    /// What the change was, for the audit log.
+    what: &'static str,
+}
+
+impl Submission<'_> {
+    /// Applies the parsed change to the working copy and saves the draft, then goes back to the
+    /// plan. Otherwise the form comes back, built by `page`, with the typing kept: with the
+    /// errors (422), or with the warning that someone else saved first and nothing was written
+    /// (409).
+    async fn save<P: IntoResponse>(
+        self,
+        change: Result<impl FnOnce(&mut PlanContent) -> Result<(), AppError>, FieldErrors>,
+        page: impl FnOnce(Frame) -> P,
+    ) -> Result<Response, AppError> {
+        let s = self.subject;
+        let mut frame = Frame::new(self.heading, s);
+        frame.lock = self.lock;
+        let apply = match change {
+            Ok(apply) => apply,
+            Err(errors) => {
+                frame.errors = errors;
+                return Ok((StatusCode::UNPROCESSABLE_ENTITY, page(frame)).into_response());
+            }
+        };
+        let (mut content, current) = s.plan.working_copy();
+        if current == self.lock {
+            apply(&mut content)?;
+            let ctx = self.viewer.audit(self.meta);
+            match plans::save_draft(&self.state.db, &ctx, s.id, self.lock, &content, self.what).await {
+                Ok(Ok(_)) => return Ok(Redirect::to(&format!("/people/{}/plan", s.id)).into_response()),
+                Ok(Err(_)) | Err(StoreError::StaleVersion { .. }) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        let now = subject(self.state, self.viewer, self.meta, s.id, "reloaded the care plan after a conflict").await?;
+        let mut frame = Frame::new(self.heading, &now);
+        frame.conflict = true;
+        Ok((StatusCode::CONFLICT, page(frame)).into_response())
     }
 }
 
@@ -312,35 +333,41 @@ async fn save_goal(
     let lock = f.version()?;
     let input = goal_input(&f)?;
     let s = subject(&state, &viewer, &meta, id, "opened a goal in the care plan").await?;
-    let (mut content, _) = s.plan.working_copy();
     let existing = goal_id(&goal)?;
-    let title = if existing.is_some() { "Change a goal" } else { "Add a goal" };
     let by_person = viewer.user.person() == Some(id);
-    let choices_owners = supporters(&state, &s).await?;
-    let problems: Vec<Uuid> = problem_choices(&state, &viewer, &meta, id).await?.into_iter().map(|(p, _)| p).collect();
-    let choices = GoalChoices { supporters: &choices_owners, problems: &problems, written_by_person: by_person };
-    let parsed = input.parse(existing.unwrap_or_else(Uuid::now_v7), &choices);
-    let goal_value = match parsed {
-        Ok(g) => g,
-        Err(errors) => {
-            let mut frame = Frame::new(title, &s);
-            frame.lock = lock;
-            frame.errors = errors;
-            return Ok(refused(goal_page(&state, &viewer, &meta, &s, &goal, input, frame).await?));
+    let supporters = supporters(&state, &s).await?;
+    let problems = problem_choices(&state, &viewer, &meta, id).await?;
+    let ids: Vec<Uuid> = problems.iter().map(|(p, _)| *p).collect();
+    let choices = GoalChoices { supporters: &supporters, problems: &ids, written_by_person: by_person };
+    let change = input.parse(existing.unwrap_or_else(Uuid::now_v7), &choices).map(|parsed| {
+        move |content: &mut PlanContent| match existing {
+            None => {
+                content.goals.push(parsed);
+                Ok(())
+            }
+            Some(g) => {
+                let slot = content.goals.iter_mut().find(|x| x.id == g).ok_or(AppError::NotFound)?;
+                *slot = parsed;
+                Ok(())
+            }
         }
-    };
-    match existing {
-        None => content.goals.push(goal_value),
-        Some(g) => {
-            let slot = content.goals.iter_mut().find(|x| x.id == g).ok_or(AppError::NotFound)?;
-            *slot = goal_value;
-        }
-    }
-    let what = if existing.is_some() { "changed a goal" } else { "added a goal" };
-    match save(&state, &viewer, &meta, &s, lock, &content, what).await? {
-        Ok(()) => Ok(back_to_plan(id)),
-        Err(frame) => Ok(conflicted(goal_page(&state, &viewer, &meta, &s, &goal, input, frame).await?)),
-    }
+    });
+    let (heading, what) =
+        if existing.is_some() { ("Change a goal", "changed a goal") } else { ("Add a goal", "added a goal") };
+    let submission = Submission { state: &state, viewer: &viewer, meta: &meta, subject: &s, lock, heading, what };
+    submission
+        .save(change, |frame| GoalFormPage {
+            layout: frame.layout(&viewer),
+            frame,
+            goal,
+            form: input,
+            supporters,
+            problems,
+            themes: Theme::ALL,
+            achievements: Achievement::ALL,
+            by_person,
+        })
+        .await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -387,22 +414,15 @@ async fn save_management(
     };
     let s = subject(&state, &viewer, &meta, id, "opened the management plan").await?;
     let supporters = supporters(&state, &s).await?;
-    let (mut content, _) = s.plan.working_copy();
-    match form.parse(&supporters) {
-        Err(errors) => {
-            let mut frame = Frame::new("Management plan", &s);
-            frame.lock = lock;
-            frame.errors = errors;
-            Ok(refused(ManagementPage { layout: frame.layout(&viewer), frame, form, supporters }))
-        }
-        Ok(management) => {
+    let change = form.parse(&supporters).map(|management| {
+        |content: &mut PlanContent| {
             content.management = management;
-            match save(&state, &viewer, &meta, &s, lock, &content, "changed the management plan").await? {
-                Ok(()) => Ok(back_to_plan(id)),
-                Err(frame) => Ok(conflicted(ManagementPage { layout: frame.layout(&viewer), frame, form, supporters })),
-            }
+            Ok(())
         }
-    }
+    });
+    let (heading, what) = ("Management plan", "changed the management plan");
+    let submission = Submission { state: &state, viewer: &viewer, meta: &meta, subject: &s, lock, heading, what };
+    submission.save(change, |frame| ManagementPage { layout: frame.layout(&viewer), frame, form, supporters }).await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -458,27 +478,17 @@ async fn save_escalation(
             .collect(),
     };
     let s = subject(&state, &viewer, &meta, id, "opened the escalation plan").await?;
-    let (mut content, _) = s.plan.working_copy();
-    match form.parse() {
-        Err(errors) => {
-            let mut frame = Frame::new("Escalation plan", &s);
-            frame.lock = lock;
-            frame.errors = errors;
-            Ok(refused(EscalationPage { layout: frame.layout(&viewer), frame, form, kinds: MandateKind::ALL }))
-        }
-        Ok(escalation) => {
+    let change = form.parse().map(|escalation| {
+        |content: &mut PlanContent| {
             content.escalation = escalation;
-            match save(&state, &viewer, &meta, &s, lock, &content, "changed the escalation plan").await? {
-                Ok(()) => Ok(back_to_plan(id)),
-                Err(frame) => Ok(conflicted(EscalationPage {
-                    layout: frame.layout(&viewer),
-                    frame,
-                    form,
-                    kinds: MandateKind::ALL,
-                })),
-            }
+            Ok(())
         }
-    }
+    });
+    let (heading, what) = ("Escalation plan", "changed the escalation plan");
+    let submission = Submission { state: &state, viewer: &viewer, meta: &meta, subject: &s, lock, heading, what };
+    submission
+        .save(change, |frame| EscalationPage { layout: frame.layout(&viewer), frame, form, kinds: MandateKind::ALL })
+        .await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -523,33 +533,16 @@ async fn save_settings(
     let id = authorise(&state, &viewer, &meta, Action::EditPerson, &id).await?;
     let lock = crate::web::forms::parse_version(&f.version)?;
     let s = subject(&state, &viewer, &meta, id, "opened the plan's owner and review settings").await?;
-    let (mut content, _) = s.plan.working_copy();
-    match f.form.parse() {
-        Err(errors) => {
-            let mut frame = Frame::new("Who owns the plan", &s);
-            frame.lock = lock;
-            frame.errors = errors;
-            Ok(refused(SettingsPage { layout: frame.layout(&viewer), frame, form: f.form }))
-        }
-        Ok((ownership, interval)) => {
+    let change = f.form.parse().map(|(ownership, interval)| {
+        move |content: &mut PlanContent| {
             content.ownership = ownership;
             content.review_months = interval;
-            match save(
-                &state,
-                &viewer,
-                &meta,
-                &s,
-                lock,
-                &content,
-                "changed who owns the plan or how often it is reviewed",
-            )
-            .await?
-            {
-                Ok(()) => Ok(back_to_plan(id)),
-                Err(frame) => Ok(conflicted(SettingsPage { layout: frame.layout(&viewer), frame, form: f.form })),
-            }
+            Ok(())
         }
-    }
+    });
+    let (heading, what) = ("Who owns the plan", "changed who owns the plan or how often it is reviewed");
+    let submission = Submission { state: &state, viewer: &viewer, meta: &meta, subject: &s, lock, heading, what };
+    submission.save(change, |frame| SettingsPage { layout: frame.layout(&viewer), frame, form: f.form }).await
 }
 
 // ---------------------------------------------------------------------------------------------
