@@ -38,7 +38,7 @@ test('the person writes a goal, the key worker agrees and activates the plan, an
   await Promise.all([phone.waitForNavigation(), phone.click('a:has-text("Add a goal")')]);
   assert.equal(await phone.locator('input[name="voice"]').count(), 0, 'the person is not asked whose words these are');
   await submit(phone, 'Save the goal');
-  assert.match(await text(phone, '.nhsuk-error-summary'), /Enter what matters to the person/);
+  assert.match(await text(phone, '.nhsuk-error-summary'), /Enter what matters to you\./);
   await checkAccessibility(phone, 'plan-goal-errors-person');
   await phone.fill('#what_matters', 'Cooking for my friends');
   await phone.fill('#achieve', 'Cook a Sunday dinner for four people');

@@ -102,9 +102,14 @@ impl GoalInput {
     /// Parses the form into a goal with the given id (a new one, or the goal being changed).
     pub fn parse(&self, id: Uuid, choices: &GoalChoices<'_>) -> Result<Goal, FieldErrors> {
         let mut errors = FieldErrors::new();
-        let what_matters =
-            required(&mut errors, "what_matters", "what matters to the person", &self.what_matters, 1000);
-        let achieve = required(&mut errors, "achieve", "what the person wants to achieve", &self.achieve, 1000);
+        // The person writing their own goal is spoken to as "you".
+        let (matters, wants) = if choices.written_by_person {
+            ("what matters to you", "what you want to do")
+        } else {
+            ("what matters to the person", "what the person wants to achieve")
+        };
+        let what_matters = required(&mut errors, "what_matters", matters, &self.what_matters, 1000);
+        let achieve = required(&mut errors, "achieve", wants, &self.achieve, 1000);
         let voice = if choices.written_by_person {
             Some(Voice::OwnWords)
         } else {
