@@ -18,7 +18,6 @@ use carethread_domain::plan::{EscalationPlan, PlanContent};
 use carethread_domain::policy::Action;
 use carethread_domain::tasks::Owner;
 use carethread_domain::{NhsNumber, PersonId};
-use carethread_store::people;
 use carethread_store::plans::PlanVersion;
 use serde::Serialize;
 
@@ -64,14 +63,13 @@ async fn crisis_page(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let id = authorise(&state, &viewer, &meta, Action::ReadPerson, &id).await?;
-    let record = people::read(&state.db, &viewer.audit(&meta), id, "opened the crisis plan").await?;
     let s = subject(&state, &viewer, &meta, id, "opened the crisis plan").await?;
     let (version, warning) = to_follow(&s);
     Ok(CrisisPage {
         layout: Layout::new(&viewer, format!("Crisis plan: {}", s.name), ""),
-        nhs_number: record.details.nhs_number,
-        date_of_birth: record.details.date_of_birth,
-        communication: record.details.communication_needs.clone(),
+        nhs_number: s.details.nhs_number.clone(),
+        date_of_birth: s.details.date_of_birth,
+        communication: s.details.communication_needs.clone(),
         crisis: version.map(|v| v.content.escalation.clone()).unwrap_or_default(),
         version: version.map(|v| v.number),
         warning,

@@ -49,6 +49,7 @@ pub fn router() -> Router<AppState> {
 pub(crate) struct Subject {
     pub id: PersonId,
     pub name: String,
+    pub details: carethread_domain::PersonDetails,
     pub plan: Plan,
 }
 
@@ -62,7 +63,7 @@ pub(crate) async fn subject(
     let ctx = viewer.audit(meta);
     let record = people::read(&state.db, &ctx, id, what).await?;
     let plan = plans::plan(&state.db, &ctx, id, what).await?;
-    Ok(Subject { id, name: record.details.display_name(), plan })
+    Ok(Subject { id, name: record.details.display_name(), details: record.details, plan })
 }
 
 /// What every plan form page shows around its fields.
