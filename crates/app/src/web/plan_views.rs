@@ -67,7 +67,7 @@ async fn crisis_page(
     let (version, warning) = to_follow(&s);
     Ok(CrisisPage {
         layout: Layout::new(&viewer, format!("Crisis plan: {}", s.name), ""),
-        nhs_number: s.details.nhs_number.clone(),
+        nhs_number: s.details.nhs_number,
         date_of_birth: s.details.date_of_birth,
         communication: s.details.communication_needs.clone(),
         crisis: version.map(|v| v.content.escalation.clone()).unwrap_or_default(),
