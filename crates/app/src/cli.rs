@@ -6,7 +6,7 @@ use crate::{demo, server};
 use anyhow::{Context, bail};
 use carethread_domain::{NhsNumber, OrgId, Role, TeamId, Username};
 use carethread_store::accounts::{self, NewUser};
-use carethread_store::{AuditContext, Backend, Db, audit};
+use carethread_store::{AuditContext, Backend, Db, audit, audit_chain};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::BufRead;
 use std::path::PathBuf;
@@ -62,6 +62,9 @@ enum Command {
     /// Manage personal API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Check or checkpoint the tamper-evident audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Write a consistent copy of the database while it stays in use.
     Backup {
         /// The file to write (must not exist).
@@ -139,6 +142,24 @@ enum TokenCommand {
         #[command(flatten)]
         db: DbArg,
     },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check every audit chain from its first entry to its head and report any entry edited,
+    /// deleted, reordered or removed from the end. Fails if anything is wrong.
+    Verify {
+        /// Checkpoints exported earlier with `audit checkpoints` and kept outside the database:
+        /// proves the chains were not rewritten since.
+        #[arg(long)]
+        against: Option<PathBuf>,
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// Record a checkpoint of every chain now and print it (JSON lines).
+    Checkpoint(DbArg),
+    /// Print every checkpoint recorded so far (JSON lines), to keep outside the database.
+    Checkpoints(DbArg),
 }
 
 pub fn main() -> ExitCode {
@@ -277,7 +298,57 @@ async fn run(command: Command) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Backup { to, db } => backup(&db, &to).await,
+        Command::Audit(AuditCommand::Verify { against, db }) => {
+            let db = open(&db).await?;
+            let exported = match against {
+                None => Vec::new(),
+                Some(path) => read_checkpoints(&path)?,
+            };
+            let report = audit_chain::verify(&db, &exported).await?;
+            println!(
+                "Checked {} audit chains: {} entries, {} checkpoints.",
+                report.chains, report.entries, report.checkpoints
+            );
+            if report.unchained > 0 {
+                println!("{} entries were written before the chains existed and are not covered.", report.unchained);
+            }
+            if report.problems.is_empty() {
+                println!("The audit log is intact.");
+                Ok(())
+            } else {
+                for p in &report.problems {
+                    println!("PROBLEM: {p}");
+                }
+                bail!("the audit log has been tampered with: {} problems found", report.problems.len())
+            }
+        }
+        Command::Audit(AuditCommand::Checkpoint(db)) => {
+            let db = open(&db).await?;
+            for cp in audit_chain::checkpoint(&db).await? {
+                println!("{}", serde_json::to_string(&cp)?);
+            }
+            Ok(())
+        }
+        Command::Audit(AuditCommand::Checkpoints(db)) => {
+            let db = open(&db).await?;
+            for cp in audit_chain::checkpoints(&db).await? {
+                println!("{}", serde_json::to_string(&cp)?);
+            }
+            Ok(())
+        }
     }
+}
+
+/// Reads exported checkpoints, one JSON object a line.
+fn read_checkpoints(path: &std::path::Path) -> anyhow::Result<Vec<audit_chain::Checkpoint>> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("could not read {}", path.display()))?;
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| {
+            serde_json::from_str(l).with_context(|| format!("line {} of {} is not a checkpoint", i + 1, path.display()))
+        })
+        .collect()
 }
 
 async fn choose_org(db: &Db, ctx: &AuditContext, name: Option<&str>) -> anyhow::Result<OrgId> {

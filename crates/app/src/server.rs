@@ -125,9 +125,11 @@ async fn observe(req: Request, next: Next) -> Response {
 pub async fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<()> {
     let db = state.db.clone();
     let sweeper = tokio::spawn(sweep_sessions(state.clone()));
+    let checkpoints = tokio::spawn(checkpoint_audit(state.db.clone()));
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
     sweeper.abort();
+    checkpoints.abort();
     db.close().await;
     tracing::info!("stopped");
     Ok(())
@@ -144,6 +146,20 @@ async fn sweep_sessions(state: AppState) {
         let failures_cutoff = now - chrono::Duration::from_std(crate::config::THROTTLE_WINDOW).unwrap_or_default();
         if let Err(e) = sessions::sweep(&state.db, idle_cutoff, failures_cutoff).await {
             tracing::warn!(error = %e, "could not sweep old sessions");
+        }
+    }
+}
+
+/// Records a checkpoint of every audit chain each hour (the first an hour after start), so an
+/// administrator can export them (`carethread audit checkpoints`) and later prove with
+/// `carethread audit verify --against` that the log was not rewritten.
+async fn checkpoint_audit(db: Db) {
+    let hour = Duration::from_secs(3600);
+    let mut every = tokio::time::interval_at(tokio::time::Instant::now() + hour, hour);
+    loop {
+        every.tick().await;
+        if let Err(e) = carethread_store::audit_chain::checkpoint(&db).await {
+            tracing::warn!(error = %e, "could not record an audit checkpoint");
         }
     }
 }

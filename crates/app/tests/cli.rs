@@ -39,6 +39,9 @@ async fn every_command_has_help_naming_the_database_option() {
         &["user", "deactivate"],
         &["token", "create"],
         &["backup"],
+        &["audit", "verify"],
+        &["audit", "checkpoint"],
+        &["audit", "checkpoints"],
     ] {
         let mut args = command.to_vec();
         args.push("--help");
@@ -200,4 +203,38 @@ async fn serve_logs_json_without_personal_data_and_stops_cleanly_on_sigterm() {
         "{logs}"
     );
     assert!(lines.iter().any(|l| l["fields"]["message"] == "stopped"));
+}
+
+#[tokio::test]
+async fn audit_verify_passes_an_intact_log_and_fails_on_one_changed_entry() {
+    let url = testing::fresh_url().await;
+    let db = url.as_str();
+    assert!(carethread(&["demo", "--db", db], None).status.success());
+    let checked = carethread(&["audit", "verify", "--db", db], None);
+    assert!(checked.status.success(), "{}", stderr(&checked));
+    assert!(stdout(&checked).contains("The audit log is intact."), "{}", stdout(&checked));
+
+    let exported = carethread(&["audit", "checkpoint", "--db", db], None);
+    assert!(exported.status.success(), "{}", stderr(&exported));
+    let file = std::env::temp_dir().join(format!("ct-checkpoints-{}.jsonl", uuid::Uuid::now_v7()));
+    std::fs::write(&file, stdout(&exported)).expect("keep the checkpoints elsewhere");
+    let against = carethread(&["audit", "verify", "--db", db, "--against", &file.to_string_lossy()], None);
+    assert!(against.status.success(), "{}", stdout(&against));
+
+    // Someone with the database owner's rights switches the guard off and edits one entry.
+    let store = Db::connect(db).await.expect("connect");
+    let off = match testing::backend() {
+        carethread_store::Backend::Sqlite => "DROP TRIGGER audit_log_no_update",
+        carethread_store::Backend::Postgres => "ALTER TABLE audit_log DISABLE TRIGGER USER",
+    };
+    testing::execute_raw(&store, off).await.expect("guard off");
+    testing::execute_raw(&store, "UPDATE audit_log SET username = 'nobody' WHERE seq = 5").await.expect("edit");
+    let tampered = carethread(&["audit", "verify", "--db", db, "--against", &file.to_string_lossy()], None);
+    assert!(!tampered.status.success());
+    assert!(stdout(&tampered).contains("entry 5 (") && stdout(&tampered).contains("was changed after it was written"));
+    assert!(stderr(&tampered).contains("the audit log has been tampered with"));
+    let garbled = std::env::temp_dir().join(format!("ct-garbled-{}.jsonl", uuid::Uuid::now_v7()));
+    std::fs::write(&garbled, "not json\n").expect("write");
+    let refused = carethread(&["audit", "verify", "--db", db, "--against", &garbled.to_string_lossy()], None);
+    assert!(stderr(&refused).contains("line 1 of") && stderr(&refused).contains("is not a checkpoint"));
 }

@@ -3,6 +3,7 @@
 //! Entries are written by the repositories, inside the transaction of the work they record.
 //! Nothing here updates or deletes an entry.
 
+use crate::audit_chain::{self, ChainedEntry};
 use crate::db::{Db, Tx};
 use crate::error::StoreError;
 use carethread_domain::{AuditAction, OrgId, PersonId, UserId};
@@ -34,7 +35,7 @@ impl AuditContext {
     }
 }
 
-/// Writes one audit entry as part of `tx`.
+/// Writes one audit entry as part of `tx`, linked into its organisation's hash chain.
 pub(crate) async fn record(
     tx: &mut Tx,
     ctx: &AuditContext,
@@ -42,26 +43,56 @@ pub(crate) async fn record(
     person_id: Option<PersonId>,
     detail: &str,
 ) -> Result<(), StoreError> {
-    let id = Uuid::now_v7();
-    let at = crate::now();
+    let entry = ChainedEntry {
+        id: Uuid::now_v7(),
+        org_id: ctx.org_id.map(|o| o.as_uuid()),
+        at: crate::now(),
+        user_id: ctx.user_id.map(|u| u.as_uuid()),
+        username: ctx.username.clone(),
+        role: ctx.role.clone(),
+        action: action.as_str().to_string(),
+        person_id: person_id.map(|p| p.as_uuid()),
+        detail: detail.to_string(),
+        ip: ctx.ip.clone(),
+        request_id: ctx.request_id.clone(),
+    };
+    let chain = entry.chain();
+    let (seq, prev) = audit_chain::claim(tx, chain, 1).await?;
+    let hash = entry.hash(&prev, seq);
+    insert(tx, &entry, seq, &prev, &hash).await?;
+    audit_chain::advance(tx, chain, &hash).await
+}
+
+/// Inserts one entry already linked into its chain.
+pub(crate) async fn insert(
+    tx: &mut Tx,
+    e: &ChainedEntry,
+    seq: i64,
+    prev_hash: &str,
+    hash: &str,
+) -> Result<(), StoreError> {
     exec_tx!(tx, |c| {
         sqlx::query(
-        "INSERT INTO audit_log (id, org_id, at, user_id, username, role, action, person_id, detail, ip, request_id) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
-    )
-    .bind(id)
-    .bind(ctx.org_id.map(|o| o.as_uuid()))
-    .bind(at)
-    .bind(ctx.user_id.map(|u| u.as_uuid()))
-    .bind(&ctx.username)
-    .bind(&ctx.role)
-    .bind(action.as_str())
-    .bind(person_id.map(|p| p.as_uuid()))
-    .bind(detail)
-    .bind(&ctx.ip)
-    .bind(&ctx.request_id)
-    .execute(c)
-    .await
+            "INSERT INTO audit_log (id, org_id, at, user_id, username, role, action, person_id, detail, ip, request_id, \
+             chain, seq, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+        )
+        .bind(e.id)
+        .bind(e.org_id)
+        .bind(e.at)
+        .bind(e.user_id)
+        .bind(&e.username)
+        .bind(&e.role)
+        .bind(&e.action)
+        .bind(e.person_id)
+        .bind(&e.detail)
+        .bind(&e.ip)
+        .bind(&e.request_id)
+        .bind(e.chain())
+        .bind(seq)
+        .bind(prev_hash)
+        .bind(hash)
+        .execute(c)
+        .await
     })?;
     Ok(())
 }

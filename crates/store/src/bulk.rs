@@ -9,6 +9,7 @@
 //! generated record back through them.
 
 use crate::audit::AuditContext;
+use crate::audit_chain::{self, ChainedEntry};
 use crate::error::StoreError;
 use crate::json::to_json;
 use crate::themes::{ENTRY, MEMBER, PROBLEM, step_status};
@@ -182,8 +183,23 @@ const ENTRIES: &[&str] = &[
 const PROBLEMS: &[&str] = &["id", "org_id", "person_id", "details", "version", "created_at", "updated_at"];
 const VERSIONS: &[&str] =
     &["id", "org_id", "record_type", "record_id", "version", "details", "removed", "changed_by", "changed_at"];
-const AUDIT: &[&str] =
-    &["id", "org_id", "at", "user_id", "username", "role", "action", "person_id", "detail", "ip", "request_id"];
+const AUDIT: &[&str] = &[
+    "id",
+    "org_id",
+    "at",
+    "user_id",
+    "username",
+    "role",
+    "action",
+    "person_id",
+    "detail",
+    "ip",
+    "request_id",
+    "chain",
+    "seq",
+    "prev_hash",
+    "hash",
+];
 
 /// Writes `cases` into organisation `org` in one transaction, as written by `ctx` (whose
 /// account, if any, is recorded as author). Each case gets its person, first versions of every
@@ -198,7 +214,7 @@ pub async fn load_cases(db: &Db, ctx: &AuditContext, org: OrgId, cases: &[CaseTo
     let mut entries = Rows::new("theme_entries", ENTRIES);
     let mut problems = Rows::new("problem_areas", PROBLEMS);
     let mut versions = Rows::new("record_versions", VERSIONS);
-    let mut audit = Rows::new("audit_log", AUDIT);
+    let mut audit_entries = Vec::with_capacity(cases.len());
     // Record ids are derived from the caller's ids so that they too are deterministic.
     let derived = |id: Uuid, salt: u128| Uuid::from_u128(id.as_u128() ^ salt);
     for case in cases {
@@ -307,24 +323,24 @@ pub async fn load_cases(db: &Db, ctx: &AuditContext, org: OrgId, cases: &[CaseTo
             ]);
             version(PROBLEM, *id, json);
         }
-        audit.push([
-            Value::Uuid(derived(person, 2)),
-            Value::Uuid(org_id),
-            Value::Time(at),
-            Value::OptUuid(author),
-            Value::Text(ctx.username.clone()),
-            Value::Text(ctx.role.clone()),
-            Value::Text(AuditAction::Create.as_str().into()),
-            Value::Uuid(person),
-            Value::Text(format!(
+        audit_entries.push(ChainedEntry {
+            id: derived(person, 2),
+            org_id: Some(org_id),
+            at,
+            user_id: author,
+            username: ctx.username.clone(),
+            role: ctx.role.clone(),
+            action: AuditAction::Create.as_str().into(),
+            person_id: Some(person),
+            detail: format!(
                 "registered the person and opened their case, with {} circle members, {} theme entries and {} problem areas",
                 case.members.len(),
                 case.entries.len(),
                 case.problems.len()
-            )),
-            Value::Text(ctx.ip.clone()),
-            Value::Text(ctx.request_id.clone()),
-        ]);
+            ),
+            ip: ctx.ip.clone(),
+            request_id: ctx.request_id.clone(),
+        });
     }
     let mut tx = db.begin().await?;
     if let Tx::Sqlite(t) = &mut tx {
@@ -332,10 +348,34 @@ pub async fn load_cases(db: &Db, ctx: &AuditContext, org: OrgId, cases: &[CaseTo
         // spend most of the time re-reading pages. The setting stays with this one connection.
         sqlx::query("PRAGMA cache_size = -262144").execute(&mut **t).await?;
     }
+    // The audit entries join the organisation's hash chain, in one claim for the whole batch.
+    let mut audit = Rows::new("audit_log", AUDIT);
+    let (first, mut prev) = audit_chain::claim(&mut tx, org_id, audit_entries.len() as i64).await?;
+    for (seq, e) in (first..).zip(&audit_entries) {
+        let hash = e.hash(&prev, seq);
+        audit.push([
+            Value::Uuid(e.id),
+            Value::OptUuid(e.org_id),
+            Value::Time(e.at),
+            Value::OptUuid(e.user_id),
+            Value::Text(e.username.clone()),
+            Value::Text(e.role.clone()),
+            Value::Text(e.action.clone()),
+            Value::OptUuid(e.person_id),
+            Value::Text(e.detail.clone()),
+            Value::Text(e.ip.clone()),
+            Value::Text(e.request_id.clone()),
+            Value::Uuid(e.chain()),
+            Value::Int(seq),
+            Value::Text(std::mem::replace(&mut prev, hash.clone())),
+            Value::Text(hash),
+        ]);
+    }
     // Parents before children, for the foreign keys.
     for rows in [people, person_versions, case_rows, members, entries, problems, versions, audit] {
         rows.write(&mut tx).await.map_err(|e| e.on_unique("An NHS number or record id"))?;
     }
+    audit_chain::advance(&mut tx, org_id, &prev).await?;
     tx.commit().await
 }
 

@@ -9,6 +9,7 @@
 mod db;
 pub mod accounts;
 pub mod audit;
+pub mod audit_chain;
 pub mod bulk;
 mod clock;
 mod error;
