@@ -147,6 +147,14 @@ test('the person downloads their easy-read plan as a PDF with their goals in it'
   assert.match(pdf.text, /Cook a Sunday dinner for four people/);
   assert.match(pdf.text, /Sleep through the night most nights/);
   assert.match(pdf.text, /07700 900318/);
+
+  // Jordan can see who has looked at their record: the key worker opened their plan.
+  await page.goto(`${BASE}/me`);
+  await Promise.all([page.waitForNavigation(), page.click('a:has-text("Who has looked at my record")')]);
+  const looks = await text(page, 'table');
+  assert.match(looks, /Priya Nair \(Key worker\)/);
+  assert.match(looks, /Opened the care plan/);
+  await checkAccessibility(page, 'looks-person');
   await page.close();
 });
 

@@ -172,6 +172,13 @@ async fn the_person_writes_their_own_goals_but_nothing_else_and_sees_only_their_
     let bytes = r.bytes().await.expect("bytes");
     assert!(bytes.starts_with(b"%PDF-") && bytes.len() > 5_000, "a real PDF with its fonts");
 
+    // Aisha sees that Jordan tried to open her record and was stopped.
+    let (_, looks) = app.get(&kw, &format!("/people/{aisha}/looks")).await;
+    assert!(looks.contains("Jordan Baptiste") && looks.contains("Stopped"), "refusals are shown");
+    assert_eq!(app.get(&me, &format!("/people/{aisha}/looks")).await.0, StatusCode::NOT_FOUND);
+    let (_, mine) = app.get(&me, &format!("/people/{jordan}/looks")).await;
+    assert!(mine.contains("Who has looked at my record") && mine.contains("Opened the care plan"));
+
     let commissioner = app.signed_in("demo-commissioner").await;
     assert_eq!(app.get(&commissioner, "/plans/quality").await.0, StatusCode::FORBIDDEN);
     assert_eq!(app.get(&commissioner, &format!("/people/{aisha}/plan/crisis")).await.0, StatusCode::NOT_FOUND);

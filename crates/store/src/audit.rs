@@ -36,6 +36,10 @@ impl AuditContext {
 }
 
 /// Writes one audit entry as part of `tx`, linked into its organisation's hash chain.
+///
+/// Call it after the transaction's other writes: it holds the chain's head until commit, and a
+/// transaction that wrote rows after taking the head could deadlock (on PostgreSQL) with one
+/// that holds those rows and waits for the head.
 pub(crate) async fn record(
     tx: &mut Tx,
     ctx: &AuditContext,
@@ -170,4 +174,41 @@ pub async fn browse(
     record(&mut tx, ctx, AuditAction::Search, filter.person_id, &detail).await?;
     tx.commit().await?;
     Ok((rows, more))
+}
+
+/// One look at a person's record, as the person is shown it.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Look {
+    pub at: DateTime<Utc>,
+    /// The account's display name, or its username when the account is gone.
+    pub who: String,
+    pub role: String,
+    pub action: String,
+    pub detail: String,
+}
+
+impl Look {
+    /// Whether the policy refused this look.
+    pub fn refused(&self) -> bool {
+        self.action == AuditAction::Denied.as_str()
+    }
+}
+
+/// Who has looked at a person's record, newest first: every read and every refused attempt
+/// (changes are shown in the record itself). The person looking at this list is audited too.
+pub async fn looks_at(db: &Db, ctx: &AuditContext, person: PersonId, limit: i64) -> Result<Vec<Look>, StoreError> {
+    let mut tx = db.begin().await?;
+    let rows: Vec<Look> = on_tx!(&mut tx, |c| sqlx::query_as(
+        "SELECT a.at, COALESCE(u.display_name, a.username) AS who, a.role, a.action, a.detail \
+         FROM audit_log a LEFT JOIN users u ON u.id = a.user_id \
+         WHERE a.person_id = $1 AND a.action IN ('read', 'search', 'denied') \
+         ORDER BY a.at DESC, a.id DESC LIMIT $2"
+    )
+    .bind(person.as_uuid())
+    .bind(limit)
+    .fetch_all(c)
+    .await)?;
+    record(&mut tx, ctx, AuditAction::Read, Some(person), "looked at who has seen the record").await?;
+    tx.commit().await?;
+    Ok(rows)
 }

@@ -1,6 +1,7 @@
 //! The HTML pages, one module per area. Handlers parse input, ask the policy, call the store
 //! and render a template; they hold no SQL and no business rules of their own.
 
+pub mod access_log;
 pub mod admin;
 pub mod assets;
 pub mod consents;
