@@ -66,6 +66,7 @@ pub fn router(state: AppState) -> Router {
         .merge(web::consents::router())
         .merge(web::plan_quality::router())
         .merge(web::access_log::router())
+        .merge(web::insights::router())
         .merge(web::easy_read::router())
         .merge(web::admin::router())
         .layer(middleware::from_fn(csrf::verify))

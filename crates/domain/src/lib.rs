@@ -10,6 +10,7 @@ pub mod circle;
 pub mod errors;
 pub mod good_lives;
 pub mod ids;
+pub mod insights;
 pub mod keeping_safe;
 pub mod nhs_number;
 pub mod person;

@@ -32,6 +32,8 @@ pub enum Action {
     WriteGoals,
     /// See the team's plan-quality report, which names the people whose plans fall short.
     ViewPlanQuality,
+    /// See the organisation's figures: counts and outcome distributions, never a name.
+    ViewAggregates,
     /// Manage organisations, teams and accounts.
     ManageAccounts,
     /// Browse the audit log.
@@ -65,6 +67,13 @@ pub fn decide(who: &Principal, action: Action, target: Option<Target>) -> Decisi
         (ManageAccounts | ViewAudit, None) if who.role == Role::Admin => Decision::Allow,
         (ManageAccounts | ViewAudit, _) => {
             Decision::Deny("Only administrators manage accounts and read the audit log.")
+        }
+
+        (ViewAggregates, None) if matches!(who.role, Role::Commissioner | Role::TeamManager | Role::Admin) => {
+            Decision::Allow
+        }
+        (ViewAggregates, _) => {
+            Decision::Deny("Only commissioners, team managers and administrators see these figures.")
         }
 
         (FindPeople | RegisterPerson | ViewPlanQuality, None) if who.role.works_with_named_records() => Decision::Allow,
@@ -143,5 +152,10 @@ mod tests {
         let t = Target { person_id: PersonId::new(), org_id: org };
         assert!(!decide(&admin, Action::ReadPerson, Some(t)).is_allowed());
         assert!(!decide(&principal(Role::Commissioner, org), Action::ReadPerson, Some(t)).is_allowed());
+        let commissioner = principal(Role::Commissioner, org);
+        assert!(decide(&commissioner, Action::ViewAggregates, None).is_allowed());
+        assert!(!decide(&commissioner, Action::FindPeople, None).is_allowed());
+        assert!(!decide(&commissioner, Action::ViewPlanQuality, None).is_allowed(), "the report names people");
+        assert!(!decide(&principal(Role::KeyWorker, org), Action::ViewAggregates, None).is_allowed());
     }
 }

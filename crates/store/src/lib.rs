@@ -13,6 +13,7 @@ pub mod audit_chain;
 pub mod bulk;
 mod clock;
 mod error;
+pub mod insights;
 mod json;
 pub mod people;
 pub mod plans;

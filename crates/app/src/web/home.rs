@@ -21,6 +21,7 @@ async fn home(viewer: Viewer) -> Response {
     let to = match viewer.role {
         r if r.works_with_named_records() => "/caseload",
         Role::Admin => "/admin",
+        Role::Commissioner => "/insights",
         Role::Person => "/me",
         _ => "/welcome",
     };

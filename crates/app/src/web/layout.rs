@@ -58,6 +58,9 @@ impl Layout {
         if !matches!(viewer.role, Role::Admin | Role::Commissioner) {
             add("/tasks", "My tasks");
         }
+        if matches!(viewer.role, Role::Commissioner | Role::TeamManager | Role::Admin) {
+            add("/insights", "Figures");
+        }
         if viewer.role == Role::Admin {
             add("/admin", "Organisations and accounts");
             add("/admin/audit", "Audit log");

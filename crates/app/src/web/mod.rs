@@ -9,6 +9,7 @@ pub mod easy_read;
 pub mod forms;
 pub mod health;
 pub mod home;
+pub mod insights;
 pub mod layout;
 pub mod people;
 pub mod pictograms;
