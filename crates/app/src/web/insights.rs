@@ -15,7 +15,7 @@ use carethread_domain::TeamId;
 use carethread_domain::insights::{Figure, distribution, row};
 use carethread_domain::policy::{Action, Decision, decide};
 use carethread_domain::themes::Theme;
-use carethread_store::{accounts, insights};
+use carethread_store::insights;
 use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
@@ -73,22 +73,7 @@ async fn figures_page(
         return Err(AppError::Forbidden(reason.to_string()));
     }
     let org = viewer.user.org();
-    let teams: Vec<(TeamId, String)> = accounts::list_teams(&state.db, Some(org))
-        .await?
-        .into_iter()
-        .filter(|t| t.active)
-        .map(|t| (TeamId::from_uuid(t.id), t.name))
-        .collect();
-    let team = match q.team.as_deref().map(str::trim) {
-        None | Some("" | "all") => None,
-        Some(raw) => {
-            let id: TeamId = raw.parse().map_err(|_| AppError::BadRequest("Choose a team from the list.".into()))?;
-            if !teams.iter().any(|(t, _)| *t == id) {
-                return Err(AppError::BadRequest("Choose a team from the list.".into()));
-            }
-            Some(id)
-        }
-    };
+    let (teams, team) = crate::web::choose_team(&state, &viewer, q.team.as_deref(), None).await?;
     let (period, months, _) = match q.period.as_deref() {
         None => PERIODS[1],
         Some(p) => *PERIODS

@@ -32,3 +32,29 @@ pub fn current_date() -> chrono::NaiveDate {
 pub fn record_id(raw: &str) -> Result<uuid::Uuid, crate::error::AppError> {
     raw.parse().map_err(|_| crate::error::AppError::NotFound)
 }
+
+/// The active teams of the viewer's organisation, and the one a report was asked for: `all` (or
+/// nothing, without a default) for every team; a team of another organisation is refused.
+pub(crate) async fn choose_team(
+    state: &crate::state::AppState,
+    viewer: &crate::auth::Viewer,
+    raw: Option<&str>,
+    default: Option<carethread_domain::TeamId>,
+) -> Result<(Vec<(carethread_domain::TeamId, String)>, Option<carethread_domain::TeamId>), crate::error::AppError> {
+    use carethread_domain::TeamId;
+    let teams: Vec<(TeamId, String)> = carethread_store::accounts::list_teams(&state.db, Some(viewer.user.org()))
+        .await?
+        .into_iter()
+        .filter(|t| t.active)
+        .map(|t| (TeamId::from_uuid(t.id), t.name))
+        .collect();
+    let refused = || crate::error::AppError::BadRequest("Choose a team from the list.".into());
+    let chosen = match raw.map(str::trim) {
+        None => default,
+        Some("" | "all") => None,
+        Some(raw) => {
+            Some(raw.parse::<TeamId>().ok().filter(|id| teams.iter().any(|(t, _)| t == id)).ok_or_else(refused)?)
+        }
+    };
+    Ok((teams, chosen))
+}

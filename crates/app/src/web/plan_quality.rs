@@ -13,7 +13,7 @@ use axum::{Router, routing::get};
 use carethread_domain::plan::quality::{Criterion, CurrentPlan, check};
 use carethread_domain::policy::{Action, Decision, decide};
 use carethread_domain::{PersonId, TeamId};
-use carethread_store::{accounts, plans};
+use carethread_store::plans;
 use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
@@ -74,24 +74,8 @@ async fn report(
         return Err(AppError::Forbidden(reason.to_string()));
     }
     let org = viewer.user.org();
-    let teams: Vec<(TeamId, String)> = accounts::list_teams(&state.db, Some(org))
-        .await?
-        .into_iter()
-        .filter(|t| t.active)
-        .map(|t| (TeamId::from_uuid(t.id), t.name))
-        .collect();
-    // A team of the viewer's own organisation only; the viewer's team is the default.
-    let team = match q.team.as_deref().map(str::trim) {
-        None => viewer.user.team_id.map(TeamId::from_uuid),
-        Some("" | "all") => None,
-        Some(raw) => {
-            let id: TeamId = raw.parse().map_err(|_| AppError::BadRequest("Choose a team from the list.".into()))?;
-            if !teams.iter().any(|(t, _)| *t == id) {
-                return Err(AppError::BadRequest("Choose a team from the list.".into()));
-            }
-            Some(id)
-        }
-    };
+    let (teams, team) =
+        crate::web::choose_team(&state, &viewer, q.team.as_deref(), viewer.user.team_id.map(TeamId::from_uuid)).await?;
     let criterion = match q.criterion.as_deref().filter(|c| !c.is_empty()) {
         None => None,
         Some(slug) => Some(
