@@ -72,6 +72,14 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(csrf::verify))
         .layer(middleware::from_fn_with_state(state.clone(), session::load))
         .layer(tower_http::csrf::CsrfLayer::new().with_rejection_response(|_| AppError::BadFormToken.into_response()));
+    // Behind HTTPS (the operator says so with --secure-cookies), browsers are told to use it
+    // always, for a year: no first request in the clear that could be intercepted.
+    let hsts = state.config.secure_cookies.then(|| {
+        SetResponseHeaderLayer::if_not_present(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        )
+    });
     // Health checks, metrics and static files never need a session, so they skip its database
     // lookups; everything below still gets the security headers, request ids and metrics.
     pages
@@ -79,6 +87,7 @@ pub fn router(state: AppState) -> Router {
         .merge(web::assets::router())
         .fallback(|| async { AppError::NotFound })
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
+        .layer(tower::util::option_layer(hsts))
         .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
         .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
         .layer(SetResponseHeaderLayer::if_not_present(

@@ -382,3 +382,14 @@ async fn a_failure_inside_a_handler_shows_a_reference_and_no_internals() {
     // Static files skip the session lookup, so even now the error page's stylesheet loads.
     assert_eq!(app.get(&client, "/assets/carethread.css").await.0, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn https_deployments_send_hsts_and_plain_ones_do_not() {
+    let plain = TestApp::spawn().await;
+    let r = plain.client().get(plain.url("/sign-in")).send().await.expect("get");
+    assert!(r.headers().get("strict-transport-security").is_none(), "no HSTS over plain HTTP");
+    assert!(r.headers()["content-security-policy"].to_str().expect("text").contains("frame-ancestors 'none'"));
+    let https = TestApp::spawn_with(|c| carethread::config::Config { secure_cookies: true, ..c }).await;
+    let r = https.client().get(https.url("/sign-in")).send().await.expect("get");
+    assert_eq!(r.headers()["strict-transport-security"], "max-age=31536000; includeSubDomains");
+}
