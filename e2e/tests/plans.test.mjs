@@ -148,6 +148,17 @@ test('the person downloads their easy-read plan as a PDF with their goals in it'
   assert.match(pdf.text, /Sleep through the night most nights/);
   assert.match(pdf.text, /07700 900318/);
 
+  // Jordan writes about themselves in their own words.
+  await page.goto(`${BASE}/me`);
+  await Promise.all([page.waitForNavigation(), page.click('a:has-text("Write about me in my own words")')]);
+  await Promise.all([page.waitForNavigation(), page.click('button:has-text("Add to about me")')]);
+  assert.match(await text(page, '.nhsuk-error-summary'), /Enter what you want to record/);
+  await page.check('#kind-working');
+  await page.fill('#body', 'I am good at fixing bikes');
+  await Promise.all([page.waitForNavigation(), page.click('button:has-text("Add to about me")')]);
+  assert.match(await text(page), /I am good at fixing bikes/);
+  await checkAccessibility(page, 'about-me-person');
+
   // Jordan can see who has looked at their record: the key worker opened their plan.
   await page.goto(`${BASE}/me`);
   await Promise.all([page.waitForNavigation(), page.click('a:has-text("Who has looked at my record")')]);

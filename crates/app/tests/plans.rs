@@ -172,6 +172,33 @@ async fn the_person_writes_their_own_goals_but_nothing_else_and_sees_only_their_
     let bytes = r.bytes().await.expect("bytes");
     assert!(bytes.starts_with(b"%PDF-") && bytes.len() > 5_000, "a real PDF with its fonts");
 
+    // Jordan writes about themselves; whatever the form claims, it is theirs, in their words, shown.
+    let about = format!("/people/{jordan}/themes/about-me");
+    let r = app
+        .post_form(
+            &me,
+            &about,
+            &format!("{about}/entries"),
+            &[
+                ("kind", "working"),
+                ("body", "I like making bread on Sundays"),
+                ("voice", "professional"),
+                ("withhold", "yes"),
+                ("withhold_reason", "hidden"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, theirs) = app.get(&kw, &about).await;
+    let card = &theirs[theirs.find("I like making bread on Sundays").expect("the entry")..];
+    assert!(card[..600].contains("In their own words") && !card[..600].contains("Withheld"), "{}", &card[..600]);
+    let section = &theirs[theirs.find("My view, in my own words").expect("the section")..];
+    let entry_at = section.find("I like making bread").expect("after the heading of their own view");
+    assert!(entry_at < section.find("Other people&#39;s views").expect("next section"), "filed under their own view");
+    let safe = format!("/people/{jordan}/themes/keeping-safe");
+    let r = app.post_form(&me, &about, &format!("{safe}/entries"), &[("kind", "worry"), ("body", "x")]).await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND, "only about me takes the person's own writing");
+
     // Aisha sees that Jordan tried to open her record and was stopped.
     let (_, looks) = app.get(&kw, &format!("/people/{aisha}/looks")).await;
     assert!(looks.contains("Jordan Baptiste") && looks.contains("Stopped"), "refusals are shown");

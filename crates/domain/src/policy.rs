@@ -28,8 +28,9 @@ pub enum Action {
     /// Record one's own votes in a review of the person's case (the person themselves, on
     /// their own device, as well as staff).
     VoteInReview,
-    /// Write goals in the care plan: the person in their own words, and staff with them.
-    WriteGoals,
+    /// Write in the person's own words: goals in the care plan and "about me". The person does
+    /// it on their own record; staff with a relationship do it with them.
+    WriteOwnWords,
     /// See the team's plan-quality report, which names the people whose plans fall short.
     ViewPlanQuality,
     /// See the organisation's figures: counts and outcome distributions, never a name.
@@ -81,20 +82,20 @@ pub fn decide(who: &Principal, action: Action, target: Option<Target>) -> Decisi
             Decision::Deny("Your role does not work with named people's records.")
         }
 
-        (ReadPerson | VoteInReview | WriteGoals, Some(t))
+        (ReadPerson | VoteInReview | WriteOwnWords, Some(t))
             if who.role == Role::Person && who.person_id == Some(t.person_id) =>
         {
             Decision::Allow
         }
-        (ReadPerson | EditPerson | VoteInReview | WriteGoals, Some(t))
+        (ReadPerson | EditPerson | VoteInReview | WriteOwnWords, Some(t))
             if who.role.works_with_named_records() && who.org_id == t.org_id =>
         {
             Decision::Allow
         }
-        (ReadPerson | EditPerson | VoteInReview | WriteGoals, Some(_)) => {
+        (ReadPerson | EditPerson | VoteInReview | WriteOwnWords, Some(_)) => {
             Decision::Deny("You do not have a working relationship with this person's record.")
         }
-        (ReadPerson | EditPerson | VoteInReview | WriteGoals, None) => Decision::Deny("No record was named."),
+        (ReadPerson | EditPerson | VoteInReview | WriteOwnWords, None) => Decision::Deny("No record was named."),
     }
 }
 
@@ -118,7 +119,7 @@ mod tests {
             assert_eq!(decide(&p, Action::EditPerson, Some(here)).is_allowed(), expected, "{role}");
             assert!(!decide(&p, Action::ReadPerson, Some(there)).is_allowed(), "{role} across organisations");
             assert_eq!(decide(&p, Action::FindPeople, None).is_allowed(), expected, "{role}");
-            assert_eq!(decide(&p, Action::WriteGoals, Some(here)).is_allowed(), expected, "{role}");
+            assert_eq!(decide(&p, Action::WriteOwnWords, Some(here)).is_allowed(), expected, "{role}");
             assert_eq!(decide(&p, Action::ViewPlanQuality, None).is_allowed(), expected, "{role}");
         }
     }
@@ -135,8 +136,8 @@ mod tests {
         assert!(decide(&me, Action::VoteInReview, Some(mine)).is_allowed(), "the person votes in their own review");
         assert!(!decide(&me, Action::VoteInReview, Some(theirs)).is_allowed());
         assert!(!decide(&me, Action::FindPeople, None).is_allowed());
-        assert!(decide(&me, Action::WriteGoals, Some(mine)).is_allowed(), "the person writes their own goals");
-        assert!(!decide(&me, Action::WriteGoals, Some(theirs)).is_allowed());
+        assert!(decide(&me, Action::WriteOwnWords, Some(mine)).is_allowed(), "the person writes their own goals");
+        assert!(!decide(&me, Action::WriteOwnWords, Some(theirs)).is_allowed());
         assert!(!decide(&me, Action::ViewPlanQuality, None).is_allowed(), "the report names other people");
     }
 

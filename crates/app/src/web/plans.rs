@@ -292,7 +292,7 @@ async fn goal_form(
     meta: RequestMeta,
     Path((id, goal)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    let id = authorise(&state, &viewer, &meta, Action::WriteGoals, &id).await?;
+    let id = authorise(&state, &viewer, &meta, Action::WriteOwnWords, &id).await?;
     let s = subject(&state, &viewer, &meta, id, "opened a goal in the care plan").await?;
     let (content, _) = s.plan.working_copy();
     let (title, form) = match goal_id(&goal)? {
@@ -329,7 +329,7 @@ async fn save_goal(
     Path((id, goal)): Path<(String, String)>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    let id = authorise(&state, &viewer, &meta, Action::WriteGoals, &id).await?;
+    let id = authorise(&state, &viewer, &meta, Action::WriteOwnWords, &id).await?;
     let f = Pairs(pairs);
     let lock = f.version()?;
     let input = goal_input(&f)?;

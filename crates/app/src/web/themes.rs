@@ -144,6 +144,8 @@ struct ThemePage {
     review_actions: std::collections::HashMap<Uuid, (usize, usize)>,
     /// Staff who may change the record see the forms; the person reads.
     can_edit: bool,
+    /// The person on their own "about me": a short form to write in their own words.
+    can_write_own: bool,
 }
 
 async fn theme_page_for(
@@ -221,6 +223,7 @@ async fn theme_page_for(
         trajectory,
         review_choices: review_choices(state, id).await?,
         review_actions,
+        can_write_own: !can_edit && theme == Theme::AboutMe && viewer.user.person() == Some(id),
         can_edit,
     })
 }
@@ -261,8 +264,11 @@ async fn add_entry(
     headers: HeaderMap,
     Form(form): Form<EntryInput>,
 ) -> Result<Response, AppError> {
-    let id = authorise(&state, &viewer, &meta, Action::EditPerson, &id).await?;
     let theme = parse_theme(&theme)?;
+    // "About me" takes the person's own words from their own sign-in; every theme takes staff's.
+    let action = if theme == Theme::AboutMe { Action::WriteOwnWords } else { Action::EditPerson };
+    let id = authorise(&state, &viewer, &meta, action, &id).await?;
+    let form = if viewer.user.person() == Some(id) { own_words(form) } else { form };
     match form.parse(theme, crate::web::current_date()) {
         Ok(details) => match themes::add_entry(&state.db, &viewer.audit(&meta), id, theme, &details).await {
             Ok(_) => Ok(Redirect::to(&format!("/people/{id}/themes/{}#{}", theme.slug(), anchor(theme, &details)))
@@ -279,6 +285,21 @@ async fn add_entry(
             let page = theme_page_for(&state, &viewer, &meta, id, theme, &headers, (form, errors)).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
+    }
+}
+
+/// What the person writes about themselves is in their own words and theirs to see: whatever the
+/// form says, it is their view, not withheld, not someone else's, and not filed under a review.
+fn own_words(form: EntryInput) -> EntryInput {
+    EntryInput {
+        topic: carethread_domain::themes::Topic::MyView.slug().into(),
+        voice: "own-words".into(),
+        perspective_of: String::new(),
+        withhold: None,
+        withhold_reason: String::new(),
+        from_review: String::new(),
+        source: String::new(),
+        ..form
     }
 }
 
