@@ -206,6 +206,15 @@ async fn the_person_writes_their_own_goals_but_nothing_else_and_sees_only_their_
     let (_, mine) = app.get(&me, &format!("/people/{jordan}/looks")).await;
     assert!(mine.contains("Who has looked at my record") && mine.contains("Opened the care plan"));
 
+    // The quality report names only those who fall short, and only they get an audit entry.
+    let (status, report) = app.get(&kw, "/plans/quality?team=all&criterion=escalation").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(report.contains("Jordy Baptiste") && !report.contains("Aisha Karimi"));
+    let (_, jordans) = app.get(&kw, &format!("/people/{jordan}/looks")).await;
+    assert!(jordans.contains("Listed in the plan-quality report"));
+    let (_, aishas) = app.get(&kw, &format!("/people/{aisha}/looks")).await;
+    assert!(!aishas.contains("Listed in the plan-quality report"), "she was counted, not named");
+
     let commissioner = app.signed_in("demo-commissioner").await;
     assert_eq!(app.get(&commissioner, "/plans/quality").await.0, StatusCode::FORBIDDEN);
     assert_eq!(app.get(&commissioner, &format!("/people/{aisha}/plan/crisis")).await.0, StatusCode::NOT_FOUND);

@@ -114,6 +114,19 @@ pub async fn record_alone(
     tx.commit().await
 }
 
+/// Records that each of these people's records was shown (for example, named in a report), in
+/// one transaction.
+pub async fn record_each(db: &Db, ctx: &AuditContext, people: &[PersonId], detail: &str) -> Result<(), StoreError> {
+    if people.is_empty() {
+        return Ok(());
+    }
+    let mut tx = db.begin().await?;
+    for person in people {
+        record(&mut tx, ctx, AuditAction::Read, Some(*person), detail).await?;
+    }
+    tx.commit().await
+}
+
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct AuditEntry {
     pub id: Uuid,

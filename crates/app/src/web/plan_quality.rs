@@ -13,7 +13,7 @@ use axum::{Router, routing::get};
 use carethread_domain::plan::quality::{Criterion, CurrentPlan, check};
 use carethread_domain::policy::{Action, Decision, decide};
 use carethread_domain::{PersonId, TeamId};
-use carethread_store::plans;
+use carethread_store::{audit, plans};
 use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
@@ -109,6 +109,8 @@ async fn report(
             }
         }
     }
+    let named: Vec<PersonId> = shortfalls.iter().map(|s| s.person_id).collect();
+    audit::record_each(&state.db, &viewer.audit(&meta), &named, "listed in the plan-quality report").await?;
     Ok(ReportPage {
         layout: Layout::new(&viewer, "Plan quality", "/plans/quality"),
         teams,

@@ -130,7 +130,7 @@ impl Submission<'_> {
             Ok(apply) => apply,
             Err(errors) => {
                 frame.errors = errors;
-                return Ok((StatusCode::UNPROCESSABLE_ENTITY, page(frame)).into_response());
+                return Ok(refused(page(frame)));
             }
         };
         let (mut content, current) = s.plan.working_copy();
@@ -138,7 +138,7 @@ impl Submission<'_> {
             apply(&mut content)?;
             let ctx = self.viewer.audit(self.meta);
             match plans::save_draft(&self.state.db, &ctx, s.id, self.lock, &content, self.what).await {
-                Ok(Ok(_)) => return Ok(Redirect::to(&format!("/people/{}/plan", s.id)).into_response()),
+                Ok(Ok(_)) => return Ok(back_to_plan(s.id)),
                 Ok(Err(_)) | Err(StoreError::StaleVersion { .. }) => {}
                 Err(e) => return Err(e.into()),
             }
@@ -146,7 +146,7 @@ impl Submission<'_> {
         let now = subject(self.state, self.viewer, self.meta, s.id, "reloaded the care plan after a conflict").await?;
         let mut frame = Frame::new(self.heading, &now);
         frame.conflict = true;
-        Ok((StatusCode::CONFLICT, page(frame)).into_response())
+        Ok(conflicted(page(frame)))
     }
 }
 
