@@ -51,6 +51,7 @@ test('the person writes a goal, the key worker agrees and activates the plan, an
   assert.match(mine, /Cook a Sunday dinner for four people/);
   assert.match(mine, /In their own words/);
   assert.match(mine, /Draft version 1: not agreed yet/);
+  assert.ok(await phone.isVisible('button:has-text("I agree with my plan")'), 'the person can agree to it themselves');
   await checkAccessibility(phone, 'plan-person-draft');
   await phone.close();
 

@@ -157,6 +157,22 @@ async fn the_person_writes_their_own_goals_but_nothing_else_and_sees_only_their_
     assert!(plan.contains("Go swimming on Fridays") && plan.contains("In their own words"), "their words are theirs");
     assert!(!plan.contains("Change the escalation plan") && !plan.contains("Record agreement"));
 
+    // Jordan agrees to the draft themselves; an old lock is refused and nothing is written.
+    let plan_page = format!("/people/{jordan}/plan");
+    let (_, page) = app.get(&me, &plan_page).await;
+    assert!(page.contains("I agree with my plan"));
+    let mine_agreement = format!("/people/{jordan}/plan/my-agreement");
+    let r = app.post_form(&me, &plan_page, &mine_agreement, &[("version", "7")]).await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST, "a stale page cannot agree");
+    let r = app.post_form(&me, &plan_page, &mine_agreement, &[("version", "1")]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, page) = app.get(&kw, &plan_page).await;
+    assert!(page.contains("Version 1 is agreed but not in use yet"));
+    let (_, versions) = app.get(&kw, &format!("/people/{jordan}/plan/versions")).await;
+    assert!(versions.contains("Jordy Baptiste agreed it on Carethread, from their own sign-in"));
+    let r = app.post_form(&kw, &plan_page, &mine_agreement, &[("version", "1")]).await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND, "only the person agrees for themselves");
+
     for staff_only in ["escalation", "management", "settings", "agree"] {
         let (status, _) = app.get(&me, &format!("/people/{jordan}/plan/{staff_only}")).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{staff_only}");

@@ -40,6 +40,7 @@ pub fn router() -> Router<AppState> {
         .route("/people/{id}/plan/escalation", get(escalation_form).post(save_escalation))
         .route("/people/{id}/plan/settings", get(settings_form).post(save_settings))
         .route("/people/{id}/plan/agree", get(agree_form).post(agree))
+        .route("/people/{id}/plan/my-agreement", post(agree_myself))
         .route("/people/{id}/plan/versions", get(versions_page))
         .route("/people/{id}/plan/versions/{number}", get(version_page))
         .route("/people/{id}/plan/versions/{number}/activate", post(activate))
@@ -177,6 +178,8 @@ struct PlanPage {
     content: PlanContent,
     can_edit: bool,
     can_write_goals: bool,
+    /// The person on their own plan: they can agree to a draft themselves.
+    is_person: bool,
     today: chrono::NaiveDate,
     version_count: usize,
 }
@@ -199,6 +202,7 @@ async fn plan_page(
         shown,
         can_edit,
         can_write_goals: can_edit || viewer.user.person() == Some(id),
+        is_person: viewer.user.person() == Some(id),
         today: crate::web::current_date(),
         version_count: s.plan.versions.len(),
         name: s.name,
@@ -574,7 +578,8 @@ async fn agree_form(
     let today = crate::web::current_date();
     let form = AgreementInput { on: today.to_string(), ..AgreementInput::default() };
     let frame = Frame::new("Record agreement", &s);
-    Ok(AgreePage { layout: frame.layout(&viewer), frame, form, ways: AgreedHow::ALL, draft, today }.into_response())
+    Ok(AgreePage { layout: frame.layout(&viewer), frame, form, ways: AgreedHow::BY_STAFF, draft, today }
+        .into_response())
 }
 
 #[derive(Deserialize)]
@@ -603,7 +608,7 @@ async fn agree(
         layout: frame.layout(&viewer),
         frame,
         form: f.form.clone(),
-        ways: AgreedHow::ALL,
+        ways: AgreedHow::BY_STAFF,
         draft,
         today,
     };
@@ -626,6 +631,32 @@ async fn agree(
                 Ok(conflicted(page(frame, draft)))
             }
         },
+    }
+}
+
+/// The person agreeing to the draft themselves, from their own sign-in.
+async fn agree_myself(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    meta: RequestMeta,
+    Path(id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let id = authorise(&state, &viewer, &meta, Action::WriteOwnWords, &id).await?;
+    if viewer.user.person() != Some(id) {
+        return Err(AppError::NotFound);
+    }
+    let lock = Pairs(pairs).version()?;
+    let s = subject(&state, &viewer, &meta, id, "opened the care plan to agree to it").await?;
+    let changed =
+        || AppError::BadRequest("Your plan changed while you were reading it. Read it again, then agree.".into());
+    let draft = s.plan.draft().filter(|d| d.version == lock).ok_or_else(changed)?;
+    let agreement =
+        carethread_domain::plan::lifecycle::Agreement::from_own_sign_in(&draft.content, crate::web::current_date())
+            .map_err(|why| AppError::BadRequest(why.into()))?;
+    match plans::agree(&state.db, &viewer.audit(&meta), id, lock, &agreement).await? {
+        Ok(_) => Ok(back_to_plan(id)),
+        Err(_) => Err(changed()),
     }
 }
 

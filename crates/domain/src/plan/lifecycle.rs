@@ -95,10 +95,14 @@ pub enum AgreedHow {
     InWriting,
     ByPhoneOrVideo,
     WithAnAdvocate,
+    /// The person pressed "I agree" on their own sign-in: only they can record this.
+    OnCarethread,
 }
 
 impl AgreedHow {
-    pub const ALL: [AgreedHow; 4] =
+    /// The ways staff can record the person's agreement (not "on Carethread", which only the
+    /// person's own sign-in records).
+    pub const BY_STAFF: [AgreedHow; 4] =
         [AgreedHow::InPerson, AgreedHow::InWriting, AgreedHow::ByPhoneOrVideo, AgreedHow::WithAnAdvocate];
     pub fn slug(self) -> &'static str {
         match self {
@@ -106,6 +110,7 @@ impl AgreedHow {
             AgreedHow::InWriting => "in-writing",
             AgreedHow::ByPhoneOrVideo => "by-phone-or-video",
             AgreedHow::WithAnAdvocate => "with-an-advocate",
+            AgreedHow::OnCarethread => "on-carethread",
         }
     }
     pub fn label(self) -> &'static str {
@@ -114,6 +119,7 @@ impl AgreedHow {
             AgreedHow::InWriting => "In writing",
             AgreedHow::ByPhoneOrVideo => "By phone or video",
             AgreedHow::WithAnAdvocate => "With the support of an advocate",
+            AgreedHow::OnCarethread => "On Carethread, from their own sign-in",
         }
     }
 }
@@ -129,6 +135,9 @@ pub struct Agreement {
 impl Agreement {
     pub fn describe(&self, person_name: &str) -> String {
         let how = match &self.person {
+            PersonAgreement::Themselves(AgreedHow::OnCarethread) => {
+                format!("{person_name} agreed it on Carethread, from their own sign-in")
+            }
             PersonAgreement::Themselves(how) => {
                 format!("{person_name} agreed it ({})", how.label().to_lowercase())
             }
@@ -170,7 +179,7 @@ impl AgreementInput {
             errors.add("goals", format!("Add at least one of {person_name}'s goals before agreeing the plan."));
         }
         let person = match self.agreed_by.as_str() {
-            "themselves" => match AgreedHow::ALL.into_iter().find(|h| h.slug() == self.how) {
+            "themselves" => match AgreedHow::BY_STAFF.into_iter().find(|h| h.slug() == self.how) {
                 Some(how) => Some(PersonAgreement::Themselves(how)),
                 None => {
                     errors.add("how", format!("Say how {person_name} agreed the plan."));
@@ -200,6 +209,16 @@ impl AgreementInput {
             (Some(person), Some(on)) if errors.is_empty() => Ok(Agreement { on, person, others }),
             _ => Err(errors),
         }
+    }
+}
+
+impl Agreement {
+    /// The person agreeing to the draft themselves, from their own sign-in, today.
+    pub fn from_own_sign_in(draft: &PlanContent, today: NaiveDate) -> Result<Agreement, &'static str> {
+        if draft.goals.is_empty() {
+            return Err("Add at least one of your goals before you agree to your plan.");
+        }
+        Ok(Agreement { on: today, person: PersonAgreement::Themselves(AgreedHow::OnCarethread), others: None })
     }
 }
 
@@ -271,8 +290,13 @@ mod tests {
         let agreement = themselves.parse(&with_goal(), "Aisha", today()).expect("valid");
         assert!(agreement.by_the_person());
         assert_eq!(agreement.describe("Aisha"), "Aisha agreed it (in person)");
-        let future = AgreementInput { on: "2026-12-01".into(), ..themselves };
+        let future = AgreementInput { on: "2026-12-01".into(), ..themselves.clone() };
         assert!(future.parse(&with_goal(), "Aisha", today()).expect_err("future").get("on").is_some());
+        let claimed = AgreementInput { how: "on-carethread".into(), ..themselves.clone() };
+        assert!(claimed.parse(&with_goal(), "Aisha", today()).expect_err("staff cannot claim it").get("how").is_some());
+        let own = Agreement::from_own_sign_in(&with_goal(), today()).expect("agreed");
+        assert_eq!(own.describe("Aisha"), "Aisha agreed it on Carethread, from their own sign-in");
+        assert!(Agreement::from_own_sign_in(&PlanContent::default(), today()).is_err());
         let bi = AgreementInput { agreed_by: "best-interests".into(), on: "2026-11-20".into(), ..Default::default() };
         let errors = bi.parse(&with_goal(), "Aisha", today()).expect_err("who and why");
         assert!(errors.get("decided_by").is_some() && errors.get("reason").is_some());
