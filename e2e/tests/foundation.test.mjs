@@ -167,8 +167,10 @@ test('a person signs in to their own details and cannot reach staff pages', asyn
 
   const supporter = await newPage(browser);
   await signIn(supporter, 'demo-supporter');
-  assert.match(await text(supporter), /No one has shared their record with you yet/);
-  await checkAccessibility(supporter, 'welcome-supporter');
+  assert.match(supporter.url(), /\/supporting$/);
+  assert.match(await text(supporter, 'h1'), /People you support/);
+  await supporter.goto(`${BASE}/caseload`);
+  assert.match(await text(supporter, 'h1'), /You cannot see this page/, 'supporters never reach staff pages');
 });
 
 test('an administrator adds an account, sees errors in plain words, and reads the audit log', async () => {

@@ -312,7 +312,38 @@ pub async fn load(db: &Db) -> anyhow::Result<Summary> {
         },
     )
     .await?;
+    if let Some(jordan) = first_person {
+        share_with_supporter(db, &ctx, jordan).await?;
+    }
     Ok(Summary { already_loaded: false, people: PEOPLE.len() })
+}
+
+/// Jordan's mum, Lorna, is in his circle of support and signs in as `demo-supporter`; Jordan
+/// agreed to share his crisis plan and his "about me" with her.
+async fn share_with_supporter(db: &Db, ctx: &AuditContext, jordan: carethread_domain::PersonId) -> anyhow::Result<()> {
+    use carethread_domain::circle::{Involvement, MemberDetails, Source};
+    use carethread_domain::plan::consent::{ConsentDetails, ConsentGiven, Section, ShareScope, ShareWith};
+    use carethread_domain::themes::Theme;
+    let lorna = MemberDetails {
+        name: "Lorna Baptiste".into(),
+        relationship: "Mum".into(),
+        organisation: None,
+        contact: Some("01632 960 555".into()),
+        source: Source::PersonalNetwork,
+        involvement: Involvement::Core,
+        brings: Some("Knows Jordy best; visits every Sunday".into()),
+    };
+    let member = carethread_store::themes::add_member(db, ctx, jordan, &lorna, Some("demo-supporter")).await?;
+    let consent = ConsentDetails {
+        with: ShareWith::Member { id: member, name: "Lorna Baptiste (Mum)".into() },
+        scope: ShareScope::Sections(vec![Section::Escalation, Section::Theme(Theme::AboutMe)]),
+        purpose: "So Mum knows what to do if Jordy is in crisis, and how he likes to be supported".into(),
+        from: carethread_store::now().date_naive(),
+        until: None,
+        given: ConsentGiven::Verbal,
+    };
+    carethread_store::plans::add_consent(db, ctx, jordan, &consent).await?;
+    Ok(())
 }
 
 #[cfg(test)]

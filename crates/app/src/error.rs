@@ -11,6 +11,9 @@ use carethread_store::StoreError;
 #[derive(Debug)]
 pub enum AppError {
     NotFound,
+    /// A member of staff with no working relationship to this person's record: refused, with
+    /// emergency access offered.
+    NoRelationship(carethread_domain::PersonId),
     /// Refused by the policy or by the role; the reason is shown.
     Forbidden(String),
     /// The form's anti-forgery token was missing or wrong.
@@ -48,6 +51,15 @@ impl IntoResponse for AppError {
                 "If you typed the web address, check it is correct. If you followed a link, the record may have moved or you may not have access to it.".to_string(),
             ),
             AppError::Forbidden(reason) => (StatusCode::FORBIDDEN, "You cannot see this page", reason),
+            AppError::NoRelationship(id) => {
+                return ErrorPage::new(
+                    StatusCode::FORBIDDEN,
+                    "You do not have a working relationship with this record",
+                    "Records are open to the person's key worker, the team holding their case and staff named in their circle of support. If you need this record now to keep the person safe or to treat them, you can use emergency access: you give your reason, it lasts 4 hours, and both a manager and the person will see that you used it.".to_string(),
+                )
+                .with_action(format!("/people/{id}/emergency-access"), "Use emergency access")
+                .into_response();
+            }
             AppError::BadFormToken => (
                 StatusCode::FORBIDDEN,
                 "This form could not be sent",

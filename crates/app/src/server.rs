@@ -6,7 +6,7 @@ use crate::config::Config;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web;
-use crate::web::layout::{OPEN_RECORD, REQUEST_ID};
+use crate::web::layout::{EMERGENCY_ACCESS, OPEN_RECORD, REQUEST_ID};
 use axum::Router;
 use axum::extract::{MatchedPath, Request};
 use axum::http::{HeaderName, HeaderValue, header};
@@ -66,6 +66,8 @@ pub fn router(state: AppState) -> Router {
         .merge(web::consents::router())
         .merge(web::plan_quality::router())
         .merge(web::access_log::router())
+        .merge(web::break_glass::router())
+        .merge(web::supporters::router())
         .merge(web::insights::router())
         .merge(web::easy_read::router())
         .merge(web::admin::router())
@@ -121,7 +123,10 @@ async fn observe(req: Request, next: Next) -> Response {
     let request_id = req.headers().get(&REQUEST_ID_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("none").to_string();
     let span = tracing::info_span!("request", request_id = %request_id, method = %method, route = %route);
     let record = open_record(req.uri().path());
-    let handled = REQUEST_ID.scope(request_id, OPEN_RECORD.scope(record, next.run(req)));
+    let handled = REQUEST_ID.scope(
+        request_id,
+        OPEN_RECORD.scope(record, EMERGENCY_ACCESS.scope(std::cell::Cell::new(None), next.run(req))),
+    );
     let response = tracing::Instrument::instrument(handled, span.clone()).await;
     let status = response.status().as_u16();
     let elapsed = started.elapsed();
@@ -146,11 +151,21 @@ pub async fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<()>
     Ok(())
 }
 
-/// Removes timed-out sessions and old sign-in failures every five minutes.
+/// Every minute: closes emergency accesses whose time ran out (auditing each end; a lapsed
+/// access already gives nothing, as the policy reads its expiry), and every five minutes removes
+/// timed-out sessions and old sign-in failures.
 async fn sweep_sessions(state: AppState) {
-    let mut every = tokio::time::interval(Duration::from_secs(300));
+    let mut every = tokio::time::interval(Duration::from_secs(60));
+    let mut ticks: u64 = 0;
     loop {
         every.tick().await;
+        ticks += 1;
+        if let Err(e) = carethread_store::break_glass::close_lapsed(&state.db).await {
+            tracing::warn!(error = %e, "could not close lapsed emergency accesses");
+        }
+        if ticks % 5 != 1 {
+            continue;
+        }
         let now = carethread_store::now();
         let longest_idle = state.config.staff_idle.max(state.config.person_idle);
         let idle_cutoff = now - chrono::Duration::from_std(longest_idle).unwrap_or_default();

@@ -22,10 +22,17 @@ pub enum AuditAction {
     Backup,
     /// An access the policy refused.
     Denied,
+    /// Emergency access to a record began (with the reason given) or ended.
+    BreakGlassStart,
+    BreakGlassEnd,
+    /// A manager's verdict on an emergency access.
+    BreakGlassReview,
+    /// A supporter invitation was made, used or cancelled.
+    Invite,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 13] = [
+    pub const ALL: [AuditAction; 17] = [
         AuditAction::Read,
         AuditAction::Search,
         AuditAction::Create,
@@ -39,6 +46,10 @@ impl AuditAction {
         AuditAction::TokenCreate,
         AuditAction::Backup,
         AuditAction::Denied,
+        AuditAction::BreakGlassStart,
+        AuditAction::BreakGlassEnd,
+        AuditAction::BreakGlassReview,
+        AuditAction::Invite,
     ];
 
     pub fn as_str(&self) -> &'static str {
@@ -56,6 +67,10 @@ impl AuditAction {
             AuditAction::TokenCreate => "token-create",
             AuditAction::Backup => "backup",
             AuditAction::Denied => "denied",
+            AuditAction::BreakGlassStart => "break-glass-start",
+            AuditAction::BreakGlassEnd => "break-glass-end",
+            AuditAction::BreakGlassReview => "break-glass-review",
+            AuditAction::Invite => "invite",
         }
     }
 }

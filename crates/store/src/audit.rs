@@ -205,6 +205,10 @@ impl Look {
     pub fn refused(&self) -> bool {
         self.action == AuditAction::Denied.as_str()
     }
+    /// Whether this was emergency ("break-glass") access starting or ending.
+    pub fn emergency(&self) -> bool {
+        self.action == AuditAction::BreakGlassStart.as_str() || self.action == AuditAction::BreakGlassEnd.as_str()
+    }
 }
 
 /// Who has looked at a person's record, newest first: every read and every refused attempt
@@ -214,7 +218,7 @@ pub async fn looks_at(db: &Db, ctx: &AuditContext, person: PersonId, limit: i64)
     let rows: Vec<Look> = on_tx!(&mut tx, |c| sqlx::query_as(
         "SELECT a.at, COALESCE(u.display_name, a.username) AS who, a.role, a.action, a.detail \
          FROM audit_log a LEFT JOIN users u ON u.id = a.user_id \
-         WHERE a.person_id = $1 AND a.action IN ('read', 'search', 'denied') \
+         WHERE a.person_id = $1 AND a.action IN ('read', 'search', 'denied', 'break-glass-start', 'break-glass-end') \
          ORDER BY a.at DESC, a.id DESC LIMIT $2"
     )
     .bind(person.as_uuid())

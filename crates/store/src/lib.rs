@@ -7,13 +7,16 @@
 
 #[macro_use]
 mod db;
+pub mod access;
 pub mod accounts;
 pub mod audit;
 pub mod audit_chain;
+pub mod break_glass;
 pub mod bulk;
 mod clock;
 mod error;
 pub mod insights;
+pub mod invites;
 mod json;
 pub mod people;
 pub mod plans;

@@ -5,7 +5,7 @@ use crate::audit::{AuditContext, record};
 use crate::db::{Db, Tx};
 use crate::error::StoreError;
 use carethread_domain::case::ReviewPlan;
-use carethread_domain::policy::Target;
+use carethread_domain::policy::Principal;
 use carethread_domain::search::PeopleQuery;
 use carethread_domain::{AuditAction, CaseStatus, NhsNumber, OrgId, PersonDetails, PersonId, TeamId, UserId};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -281,16 +281,6 @@ pub async fn account_of(db: &Db, id: PersonId) -> Result<Option<UserId>, StoreEr
     .fetch_optional(p)
     .await)?;
     Ok(row.map(|(u,)| UserId::from_uuid(u)))
-}
-
-/// Which organisation holds a person's case: all the policy needs to decide, and nothing
-/// personal, so looking it up is not itself an audited read.
-pub async fn target(db: &Db, id: PersonId) -> Result<Option<Target>, StoreError> {
-    let row: Option<(Uuid,)> = on_pool!(db, |p| sqlx::query_as("SELECT org_id FROM people WHERE id = $1")
-        .bind(id.as_uuid())
-        .fetch_optional(p)
-        .await)?;
-    Ok(row.map(|(org,)| Target { person_id: id, org_id: OrgId::from_uuid(org) }))
 }
 
 async fn load(tx: &mut Tx, id: PersonId) -> Result<PersonRecord, StoreError> {
@@ -599,46 +589,58 @@ pub async fn caseload(
 
 pub const SEARCH_LIMIT: i64 = 50;
 
-/// Finds people whose case is held by `org_id`. The search and how many it returned are audited.
+/// Finds people whose case the asker's organisation holds and who the asker has a working
+/// relationship with (the rows the policy would let them open). Someone outside those is found
+/// only by asking for emergency access. The search and how many it returned are audited.
 pub async fn search(
     db: &Db,
     ctx: &AuditContext,
-    org_id: OrgId,
+    who: &Principal,
     query: &PeopleQuery,
 ) -> Result<Vec<PersonSummary>, StoreError> {
+    let org_id = who.org_id;
+    let (user, team) = (who.user_id.as_uuid(), who.team_id.map(|t| t.as_uuid()));
+    let related = crate::access::related(4, 5);
     let mut tx = db.begin().await?;
     let limit = SEARCH_LIMIT + 1;
     let rows: Vec<PersonSummary> = match query {
         PeopleQuery::NhsNumber(n) => {
-            let sql = format!("{SUMMARY_SELECT} WHERE p.org_id = $1 AND p.nhs_number = $2 LIMIT $3");
+            let sql = format!("{SUMMARY_SELECT} WHERE p.org_id = $1 AND p.nhs_number = $2 AND {related} LIMIT $3");
             on_tx!(&mut tx, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .bind(org_id.as_uuid())
                 .bind(n.digits())
                 .bind(limit)
+                .bind(user)
+                .bind(team)
                 .fetch_all(c)
                 .await)?
         }
         PeopleQuery::DateOfBirth(d) => {
             let sql = format!(
-                "{SUMMARY_SELECT} WHERE p.org_id = $1 AND p.date_of_birth = $2 ORDER BY p.family_name LIMIT $3"
+                "{SUMMARY_SELECT} WHERE p.org_id = $1 AND p.date_of_birth = $2 AND {related} \
+                 ORDER BY p.family_name LIMIT $3"
             );
             on_tx!(&mut tx, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .bind(org_id.as_uuid())
                 .bind(*d)
                 .bind(limit)
+                .bind(user)
+                .bind(team)
                 .fetch_all(c)
                 .await)?
         }
         PeopleQuery::Name(name) => {
             let pattern = format!("%{}%", name.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
             let sql = format!(
-                "{SUMMARY_SELECT} WHERE p.org_id = $1 AND p.search_name LIKE $2 ESCAPE '\\' \
+                "{SUMMARY_SELECT} WHERE p.org_id = $1 AND p.search_name LIKE $2 ESCAPE '\\' AND {related} \
                  ORDER BY p.family_name, p.given_name LIMIT $3"
             );
             on_tx!(&mut tx, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .bind(org_id.as_uuid())
                 .bind(pattern)
                 .bind(limit)
+                .bind(user)
+                .bind(team)
                 .fetch_all(c)
                 .await)?
         }

@@ -12,7 +12,8 @@ use crate::people::org_of;
 use carethread_domain::plan::PlanContent;
 use carethread_domain::plan::consent::ConsentDetails;
 use carethread_domain::plan::lifecycle::{Agreement, PlanEvent, PlanStatus};
-use carethread_domain::{AuditAction, OrgId, PersonId, TeamId};
+use carethread_domain::policy::Principal;
+use carethread_domain::{AuditAction, PersonId, TeamId};
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
@@ -448,23 +449,31 @@ type NameRow = (Uuid, String, String, Option<String>, Option<String>);
 pub async fn for_quality_report(
     db: &Db,
     ctx: &AuditContext,
-    org: OrgId,
+    who: &Principal,
     team: Option<TeamId>,
 ) -> Result<Vec<QualityRow>, StoreError> {
+    let org = who.org_id;
+    let (me, my_team) = (who.user_id.as_uuid(), who.team_id.map(|t| t.as_uuid()));
+    // Only the cases the asker has a working relationship with: the report names people.
+    let related = crate::access::related(3, 4);
     let mut tx = db.begin().await?;
-    let people: Vec<NameRow> = on_tx!(&mut tx, |c| sqlx::query_as(
+    let people: Vec<NameRow> = on_tx!(&mut tx, |c| sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT p.id, p.given_name, p.family_name, p.preferred_name, t.name FROM people p \
          JOIN cases c ON c.person_id = p.id LEFT JOIN teams t ON t.id = c.team_id \
-         WHERE c.org_id = $1 AND c.status = 'open' AND ($2 IS NULL OR c.team_id = $2) \
+         WHERE c.org_id = $1 AND c.status = 'open' AND ($2 IS NULL OR c.team_id = $2) AND {related} \
          ORDER BY p.family_name, p.given_name, p.id"
-    )
+    )))
     .bind(org.as_uuid())
     .bind(team.map(|t| t.as_uuid()))
+    .bind(me)
+    .bind(my_team)
     .fetch_all(c)
     .await)?;
     // Every plan version and consent of those cases in two queries, not two per person.
-    let scope = "JOIN cases c ON c.person_id = x.person_id \
-         WHERE c.org_id = $1 AND c.status = 'open' AND ($2 IS NULL OR c.team_id = $2)";
+    let scope = format!(
+        "JOIN cases c ON c.person_id = x.person_id \
+         WHERE c.org_id = $1 AND c.status = 'open' AND ($2 IS NULL OR c.team_id = $2) AND {related}"
+    );
     let version_sql = format!(
         "{} {} ORDER BY v.person_id, v.number DESC",
         VERSION_SELECT.replacen("SELECT ", "SELECT v.person_id AS owner, ", 1),
@@ -473,6 +482,8 @@ pub async fn for_quality_report(
     let versions: Vec<Owned<VersionRow>> = on_tx!(&mut tx, |c| sqlx::query_as(sqlx::AssertSqlSafe(version_sql))
         .bind(org.as_uuid())
         .bind(team.map(|t| t.as_uuid()))
+        .bind(me)
+        .bind(my_team)
         .fetch_all(c)
         .await)?;
     let consent_sql = format!(
@@ -483,6 +494,8 @@ pub async fn for_quality_report(
     let consents: Vec<Owned<ConsentRow>> = on_tx!(&mut tx, |c| sqlx::query_as(sqlx::AssertSqlSafe(consent_sql))
         .bind(org.as_uuid())
         .bind(team.map(|t| t.as_uuid()))
+        .bind(me)
+        .bind(my_team)
         .fetch_all(c)
         .await)?;
     let mut plans: std::collections::HashMap<Uuid, Plan> = std::collections::HashMap::new();

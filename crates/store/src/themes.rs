@@ -674,7 +674,12 @@ pub async fn member_count(db: &Db, person: PersonId) -> Result<i64, StoreError> 
 
 /// Every entry of every theme except those withheld from the person, for a summary the person
 /// may read (an audited read).
-pub async fn shareable_entries(db: &Db, ctx: &AuditContext, person: PersonId) -> Result<Vec<EntryRecord>, StoreError> {
+pub async fn shareable_entries(
+    db: &Db,
+    ctx: &AuditContext,
+    person: PersonId,
+    what: &str,
+) -> Result<Vec<EntryRecord>, StoreError> {
     let sql = format!(
         "{ENTRY_SELECT} WHERE e.person_id = $1 AND e.removed_at IS NULL AND e.withheld = $2 ORDER BY e.created_at, e.id"
     );
@@ -684,7 +689,7 @@ pub async fn shareable_entries(db: &Db, ctx: &AuditContext, person: PersonId) ->
         .bind(false)
         .fetch_all(c)
         .await)?;
-    record(&mut tx, ctx, AuditAction::Read, Some(person), "opened the easy-read summary of the six themes").await?;
+    record(&mut tx, ctx, AuditAction::Read, Some(person), what).await?;
     tx.commit().await?;
     rows.into_iter().map(EntryRecord::try_from).collect()
 }

@@ -4,9 +4,10 @@
 use crate::audit::{AuditContext, record};
 use crate::db::Db;
 use crate::error::StoreError;
+use carethread_domain::policy::Principal;
 use carethread_domain::reviews::{Headline, Tally, Vote};
 use carethread_domain::themes::Theme;
-use carethread_domain::{AuditAction, OrgId, PersonId, TeamId};
+use carethread_domain::{AuditAction, PersonId, TeamId};
 use chrono::{NaiveDate, NaiveDateTime};
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -84,25 +85,36 @@ fn name(given: &str, family: &str, preferred: &Option<String>) -> String {
 pub async fn for_team(
     db: &Db,
     ctx: &AuditContext,
-    org: OrgId,
+    who: &Principal,
     team: Option<TeamId>,
     today: NaiveDate,
 ) -> Result<Today, StoreError> {
+    let org = who.org_id;
     let team = team.map(|t| t.as_uuid());
-    // Open cases of the team (or of every team), as a reusable filter on people p / cases c.
-    const SCOPE: &str = "c.org_id = $1 AND c.status = 'open' AND ($2 IS NULL OR c.team_id = $2)";
+    let (me, my_team) = (who.user_id.as_uuid(), who.team_id.map(|t| t.as_uuid()));
+    // Open cases of the team (or of every team) that the asker has a working relationship
+    // with, as a filter on people p / cases c; the asker's ids are the parameters after `first`.
+    let scope = |first: u8| {
+        format!(
+            "c.org_id = $1 AND c.status = 'open' AND ($2 IS NULL OR c.team_id = $2) AND {}",
+            crate::access::related(first, first + 1)
+        )
+    };
     let week_end = today + chrono::Duration::days(7);
     let reviews: Vec<ReviewRow> = on_pool!(db, |p| {
         sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT p.id AS person_id, p.given_name, p.family_name, p.preferred_name, r.id AS review_id, r.scheduled_for, r.kind \
              FROM reviews r JOIN people p ON p.id = r.person_id JOIN cases c ON c.person_id = p.id \
-             WHERE {SCOPE} AND r.status = 'scheduled' AND r.scheduled_for >= $3 AND r.scheduled_for < $4 \
-             ORDER BY r.scheduled_for LIMIT 500"
+             WHERE {} AND r.status = 'scheduled' AND r.scheduled_for >= $3 AND r.scheduled_for < $4 \
+             ORDER BY r.scheduled_for LIMIT 500",
+            scope(5)
         )))
         .bind(org.as_uuid())
         .bind(team)
         .bind(today.and_hms_opt(0, 0, 0).unwrap_or_default())
         .bind(week_end.and_hms_opt(0, 0, 0).unwrap_or_default())
+        .bind(me)
+        .bind(my_team)
         .fetch_all(p)
         .await
     })?;
@@ -110,11 +122,14 @@ pub async fn for_team(
         on_pool!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT p.id, p.given_name, p.family_name, p.preferred_name, t.title, t.due_on \
              FROM tasks t JOIN people p ON p.id = t.person_id JOIN cases c ON c.person_id = p.id \
-             WHERE {SCOPE} AND t.status NOT IN ('done', 'cancelled') AND t.due_on < $3 ORDER BY t.due_on LIMIT 500"
+             WHERE {} AND t.status NOT IN ('done', 'cancelled') AND t.due_on < $3 ORDER BY t.due_on LIMIT 500",
+            scope(4)
         )))
         .bind(org.as_uuid())
         .bind(team)
         .bind(today)
+        .bind(me)
+        .bind(my_team)
         .fetch_all(p)
         .await)?;
     // Each open case with its review plan and its latest signed-off review.
@@ -123,10 +138,13 @@ pub async fn for_team(
             "SELECT p.id AS person_id, p.given_name, p.family_name, p.preferred_name, c.review_every_weeks, \
              (SELECT r.id FROM reviews r WHERE r.person_id = p.id AND r.status = 'signed-off' ORDER BY r.scheduled_for DESC, r.id DESC LIMIT 1) AS latest_review, \
              (SELECT MAX(r.scheduled_for) FROM reviews r WHERE r.person_id = p.id AND r.status = 'signed-off') AS latest_at \
-             FROM people p JOIN cases c ON c.person_id = p.id WHERE {SCOPE} ORDER BY p.family_name, p.given_name"
+             FROM people p JOIN cases c ON c.person_id = p.id WHERE {} ORDER BY p.family_name, p.given_name",
+            scope(3)
         )))
         .bind(org.as_uuid())
         .bind(team)
+        .bind(me)
+        .bind(my_team)
         .fetch_all(p)
         .await
     })?;

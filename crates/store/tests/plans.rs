@@ -95,9 +95,11 @@ async fn a_plan_is_drafted_agreed_made_active_and_replaced_by_a_new_version() {
     assert_eq!(plan.version(2).expect("v2").content.goals.len(), 2);
 
     // The caseload row carries the review date of the plan in force.
-    let found = people::search(&db, &c, org, &carethread_domain::search::PeopleQuery::parse("Okafor").expect("query"))
-        .await
-        .expect("search");
+    let staff = common::holding_team_member(&db, org, &[person]).await;
+    let found =
+        people::search(&db, &c, &staff, &carethread_domain::search::PeopleQuery::parse("Okafor").expect("query"))
+            .await
+            .expect("search");
     assert_eq!(found[0].plan_review_due, NaiveDate::from_ymd_opt(2027, 5, 23));
 }
 
@@ -163,8 +165,12 @@ async fn consents_are_recorded_for_circle_members_and_withdrawn_with_a_reason() 
     assert!(!list[0].in_force(today));
     assert_eq!(list[0].withdrawn.as_ref().map(|(_, r)| r.as_str()), Some("Ama moved away"));
 
-    let rows = plans::for_quality_report(&db, &c, org, None).await.expect("report");
-    assert_eq!(rows.len(), 2, "both open cases of the organisation");
+    let staff = common::holding_team_member(&db, org, &[person, someone_else]).await;
+    let rows = plans::for_quality_report(&db, &c, &staff, None).await.expect("report");
+    assert_eq!(rows.len(), 2, "both open cases the team holds");
+    let outsider = common::holding_team_member(&db, org, &[]).await;
+    let rows = plans::for_quality_report(&db, &c, &outsider, None).await.expect("report");
+    assert!(rows.is_empty(), "a report names only people the asker works with");
 }
 
 async fn org_with_person_two(

@@ -80,8 +80,9 @@ async fn a_duplicate_nhs_number_in_one_organisation_is_refused_and_nothing_is_wr
     .await
     .expect_err("duplicate");
     assert!(matches!(err, StoreError::Duplicate { what: "This NHS number" }), "{err:?}");
+    let staff = common::holding_team_member(&db, org, &[]).await;
     let found =
-        people::search(&db, &ctx(Some(org), "kw"), org, &PeopleQuery::Name("other".into())).await.expect("search");
+        people::search(&db, &ctx(Some(org), "kw"), &staff, &PeopleQuery::Name("other".into())).await.expect("search");
     assert!(found.is_empty(), "the refused registration left a record behind");
 }
 
@@ -192,16 +193,20 @@ async fn search_finds_by_name_nhs_number_and_date_of_birth_within_the_organisati
     let db = testing::fresh_db().await;
     let (org, id) = org_with_person(&db).await;
     let c = ctx(Some(org), "kw");
-    let by_name = people::search(&db, &c, org, &PeopleQuery::Name("okaf".into())).await.expect("search");
+    let staff = common::holding_team_member(&db, org, &[id]).await;
+    let by_name = people::search(&db, &c, &staff, &PeopleQuery::Name("okaf".into())).await.expect("search");
     assert_eq!(by_name.iter().map(|p| p.id).collect::<Vec<_>>(), vec![id.as_uuid()]);
     let nhs = NhsNumber::from_first_nine([9, 9, 9, 0, 0, 0, 0, 0, 1]).expect("valid");
-    assert_eq!(people::search(&db, &c, org, &PeopleQuery::NhsNumber(nhs)).await.expect("search").len(), 1);
+    assert_eq!(people::search(&db, &c, &staff, &PeopleQuery::NhsNumber(nhs)).await.expect("search").len(), 1);
     let dob = NaiveDate::from_ymd_opt(1990, 5, 17).expect("date");
-    assert_eq!(people::search(&db, &c, org, &PeopleQuery::DateOfBirth(dob)).await.expect("search").len(), 1);
+    assert_eq!(people::search(&db, &c, &staff, &PeopleQuery::DateOfBirth(dob)).await.expect("search").len(), 1);
     // Wildcards typed by a user are matched literally.
-    assert!(people::search(&db, &c, org, &PeopleQuery::Name("%".into())).await.expect("search").is_empty());
-    let other = OrgId::new();
-    assert!(people::search(&db, &c, other, &PeopleQuery::Name("okaf".into())).await.expect("search").is_empty());
+    assert!(people::search(&db, &c, &staff, &PeopleQuery::Name("%".into())).await.expect("search").is_empty());
+    let elsewhere = carethread_domain::policy::Principal { org_id: OrgId::new(), ..staff.clone() };
+    assert!(people::search(&db, &c, &elsewhere, &PeopleQuery::Name("okaf".into())).await.expect("search").is_empty());
+    // Staff of the same organisation with no relationship to the case find no one.
+    let outsider = common::holding_team_member(&db, org, &[]).await;
+    assert!(people::search(&db, &c, &outsider, &PeopleQuery::Name("okaf".into())).await.expect("search").is_empty());
 }
 
 #[tokio::test]

@@ -25,6 +25,7 @@ impl Viewer {
             user_id: self.user.user_id(),
             org_id: self.user.org(),
             role: self.role,
+            team_id: self.user.team_id.map(carethread_domain::TeamId::from_uuid),
             person_id: self.user.person(),
         }
     }

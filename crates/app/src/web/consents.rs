@@ -41,7 +41,19 @@ struct ConsentsPage {
     /// The consent whose withdrawal failed, and why.
     withdraw_error: Option<(Uuid, String)>,
     can_edit: bool,
+    /// The person themselves or their team: may invite supporters and withdraw consents.
+    can_manage: bool,
+    /// The circle's members with whether each signs in, or has an invitation waiting.
+    supporters: Vec<SupporterRow>,
     today: chrono::NaiveDate,
+}
+
+/// One member of the circle of support, as the "signing in" list shows them.
+struct SupporterRow {
+    id: Uuid,
+    name: String,
+    signs_in: bool,
+    invited_until: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl ConsentsPage {
@@ -77,6 +89,17 @@ async fn page(
 ) -> Result<ConsentsPage, AppError> {
     let ctx = viewer.audit(meta);
     let record = people::read(&state.db, &ctx, id, "opened the consents to share").await?;
+    let waiting = carethread_store::invites::waiting(&state.db, id).await?;
+    let supporters = themes::members(&state.db, &ctx, id)
+        .await?
+        .into_iter()
+        .map(|m| SupporterRow {
+            id: m.id,
+            name: format!("{} ({})", m.details.name, m.details.relationship),
+            signs_in: m.account_id.is_some(),
+            invited_until: waiting.iter().find(|(member, _)| *member == m.id).map(|(_, until)| *until),
+        })
+        .collect();
     Ok(ConsentsPage {
         layout: Layout::new(viewer, format!("Consent to share: {}", record.details.display_name()), ""),
         person_id: id,
@@ -88,6 +111,8 @@ async fn page(
         errors,
         withdraw_error,
         can_edit: may_edit(state, viewer, id).await?,
+        can_manage: crate::web::supporters::may_invite(state, viewer, id).await?,
+        supporters,
         today: crate::web::current_date(),
     })
 }
@@ -149,7 +174,7 @@ async fn withdraw(
     Path((id, consent)): Path<(String, String)>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    let id = authorise(&state, &viewer, &meta, Action::EditPerson, &id).await?;
+    let id = authorise(&state, &viewer, &meta, Action::ManageSharing, &id).await?;
     let consent: Uuid = crate::web::record_id(&consent)?;
     let reason = Pairs(pairs).one("reason");
     let reason = reason.trim();

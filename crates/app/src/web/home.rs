@@ -10,20 +10,20 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Router, routing::get};
 use carethread_domain::Role;
-use carethread_domain::policy::{Action, decide};
+use carethread_domain::policy::Action;
 use carethread_store::people::{self, PersonRecord};
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/", get(home)).route("/me", get(me)).route("/welcome", get(welcome))
+    Router::new().route("/", get(home)).route("/me", get(me))
 }
 
 async fn home(viewer: Viewer) -> Response {
     let to = match viewer.role {
-        r if r.works_with_named_records() => "/caseload",
+        Role::KeyWorker | Role::Clinician | Role::TeamManager | Role::PracticeAdmin => "/caseload",
         Role::Admin => "/admin",
         Role::Commissioner => "/insights",
         Role::Person => "/me",
-        _ => "/welcome",
+        Role::Supporter => "/supporting",
     };
     Redirect::to(to).into_response()
 }
@@ -56,8 +56,7 @@ async fn me(
             "This page shows a person their own record. Your account is not linked to one.".into(),
         ));
     };
-    let target = people::target(&state.db, person_id).await?.ok_or(AppError::NotFound)?;
-    if !decide(&viewer.principal(), Action::ReadPerson, Some(target)).is_allowed() {
+    if !crate::web::people::allowed(&state, &viewer, Action::ReadPerson, person_id).await? {
         return Err(AppError::NotFound);
     }
     let record = people::read(&state.db, &viewer.audit(&meta), person_id, "the person viewed their own record").await?;
@@ -68,18 +67,4 @@ async fn me(
         .collect();
     let sheet_saved = q.sheet.as_deref() == Some("saved");
     Ok(MePage { layout: Layout::new(&viewer, "My details", "/me"), record, open_reviews, sheet_saved }.into_response())
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "welcome.html")]
-struct WelcomePage {
-    layout: Layout,
-    is_commissioner: bool,
-}
-
-/// Supporters and commissioners see no named record until a person shares one with them (or,
-/// for commissioners, ever): this page says so plainly.
-async fn welcome(viewer: Viewer) -> Response {
-    WelcomePage { is_commissioner: viewer.role == Role::Commissioner, layout: Layout::new(&viewer, "Welcome", "") }
-        .into_response()
 }

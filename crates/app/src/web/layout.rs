@@ -15,6 +15,14 @@ tokio::task_local! {
     pub static REQUEST_ID: String;
     /// The person whose record the request is inside, from the path (see `server::open_record`).
     pub static OPEN_RECORD: Option<carethread_domain::PersonId>;
+    /// Set when the record was opened through emergency access: until when it lasts, so every
+    /// page of the record says so and offers to end it.
+    pub static EMERGENCY_ACCESS: std::cell::Cell<Option<DateTime<Utc>>>;
+}
+
+/// Marks this request as reading a record through emergency access (see `EMERGENCY_ACCESS`).
+pub fn note_emergency_access(until: Option<DateTime<Utc>>) {
+    let _ = EMERGENCY_ACCESS.try_with(|c| c.set(until));
 }
 
 pub struct NavItem {
@@ -35,6 +43,8 @@ pub struct Layout {
     /// Inside a person's record that the viewer may see: the record's own links (case map,
     /// plan, crisis plan...), so the crisis plan is never more than one click away.
     pub record: Option<carethread_domain::PersonId>,
+    /// The record is open through emergency access, until this time (as shown).
+    pub emergency_until: Option<String>,
 }
 
 pub const DEFAULT_TIME_ZONE: Tz = chrono_tz::Europe::London;
@@ -52,8 +62,14 @@ impl Layout {
             add("/people/new", "Register a person");
             add("/plans/quality", "Plan quality");
         }
+        if matches!(viewer.role, Role::TeamManager | Role::Admin) {
+            add("/emergency-access", "Emergency access");
+        }
         if viewer.role == Role::Person {
             add("/me", "My details");
+        }
+        if viewer.role == Role::Supporter {
+            add("/supporting", "People you support");
         }
         if !matches!(viewer.role, Role::Admin | Role::Commissioner) {
             add("/tasks", "My tasks");
@@ -72,13 +88,21 @@ impl Layout {
             .ok()
             .flatten()
             .filter(|id| viewer.role.works_with_named_records() || viewer.user.person() == Some(*id));
+        let tz: Tz = viewer.user.org_time_zone.parse().unwrap_or(DEFAULT_TIME_ZONE);
+        let emergency_until = EMERGENCY_ACCESS
+            .try_with(|c| c.get())
+            .ok()
+            .flatten()
+            .filter(|_| record.is_some())
+            .map(|t| t.with_timezone(&tz).format("%-I:%M%P").to_string());
         Layout {
             record,
+            emergency_until,
             title: title.into(),
             account: Some((viewer.user.display_name.clone(), viewer.role.label())),
             csrf: viewer.csrf.clone(),
             nav,
-            tz: viewer.user.org_time_zone.parse().unwrap_or(DEFAULT_TIME_ZONE),
+            tz,
             easy_read: false,
         }
     }
@@ -93,6 +117,7 @@ impl Layout {
             tz: DEFAULT_TIME_ZONE,
             easy_read: false,
             record: None,
+            emergency_until: None,
         }
     }
 
@@ -118,6 +143,8 @@ pub struct ErrorPageTemplate {
     pub layout: Layout,
     pub message: String,
     pub request_id: Option<String>,
+    /// A way forward, as (link, label).
+    pub action: Option<(String, &'static str)>,
 }
 
 pub struct ErrorPage {
@@ -130,8 +157,18 @@ impl ErrorPage {
         let request_id = REQUEST_ID.try_with(Clone::clone).ok();
         ErrorPage {
             status,
-            page: ErrorPageTemplate { layout: Layout::anonymous(title, String::new()), message, request_id },
+            page: ErrorPageTemplate {
+                layout: Layout::anonymous(title, String::new()),
+                message,
+                request_id,
+                action: None,
+            },
         }
+    }
+
+    pub fn with_action(mut self, href: String, label: &'static str) -> Self {
+        self.page.action = Some((href, label));
+        self
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod access_log;
 pub mod admin;
 pub mod assets;
+pub mod break_glass;
 pub mod consents;
 pub mod easy_read;
 pub mod forms;
@@ -18,6 +19,7 @@ pub mod plan_views;
 pub mod plans;
 pub mod reviews;
 pub mod sign_in;
+pub mod supporters;
 pub mod svg;
 pub mod tasks;
 pub mod themes;

@@ -12,7 +12,7 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Router, routing::get, routing::post};
-use carethread_domain::policy::{Action, decide};
+use carethread_domain::policy::{Action, Decision, Target, decide};
 use carethread_domain::search::PeopleQuery;
 use carethread_domain::{CaseStatus, FieldErrors, PersonId, PersonInput, TeamId, UserId};
 use carethread_store::StoreError;
@@ -35,8 +35,9 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Reads the person id from the path and asks the policy whether the viewer may act on that
-/// person's record. A person the viewer has no relationship with gets the same "not found" as
-/// one that does not exist, so the page does not reveal who is registered; the refusal is audited.
+/// person's record. Every refusal is audited. A member of staff of the same organisation with no
+/// relationship to the record is told so and offered emergency access; anyone else gets the same
+/// "not found" as for a record that does not exist, so the page does not reveal who is registered.
 pub(crate) async fn authorise(
     state: &AppState,
     viewer: &Viewer,
@@ -45,38 +46,64 @@ pub(crate) async fn authorise(
     raw_id: &str,
 ) -> Result<PersonId, AppError> {
     let id: PersonId = raw_id.parse().map_err(|_| AppError::NotFound)?;
-    let target = people::target(&state.db, id).await?.ok_or(AppError::NotFound)?;
-    match decide(&viewer.principal(), action, Some(target)) {
-        carethread_domain::policy::Decision::Allow => Ok(id),
-        carethread_domain::policy::Decision::Deny(reason) => {
+    let principal = viewer.principal();
+    let target = target(state, viewer, id).await?.ok_or(AppError::NotFound)?;
+    match decide(&principal, action, Some(&target)) {
+        Decision::Allow => {
+            if target.ties.break_glass && !target.ties.working_relationship() {
+                let until = carethread_store::break_glass::active_until(&state.db, principal.user_id, id).await?;
+                crate::web::layout::note_emergency_access(until);
+            }
+            Ok(id)
+        }
+        Decision::Deny(reason) => {
             people::record_denied(&state.db, &viewer.audit(meta), Some(id), reason).await?;
-            Err(AppError::NotFound)
+            if target.ties.break_glass && principal.org_id == target.org_id {
+                Err(AppError::Forbidden(
+                    "Emergency access lets you read this record, not change it. To work on it, ask the team holding the case to add you."
+                        .into(),
+                ))
+            } else if decide(&principal, Action::BreakGlass, Some(&target)).is_allowed() {
+                Err(AppError::NoRelationship(id))
+            } else {
+                Err(AppError::NotFound)
+            }
         }
     }
 }
 
-/// Whether the viewer may change this person's record (staff with a relationship), as the
-/// policy decides. Pages use it to show or hide their forms; every write is authorised again.
-pub(crate) async fn may_edit(state: &AppState, viewer: &Viewer, id: PersonId) -> Result<bool, AppError> {
-    let target = people::target(&state.db, id).await?;
-    Ok(decide(&viewer.principal(), Action::EditPerson, target).is_allowed())
+/// The person's record as the policy sees it for this viewer: how they are tied to it today.
+pub(crate) async fn target(state: &AppState, viewer: &Viewer, id: PersonId) -> Result<Option<Target>, AppError> {
+    Ok(carethread_store::access::target(&state.db, &viewer.principal(), id, crate::web::current_date()).await?)
 }
 
-/// Whether the viewer sees entries withheld from the person: only those who may change the
-/// record (the team) do.
+/// Whether the policy allows the viewer this action on the person's record, without auditing:
+/// pages use it to show or hide links and forms. Every request is authorised again.
+pub(crate) async fn allowed(state: &AppState, viewer: &Viewer, action: Action, id: PersonId) -> Result<bool, AppError> {
+    let target = target(state, viewer, id).await?;
+    Ok(target.is_some_and(|t| decide(&viewer.principal(), action, Some(&t)).is_allowed()))
+}
+
+/// Whether the viewer may change this person's record (staff with a relationship).
+pub(crate) async fn may_edit(state: &AppState, viewer: &Viewer, id: PersonId) -> Result<bool, AppError> {
+    allowed(state, viewer, Action::EditPerson, id).await
+}
+
+/// Whether the viewer sees entries withheld from the person: the team, and staff using
+/// emergency access, do.
 pub(crate) async fn audience(
     state: &AppState,
     viewer: &Viewer,
     id: PersonId,
 ) -> Result<carethread_domain::themes::Audience, AppError> {
-    Ok(carethread_domain::themes::Audience::given(may_edit(state, viewer, id).await?))
+    Ok(carethread_domain::themes::Audience::given(allowed(state, viewer, Action::SeeWithheld, id).await?))
 }
 
 /// The same for actions that are not about one person (finding people, registering one).
 fn authorise_general(viewer: &Viewer, action: Action) -> Result<(), AppError> {
     match decide(&viewer.principal(), action, None) {
-        carethread_domain::policy::Decision::Allow => Ok(()),
-        carethread_domain::policy::Decision::Deny(reason) => Err(AppError::Forbidden(reason.to_string())),
+        Decision::Allow => Ok(()),
+        Decision::Deny(reason) => Err(AppError::Forbidden(reason.to_string())),
     }
 }
 
@@ -86,11 +113,14 @@ struct CaseloadPage {
     layout: Layout,
     people: Vec<PersonSummary>,
     include_closed: bool,
+    /// Just back from ending emergency access to a record.
+    emergency_ended: bool,
 }
 
 #[derive(Deserialize)]
 struct CaseloadQuery {
     closed: Option<String>,
+    emergency: Option<String>,
 }
 
 async fn caseload(
@@ -102,8 +132,14 @@ async fn caseload(
     authorise_general(&viewer, Action::FindPeople)?;
     let include_closed = q.closed.is_some();
     let people = people::caseload(&state.db, &viewer.audit(&meta), viewer.user.user_id(), include_closed).await?;
-    Ok(CaseloadPage { layout: Layout::new(&viewer, "My caseload", "/caseload"), people, include_closed }
-        .into_response())
+    let emergency_ended = q.emergency.as_deref() == Some("ended");
+    Ok(CaseloadPage {
+        layout: Layout::new(&viewer, "My caseload", "/caseload"),
+        people,
+        include_closed,
+        emergency_ended,
+    }
+    .into_response())
 }
 
 #[derive(Template, WebTemplate)]
@@ -137,7 +173,7 @@ async fn search(
     let q: String = sq.q.chars().take(200).collect();
     match PeopleQuery::parse(&q) {
         Ok(query) => {
-            let results = people::search(&state.db, &viewer.audit(&meta), viewer.user.org(), &query).await?;
+            let results = people::search(&state.db, &viewer.audit(&meta), &viewer.principal(), &query).await?;
             Ok(SearchPage { layout, q, error: None, results: Some(results), limit }.into_response())
         }
         // A search that cannot run is a normal state of the search page, shown beside the box.
@@ -196,8 +232,8 @@ async fn new_person(State(state): State<AppState>, viewer: Viewer) -> Result<Res
 struct RegisterForm {
     #[serde(flatten)]
     person: PersonInput,
-    #[serde(default)]
-    team_id: String,
+    /// Absent (not sent at all) means "my team"; an empty choice means "no team yet".
+    team_id: Option<String>,
     /// Absent (not sent at all) means "me", so a key worker who registers someone holds the
     /// case unless they choose otherwise; an empty choice means "no key worker yet".
     key_worker_id: Option<String>,
@@ -226,7 +262,13 @@ async fn register(
     let (teams, workers) = allocation_choices(&state, &viewer).await?;
     let me = if workers.iter().any(|w| w.id == viewer.user.id) { viewer.user.id.to_string() } else { String::new() };
     let key_worker_id = f.key_worker_id.clone().unwrap_or(me);
-    let allocation = parse_allocation(&mut errors, &f.team_id, &key_worker_id);
+    let my_team = viewer.user.team_id.map(|t| t.to_string()).unwrap_or_default();
+    let team_id = f.team_id.clone().unwrap_or(my_team);
+    let allocation = parse_allocation(&mut errors, &team_id, &key_worker_id);
+    // Access follows the team and the key worker: a case with neither could be opened by no one.
+    if errors.is_empty() && allocation.team_id.is_none() && allocation.key_worker_id.is_none() {
+        errors.add("team_id", "Choose a team or a key worker to hold the case: with neither, no one could open it.");
+    }
     let parsed = f.person.parse(crate::web::current_date());
     let result = match (parsed, errors.is_empty()) {
         (Ok(details), true) => {
@@ -263,7 +305,7 @@ async fn register(
         version: 0,
         teams,
         workers,
-        team_id: f.team_id,
+        team_id,
         key_worker_id,
         conflict: None,
     };
@@ -296,8 +338,7 @@ async fn case_page(
     let record = people::read(&state.db, &viewer.audit(&meta), id, "opened the case").await?;
     let title = record.details.display_name();
     let can_edit = may_edit(&state, &viewer, id).await?;
-    let audience =
-        if can_edit { carethread_domain::themes::Audience::Team } else { carethread_domain::themes::Audience::Person };
+    let audience = audience(&state, &viewer, id).await?;
     let (mut by_theme, withheld) = carethread_store::themes::glance(&state.db, id, audience).await?;
     let reviews = carethread_store::reviews::reviews(&state.db, id).await?;
     if let Some(latest) = reviews.iter().rev().find(|r| r.status == carethread_store::reviews::ReviewStatus::SignedOff)

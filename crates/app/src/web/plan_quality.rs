@@ -73,7 +73,6 @@ async fn report(
     if let Decision::Deny(reason) = decide(&viewer.principal(), Action::ViewPlanQuality, None) {
         return Err(AppError::Forbidden(reason.to_string()));
     }
-    let org = viewer.user.org();
     let (teams, team) =
         crate::web::choose_team(&state, &viewer, q.team.as_deref(), viewer.user.team_id.map(TeamId::from_uuid)).await?;
     let criterion = match q.criterion.as_deref().filter(|c| !c.is_empty()) {
@@ -84,7 +83,7 @@ async fn report(
         ),
     };
     let today = crate::web::current_date();
-    let rows = plans::for_quality_report(&state.db, &viewer.audit(&meta), org, team).await?;
+    let rows = plans::for_quality_report(&state.db, &viewer.audit(&meta), &viewer.principal(), team).await?;
     let mut shares: Vec<Share> = Criterion::ALL.into_iter().map(|c| Share { criterion: c, met: 0, total: 0 }).collect();
     let mut shortfalls = Vec::new();
     for row in &rows {

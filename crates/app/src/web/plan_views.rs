@@ -13,6 +13,7 @@ use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::{Router, routing::get};
+use carethread_domain::plan::consent::Section;
 use carethread_domain::plan::lifecycle::PlanStatus;
 use carethread_domain::plan::{EscalationPlan, PlanContent};
 use carethread_domain::policy::Action;
@@ -30,13 +31,15 @@ pub fn router() -> Router<AppState> {
 
 /// The version people should follow, and a warning when it is not agreed yet: the plan in
 /// force, else the latest agreed, else the draft.
-fn to_follow(s: &Subject) -> (Option<&PlanVersion>, Option<String>) {
+/// The version to follow, and a warning when it is not in force. `with_draft`: whether a draft
+/// may be shown when nothing is agreed (not to supporters, who see only what was agreed).
+fn to_follow(s: &Subject, with_draft: bool) -> (Option<&PlanVersion>, Option<String>) {
     match s.plan.current() {
         Some(v) if v.status == PlanStatus::Agreed => {
             (Some(v), Some(format!("Version {} is agreed but not yet in use.", v.number)))
         }
         Some(v) => (Some(v), None),
-        None => match s.plan.draft() {
+        None => match s.plan.draft().filter(|_| with_draft) {
             Some(d) => (Some(d), Some("This is a draft. It has not been agreed yet.".into())),
             None => (None, None),
         },
@@ -62,9 +65,11 @@ async fn crisis_page(
     meta: RequestMeta,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let id = authorise(&state, &viewer, &meta, Action::ReadPerson, &id).await?;
+    // Supporters with the escalation plan shared with them see it too.
+    let id = authorise(&state, &viewer, &meta, Action::ReadSection(Section::Escalation), &id).await?;
+    let whole_record = crate::web::people::allowed(&state, &viewer, Action::ReadPerson, id).await?;
     let s = subject(&state, &viewer, &meta, id, "opened the crisis plan").await?;
-    let (version, warning) = to_follow(&s);
+    let (version, warning) = to_follow(&s, whole_record);
     Ok(CrisisPage {
         layout: Layout::new(&viewer, format!("Crisis plan: {}", s.name), ""),
         nhs_number: s.details.nhs_number,
@@ -237,7 +242,7 @@ async fn easy_read_page(
 ) -> Result<Response, AppError> {
     let id = authorise(&state, &viewer, &meta, Action::ReadPerson, &id).await?;
     let s = subject(&state, &viewer, &meta, id, "opened the easy-read plan").await?;
-    let (version, warning) = to_follow(&s);
+    let (version, warning) = to_follow(&s, true);
     let mut layout = Layout::new(&viewer, format!("{}'s plan", s.name), "");
     layout.easy_read = true;
     Ok(EasyReadPage { layout, person_id: id, plan: EasyReadPlan::new(&s.name, version, warning) }.into_response())
@@ -251,7 +256,7 @@ async fn easy_read_pdf(
 ) -> Result<Response, AppError> {
     let id = authorise(&state, &viewer, &meta, Action::ReadPerson, &id).await?;
     let s = subject(&state, &viewer, &meta, id, "downloaded the easy-read plan as a PDF").await?;
-    let (version, warning) = to_follow(&s);
+    let (version, warning) = to_follow(&s, true);
     let data =
         serde_json::to_value(EasyReadPlan::new(&s.name, version, warning)).map_err(|e| AppError::Internal(e.into()))?;
     let today = crate::web::current_date();

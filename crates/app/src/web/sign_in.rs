@@ -38,6 +38,9 @@ pub struct SignInQuery {
     next: String,
     #[serde(default)]
     signed_out: Option<String>,
+    /// Just back from accepting an invitation.
+    #[serde(default)]
+    invited: Option<String>,
 }
 
 /// Only a path on this site may be a destination after sign-in (never another site).
@@ -73,6 +76,8 @@ async fn show(
         )
     } else if q.signed_out.is_some() {
         Some("You have signed out.".to_string())
+    } else if q.invited.is_some() {
+        Some("Your account is ready. Sign in with the username and password you chose.".to_string())
     } else {
         None
     };

@@ -769,7 +769,8 @@ pub(crate) async fn summary(
     let id = authorise(&state, &viewer, &meta, Action::ReadPerson, &id).await?;
     let ctx = viewer.audit(&meta);
     let record = people::read(&state.db, &ctx, id, "opened the easy-read summary").await?;
-    let entries = themes::shareable_entries(&state.db, &ctx, id).await?;
+    let entries =
+        themes::shareable_entries(&state.db, &ctx, id, "opened the easy-read summary of the six themes").await?;
     let members = themes::members(&state.db, &ctx, id).await?;
     let shown = |e: &&EntryRecord| match e.details.kind {
         EntryKind::Working | EntryKind::Worry => true,

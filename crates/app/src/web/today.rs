@@ -65,6 +65,6 @@ async fn today_page(
         }
     };
     let date = carethread_store::now().date_naive();
-    let today = today::for_team(&state.db, &viewer.audit(&meta), org, team, date).await?;
+    let today = today::for_team(&state.db, &viewer.audit(&meta), &viewer.principal(), team, date).await?;
     Ok(TodayPage { layout: Layout::new(&viewer, "Today", "/today"), today, teams, team, date }.into_response())
 }

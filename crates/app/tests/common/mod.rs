@@ -58,6 +58,29 @@ impl TestApp {
         client
     }
 
+    /// A signed-in client whose cookie jar the test can read (to see the session id change).
+    pub async fn signed_in_with_jar(&self, username: &str) -> (Client, std::sync::Arc<reqwest::cookie::Jar>) {
+        let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+        let client = Client::builder().cookie_provider(jar.clone()).redirect(Policy::none()).build().expect("client");
+        let response = self.sign_in(&client, username, demo::DEMO_PASSWORD).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "signing in as {username}");
+        (client, jar)
+    }
+
+    /// The session cookie's value in a jar.
+    pub fn session_cookie(&self, jar: &reqwest::cookie::Jar) -> String {
+        use reqwest::cookie::CookieStore;
+        let url: reqwest::Url = self.base.parse().expect("url");
+        let header = jar.cookies(&url).expect("cookies");
+        header
+            .to_str()
+            .expect("text")
+            .split("; ")
+            .find_map(|c| c.strip_prefix("ct_session="))
+            .expect("a session cookie")
+            .to_string()
+    }
+
     pub async fn sign_in(&self, client: &Client, username: &str, password: &str) -> Response {
         let token = self.form_token(client, "/sign-in").await;
         client

@@ -91,6 +91,15 @@ impl ShareScope {
             ShareScope::Sections(s) => s.iter().map(|s| s.label()).collect::<Vec<_>>().join("; "),
         }
     }
+    /// The sections this scope gives access to. "The whole plan" is the plan's own parts; the
+    /// themes of the record are shared only when named.
+    pub fn sections(&self) -> Vec<Section> {
+        match self {
+            ShareScope::WholePlan => vec![Section::Goals, Section::Management, Section::Escalation],
+            ShareScope::EscalationOnly => vec![Section::Escalation],
+            ShareScope::Sections(s) => s.clone(),
+        }
+    }
     /// Whether any part of the care plan itself is covered.
     pub fn covers_plan(&self) -> bool {
         match self {

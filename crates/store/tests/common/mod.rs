@@ -52,3 +52,51 @@ pub async fn org_with_person(db: &Db) -> (OrgId, PersonId) {
     .expect("register");
     (org, person)
 }
+
+/// A member of staff in a new team that holds these people's cases: someone with a working
+/// relationship to each, as the access policy needs for lists and searches.
+pub async fn holding_team_member(
+    db: &Db,
+    org: OrgId,
+    people_held: &[PersonId],
+) -> carethread_domain::policy::Principal {
+    use carethread_domain::{Role, Username};
+    let admin = AuditContext { org_id: Some(org), ..AuditContext::command_line("test") };
+    let team = accounts::create_team(db, &admin, org, &format!("Team {}", OrgId::new())).await.expect("team");
+    let username: Username = format!("kw-{}", uuid::Uuid::now_v7().simple()).parse().expect("username");
+    let user = accounts::create_user(
+        db,
+        &admin,
+        accounts::NewUser {
+            org_id: org,
+            username: &username,
+            display_name: "Key Worker",
+            role: Role::KeyWorker,
+            team_id: Some(team),
+            person_id: None,
+            password_hash: None,
+        },
+    )
+    .await
+    .expect("user");
+    for person in people_held {
+        let record = people::read(db, &admin, *person, "test set-up").await.expect("read");
+        people::change_case(
+            db,
+            &admin,
+            *person,
+            record.case.version,
+            people::CaseChange::Allocate(Allocation { team_id: Some(team), key_worker_id: None }),
+        )
+        .await
+        .expect("ran")
+        .expect("allocated");
+    }
+    carethread_domain::policy::Principal {
+        user_id: user,
+        org_id: org,
+        role: Role::KeyWorker,
+        team_id: Some(team),
+        person_id: None,
+    }
+}
