@@ -203,6 +203,8 @@ pub async fn close_lapsed(db: &Db) -> Result<usize, StoreError> {
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct GrantRow {
     pub id: Uuid,
+    /// The account that used emergency access.
+    pub user_id: Uuid,
     pub who: String,
     pub role: String,
     pub person_id: Uuid,
@@ -237,8 +239,9 @@ impl GrantRow {
 /// the most recently reviewed. The queue names people, so viewing it is audited.
 pub async fn queue(db: &Db, ctx: &AuditContext, org: OrgId) -> Result<Vec<GrantRow>, StoreError> {
     let mut tx = db.begin().await?;
-    let rows: Vec<GrantRow> = on_tx!(&mut tx, |c| sqlx::query_as(
-        "SELECT g.id, u.display_name AS who, u.role, g.person_id, p.given_name, p.family_name, p.preferred_name, \
+    let rows: Vec<GrantRow> = on_tx!(&mut tx, |c| {
+        sqlx::query_as(
+        "SELECT g.id, g.user_id, u.display_name AS who, u.role, g.person_id, p.given_name, p.family_name, p.preferred_name, \
          g.reason, g.started_at, g.expires_at, g.ended_at, g.ended_how, g.review_verdict, g.review_note, \
          r.display_name AS reviewer, g.reviewed_at \
          FROM break_glass_grants g JOIN users u ON u.id = g.user_id JOIN people p ON p.id = g.person_id \
@@ -249,7 +252,8 @@ pub async fn queue(db: &Db, ctx: &AuditContext, org: OrgId) -> Result<Vec<GrantR
     )
     .bind(org.as_uuid())
     .fetch_all(c)
-    .await)?;
+    .await
+    })?;
     let waiting = rows.iter().filter(|r| r.reviewed_at.is_none()).count();
     let detail = format!("opened the emergency access review queue ({} accesses, {waiting} to review)", rows.len());
     record(&mut tx, ctx, AuditAction::Search, None, &detail).await?;

@@ -164,7 +164,8 @@ struct QueuePage {
     now: chrono::DateTime<chrono::Utc>,
     /// A review that could not be recorded: (grant, why).
     problem: Option<(uuid::Uuid, &'static str)>,
-    me: String,
+    /// The reviewer's own account: their own accesses are someone else's to review.
+    me: uuid::Uuid,
 }
 
 impl QueuePage {
@@ -191,7 +192,7 @@ async fn queue(
         grants,
         now: carethread_store::now(),
         problem,
-        me: viewer.user.display_name.clone(),
+        me: viewer.user.id,
     })
 }
 
