@@ -7,6 +7,7 @@ use crate::error::AppError;
 use crate::state::AppState;
 use crate::web;
 use crate::web::layout::{EMERGENCY_ACCESS, OPEN_RECORD, REQUEST_ID};
+use crate::web::routes::{Route, Routes};
 use axum::Router;
 use axum::extract::{MatchedPath, Request};
 use axum::http::{HeaderName, HeaderValue, header};
@@ -50,10 +51,9 @@ pub async fn state(db: Db, config: Config) -> anyhow::Result<AppState> {
     Ok(AppState { db, config: Arc::new(config), metrics: metrics_handle(), dummy_hash: Arc::default() })
 }
 
-pub fn router(state: AppState) -> Router {
-    // The pages: each request is matched to its session and every change is checked for forgery.
-    // Layers wrap the routes added before them, innermost first.
-    let pages = Router::new()
+/// The pages: everything a person reaches with a session.
+fn page_routes() -> Routes<AppState> {
+    Routes::default()
         .merge(web::home::router())
         .merge(web::sign_in::router())
         .merge(web::people::router())
@@ -71,6 +71,26 @@ pub fn router(state: AppState) -> Router {
         .merge(web::insights::router())
         .merge(web::easy_read::router())
         .merge(web::admin::router())
+}
+
+/// Health checks, metrics and static files: no session needed.
+fn open_routes() -> Routes<AppState> {
+    Routes::default().merge(web::health::router()).merge(web::assets::router())
+}
+
+/// Every method and path the service answers, from the same route lists the router is built
+/// from: what the authorisation matrix test walks.
+pub fn route_table() -> Vec<Route> {
+    let mut table: Vec<Route> = page_routes().table().to_vec();
+    table.extend_from_slice(open_routes().table());
+    table
+}
+
+pub fn router(state: AppState) -> Router {
+    // The pages: each request is matched to its session and every change is checked for forgery.
+    // Layers wrap the routes added before them, innermost first.
+    let pages = page_routes()
+        .into_router()
         .layer(middleware::from_fn(csrf::verify))
         .layer(middleware::from_fn_with_state(state.clone(), session::load))
         .layer(tower_http::csrf::CsrfLayer::new().with_rejection_response(|_| AppError::BadFormToken.into_response()));
@@ -85,8 +105,7 @@ pub fn router(state: AppState) -> Router {
     // Health checks, metrics and static files never need a session, so they skip its database
     // lookups; everything below still gets the security headers, request ids and metrics.
     pages
-        .merge(web::health::router())
-        .merge(web::assets::router())
+        .merge(open_routes().into_router())
         .fallback(|| async { AppError::NotFound })
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
         .layer(tower::util::option_layer(hsts))

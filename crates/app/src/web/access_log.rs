@@ -6,11 +6,11 @@ use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::layout::Layout;
 use crate::web::people::authorise;
+use crate::web::routes::{Routes, routes};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
-use axum::{Router, routing::get};
 use carethread_domain::Role;
 use carethread_domain::policy::Action;
 use carethread_store::audit::{self, Look};
@@ -18,8 +18,10 @@ use carethread_store::audit::{self, Look};
 /// The most recent looks shown; older ones stay in the audit log.
 const SHOWN: i64 = 200;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/people/{id}/looks", get(looks_page))
+pub fn router() -> Routes<AppState> {
+    routes! {
+        "/people/{id}/looks" => get(looks_page),
+    }
 }
 
 #[derive(Template, WebTemplate)]

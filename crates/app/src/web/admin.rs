@@ -4,12 +4,12 @@ use crate::auth::{RequestMeta, Viewer, password};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::layout::Layout;
+use crate::web::routes::{Routes, routes};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::{Router, routing::get, routing::post};
 use carethread_domain::policy::{Action, Decision, decide};
 use carethread_domain::{FieldErrors, NhsNumber, OrgId, PersonId, Role, TeamId, UserId, Username};
 use carethread_store::StoreError;
@@ -18,18 +18,19 @@ use carethread_store::audit::{self, AuditEntry, AuditFilter};
 use chrono::{NaiveDate, TimeZone};
 use serde::Deserialize;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/admin", get(overview))
-        .route("/admin/organisations", post(create_org))
-        .route("/admin/organisations/{id}/active", post(set_org_active))
-        .route("/admin/teams", post(create_team))
-        .route("/admin/teams/{id}/active", post(set_team_active))
-        .route("/admin/users", post(create_user))
-        .route("/admin/users/new", get(new_user))
-        .route("/admin/users/{id}/role", post(set_role))
-        .route("/admin/users/{id}/active", post(set_active))
-        .route("/admin/audit", get(audit_log))
+pub fn router() -> Routes<AppState> {
+    routes! {
+        "/admin" => get(overview),
+        "/admin/organisations" => post(create_org),
+        "/admin/organisations/{id}/active" => post(set_org_active),
+        "/admin/teams" => post(create_team),
+        "/admin/teams/{id}/active" => post(set_team_active),
+        "/admin/users" => post(create_user),
+        "/admin/users/new" => get(new_user),
+        "/admin/users/{id}/role" => post(set_role),
+        "/admin/users/{id}/active" => post(set_active),
+        "/admin/audit" => get(audit_log),
+    }
 }
 
 fn require_admin(viewer: &Viewer, action: Action) -> Result<(), AppError> {

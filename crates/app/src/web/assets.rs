@@ -1,17 +1,19 @@
 //! Stylesheets, scripts and images, compiled into the binary so one file is the whole service.
 
+use crate::web::routes::{Routes, routes};
 use axum::extract::Path;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use axum::{Router, routing::get};
 use rust_embed::RustEmbed;
 
 #[derive(RustEmbed)]
 #[folder = "assets/"]
 struct Assets;
 
-pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
-    Router::new().route("/assets/{*path}", get(asset))
+pub fn router<S: Clone + Send + Sync + 'static>() -> Routes<S> {
+    routes! {
+        "/assets/{*path}" => get(asset),
+    }
 }
 
 async fn asset(Path(path): Path<String>) -> Response {

@@ -7,25 +7,26 @@ use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::layout::Layout;
 use crate::web::people::{authorise, target};
+use crate::web::routes::{Routes, routes};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
-use axum::{Router, routing::get, routing::post};
 use carethread_domain::policy::{Action, Decision, decide};
 use carethread_domain::search::PeopleQuery;
 use carethread_store::break_glass::{self, GrantRow, Reason, Rotation, Verdict};
 use serde::Deserialize;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/emergency-access", get(queue_page))
-        .route("/emergency-access/find", get(find))
-        .route("/emergency-access/{grant}/review", post(review))
-        .route("/people/{id}/emergency-access", get(ask_form).post(start))
-        .route("/people/{id}/emergency-access/end", post(end))
+pub fn router() -> Routes<AppState> {
+    routes! {
+        "/emergency-access" => get(queue_page),
+        "/emergency-access/find" => get(find),
+        "/emergency-access/{grant}/review" => post(review),
+        "/people/{id}/emergency-access" => get(ask_form).post(start),
+        "/people/{id}/emergency-access/end" => post(end),
+    }
 }
 
 #[derive(Template, WebTemplate)]
@@ -69,8 +70,10 @@ fn ask_page(
     }
 }
 
+/// Every field defaults, so a malformed form reaches the policy check before any validation.
 #[derive(Deserialize)]
 struct AskForm {
+    #[serde(default)]
     reason: String,
 }
 
@@ -112,6 +115,9 @@ async fn end(
     meta: RequestMeta,
     Path(raw): Path<String>,
 ) -> Result<Response, AppError> {
+    if !viewer.role.works_with_named_records() {
+        return Err(AppError::Forbidden("Only staff use emergency access.".into()));
+    }
     let person_id: carethread_domain::PersonId = raw.parse().map_err(|_| AppError::NotFound)?;
     // Ending one's own access needs no permission beyond holding it; with none, nothing happens.
     break_glass::end(&state.db, &viewer.audit(&meta), person_id).await?;
@@ -121,6 +127,7 @@ async fn end(
 
 #[derive(Deserialize)]
 struct FindQuery {
+    #[serde(default)]
     nhs_number: String,
 }
 

@@ -8,12 +8,12 @@ use crate::state::AppState;
 use crate::web::forms::Pairs;
 use crate::web::layout::Layout;
 use crate::web::people::{authorise, may_edit};
+use crate::web::routes::{Routes, routes};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::{Router, routing::get, routing::post};
 use carethread_domain::plan::consent::{ConsentInput, Section};
 use carethread_domain::policy::Action;
 use carethread_domain::{FieldErrors, PersonId};
@@ -21,10 +21,11 @@ use carethread_store::plans::{self, ConsentRecord};
 use carethread_store::{StoreError, people, themes};
 use uuid::Uuid;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/people/{id}/consents", get(consents_page).post(add_consent))
-        .route("/people/{id}/consents/{consent}/withdraw", post(withdraw))
+pub fn router() -> Routes<AppState> {
+    routes! {
+        "/people/{id}/consents" => get(consents_page).post(add_consent),
+        "/people/{id}/consents/{consent}/withdraw" => post(withdraw),
+    }
 }
 
 #[derive(Template, WebTemplate)]

@@ -2,18 +2,20 @@
 //! when they prefer it; anyone viewing can switch it on or off for themselves, and that choice
 //! (kept in a cookie, as it is only about how pages look) wins until they switch back.
 
+use crate::web::routes::{Routes, routes};
 use crate::web::sign_in::safe_next;
 use axum::extract::{Path, Query};
 use axum::http::HeaderMap;
 use axum::http::header::SET_COOKIE;
 use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
-use axum::{Router, routing::get};
 use serde::Deserialize;
 
 const COOKIE: &str = "ct_view";
 
-pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
-    Router::new().route("/view/{mode}", get(switch))
+pub fn router<S: Clone + Send + Sync + 'static>() -> Routes<S> {
+    routes! {
+        "/view/{mode}" => get(switch),
+    }
 }
 
 /// Whether to show pages in easy read: the viewer's own choice if they made one, otherwise the

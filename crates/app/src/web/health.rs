@@ -1,14 +1,18 @@
 //! Liveness, readiness and metrics for whoever runs Carethread.
 
 use crate::state::AppState;
+use crate::web::routes::{Routes, routes};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::IntoResponse;
-use axum::{Router, routing::get};
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/healthz", get(healthz)).route("/readyz", get(readyz)).route("/metrics", get(metrics))
+pub fn router() -> Routes<AppState> {
+    routes! {
+        "/healthz" => get(healthz),
+        "/readyz" => get(readyz),
+        "/metrics" => get(metrics),
+    }
 }
 
 /// 200 while the process runs.

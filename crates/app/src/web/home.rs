@@ -4,17 +4,20 @@ use crate::auth::{RequestMeta, Viewer};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::layout::Layout;
+use crate::web::routes::{Routes, routes};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::{Router, routing::get};
 use carethread_domain::Role;
 use carethread_domain::policy::Action;
 use carethread_store::people::{self, PersonRecord};
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/", get(home)).route("/me", get(me))
+pub fn router() -> Routes<AppState> {
+    routes! {
+        "/" => get(home),
+        "/me" => get(me),
+    }
 }
 
 async fn home(viewer: Viewer) -> Response {

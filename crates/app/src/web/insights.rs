@@ -6,11 +6,11 @@ use crate::auth::{RequestMeta, Viewer};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::layout::Layout;
+use crate::web::routes::{Routes, routes};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
-use axum::{Router, routing::get};
 use carethread_domain::TeamId;
 use carethread_domain::insights::{Figure, distribution, row};
 use carethread_domain::policy::{Action, Decision, decide};
@@ -18,8 +18,10 @@ use carethread_domain::themes::Theme;
 use carethread_store::insights;
 use serde::Deserialize;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/insights", get(figures_page))
+pub fn router() -> Routes<AppState> {
+    routes! {
+        "/insights" => get(figures_page),
+    }
 }
 
 /// The periods offered, in months back from today.

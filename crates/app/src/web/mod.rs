@@ -18,6 +18,7 @@ pub mod plan_quality;
 pub mod plan_views;
 pub mod plans;
 pub mod reviews;
+pub mod routes;
 pub mod sign_in;
 pub mod supporters;
 pub mod svg;

@@ -6,12 +6,12 @@ use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::forms::{Versioned, parse_version};
 use crate::web::layout::Layout;
+use crate::web::routes::{Routes, routes};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::{Router, routing::get, routing::post};
 use carethread_domain::policy::{Action, Decision, Target, decide};
 use carethread_domain::search::PeopleQuery;
 use carethread_domain::{CaseStatus, FieldErrors, PersonId, PersonInput, TeamId, UserId};
@@ -20,18 +20,19 @@ use carethread_store::accounts::{self, TeamRow, UserRow};
 use carethread_store::people::{self, Allocation, CaseChange, DetailsVersion, PersonRecord, PersonSummary};
 use serde::Deserialize;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/caseload", get(caseload))
-        .route("/people", get(search).post(register))
-        .route("/people/new", get(new_person))
-        .route("/people/{id}", get(case_page))
-        .route("/people/{id}/edit", get(edit_form).post(edit))
-        .route("/people/{id}/history", get(history))
-        .route("/people/{id}/allocation", get(allocation_form).post(allocate))
-        .route("/people/{id}/close", get(close_form).post(close))
-        .route("/people/{id}/reopen", post(reopen))
-        .route("/people/{id}/review-plan", get(review_plan_form).post(set_review_plan))
+pub fn router() -> Routes<AppState> {
+    routes! {
+        "/caseload" => get(caseload),
+        "/people" => get(search).post(register),
+        "/people/new" => get(new_person),
+        "/people/{id}" => get(case_page),
+        "/people/{id}/edit" => get(edit_form).post(edit),
+        "/people/{id}/history" => get(history),
+        "/people/{id}/allocation" => get(allocation_form).post(allocate),
+        "/people/{id}/close" => get(close_form).post(close),
+        "/people/{id}/reopen" => post(reopen),
+        "/people/{id}/review-plan" => get(review_plan_form).post(set_review_plan),
+    }
 }
 
 /// Reads the person id from the path and asks the policy whether the viewer may act on that

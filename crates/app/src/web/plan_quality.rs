@@ -5,19 +5,21 @@ use crate::auth::{RequestMeta, Viewer};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::layout::Layout;
+use crate::web::routes::{Routes, routes};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
-use axum::{Router, routing::get};
 use carethread_domain::plan::quality::{Criterion, CurrentPlan, check};
 use carethread_domain::policy::{Action, Decision, decide};
 use carethread_domain::{PersonId, TeamId};
 use carethread_store::{audit, plans};
 use serde::Deserialize;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/plans/quality", get(report))
+pub fn router() -> Routes<AppState> {
+    routes! {
+        "/plans/quality" => get(report),
+    }
 }
 
 pub struct Share {

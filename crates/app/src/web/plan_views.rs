@@ -7,12 +7,12 @@ use crate::state::AppState;
 use crate::web::layout::Layout;
 use crate::web::people::authorise;
 use crate::web::plans::{Subject, subject};
+use crate::web::routes::{Routes, routes};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use axum::{Router, routing::get};
 use carethread_domain::plan::consent::Section;
 use carethread_domain::plan::lifecycle::PlanStatus;
 use carethread_domain::plan::{EscalationPlan, PlanContent};
@@ -22,11 +22,12 @@ use carethread_domain::{NhsNumber, PersonId};
 use carethread_store::plans::PlanVersion;
 use serde::Serialize;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/people/{id}/plan/crisis", get(crisis_page))
-        .route("/people/{id}/plan/easy-read", get(easy_read_page))
-        .route("/people/{id}/plan/easy-read.pdf", get(easy_read_pdf))
+pub fn router() -> Routes<AppState> {
+    routes! {
+        "/people/{id}/plan/crisis" => get(crisis_page),
+        "/people/{id}/plan/easy-read" => get(easy_read_page),
+        "/people/{id}/plan/easy-read.pdf" => get(easy_read_pdf),
+    }
 }
 
 /// The version people should follow, and a warning when it is not agreed yet: the plan in

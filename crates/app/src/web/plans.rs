@@ -12,12 +12,12 @@ use crate::state::AppState;
 use crate::web::forms::Pairs;
 use crate::web::layout::Layout;
 use crate::web::people::{authorise, may_edit};
+use crate::web::routes::{Routes, routes};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::{Router, routing::get, routing::post};
 use carethread_domain::plan::lifecycle::{AgreedHow, AgreementInput, PlanStatus};
 use carethread_domain::plan::{
     Achievement, ContactInput, DutyInput, EscalationInput, GoalChoices, GoalInput, ManagementInput, MandateInput,
@@ -32,18 +32,19 @@ use carethread_store::{StoreError, people, tasks, themes};
 use serde::Deserialize;
 use uuid::Uuid;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/people/{id}/plan", get(plan_page))
-        .route("/people/{id}/plan/goals/{goal}", get(goal_form).post(save_goal))
-        .route("/people/{id}/plan/management", get(management_form).post(save_management))
-        .route("/people/{id}/plan/escalation", get(escalation_form).post(save_escalation))
-        .route("/people/{id}/plan/settings", get(settings_form).post(save_settings))
-        .route("/people/{id}/plan/agree", get(agree_form).post(agree))
-        .route("/people/{id}/plan/my-agreement", post(agree_myself))
-        .route("/people/{id}/plan/versions", get(versions_page))
-        .route("/people/{id}/plan/versions/{number}", get(version_page))
-        .route("/people/{id}/plan/versions/{number}/activate", post(activate))
+pub fn router() -> Routes<AppState> {
+    routes! {
+        "/people/{id}/plan" => get(plan_page),
+        "/people/{id}/plan/goals/{goal}" => get(goal_form).post(save_goal),
+        "/people/{id}/plan/management" => get(management_form).post(save_management),
+        "/people/{id}/plan/escalation" => get(escalation_form).post(save_escalation),
+        "/people/{id}/plan/settings" => get(settings_form).post(save_settings),
+        "/people/{id}/plan/agree" => get(agree_form).post(agree),
+        "/people/{id}/plan/my-agreement" => post(agree_myself),
+        "/people/{id}/plan/versions" => get(versions_page),
+        "/people/{id}/plan/versions/{number}" => get(version_page),
+        "/people/{id}/plan/versions/{number}/activate" => post(activate),
+    }
 }
 
 /// The person whose plan it is, and the plan, read once per request.

@@ -8,12 +8,12 @@ use crate::state::AppState;
 use crate::web::forms::Versioned;
 use crate::web::layout::Layout;
 use crate::web::people::authorise;
+use crate::web::routes::{Routes, routes};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Form, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::{Router, routing::get, routing::post};
 use carethread_domain::case::{ReviewPlan, ReviewPlanInput};
 use carethread_domain::policy::Action;
 use carethread_domain::reviews::{
@@ -27,19 +27,20 @@ use carethread_store::{StoreError, people, themes};
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/people/{id}/reviews", post(schedule))
-        .route("/people/{id}/reviews/new", get(new_review))
-        .route("/people/{id}/reviews/{review}", get(review_page))
-        .route("/people/{id}/reviews/{review}/attendance", post(set_attendance))
-        .route("/people/{id}/reviews/{review}/attendees", post(add_attendee))
-        .route("/people/{id}/reviews/{review}/minutes", post(save_minutes))
-        .route("/people/{id}/reviews/{review}/sign-off", post(sign_off))
-        .route("/people/{id}/reviews/{review}/amendments", post(amend))
-        .route("/people/{id}/reviews/{review}/votes/{attendee}", get(ballot_page).post(record_ballot))
-        .route("/people/{id}/reviews/{review}/my-votes", get(my_ballot_page).post(record_my_ballot))
-        .route("/people/{id}/reviews/{review}/prompt-sheet", get(prompt_sheet_page).post(save_prompt_sheet))
+pub fn router() -> Routes<AppState> {
+    routes! {
+        "/people/{id}/reviews" => post(schedule),
+        "/people/{id}/reviews/new" => get(new_review),
+        "/people/{id}/reviews/{review}" => get(review_page),
+        "/people/{id}/reviews/{review}/attendance" => post(set_attendance),
+        "/people/{id}/reviews/{review}/attendees" => post(add_attendee),
+        "/people/{id}/reviews/{review}/minutes" => post(save_minutes),
+        "/people/{id}/reviews/{review}/sign-off" => post(sign_off),
+        "/people/{id}/reviews/{review}/amendments" => post(amend),
+        "/people/{id}/reviews/{review}/votes/{attendee}" => get(ballot_page).post(record_ballot),
+        "/people/{id}/reviews/{review}/my-votes" => get(my_ballot_page).post(record_my_ballot),
+        "/people/{id}/reviews/{review}/prompt-sheet" => get(prompt_sheet_page).post(save_prompt_sheet),
+    }
 }
 
 /// What every review page needs about the request: the app, who is asking, and whose case.

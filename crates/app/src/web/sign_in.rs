@@ -8,18 +8,22 @@ use crate::config::{MAX_FAILURES_PER_ACCOUNT, MAX_FAILURES_PER_ADDRESS, THROTTLE
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::layout::Layout;
+use crate::web::routes::{Routes, routes};
 use askama::Template;
 use askama_web::WebTemplate;
+use axum::Extension;
 use axum::extract::{Form, Query, State};
 use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
-use axum::{Extension, Router, routing::get, routing::post};
 use carethread_store::{AuditContext, accounts, sessions};
 use serde::Deserialize;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/sign-in", get(show).post(submit)).route("/sign-out", post(sign_out))
+pub fn router() -> Routes<AppState> {
+    routes! {
+        "/sign-in" => get(show).post(submit),
+        "/sign-out" => post(sign_out),
+    }
 }
 
 #[derive(Template, WebTemplate)]

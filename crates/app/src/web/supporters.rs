@@ -9,13 +9,14 @@ use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::layout::Layout;
 use crate::web::people::{allowed, authorise, target};
+use crate::web::routes::{Routes, routes};
 use askama::Template;
 use askama_web::WebTemplate;
+use axum::Extension;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
-use axum::{Extension, Router, routing::get, routing::post};
 use carethread_domain::plan::PlanContent;
 use carethread_domain::plan::consent::Section;
 use carethread_domain::policy::{Action, decide};
@@ -27,12 +28,13 @@ use carethread_store::themes::EntryRecord;
 use carethread_store::{AuditContext, plans, themes};
 use serde::Deserialize;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/supporting", get(supporting))
-        .route("/people/{id}/shared", get(shared))
-        .route("/people/{id}/invites", post(invite))
-        .route("/invite", get(accept_form).post(accept))
+pub fn router() -> Routes<AppState> {
+    routes! {
+        "/supporting" => get(supporting),
+        "/people/{id}/shared" => get(shared),
+        "/people/{id}/invites" => post(invite),
+        "/invite" => get(accept_form).post(accept),
+    }
 }
 
 // ---- The supporter's own pages ----
@@ -46,6 +48,9 @@ struct SupportingPage {
 
 /// A supporter's home: the people who share something with them today.
 async fn supporting(State(state): State<AppState>, viewer: Viewer, meta: RequestMeta) -> Result<Response, AppError> {
+    if viewer.role != carethread_domain::Role::Supporter {
+        return Err(AppError::Forbidden("This page is for supporters: family, friends, carers and advocates.".into()));
+    }
     let principal = viewer.principal();
     let listed = access::sharing_with(&state.db, &viewer.audit(&meta), &principal, crate::web::current_date()).await?;
     // Each row passes the policy, like every other list.

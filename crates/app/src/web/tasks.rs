@@ -7,12 +7,12 @@ use crate::state::AppState;
 use crate::web::forms::Versioned;
 use crate::web::layout::Layout;
 use crate::web::people::authorise;
+use crate::web::routes::{Routes, routes};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::{Router, routing::get};
 use carethread_domain::policy::Action;
 use carethread_domain::tasks::{Owner, TaskInput, TaskStatus};
 use carethread_domain::themes::Theme;
@@ -23,11 +23,12 @@ use carethread_store::tasks::{self, Holder, OwnerChoice, TaskRecord};
 use serde::Deserialize;
 use uuid::Uuid;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/tasks", get(my_tasks))
-        .route("/people/{id}/tasks", get(case_tasks).post(add_task))
-        .route("/people/{id}/tasks/{task}/edit", get(edit_task_form).post(edit_task))
+pub fn router() -> Routes<AppState> {
+    routes! {
+        "/tasks" => get(my_tasks),
+        "/people/{id}/tasks" => get(case_tasks).post(add_task),
+        "/people/{id}/tasks/{task}/edit" => get(edit_task_form).post(edit_task),
+    }
 }
 
 /// The form's choices, shared by the add and edit forms.

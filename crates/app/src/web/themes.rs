@@ -7,13 +7,13 @@ use crate::state::AppState;
 use crate::web::forms::{Versioned, parse_version};
 use crate::web::layout::Layout;
 use crate::web::people::authorise;
+use crate::web::routes::{Routes, routes};
 use crate::web::svg;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Form, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::{Router, routing::get, routing::post};
 use carethread_domain::circle::{self, Involvement, MemberInput, Source};
 use carethread_domain::good_lives::{Good, GoodLives, GoodLivesInput, Standing};
 use carethread_domain::policy::Action;
@@ -26,27 +26,28 @@ use carethread_store::themes::{self, EntryRecord, MemberChange, MemberRecord, Ve
 use serde::Deserialize;
 use uuid::Uuid;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/people/{id}/themes/{theme}", get(theme_page))
-        .route("/people/{id}/summary", get(summary))
-        .route("/people/{id}/good-lives", get(good_lives_form).post(save_good_lives))
-        .route("/people/{id}/problems", post(add_problem))
-        .route("/people/{id}/problems/new", get(new_problem))
-        .route("/people/{id}/problems/{problem}/edit", get(edit_problem_form).post(edit_problem))
-        .route("/people/{id}/problems/{problem}/remove", post(remove_problem))
-        .route("/people/{id}/problems/{problem}/history", get(problem_history))
-        .route("/people/{id}/problems/{problem}/links", post(link_problem))
-        .route("/people/{id}/problems/{problem}/links/{other}/remove", post(unlink_problem))
-        .route("/people/{id}/themes/{theme}/entries", post(add_entry))
-        .route("/people/{id}/entries/{entry}/edit", get(edit_entry_form).post(edit_entry))
-        .route("/people/{id}/entries/{entry}/remove", post(remove_entry))
-        .route("/people/{id}/entries/{entry}/history", get(entry_history))
-        .route("/people/{id}/circle", post(add_member))
-        .route("/people/{id}/circle/new", get(new_member))
-        .route("/people/{id}/circle/{member}/edit", get(edit_member_form).post(edit_member))
-        .route("/people/{id}/circle/{member}/remove", post(remove_member))
-        .route("/people/{id}/circle/{member}/history", get(member_history))
+pub fn router() -> Routes<AppState> {
+    routes! {
+        "/people/{id}/themes/{theme}" => get(theme_page),
+        "/people/{id}/summary" => get(summary),
+        "/people/{id}/good-lives" => get(good_lives_form).post(save_good_lives),
+        "/people/{id}/problems" => post(add_problem),
+        "/people/{id}/problems/new" => get(new_problem),
+        "/people/{id}/problems/{problem}/edit" => get(edit_problem_form).post(edit_problem),
+        "/people/{id}/problems/{problem}/remove" => post(remove_problem),
+        "/people/{id}/problems/{problem}/history" => get(problem_history),
+        "/people/{id}/problems/{problem}/links" => post(link_problem),
+        "/people/{id}/problems/{problem}/links/{other}/remove" => post(unlink_problem),
+        "/people/{id}/themes/{theme}/entries" => post(add_entry),
+        "/people/{id}/entries/{entry}/edit" => get(edit_entry_form).post(edit_entry),
+        "/people/{id}/entries/{entry}/remove" => post(remove_entry),
+        "/people/{id}/entries/{entry}/history" => get(entry_history),
+        "/people/{id}/circle" => post(add_member),
+        "/people/{id}/circle/new" => get(new_member),
+        "/people/{id}/circle/{member}/edit" => get(edit_member_form).post(edit_member),
+        "/people/{id}/circle/{member}/remove" => post(remove_member),
+        "/people/{id}/circle/{member}/history" => get(member_history),
+    }
 }
 
 fn parse_theme(raw: &str) -> Result<Theme, AppError> {

@@ -5,19 +5,21 @@ use crate::auth::{RequestMeta, Viewer};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::layout::Layout;
+use crate::web::routes::{Routes, routes};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
-use axum::{Router, routing::get};
 use carethread_domain::TeamId;
 use carethread_domain::policy::{Action, decide};
 use carethread_store::accounts::{self, TeamRow};
 use carethread_store::today::{self, Today};
 use serde::Deserialize;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/today", get(today_page))
+pub fn router() -> Routes<AppState> {
+    routes! {
+        "/today" => get(today_page),
+    }
 }
 
 #[derive(Template, WebTemplate)]
