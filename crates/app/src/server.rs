@@ -71,6 +71,7 @@ fn page_routes() -> Routes<AppState> {
         .merge(web::insights::router())
         .merge(web::easy_read::router())
         .merge(web::admin::router())
+        .merge(web::two_factor::router())
 }
 
 /// Health checks, metrics and static files: no session needed.
@@ -191,6 +192,13 @@ async fn sweep_sessions(state: AppState) {
         let failures_cutoff = now - chrono::Duration::from_std(crate::config::THROTTLE_WINDOW).unwrap_or_default();
         if let Err(e) = sessions::sweep(&state.db, idle_cutoff, failures_cutoff).await {
             tracing::warn!(error = %e, "could not sweep old sessions");
+        }
+        // Sign-in challenges last minutes; an hour-old one is long dead.
+        let challenge_cutoff = now - chrono::Duration::hours(1);
+        if let Err(e) =
+            carethread_store::two_factor::end_challenge(&state.db, uuid::Uuid::nil(), challenge_cutoff).await
+        {
+            tracing::warn!(error = %e, "could not sweep old sign-in challenges");
         }
     }
 }

@@ -323,7 +323,12 @@ fn request(f: &Fixture, method: &str, path: &str, variant: Variant) -> (String, 
 fn outcome(status: StatusCode, location: Option<&str>) -> char {
     match status.as_u16() {
         401 | 403 | 404 | 405 => 'D',
-        303 | 302 | 307 if location.is_some_and(|l| l.starts_with("/sign-in?next=")) => 'D',
+        // Sent to sign in (again): for lack of a session, or of a sign-in still in progress.
+        303 | 302 | 307
+            if location.is_some_and(|l| l.starts_with("/sign-in?next=") || l.starts_with("/sign-in?code=")) =>
+        {
+            'D'
+        }
         200..=399 => 'O',
         400 | 409 | 412 | 422 | 428 => 'I',
         other => panic!("status {other} is neither an answer nor a refusal"),

@@ -15,6 +15,8 @@ pub struct OrgRow {
     pub time_zone: String,
     pub active: bool,
     pub created_at: DateTime<Utc>,
+    /// Staff must sign in with a code from an authenticator app as well as their password.
+    pub require_two_factor: bool,
 }
 
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -41,6 +43,10 @@ pub struct UserRow {
     pub person_id: Option<Uuid>,
     pub active: bool,
     pub created_at: DateTime<Utc>,
+    /// Two-factor sign-in is on for this account.
+    pub two_factor: bool,
+    /// The organisation requires two-factor sign-in of its staff.
+    pub org_requires_two_factor: bool,
 }
 
 impl UserRow {
@@ -60,7 +66,8 @@ impl UserRow {
 }
 
 const USER_SELECT: &str = "SELECT u.id, u.org_id, o.name AS org_name, o.time_zone AS org_time_zone, u.username, \
-     u.display_name, u.role, u.team_id, t.name AS team_name, u.person_id, u.active, u.created_at \
+     u.display_name, u.role, u.team_id, t.name AS team_name, u.person_id, u.active, u.created_at, \
+     (u.totp_secret IS NOT NULL) AS two_factor, o.require_two_factor AS org_requires_two_factor \
      FROM users u JOIN organisations o ON o.id = u.org_id LEFT JOIN teams t ON t.id = u.team_id";
 
 pub async fn create_org(
@@ -92,7 +99,7 @@ pub async fn create_org(
 
 pub async fn list_orgs(db: &Db) -> Result<Vec<OrgRow>, StoreError> {
     Ok(on_pool!(db, |p| sqlx::query_as(
-        "SELECT id, name, kind, time_zone, active, created_at FROM organisations ORDER BY name"
+        "SELECT id, name, kind, time_zone, active, created_at, require_two_factor FROM organisations ORDER BY name"
     )
     .fetch_all(p)
     .await)?)
@@ -100,7 +107,7 @@ pub async fn list_orgs(db: &Db) -> Result<Vec<OrgRow>, StoreError> {
 
 pub async fn org_by_name(db: &Db, name: &str) -> Result<Option<OrgRow>, StoreError> {
     Ok(on_pool!(db, |p| sqlx::query_as(
-        "SELECT id, name, kind, time_zone, active, created_at FROM organisations WHERE name = $1"
+        "SELECT id, name, kind, time_zone, active, created_at, require_two_factor FROM organisations WHERE name = $1"
     )
     .bind(name)
     .fetch_optional(p)
@@ -109,7 +116,7 @@ pub async fn org_by_name(db: &Db, name: &str) -> Result<Option<OrgRow>, StoreErr
 
 pub async fn org_by_id(db: &Db, id: OrgId) -> Result<Option<OrgRow>, StoreError> {
     Ok(on_pool!(db, |p| sqlx::query_as(
-        "SELECT id, name, kind, time_zone, active, created_at FROM organisations WHERE id = $1"
+        "SELECT id, name, kind, time_zone, active, created_at, require_two_factor FROM organisations WHERE id = $1"
     )
     .bind(id.as_uuid())
     .fetch_optional(p)

@@ -27,6 +27,7 @@ pub mod tasks;
 pub mod testing;
 pub mod themes;
 pub mod today;
+pub mod two_factor;
 
 pub use audit::AuditContext;
 pub use clock::now;

@@ -4,6 +4,7 @@ pub mod csrf;
 pub mod password;
 pub mod session;
 pub mod token;
+pub mod totp;
 pub mod viewer;
 
 pub use viewer::{RequestMeta, Viewer};

@@ -51,6 +51,11 @@ pub async fn load(State(state): State<AppState>, mut req: Request, next: Next) -
     };
     match find_viewer(&state, &secret).await {
         Ok(Found::Live(viewer)) => {
+            // Staff of an organisation that requires two-factor sign-in set it up first.
+            let must_set_up = viewer.role.is_staff() && viewer.user.org_requires_two_factor && !viewer.user.two_factor;
+            if must_set_up && !crate::web::two_factor::reachable_before_setup(req.uri().path()) {
+                return axum::response::Redirect::to("/account/two-factor").into_response();
+            }
             req.extensions_mut().insert(*viewer);
             next.run(req).await
         }

@@ -29,6 +29,8 @@ pub fn router() -> Routes<AppState> {
         "/admin/users/new" => get(new_user),
         "/admin/users/{id}/role" => post(set_role),
         "/admin/users/{id}/active" => post(set_active),
+        "/admin/users/{id}/two-factor/reset" => post(reset_two_factor),
+        "/admin/organisations/{id}/two-factor" => post(require_two_factor),
         "/admin/audit" => get(audit_log),
     }
 }
@@ -361,6 +363,46 @@ async fn set_active(
     }
     let target = accounts::user_by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
     accounts::set_user_active(&state.db, &viewer.audit(&meta), &target.username, f.active == "yes").await?;
+    Ok(Redirect::to("/admin").into_response())
+}
+
+#[derive(Deserialize)]
+struct RequireForm {
+    #[serde(default)]
+    required: String,
+}
+
+/// Makes two-factor sign-in required, or optional, for an organisation's staff.
+async fn require_two_factor(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    meta: RequestMeta,
+    Path(id): Path<String>,
+    Form(f): Form<RequireForm>,
+) -> Result<Response, AppError> {
+    require_admin(&viewer, Action::ManageAccounts)?;
+    let id: OrgId = id.parse().map_err(|_| AppError::NotFound)?;
+    let required = match f.required.as_str() {
+        "yes" => true,
+        "no" => false,
+        _ => return Err(AppError::BadRequest("Choose whether two-factor sign-in is required.".into())),
+    };
+    carethread_store::two_factor::set_required(&state.db, &viewer.audit(&meta), id, required).await?;
+    Ok(Redirect::to("/admin").into_response())
+}
+
+/// Clears an account's two-factor sign-in after a lost phone: they set it up again next time.
+async fn reset_two_factor(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    meta: RequestMeta,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    require_admin(&viewer, Action::ManageAccounts)?;
+    let id: UserId = id.parse().map_err(|_| AppError::NotFound)?;
+    let target = accounts::user_by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    let detail = format!("reset two-factor sign-in for '{}'", target.username);
+    carethread_store::two_factor::turn_off(&state.db, &viewer.audit(&meta), id, &detail).await?;
     Ok(Redirect::to("/admin").into_response())
 }
 

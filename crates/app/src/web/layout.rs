@@ -77,6 +77,9 @@ impl Layout {
         if matches!(viewer.role, Role::Commissioner | Role::TeamManager | Role::Admin) {
             add("/insights", "Figures");
         }
+        if viewer.role.is_staff() {
+            add("/account/two-factor", "Sign-in security");
+        }
         if viewer.role == Role::Admin {
             add("/admin", "Organisations and accounts");
             add("/admin/audit", "Audit log");

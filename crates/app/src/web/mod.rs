@@ -25,6 +25,7 @@ pub mod svg;
 pub mod tasks;
 pub mod themes;
 pub mod today;
+pub mod two_factor;
 
 /// Today's date, for checks such as "a due date may not be more than a year back".
 pub fn current_date() -> chrono::NaiveDate {

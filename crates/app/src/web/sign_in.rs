@@ -16,7 +16,7 @@ use axum::extract::{Form, Query, State};
 use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
-use carethread_store::{AuditContext, accounts, sessions};
+use carethread_store::{AuditContext, accounts, sessions, two_factor};
 use serde::Deserialize;
 
 pub fn router() -> Routes<AppState> {
@@ -45,6 +45,9 @@ pub struct SignInQuery {
     /// Just back from accepting an invitation.
     #[serde(default)]
     invited: Option<String>,
+    /// The time for entering a two-factor code ran out.
+    #[serde(default)]
+    code: Option<String>,
 }
 
 /// Only a path on this site may be a destination after sign-in (never another site).
@@ -80,6 +83,8 @@ async fn show(
         )
     } else if q.signed_out.is_some() {
         Some("You have signed out.".to_string())
+    } else if q.code.is_some() {
+        Some("The time to enter your code ran out, or there were too many tries. Sign in again.".to_string())
     } else if q.invited.is_some() {
         Some("Your account is ready. Sign in with the username and password you chose.".to_string())
     } else {
@@ -156,9 +161,35 @@ async fn submit(
             return Ok((StatusCode::UNAUTHORIZED, page).into_response());
         }
     };
+    // With two-factor sign-in on, the password only opens the door to the code.
+    if user.two_factor {
+        let challenge = token::random_secret();
+        two_factor::start_challenge(
+            &state.db,
+            user.user_id(),
+            user.org(),
+            &token::hash(&challenge),
+            &safe_next(&form.next),
+        )
+        .await?;
+        let cookie = set_cookie(crate::web::two_factor::CHALLENGE_COOKIE, challenge, state.config.secure_cookies);
+        return Ok((AppendHeaders([(SET_COOKIE, cookie)]), Redirect::to("/sign-in/code")).into_response());
+    }
+    start_session(&state, &user, meta, &headers, &form.next).await
+}
+
+/// Starts a session for someone who has proved who they are, replacing any session id the
+/// browser held, and sends them on to `next` (a path on this site).
+pub(crate) async fn start_session(
+    state: &AppState,
+    user: &accounts::UserRow,
+    meta: RequestMeta,
+    headers: &HeaderMap,
+    next: &str,
+) -> Result<Response, AppError> {
     let secret = token::random_secret();
     let csrf = token::random_secret();
-    let previous = cookie_value(&headers, SESSION_COOKIE).map(token::hash);
+    let previous = cookie_value(headers, SESSION_COOKIE).map(token::hash);
     let ctx = AuditContext {
         org_id: Some(user.org()),
         user_id: Some(user.user_id()),
@@ -174,8 +205,9 @@ async fn submit(
         AppendHeaders([
             (SET_COOKIE, set_cookie(SESSION_COOKIE, secret, secure)),
             (SET_COOKIE, clear_cookie(PRE_SESSION_CSRF_COOKIE, secure)),
+            (SET_COOKIE, clear_cookie(crate::web::two_factor::CHALLENGE_COOKIE, secure)),
         ]),
-        Redirect::to(&safe_next(&form.next)),
+        Redirect::to(&safe_next(next)),
     )
         .into_response())
 }
