@@ -1,0 +1,231 @@
+//! Search parameters: what a client may search each resource by, parsed into typed filters.
+//! An unknown or unsupported parameter is an error (a client should know its search was not
+//! what it asked for), unless the request says `Prefer: handling=lenient`, when it is ignored.
+
+use crate::NHS_NUMBER_SYSTEM;
+use crate::outcome::{IssueCode, OperationOutcome};
+use carethread_domain::NhsNumber;
+use chrono::{DateTime, NaiveDate, Utc};
+use uuid::Uuid;
+
+pub const DEFAULT_COUNT: usize = 50;
+pub const MAX_COUNT: usize = 1000;
+
+/// Paging, sorting and summary, common to every search.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Page {
+    pub count: usize,
+    /// Rows to skip: Carethread's own paging token, written into `next` and `previous` links.
+    pub offset: usize,
+    /// `_summary=count`: the total only.
+    pub count_only: bool,
+    /// `_sort=-_lastUpdated` (newest first) or `_lastUpdated`; otherwise by name or date.
+    pub sort_last_updated: Option<Direction>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    Ascending,
+    Descending,
+}
+
+impl Default for Page {
+    fn default() -> Self {
+        Page { count: DEFAULT_COUNT, offset: 0, count_only: false, sort_last_updated: None }
+    }
+}
+
+/// A date-time bound from a prefixed value (`ge2026-01-01`, `lt2026-11-24T10:00:00Z`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Bound {
+    /// Inclusive lower bound.
+    pub from: Option<DateTime<Utc>>,
+    /// Exclusive upper bound.
+    pub until: Option<DateTime<Utc>>,
+}
+
+/// What a Patient search asks for.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PatientSearch {
+    pub ids: Option<Vec<Uuid>>,
+    pub nhs_number: Option<NhsNumber>,
+    pub name: Option<String>,
+    pub birthdate: Option<NaiveDate>,
+    pub last_updated: Vec<Bound>,
+    pub page: Page,
+}
+
+fn bad(param: &str, message: impl Into<String>) -> OperationOutcome {
+    OperationOutcome::at(IssueCode::Invalid, param.to_string(), message)
+}
+
+/// Parses the query of a Patient search. `lenient`: unknown parameters are ignored.
+pub fn patient(query: &[(String, String)], lenient: bool) -> Result<PatientSearch, OperationOutcome> {
+    let mut s = PatientSearch::default();
+    for (name, value) in query {
+        match name.as_str() {
+            "_id" => {
+                let ids: Result<Vec<Uuid>, _> = value.split(',').map(|v| v.trim().parse::<Uuid>()).collect();
+                s.ids = Some(ids.map_err(|_| bad("_id", "Each _id must be a Carethread id."))?);
+            }
+            "identifier" => {
+                let (system, number) = match value.split_once('|') {
+                    Some((system, number)) => (Some(system), number),
+                    None => (None, value.as_str()),
+                };
+                if system.is_some_and(|sys| !sys.is_empty() && sys != NHS_NUMBER_SYSTEM) {
+                    return Err(bad(
+                        "identifier",
+                        format!("People are found by NHS number: {NHS_NUMBER_SYSTEM}|9990000018."),
+                    ));
+                }
+                s.nhs_number = Some(
+                    number.parse().map_err(|e: carethread_domain::NhsNumberError| bad("identifier", e.to_string()))?,
+                );
+            }
+            "name" => {
+                let v = value.trim();
+                if v.is_empty() || v.chars().count() > 100 {
+                    return Err(bad("name", "Give between 1 and 100 characters of the name."));
+                }
+                s.name = Some(v.to_lowercase());
+            }
+            "birthdate" => {
+                let v = value.strip_prefix("eq").unwrap_or(value);
+                s.birthdate = Some(
+                    NaiveDate::parse_from_str(v, "%Y-%m-%d")
+                        .map_err(|_| bad("birthdate", "Give a date of birth as YYYY-MM-DD."))?,
+                );
+            }
+            "_lastUpdated" => s.last_updated.push(bound("_lastUpdated", value)?),
+            other => {
+                if !common(&mut s.page, other, value)? && !lenient {
+                    return Err(OperationOutcome::at(
+                        IssueCode::NotSupported,
+                        other.to_string(),
+                        format!(
+                            "Patient cannot be searched by {other}. Use _id, identifier, name, birthdate, _lastUpdated, _count, _sort or _summary, or send Prefer: handling=lenient to ignore it."
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(s)
+}
+
+/// The parameters every search takes. Returns whether `name` was one of them.
+fn common(page: &mut Page, name: &str, value: &str) -> Result<bool, OperationOutcome> {
+    match name {
+        "_count" => {
+            let n: usize = value.parse().map_err(|_| bad("_count", "_count must be a whole number."))?;
+            if n > MAX_COUNT {
+                return Err(bad("_count", format!("_count can be at most {MAX_COUNT}.")));
+            }
+            page.count = n;
+        }
+        "_offset" => page.offset = value.parse().map_err(|_| bad("_offset", "_offset must be a whole number."))?,
+        "_summary" => match value {
+            "count" => page.count_only = true,
+            "false" => {}
+            _ => return Err(bad("_summary", "Only _summary=count is supported.")),
+        },
+        "_sort" => {
+            page.sort_last_updated = Some(match value {
+                "_lastUpdated" => Direction::Ascending,
+                "-_lastUpdated" => Direction::Descending,
+                _ => return Err(bad("_sort", "Results can be sorted by _lastUpdated or -_lastUpdated.")),
+            })
+        }
+        "_format" => {
+            if !matches!(value, "json" | "application/json" | "application/fhir+json") {
+                return Err(OperationOutcome::at(
+                    IssueCode::NotSupported,
+                    "_format",
+                    "Carethread speaks FHIR JSON only.",
+                ));
+            }
+        }
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
+/// A `_lastUpdated` (or other date) value with its prefix, as a range.
+fn bound(param: &str, value: &str) -> Result<Bound, OperationOutcome> {
+    let (prefix, rest) = match value.get(..2) {
+        Some(p @ ("eq" | "ge" | "gt" | "le" | "lt")) => (p, &value[2..]),
+        _ => ("eq", value),
+    };
+    let message = || {
+        bad(
+            param,
+            "Give a date (YYYY-MM-DD) or a date and time with a time zone, with an optional prefix ge, gt, le, lt or eq.",
+        )
+    };
+    let (start, end) = if let Ok(t) = DateTime::parse_from_rfc3339(rest) {
+        let t = t.with_timezone(&Utc);
+        (t, t + chrono::Duration::seconds(1))
+    } else {
+        let day = NaiveDate::parse_from_str(rest, "%Y-%m-%d").map_err(|_| message())?;
+        let start = day.and_hms_opt(0, 0, 0).ok_or_else(message)?.and_utc();
+        (start, start + chrono::Duration::days(1))
+    };
+    Ok(match prefix {
+        "ge" => Bound { from: Some(start), until: None },
+        "gt" => Bound { from: Some(end), until: None },
+        "le" => Bound { from: None, until: Some(end) },
+        "lt" => Bound { from: None, until: Some(start) },
+        _ => Bound { from: Some(start), until: Some(end) },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn q(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+    }
+
+    #[test]
+    fn patient_searches_parse_into_filters() {
+        let s = patient(
+            &q(&[
+                ("identifier", "https://fhir.nhs.uk/Id/nhs-number|9990000018"),
+                ("_count", "10"),
+                ("_lastUpdated", "ge2026-01-01"),
+                ("_sort", "-_lastUpdated"),
+            ]),
+            false,
+        )
+        .expect("valid");
+        assert_eq!(s.nhs_number.map(|n| n.digits()), Some("9990000018".into()));
+        assert_eq!(s.page.count, 10);
+        assert_eq!(s.page.sort_last_updated, Some(Direction::Descending));
+        assert!(s.last_updated[0].from.is_some() && s.last_updated[0].until.is_none());
+        assert!(patient(&q(&[("identifier", "9990000018")]), false).expect("bare value").nhs_number.is_some());
+    }
+
+    #[test]
+    fn bad_or_unknown_parameters_are_refused_naming_them() {
+        for (name, value) in [
+            ("identifier", "9990000019"),
+            ("identifier", "http://other|123"),
+            ("_count", "-1"),
+            ("_count", "5000"),
+            ("_id", "not-an-id"),
+            ("birthdate", "12/04/1998"),
+            ("_lastUpdated", "yesterday"),
+            ("_sort", "family"),
+            ("_summary", "text"),
+            ("_format", "xml"),
+            ("gender", "male"),
+        ] {
+            let o = patient(&q(&[(name, value)]), false).expect_err(name);
+            assert_eq!(o.issue[0].expression, vec![name.to_string()], "{name}={value}");
+        }
+        assert!(patient(&q(&[("gender", "male")]), true).is_ok(), "lenient ignores what it does not know");
+        assert!(patient(&q(&[("_count", "5000")]), true).is_err(), "but never a bad value of a known one");
+    }
+}
