@@ -3,6 +3,7 @@
 //! A request flows: middleware (request id, logging, metrics, security headers, CSRF, session)
 //! -> handler in `web/` -> `policy::decide` -> store call (transaction + audit) -> template.
 
+pub mod api;
 pub mod auth;
 pub mod cli;
 pub mod config;

@@ -79,11 +79,17 @@ fn open_routes() -> Routes<AppState> {
     Routes::default().merge(web::health::router()).merge(web::assets::router())
 }
 
+/// The machine interfaces: bearer tokens instead of sessions, so no cookies and no form tokens.
+fn api_routes() -> Routes<AppState> {
+    crate::api::fhir::router()
+}
+
 /// Every method and path the service answers, from the same route lists the router is built
 /// from: what the authorisation matrix test walks.
 pub fn route_table() -> Vec<Route> {
     let mut table: Vec<Route> = page_routes().table().to_vec();
     table.extend_from_slice(open_routes().table());
+    table.extend_from_slice(api_routes().table());
     table
 }
 
@@ -107,6 +113,7 @@ pub fn router(state: AppState) -> Router {
     // lookups; everything below still gets the security headers, request ids and metrics.
     pages
         .merge(open_routes().into_router())
+        .merge(api_routes().into_router())
         .fallback(|| async { AppError::NotFound })
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
         .layer(tower::util::option_layer(hsts))

@@ -243,7 +243,7 @@ fn variants(method: &str, path: &str) -> Vec<Variant> {
     if matches!(path, "/sign-in" | "/sign-out") {
         return out;
     }
-    if path.starts_with("/people/{id}") {
+    if path.starts_with("/people/{id}") || path.starts_with("/fhir/Patient/{id}") {
         out.push(Variant::OtherPerson);
         if PART_PARAMS.iter().any(|p| path.contains(&format!("{{{p}}}"))) {
             out.push(Variant::OtherPart);
@@ -252,7 +252,7 @@ fn variants(method: &str, path: &str) -> Vec<Variant> {
     if method == "get" && matches!(path, "/today" | "/plans/quality" | "/insights") {
         out.push(Variant::Query);
     }
-    if method == "post" {
+    if matches!(method, "post" | "put") {
         out.push(Variant::Body);
     }
     out
@@ -287,6 +287,8 @@ fn request(f: &Fixture, method: &str, path: &str, variant: Variant) -> (String, 
         ("number", "1".to_string()),
         ("mode", "easy-read".to_string()),
         ("*path", "carethread.css".to_string()),
+        ("*rest", "Observation".to_string()),
+        ("version", "1".to_string()),
     ]);
     let mut url = String::new();
     for segment in path.split('/').skip(1) {
@@ -330,12 +332,14 @@ fn outcome(status: StatusCode, location: Option<&str>) -> char {
             'D'
         }
         200..=399 => 'O',
-        400 | 409 | 412 | 422 | 428 => 'I',
+        400 | 409 | 412 | 415 | 422 | 428 => 'I',
         other => panic!("status {other} is neither an answer nor a refusal"),
     }
 }
 
 struct Principal {
+    /// An API token of the same account, for the FHIR routes.
+    token: Option<String>,
     client: Client,
     /// A valid anti-forgery token for this client's session (or pre-session cookie).
     csrf: String,
@@ -357,20 +361,46 @@ async fn principals(app: &TestApp) -> Vec<Principal> {
         };
         let csrf = app.form_token(&client, &home).await;
         let _ = name;
-        out.push(Principal { client, csrf });
+        let token = match username {
+            Some(u) => {
+                let user = accounts::user_by_username(&app.db, u).await.expect("ran").expect("user");
+                let secret = format!("ct_{}", carethread::auth::token::random_secret());
+                let hash = carethread::auth::token::hash(&secret);
+                accounts::create_api_token(&app.db, &AuditContext::command_line("matrix"), &user, &hash)
+                    .await
+                    .expect("token");
+                Some(secret)
+            }
+            None => None,
+        };
+        out.push(Principal { token, client, csrf });
     }
     out
 }
 
 async fn call(app: &TestApp, p: &Principal, method: &str, url: &str, body: &[(String, String)]) -> char {
-    let response = match method {
-        "get" => p.client.get(app.url(url)).send().await,
-        "post" => {
-            let mut form: Vec<(String, String)> = vec![("_csrf".into(), p.csrf.clone())];
-            form.extend_from_slice(body);
-            p.client.post(app.url(url)).form(&form).send().await
+    let m = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap_or(reqwest::Method::GET);
+    let response = if url.starts_with("/fhir/") {
+        // The API signs in with the account's token, never the browser's session.
+        let m = if method == "any" { reqwest::Method::GET } else { m };
+        let mut r = Client::new().request(m, app.url(url));
+        if let Some(t) = &p.token {
+            r = r.bearer_auth(t);
         }
-        other => panic!("no test for method {other}"),
+        if matches!(method, "post" | "put") {
+            r = r.header("content-type", "application/fhir+json").body("{\"resourceType\":\"Patient\"}");
+        }
+        r.send().await
+    } else {
+        match method {
+            "get" | "any" => p.client.get(app.url(url)).send().await,
+            "post" | "put" | "delete" => {
+                let mut form: Vec<(String, String)> = vec![("_csrf".into(), p.csrf.clone())];
+                form.extend_from_slice(body);
+                p.client.request(m, app.url(url)).form(&form).send().await
+            }
+            other => panic!("no test for method {other}"),
+        }
     }
     .expect("request");
     let location = response.headers().get("location").and_then(|l| l.to_str().ok()).map(str::to_string);
@@ -413,7 +443,8 @@ async fn every_route_for_every_principal_matches_the_checked_in_table() {
         let (_, path, variant) = (parts.next(), parts.next().unwrap_or(""), parts.next().unwrap_or(""));
         let outcomes: Vec<char> = row.chars().collect();
         let asks_for_emergency_access = path.starts_with("/people/{id}/emergency-access");
-        if path.starts_with("/people/{id}") && !asks_for_emergency_access && variant != "other-person" {
+        let one_record = path.starts_with("/people/{id}") || path.starts_with("/fhir/Patient/{id}");
+        if one_record && !asks_for_emergency_access && variant != "other-person" {
             for name in NO_RELATIONSHIP {
                 if outcomes[column(name)] == 'O' {
                     leaks.push(format!("{name} was served {key}"));
@@ -427,7 +458,7 @@ async fn every_route_for_every_principal_matches_the_checked_in_table() {
                 }
             }
         }
-        if path.starts_with("/people/{id}") && variant == "other-person" && !asks_for_emergency_access {
+        if one_record && variant == "other-person" && !asks_for_emergency_access {
             for name in ["person", "supporter"] {
                 if outcomes[column(name)] == 'O' {
                     leaks.push(format!("{name} was served someone else's record: {key}"));

@@ -25,7 +25,7 @@ pub fn resource<T: DeserializeOwned>(body: &[u8], resource_type: &str) -> Result
         }
         Some(t) if t != resource_type => {
             return Err(OperationOutcome::at(
-                IssueCode::Invalid,
+                IssueCode::Structure,
                 "resourceType",
                 format!("Expected a {resource_type} here, not a {t}."),
             ));

@@ -112,7 +112,7 @@ pub fn to_fhir(s: &Stored<'_>) -> Patient {
         text: None,
         extension,
         identifier: vec![Identifier {
-            use_: Some("official".into()),
+            use_: None,
             system: Some(NHS_NUMBER_SYSTEM.into()),
             value: Some(d.nhs_number.digits()),
         }],

@@ -667,3 +667,123 @@ pub async fn id_by_nhs_number(db: &Db, org_id: OrgId, nhs: &NhsNumber) -> Result
             .await)?;
     Ok(row.map(|(id,)| PersonId::from_uuid(id)))
 }
+
+/// What an API search for people asks for; every part is optional and all must hold.
+#[derive(Clone, Debug, Default)]
+pub struct Filter {
+    pub ids: Option<Vec<PersonId>>,
+    pub nhs_number: Option<NhsNumber>,
+    /// Lower-case part of a first, last or preferred name.
+    pub name: Option<String>,
+    pub date_of_birth: Option<NaiveDate>,
+    /// Details changed at or after each of these...
+    pub updated_from: Vec<DateTime<Utc>>,
+    /// ...and before each of these.
+    pub updated_until: Vec<DateTime<Utc>>,
+    /// Order by last change (true: newest first); otherwise by name.
+    pub newest_first: Option<bool>,
+}
+
+/// A value bound into a query built at run time.
+enum Arg {
+    Uuid(Uuid),
+    OptUuid(Option<Uuid>),
+    Text(String),
+    Date(NaiveDate),
+    Time(DateTime<Utc>),
+    Int(i64),
+}
+
+/// The people matching `filter` that the asker has a working relationship with (the rows the
+/// policy lets them read), one page of them, and how many match in all. Every person returned
+/// is recorded as read; the search itself is recorded too.
+pub async fn find(
+    db: &Db,
+    ctx: &AuditContext,
+    who: &Principal,
+    filter: &Filter,
+    limit: usize,
+    offset: usize,
+) -> Result<(Vec<PersonRecord>, usize), StoreError> {
+    let mut args = vec![
+        Arg::Uuid(who.org_id.as_uuid()),
+        Arg::Uuid(who.user_id.as_uuid()),
+        Arg::OptUuid(who.team_id.map(|t| t.as_uuid())),
+    ];
+    let mut clauses = vec!["p.org_id = $1".to_string(), crate::access::related(2, 3)];
+    let next = |args: &mut Vec<Arg>, a: Arg| {
+        args.push(a);
+        format!("${}", args.len())
+    };
+    if let Some(ids) = &filter.ids {
+        if ids.is_empty() {
+            return Ok((Vec::new(), 0));
+        }
+        let list: Vec<String> = ids.iter().map(|id| next(&mut args, Arg::Uuid(id.as_uuid()))).collect();
+        clauses.push(format!("p.id IN ({})", list.join(", ")));
+    }
+    if let Some(n) = &filter.nhs_number {
+        clauses.push(format!("p.nhs_number = {}", next(&mut args, Arg::Text(n.digits()))));
+    }
+    if let Some(name) = &filter.name {
+        let pattern = format!("%{}%", name.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        clauses.push(format!("p.search_name LIKE {} ESCAPE '\\'", next(&mut args, Arg::Text(pattern))));
+    }
+    if let Some(d) = filter.date_of_birth {
+        clauses.push(format!("p.date_of_birth = {}", next(&mut args, Arg::Date(d))));
+    }
+    for t in &filter.updated_from {
+        clauses.push(format!("p.updated_at >= {}", next(&mut args, Arg::Time(*t))));
+    }
+    for t in &filter.updated_until {
+        clauses.push(format!("p.updated_at < {}", next(&mut args, Arg::Time(*t))));
+    }
+    let from_where = format!("FROM people p JOIN cases c ON c.person_id = p.id WHERE {}", clauses.join(" AND "));
+    let order = match filter.newest_first {
+        Some(true) => "p.updated_at DESC, p.id",
+        Some(false) => "p.updated_at, p.id",
+        None => "p.family_name, p.given_name, p.id",
+    };
+    let count_sql = format!("SELECT COUNT(*) {from_where}");
+    let limit_at = next(&mut args, Arg::Int(i64::try_from(limit).unwrap_or(i64::MAX)));
+    let offset_at = next(&mut args, Arg::Int(i64::try_from(offset).unwrap_or(i64::MAX)));
+    let page_sql = format!("SELECT p.id {from_where} ORDER BY {order} LIMIT {limit_at} OFFSET {offset_at}");
+    let count_args = args.len() - 2;
+    macro_rules! bind_all {
+        ($q:expr, $args:expr) => {{
+            let mut q = $q;
+            for a in $args {
+                q = match a {
+                    Arg::Uuid(v) => q.bind(*v),
+                    Arg::OptUuid(v) => q.bind(*v),
+                    Arg::Text(v) => q.bind(v.clone()),
+                    Arg::Date(v) => q.bind(*v),
+                    Arg::Time(v) => q.bind(*v),
+                    Arg::Int(v) => q.bind(*v),
+                };
+            }
+            q
+        }};
+    }
+    let mut tx = db.begin().await?;
+    let (total,): (i64,) =
+        on_tx!(&mut tx, |c| bind_all!(sqlx::query_as(sqlx::AssertSqlSafe(count_sql.clone())), &args[..count_args])
+            .fetch_one(c)
+            .await)?;
+    let ids: Vec<(Uuid,)> = if limit == 0 {
+        Vec::new()
+    } else {
+        on_tx!(&mut tx, |c| bind_all!(sqlx::query_as(sqlx::AssertSqlSafe(page_sql.clone())), &args).fetch_all(c).await)?
+    };
+    let mut records = Vec::with_capacity(ids.len());
+    for (id,) in &ids {
+        records.push(load(&mut tx, PersonId::from_uuid(*id)).await?);
+    }
+    record(&mut tx, ctx, AuditAction::Search, None, &format!("searched people through the API ({total} found)"))
+        .await?;
+    for r in &records {
+        record(&mut tx, ctx, AuditAction::Read, Some(r.id), "read through an API search").await?;
+    }
+    tx.commit().await?;
+    Ok((records, usize::try_from(total).unwrap_or_default()))
+}

@@ -1,0 +1,197 @@
+//! FHIR R4 over HTTP: JSON only, bearer tokens, every error an OperationOutcome.
+
+mod metadata;
+mod patient;
+
+use crate::auth::{RequestMeta, token};
+use crate::state::AppState;
+use crate::web::routes::{Routes, routes};
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use carethread_domain::policy::Principal;
+use carethread_fhir::MEDIA_TYPE;
+use carethread_fhir::outcome::{IssueCode, OperationOutcome};
+use carethread_store::accounts::{self, UserRow};
+use carethread_store::{AuditContext, StoreError};
+
+pub fn router() -> Routes<AppState> {
+    routes! {
+        "/fhir/metadata" => get(metadata::capability_statement),
+        "/fhir/Patient" => get(patient::search).post(patient::create),
+        "/fhir/Patient/{id}" => get(patient::read).put(patient::update).delete(patient::delete),
+        "/fhir/Patient/{id}/_history/{version}" => get(patient::vread),
+        "/fhir/{*rest}" => any(unsupported),
+    }
+}
+
+/// Anything else under `/fhir`: said plainly, as an OperationOutcome.
+async fn unsupported() -> FhirError {
+    FhirError::new(
+        StatusCode::NOT_FOUND,
+        IssueCode::NotSupported,
+        "This server does not support that resource type or interaction yet. GET /fhir/metadata lists what it does.",
+    )
+}
+
+/// An error as FHIR clients expect it: a status and an OperationOutcome.
+#[derive(Debug)]
+pub struct FhirError {
+    pub status: StatusCode,
+    pub outcome: OperationOutcome,
+}
+
+impl FhirError {
+    pub fn new(status: StatusCode, code: IssueCode, message: impl Into<String>) -> Self {
+        FhirError { status, outcome: OperationOutcome::error(code, message) }
+    }
+    pub fn not_found(what: &str) -> Self {
+        Self::new(StatusCode::NOT_FOUND, IssueCode::NotFound, format!("No {what} with that id is available to you."))
+    }
+    pub fn invalid(outcome: OperationOutcome) -> Self {
+        // Not JSON, or not the right shape: 400; well-formed but breaking a rule: 422.
+        let structural = outcome.issue.iter().any(|i| matches!(i.code, IssueCode::Structure));
+        let status = if structural { StatusCode::BAD_REQUEST } else { StatusCode::UNPROCESSABLE_ENTITY };
+        FhirError { status, outcome }
+    }
+}
+
+impl From<StoreError> for FhirError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => FhirError::not_found("resource"),
+            StoreError::Invalid(message) => {
+                FhirError::new(StatusCode::UNPROCESSABLE_ENTITY, IssueCode::Invariant, message)
+            }
+            StoreError::Duplicate { what } => FhirError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                IssueCode::Duplicate,
+                format!("{what} is already registered here. Search for it, or use If-None-Exist."),
+            ),
+            other => {
+                tracing::error!(error = %other, "FHIR request failed");
+                FhirError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    IssueCode::Exception,
+                    "The server could not complete the request; nothing was half-written. Try again later.",
+                )
+            }
+        }
+    }
+}
+
+impl From<anyhow::Error> for FhirError {
+    fn from(e: anyhow::Error) -> Self {
+        tracing::error!(error = %format!("{e:#}"), "FHIR request failed");
+        FhirError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            IssueCode::Exception,
+            "The server could not complete the request.",
+        )
+    }
+}
+
+impl IntoResponse for FhirError {
+    fn into_response(self) -> Response {
+        let mut r = (self.status, self.outcome.to_json()).into_response();
+        r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(MEDIA_TYPE));
+        if self.status == StatusCode::UNAUTHORIZED {
+            r.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        r
+    }
+}
+
+/// A FHIR JSON response, with the resource's version as its ETag when it has one.
+pub fn resource_response(status: StatusCode, body: &impl serde::Serialize, version: Option<i64>) -> Response {
+    let json = serde_json::to_string(body).unwrap_or_default();
+    let mut r = (status, json).into_response();
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(MEDIA_TYPE));
+    if let Some(v) = version
+        && let Ok(etag) = HeaderValue::from_str(&format!("W/\"{v}\""))
+    {
+        r.headers_mut().insert(header::ETAG, etag);
+    }
+    r
+}
+
+/// The account behind a request's bearer token.
+pub struct Caller {
+    pub user: UserRow,
+    pub principal: Principal,
+    pub meta: RequestMeta,
+}
+
+impl Caller {
+    pub fn audit(&self) -> AuditContext {
+        AuditContext {
+            org_id: Some(self.user.org()),
+            user_id: Some(self.user.user_id()),
+            username: self.user.username.clone(),
+            role: self.user.role.clone(),
+            ip: self.meta.ip.clone(),
+            request_id: self.meta.request_id.clone(),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = FhirError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let unauthorised = |m: &str| FhirError::new(StatusCode::UNAUTHORIZED, IssueCode::Login, m.to_string());
+        let value = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).ok_or_else(|| {
+            unauthorised("Send Authorization: Bearer <token>, with a token from `carethread token create`.")
+        })?;
+        let secret = value
+            .strip_prefix("Bearer ")
+            .map(str::trim)
+            .filter(|s| !s.is_empty() && s.len() <= 200)
+            .ok_or_else(|| unauthorised("The Authorization header must be: Bearer <token>."))?;
+        let user = accounts::user_by_token_hash(&state.db, &token::hash(secret))
+            .await
+            .map_err(FhirError::from)?
+            .ok_or_else(|| unauthorised("That token is not valid, or its account is no longer active."))?;
+        let role = user.role().map_err(|e| FhirError::from(anyhow::anyhow!("{e}")))?;
+        let principal = Principal {
+            user_id: user.user_id(),
+            org_id: user.org(),
+            role,
+            team_id: user.team_id.map(carethread_domain::TeamId::from_uuid),
+            person_id: user.person(),
+        };
+        let meta = RequestMeta::from_request_parts(parts, state).await.unwrap_or_else(|never| match never {});
+        Ok(Caller { user, principal, meta })
+    }
+}
+
+/// The absolute address of the FHIR endpoint, as the client reached it.
+pub fn base_url(state: &AppState, headers: &HeaderMap) -> String {
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+    let scheme = if state.config.secure_cookies { "https" } else { "http" };
+    format!("{scheme}://{host}/fhir")
+}
+
+/// Whether the client asked for unknown search parameters to be ignored.
+pub fn lenient(headers: &HeaderMap) -> bool {
+    headers
+        .get_all("prefer")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.split(',').any(|p| p.trim().eq_ignore_ascii_case("handling=lenient")))
+}
+
+/// Refuses a body that is not FHIR JSON.
+pub fn require_json(headers: &HeaderMap) -> Result<(), FhirError> {
+    let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let media = ct.split(';').next().unwrap_or("").trim();
+    if media.eq_ignore_ascii_case(MEDIA_TYPE) || media.eq_ignore_ascii_case("application/json") {
+        Ok(())
+    } else {
+        Err(FhirError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            IssueCode::NotSupported,
+            "Send the resource as FHIR JSON: Content-Type: application/fhir+json.",
+        ))
+    }
+}

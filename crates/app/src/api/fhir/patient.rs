@@ -1,0 +1,264 @@
+//! Patient: read, vread, search, create (with If-None-Exist) and update (with If-Match).
+//! People's records are never deleted: a case is closed instead.
+
+use super::{Caller, FhirError, base_url, lenient, require_json, resource_response};
+use crate::state::AppState;
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::Response;
+use carethread_domain::policy::{Action, Decision, decide};
+use carethread_domain::{CaseStatus, PersonId, Role};
+use carethread_fhir::bundle::{Entry, EntrySearch, searchset};
+use carethread_fhir::outcome::IssueCode;
+use carethread_fhir::patient::{self as fhir_patient, Patient, Stored};
+use carethread_fhir::search::{self, Direction};
+use carethread_store::access;
+use carethread_store::people::{self, Allocation, Filter, PersonRecord};
+
+fn as_fhir(r: &PersonRecord) -> Patient {
+    fhir_patient::to_fhir(&Stored {
+        id: r.id.to_string(),
+        version: r.version,
+        updated_at: r.updated_at,
+        details: &r.details,
+        case_open: r.case.status == CaseStatus::Open,
+    })
+}
+
+/// The policy's answer for this caller on this person, or "not found" (which does not reveal
+/// whether the person exists); a refusal is audited.
+async fn authorise(state: &AppState, caller: &Caller, action: Action, raw: &str) -> Result<PersonId, FhirError> {
+    let id: PersonId = raw.parse().map_err(|_| FhirError::not_found("Patient"))?;
+    let today = crate::web::current_date();
+    let target = access::target(&state.db, &caller.principal, id, today)
+        .await?
+        .ok_or_else(|| FhirError::not_found("Patient"))?;
+    match decide(&caller.principal, action, Some(&target)) {
+        Decision::Allow => Ok(id),
+        Decision::Deny(reason) => {
+            people::record_denied(&state.db, &caller.audit(), Some(id), reason).await?;
+            // Staff who may see the record but not change it are told so; others learn nothing.
+            if action != Action::ReadPerson && decide(&caller.principal, Action::ReadPerson, Some(&target)).is_allowed()
+            {
+                Err(FhirError::new(StatusCode::FORBIDDEN, IssueCode::Forbidden, reason))
+            } else {
+                Err(FhirError::not_found("Patient"))
+            }
+        }
+    }
+}
+
+pub async fn read(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Response, FhirError> {
+    let id = authorise(&state, &caller, Action::ReadPerson, &id).await?;
+    let record = people::read(&state.db, &caller.audit(), id, "read the Patient through FHIR").await?;
+    Ok(resource_response(StatusCode::OK, &as_fhir(&record), Some(record.version)))
+}
+
+pub async fn vread(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, version)): Path<(String, String)>,
+) -> Result<Response, FhirError> {
+    let id = authorise(&state, &caller, Action::ReadPerson, &id).await?;
+    let version: i64 = version.parse().map_err(|_| FhirError::not_found("version"))?;
+    let record =
+        people::read(&state.db, &caller.audit(), id, "read a past version of the Patient through FHIR").await?;
+    let past = people::history(&state.db, &caller.audit(), id)
+        .await?
+        .into_iter()
+        .find(|v| v.version == version)
+        .ok_or_else(|| FhirError::not_found("version of this Patient"))?;
+    let patient = fhir_patient::to_fhir(&Stored {
+        id: id.to_string(),
+        version: past.version,
+        updated_at: past.changed_at,
+        details: &past.details,
+        case_open: record.case.status == CaseStatus::Open,
+    });
+    Ok(resource_response(StatusCode::OK, &patient, Some(past.version)))
+}
+
+/// The query pairs, in order, as sent.
+fn pairs(raw: Option<&str>) -> Result<Vec<(String, String)>, FhirError> {
+    serde_urlencoded::from_str(raw.unwrap_or("")).map_err(|_| {
+        FhirError::new(StatusCode::BAD_REQUEST, IssueCode::Structure, "The query string could not be read.")
+    })
+}
+
+pub async fn search(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, FhirError> {
+    if let Decision::Deny(reason) = decide(&caller.principal, Action::FindPeople, None) {
+        return Err(FhirError::new(StatusCode::FORBIDDEN, IssueCode::Forbidden, reason));
+    }
+    let query = pairs(raw.as_deref())?;
+    let s = search::patient(&query, lenient(&headers))
+        .map_err(|o| FhirError { status: StatusCode::BAD_REQUEST, outcome: o })?;
+    let mut filter = Filter {
+        ids: s.ids.map(|ids| ids.into_iter().map(PersonId::from_uuid).collect()),
+        nhs_number: s.nhs_number,
+        name: s.name,
+        date_of_birth: s.birthdate,
+        newest_first: s.page.sort_last_updated.map(|d| d == Direction::Descending),
+        ..Filter::default()
+    };
+    for b in &s.last_updated {
+        filter.updated_from.extend(b.from);
+        filter.updated_until.extend(b.until);
+    }
+    let limit = if s.page.count_only { 0 } else { s.page.count };
+    let (records, total) =
+        people::find(&state.db, &caller.audit(), &caller.principal, &filter, limit, s.page.offset).await?;
+    let base = base_url(&state, &headers);
+    let entries = records
+        .iter()
+        .map(|r| Entry {
+            full_url: format!("{base}/Patient/{}", r.id),
+            resource: serde_json::to_value(as_fhir(r)).unwrap_or_default(),
+            search: EntrySearch { mode: "match" },
+        })
+        .collect();
+    let kept: Vec<(String, String)> =
+        query.into_iter().filter(|(k, _)| !matches!(k.as_str(), "_offset" | "_count")).collect();
+    let kept = serde_urlencoded::to_string(&kept).unwrap_or_default();
+    let bundle = searchset(&format!("{base}/Patient"), &kept, total, s.page.offset, s.page.count, entries);
+    Ok(resource_response(StatusCode::OK, &bundle, None))
+}
+
+/// The resource in the body, as a person's details.
+fn details_from(body: &[u8]) -> Result<(Patient, carethread_domain::PersonDetails), FhirError> {
+    let patient: Patient = carethread_fhir::parse::resource(body, "Patient").map_err(FhirError::invalid)?;
+    let details = fhir_patient::from_fhir(&patient, crate::web::current_date()).map_err(FhirError::invalid)?;
+    Ok((patient, details))
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, FhirError> {
+    if let Decision::Deny(reason) = decide(&caller.principal, Action::RegisterPerson, None) {
+        return Err(FhirError::new(StatusCode::FORBIDDEN, IssueCode::Forbidden, reason));
+    }
+    require_json(&headers)?;
+    let (_, details) = details_from(&body)?;
+    // If-None-Exist: a search; one match is returned instead of creating, more is an error.
+    if let Some(condition) = headers.get("if-none-exist").and_then(|v| v.to_str().ok()) {
+        let condition = condition.trim_start_matches('?');
+        let s = search::patient(&pairs(Some(condition))?, false)
+            .map_err(|o| FhirError { status: StatusCode::BAD_REQUEST, outcome: o })?;
+        let filter = Filter {
+            nhs_number: s.nhs_number,
+            ids: s.ids.map(|i| i.into_iter().map(PersonId::from_uuid).collect()),
+            name: s.name,
+            date_of_birth: s.birthdate,
+            ..Filter::default()
+        };
+        let (found, total) = people::find(&state.db, &caller.audit(), &caller.principal, &filter, 2, 0).await?;
+        match (total, found.first()) {
+            (0, _) => {}
+            (1, Some(existing)) => {
+                return Ok(resource_response(StatusCode::OK, &as_fhir(existing), Some(existing.version)));
+            }
+            _ => {
+                return Err(FhirError::new(
+                    StatusCode::PRECONDITION_FAILED,
+                    IssueCode::Duplicate,
+                    "More than one Patient matches If-None-Exist: make the condition more specific.",
+                ));
+            }
+        }
+    }
+    // The case is held by the caller's team, and by the caller as key worker when they are one,
+    // as on the registration page.
+    let allocation = Allocation {
+        team_id: caller.principal.team_id,
+        key_worker_id: (caller.principal.role == Role::KeyWorker).then_some(caller.principal.user_id),
+    };
+    if allocation.team_id.is_none() && allocation.key_worker_id.is_none() {
+        return Err(FhirError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            IssueCode::Invariant,
+            "Your account has no team, so no one could open the new record. Ask an administrator to put you in a team.",
+        ));
+    }
+    let id = people::register(&state.db, &caller.audit(), caller.user.org(), &details, allocation).await?;
+    let record = people::read(&state.db, &caller.audit(), id, "read the new Patient back through FHIR").await?;
+    let mut response = resource_response(StatusCode::CREATED, &as_fhir(&record), Some(record.version));
+    if let Ok(location) =
+        HeaderValue::from_str(&format!("{}/Patient/{id}/_history/{}", base_url(&state, &headers), record.version))
+    {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(response)
+}
+
+/// The version an `If-Match` header names: `W/"3"` or `"3"`.
+fn if_match(headers: &HeaderMap) -> Result<i64, FhirError> {
+    let raw = headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok()).ok_or_else(|| {
+        FhirError::new(
+            StatusCode::PRECONDITION_REQUIRED,
+            IssueCode::Required,
+            "Send If-Match with the version you changed (the ETag you read, such as W/\"3\"), so no one's change is overwritten.",
+        )
+    })?;
+    raw.trim().trim_start_matches("W/").trim_matches('"').parse().map_err(|_| {
+        FhirError::new(StatusCode::BAD_REQUEST, IssueCode::Invalid, "If-Match must be an ETag such as W/\"3\".")
+    })
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(raw): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, FhirError> {
+    let id = authorise(&state, &caller, Action::EditPerson, &raw).await?;
+    require_json(&headers)?;
+    let base = if_match(&headers)?;
+    let (patient, details) = details_from(&body)?;
+    if patient.id.as_deref() != Some(raw.as_str()) {
+        return Err(FhirError {
+            status: StatusCode::BAD_REQUEST,
+            outcome: carethread_fhir::outcome::OperationOutcome::at(
+                IssueCode::Invalid,
+                "Patient.id",
+                "The resource's id must be the id in the address.",
+            ),
+        });
+    }
+    match people::update_details(&state.db, &caller.audit(), id, base, &details).await? {
+        Ok(_) => {
+            let record =
+                people::read(&state.db, &caller.audit(), id, "read the changed Patient back through FHIR").await?;
+            Ok(resource_response(StatusCode::OK, &as_fhir(&record), Some(record.version)))
+        }
+        Err(conflict) => Err(FhirError::new(
+            StatusCode::PRECONDITION_FAILED,
+            IssueCode::Conflict,
+            format!(
+                "The Patient has changed since version {base} (it is now version {}). Read it again and reapply your change; nothing was written.",
+                conflict.current.version
+            ),
+        )),
+    }
+}
+
+pub async fn delete(caller: Caller, Path(_id): Path<String>) -> Result<Response, FhirError> {
+    let _ = caller;
+    Err(FhirError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        IssueCode::NotSupported,
+        "People's records are never deleted: they are part of the care record. Close the person's case instead.",
+    ))
+}
