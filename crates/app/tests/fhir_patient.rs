@@ -87,7 +87,9 @@ async fn patients_are_read_searched_created_and_updated_through_fhir_with_the_sa
     assert_eq!(r.headers()["content-type"], FHIR_JSON);
     let cs = json(r).await;
     assert_eq!(cs["fhirVersion"], "4.0.1");
-    assert_eq!(cs["rest"][0]["resource"][0]["type"], "Patient");
+    let types: Vec<&str> =
+        cs["rest"][0]["resource"].as_array().expect("resources").iter().filter_map(|r| r["type"].as_str()).collect();
+    assert_eq!(types, ["CodeSystem", "ValueSet", "Patient"], "exactly what is served");
     let r = client.get(app.url("/fhir/Patient")).send().await.expect("get");
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(r.headers()["www-authenticate"], "Bearer");
@@ -240,4 +242,29 @@ async fn patients_are_read_searched_created_and_updated_through_fhir_with_the_sa
     let commissioner = Api { app: &app, client, token: token_for(&app, "demo-commissioner").await };
     assert_eq!(commissioner.get("/fhir/Patient").await.status(), StatusCode::FORBIDDEN);
     assert_eq!(commissioner.get(&format!("/fhir/Patient/{jordan}")).await.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_themes_and_votes_are_served_as_code_systems_and_value_sets() {
+    let app = TestApp::spawn().await;
+    let client = Client::new();
+    let get = |path: &str| client.get(app.url(path)).send();
+    let votes = json(get("/fhir/CodeSystem/carethread-votes").await.expect("get")).await;
+    assert_eq!(votes["url"], "https://carethread.app/fhir/CodeSystem/carethread-votes");
+    let codes: Vec<&str> =
+        votes["concept"].as_array().expect("concepts").iter().filter_map(|c| c["code"].as_str()).collect();
+    assert_eq!(codes, ["progressed", "unchanged", "slipped-back"]);
+    let themes = json(get("/fhir/ValueSet/carethread-themes").await.expect("get")).await;
+    assert_eq!(themes["compose"]["include"][0]["system"], "https://carethread.app/fhir/CodeSystem/carethread-themes");
+    let found =
+        json(get("/fhir/CodeSystem?url=https://carethread.app/fhir/CodeSystem/carethread-themes").await.expect("get"))
+            .await;
+    assert_eq!(found["total"], 1);
+    assert_eq!(found["entry"][0]["resource"]["count"], 6);
+    let r = get("/fhir/CodeSystem/nope").await.expect("get");
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert_eq!(json(r).await["resourceType"], "OperationOutcome");
+    let r = get("/fhir/ValueSet?name=x").await.expect("get");
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(first_expression(&json(r).await), "name");
 }

@@ -22,7 +22,18 @@ pub fn statement(base: &str, version: &str, date: &str) -> Value {
                 "cors": false,
                 "description": "Send Authorization: Bearer <token>, a token from `carethread token create`. Every read, search row and write passes the same access policy as the web pages and is audited."
             },
-            "resource": [{
+            "resource": [
+            {
+                "type": "CodeSystem",
+                "interaction": [{ "code": "read" }, { "code": "search-type" }],
+                "searchParam": [param("url", "uri", "The canonical address of the code system.")]
+            },
+            {
+                "type": "ValueSet",
+                "interaction": [{ "code": "read" }, { "code": "search-type" }],
+                "searchParam": [param("url", "uri", "The canonical address of the value set.")]
+            },
+            {
                 "type": "Patient",
                 "versioning": "versioned",
                 "readHistory": true,
@@ -30,7 +41,7 @@ pub fn statement(base: &str, version: &str, date: &str) -> Value {
                 "conditionalCreate": true,
                 "interaction": [
                     { "code": "read" }, { "code": "vread" }, { "code": "update" },
-                    { "code": "create" }, { "code": "search-type" }, { "code": "history-instance" }
+                    { "code": "create" }, { "code": "search-type" }
                 ],
                 "searchParam": [
                     param("_id", "token", "One or more Carethread ids, comma separated."),

@@ -12,6 +12,7 @@ pub mod outcome;
 pub mod parse;
 pub mod patient;
 pub mod search;
+pub mod terminology;
 
 /// The media type of FHIR JSON.
 pub const MEDIA_TYPE: &str = "application/fhir+json";

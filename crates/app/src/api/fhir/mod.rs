@@ -2,6 +2,7 @@
 
 mod metadata;
 mod patient;
+mod terminology;
 
 use crate::auth::{RequestMeta, token};
 use crate::state::AppState;
@@ -22,6 +23,10 @@ pub fn router() -> Routes<AppState> {
         "/fhir/Patient" => get(patient::search).post(patient::create),
         "/fhir/Patient/{id}" => get(patient::read).put(patient::update).delete(patient::delete),
         "/fhir/Patient/{id}/_history/{version}" => get(patient::vread),
+        "/fhir/CodeSystem" => get(terminology::search_code_systems),
+        "/fhir/CodeSystem/{id}" => get(terminology::read_code_system),
+        "/fhir/ValueSet" => get(terminology::search_value_sets),
+        "/fhir/ValueSet/{id}" => get(terminology::read_value_set),
         "/fhir/{*rest}" => any(unsupported),
     }
 }

@@ -1,0 +1,123 @@
+"""Independent checks of Carethread's FHIR R4 API, run by scripts/test against a live server.
+
+Everything the server emits is validated with the fhir.resources R4B models (an independent
+implementation of the FHIR specification), and the API is driven with fhirpy, a real FHIR
+client: search with paging, create, and update with an ETag. Exits non-zero on the first
+failure, saying what failed.
+
+Usage: python fhir_check.py BASE_URL TOKEN
+"""
+
+import json
+import sys
+
+import requests
+from fhir.resources.R4B.bundle import Bundle
+from fhir.resources.R4B.capabilitystatement import CapabilityStatement
+from fhir.resources.R4B.codesystem import CodeSystem
+from fhir.resources.R4B.operationoutcome import OperationOutcome
+from fhir.resources.R4B.patient import Patient
+from fhir.resources.R4B.valueset import ValueSet
+from fhirpy import SyncFHIRClient
+from fhirpy.base.exceptions import MultipleResourcesFound
+
+NHS = "https://fhir.nhs.uk/Id/nhs-number"
+checked = 0
+
+
+def valid(model, data, what):
+    """Validates one resource with the independent models; fails loudly with the reason."""
+    global checked
+    try:
+        model.model_validate(data)
+    except Exception as error:  # noqa: BLE001 - any validation error is a failure to report
+        sys.exit(f"FAIL: {what} is not valid FHIR R4: {error}")
+    checked += 1
+
+
+def expect(condition, message):
+    if not condition:
+        sys.exit(f"FAIL: {message}")
+
+
+def main(base, token):
+    auth = {"Authorization": f"Bearer {token}"}
+    fhir_json = {**auth, "Content-Type": "application/fhir+json"}
+
+    metadata = requests.get(f"{base}/metadata", timeout=30)
+    expect(metadata.status_code == 200, f"metadata answered {metadata.status_code}")
+    valid(CapabilityStatement, metadata.json(), "the CapabilityStatement")
+
+    for kind, model in [("CodeSystem", CodeSystem), ("ValueSet", ValueSet)]:
+        listing = requests.get(f"{base}/{kind}", timeout=30).json()
+        valid(Bundle, listing, f"the {kind} Bundle")
+        expect(listing["total"] == 2, f"{listing['total']} {kind}s, expected the themes and the votes")
+        for entry in listing["entry"]:
+            valid(model, entry["resource"], f"{kind} {entry['resource']['id']}")
+
+    client = SyncFHIRClient(base, authorization=f"Bearer {token}")
+
+    # Search with paging: fetch_all follows the server's `next` links to the end.
+    everyone = client.resources("Patient").limit(3).fetch_all()
+    first_page = requests.get(f"{base}/Patient", params={"_count": "3"}, headers=auth, timeout=30).json()
+    valid(Bundle, first_page, "a searchset Bundle")
+    expect(len(everyone) == first_page["total"], f"paging found {len(everyone)} of {first_page['total']}")
+    expect(len({p["id"] for p in everyone}) == len(everyone), "a person appeared on two pages")
+    for p in everyone:
+        valid(Patient, p.serialize(), f"Patient {p['id']}")
+
+    # Create with the client, then read it back.
+    created = client.resource(
+        "Patient",
+        identifier=[{"system": NHS, "value": "9990000999"}],
+        name=[{"use": "official", "family": "Interop", "given": ["Check"]}],
+        birthDate="1970-01-01",
+    )
+    created.save()
+    expect(created.get("id"), "the created Patient has no id")
+    read = requests.get(f"{base}/Patient/{created['id']}", headers=auth, timeout=30)
+    valid(Patient, read.json(), "the created Patient")
+    etag = read.headers.get("ETag")
+    expect(etag == 'W/"1"', f"a new Patient's ETag is {etag}")
+
+    # Update with If-Match through the client; a stale update is refused with an OperationOutcome.
+    updating = SyncFHIRClient(base, authorization=f"Bearer {token}", extra_headers={"If-Match": etag})
+    patient = updating.reference("Patient", created["id"]).to_resource()
+    patient["name"] = [{"use": "official", "family": "Interop", "given": ["Checked"]}]
+    patient.save()
+    expect(patient["meta"]["versionId"] == "2", f"the update made version {patient['meta']['versionId']}")
+    try:
+        patient.save()
+        sys.exit("FAIL: a stale If-Match was accepted")
+    except MultipleResourcesFound as refused:
+        # fhirpy reports any 412 this way; the body is the server's OperationOutcome.
+        valid(OperationOutcome, json.loads(str(refused)), "the 412 OperationOutcome")
+
+    # Bad input: each answer is a valid OperationOutcome naming the element.
+    bad = requests.post(
+        f"{base}/Patient",
+        headers=fhir_json,
+        json={"resourceType": "Patient", "identifier": [{"system": NHS, "value": "9990000998"}]},
+        timeout=30,
+    )
+    expect(bad.status_code == 422, f"a bad check digit answered {bad.status_code}")
+    outcome = bad.json()
+    valid(OperationOutcome, outcome, "the OperationOutcome for a bad NHS number")
+    named = [e for issue in outcome["issue"] for e in issue.get("expression", [])]
+    expect("Patient.identifier[0].value" in named, f"the bad NHS number was not named: {named}")
+    for body, status in [("{not json", 400), ('{"resourceType":"Patient","gender":"x"}', 400)]:
+        r = requests.post(f"{base}/Patient", headers=fhir_json, data=body, timeout=30)
+        expect(r.status_code == status, f"{body!r} answered {r.status_code}")
+        valid(OperationOutcome, r.json(), f"the OperationOutcome for {body!r}")
+    unknown = requests.get(f"{base}/Patient", params={"shoe-size": "9"}, headers=auth, timeout=30)
+    expect(unknown.status_code == 400, f"an unknown search parameter answered {unknown.status_code}")
+    valid(OperationOutcome, unknown.json(), "the OperationOutcome for an unknown parameter")
+    anonymous = requests.get(f"{base}/Patient", timeout=30)
+    expect(anonymous.status_code == 401, f"no token answered {anonymous.status_code}")
+    valid(OperationOutcome, anonymous.json(), "the OperationOutcome for no token")
+
+    print(f"FHIR interoperability: {checked} resources valid (fhir.resources R4B); fhirpy searched {len(everyone)} patients over pages, created and updated one")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1].rstrip("/"), sys.argv[2])
