@@ -81,7 +81,7 @@ fn open_routes() -> Routes<AppState> {
 
 /// The machine interfaces: bearer tokens instead of sessions, so no cookies and no form tokens.
 fn api_routes() -> Routes<AppState> {
-    crate::api::fhir::router()
+    crate::api::router()
 }
 
 /// Every method and path the service answers, from the same route lists the router is built

@@ -264,6 +264,16 @@ async fn the_themes_and_votes_are_served_as_code_systems_and_value_sets() {
     let r = get("/fhir/CodeSystem/nope").await.expect("get");
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
     assert_eq!(json(r).await["resourceType"], "OperationOutcome");
+    // The OpenAPI description covers every FHIR route the router serves, from the same table.
+    let api = json(get("/api/openapi.json").await.expect("get")).await;
+    for route in
+        carethread::server::route_table().iter().filter(|r| r.path.starts_with("/fhir/") && !r.path.contains('*'))
+    {
+        assert!(api["paths"][route.path][route.method].is_object(), "{} {} is described", route.method, route.path);
+    }
+    assert_eq!(api["paths"]["/fhir/Patient/{id}"]["put"]["parameters"][1]["name"], "If-Match");
+    assert_eq!(api["paths"]["/fhir/metadata"]["get"]["security"], json!([]), "public");
+    assert_eq!(api["security"][0], json!({ "bearer": [] }), "everything else needs a token");
     let r = get("/fhir/ValueSet?name=x").await.expect("get");
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     assert_eq!(first_expression(&json(r).await), "name");

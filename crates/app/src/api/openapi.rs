@@ -1,0 +1,120 @@
+//! `GET /api/openapi.json`: an OpenAPI 3.1 description of the machine interfaces, built from the
+//! same route table as the router, so every API route is described and none is invented.
+
+use crate::web::routes::Route;
+use serde_json::{Map, Value, json};
+
+/// What one path's operations are, in words, and which query parameters its search takes.
+fn describe(path: &str, method: &str) -> (&'static str, &'static [&'static str]) {
+    match (path, method) {
+        ("/fhir/metadata", _) => ("The CapabilityStatement: what this server supports", &[]),
+        ("/fhir/Patient", "get") => (
+            "Search people you have a working relationship with",
+            &[
+                "_id",
+                "identifier",
+                "name",
+                "birthdate",
+                "_lastUpdated",
+                "_count",
+                "_offset",
+                "_sort",
+                "_summary",
+                "_format",
+            ],
+        ),
+        ("/fhir/Patient", "post") => ("Register a person (If-None-Exist for a conditional create)", &[]),
+        ("/fhir/Patient/{id}", "get") => ("Read a person's details", &["_format"]),
+        ("/fhir/Patient/{id}", "put") => ("Change a person's details (If-Match required)", &[]),
+        ("/fhir/Patient/{id}", "delete") => ("Not allowed: records are closed, never deleted", &[]),
+        ("/fhir/Patient/{id}/_history/{version}", _) => ("Read one version of a person's details", &[]),
+        ("/fhir/CodeSystem", _) => ("Carethread's code systems", &["url", "_format"]),
+        ("/fhir/CodeSystem/{id}", _) => ("One code system", &[]),
+        ("/fhir/ValueSet", _) => ("Carethread's value sets", &["url", "_format"]),
+        ("/fhir/ValueSet/{id}", _) => ("One value set", &[]),
+        _ => ("", &[]),
+    }
+}
+
+/// Read without signing in: they hold no personal data.
+fn public(path: &str) -> bool {
+    path == "/fhir/metadata" || path.starts_with("/fhir/CodeSystem") || path.starts_with("/fhir/ValueSet")
+}
+
+fn fhir_content() -> Value {
+    json!({ "application/fhir+json": { "schema": { "type": "object", "required": ["resourceType"] } } })
+}
+
+pub fn document(routes: &[Route], version: &str) -> Value {
+    let mut paths: Map<String, Value> = Map::new();
+    for route in routes.iter().filter(|r| r.path.starts_with("/fhir/") && !r.path.contains('*')) {
+        let (summary, query) = describe(route.path, route.method);
+        let mut parameters: Vec<Value> = route
+            .path
+            .split('/')
+            .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+            .map(|name| json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string" } }))
+            .collect();
+        parameters
+            .extend(query.iter().map(|name| json!({ "name": name, "in": "query", "schema": { "type": "string" } })));
+        if route.method == "put" {
+            parameters.push(json!({ "name": "If-Match", "in": "header", "required": true, "schema": { "type": "string" }, "description": "The ETag read, such as W/\"3\"" }));
+        }
+        if route.method == "post" {
+            parameters.push(json!({ "name": "If-None-Exist", "in": "header", "schema": { "type": "string" } }));
+        }
+        let mut responses = Map::new();
+        let ok = if route.method == "post" { "201" } else { "200" };
+        responses.insert(ok.into(), json!({ "description": "The resource or bundle", "content": fhir_content() }));
+        for (status, what) in [
+            ("400", "Bad request: an OperationOutcome naming the element"),
+            ("404", "Not found, or not yours to see"),
+            ("422", "Well-formed but breaking a rule"),
+        ] {
+            responses.insert(status.into(), json!({ "description": what, "content": fhir_content() }));
+        }
+        if !public(route.path) {
+            responses.insert("401".into(), json!({ "description": "No or bad token", "content": fhir_content() }));
+            responses.insert(
+                "403".into(),
+                json!({ "description": "Refused by the access policy", "content": fhir_content() }),
+            );
+        }
+        if route.method == "put" {
+            responses.insert(
+                "412".into(),
+                json!({ "description": "Changed by someone else since", "content": fhir_content() }),
+            );
+            responses.insert("428".into(), json!({ "description": "If-Match missing", "content": fhir_content() }));
+        }
+        if route.method == "delete" {
+            responses.insert("405".into(), json!({ "description": "Not allowed", "content": fhir_content() }));
+        }
+        let mut operation = json!({
+            "summary": summary,
+            "operationId": format!("{}{}", route.method, route.path.replace(['/', '{', '}', '_', '$'], "-")),
+            "parameters": parameters,
+            "responses": responses,
+        });
+        if matches!(route.method, "post" | "put") {
+            operation["requestBody"] = json!({ "required": true, "content": fhir_content() });
+        }
+        if public(route.path) {
+            operation["security"] = json!([]);
+        }
+        let entry = paths.entry(route.path.to_string()).or_insert_with(|| json!({}));
+        entry[route.method] = operation;
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Carethread API",
+            "version": version,
+            "description": "HL7 FHIR R4 (JSON). Authenticate with Authorization: Bearer <token> from `carethread token create`."
+        },
+        "servers": [{ "url": "/" }],
+        "components": { "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } } },
+        "security": [{ "bearer": [] }],
+        "paths": paths,
+    })
+}
