@@ -298,3 +298,33 @@ test('a risk area is written with the person, and a best-interests decision reco
   await checkAccessibility(page, 'keeping-safe-particulars');
   await page.screenshot({ path: 'artifacts/keeping-safe-particulars.png', fullPage: true });
 });
+
+test('the person answers an entry in their record with a comment, on their phone', async () => {
+  const kw = await newPage(browser);
+  await signIn(kw, 'demo-keyworker');
+  const caseUrl = await openPerson(kw, '999 000 0018', 'Baptiste');
+  await kw.goto(`${caseUrl}/themes/joining-in`);
+  await kw.check('#kind-working');
+  await kw.fill('#body', 'Goes swimming on Tuesdays with the group.');
+  await kw.check('#voice-professional');
+  await Promise.all([kw.waitForNavigation(), kw.click('form[action$="/entries"] button[type="submit"]')]);
+
+  const jordy = await newPage(browser, { width: 390, height: 844 });
+  await signIn(jordy, 'demo-person');
+  await jordy.goto(`${caseUrl}/themes/joining-in`);
+  const entry = jordy.locator('.ct-entry', { hasText: 'Goes swimming on Tuesdays' });
+  await entry.locator('summary:has-text("Add a comment")').click();
+  await Promise.all([jordy.waitForNavigation(), entry.locator('button:has-text("Save comment")').click()]);
+  assert.match(await text(jordy, '.ct-entry .nhsuk-error-message'), /Write your comment first/);
+  await checkAccessibility(jordy, 'comment-error');
+  const again = jordy.locator('.ct-entry', { hasText: 'Goes swimming on Tuesdays' });
+  await again.locator('textarea').fill('I go on Thursdays now, with Sam.');
+  await Promise.all([jordy.waitForNavigation(), again.locator('button:has-text("Save comment")').click()]);
+  assert.match(await jordy.locator('.ct-entry', { hasText: 'Goes swimming' }).innerText(), /Jordan Baptiste \(the person\)[\s\S]*I go on Thursdays now, with Sam\./);
+  await checkAccessibility(jordy, 'comment-added');
+
+  await kw.reload();
+  assert.match(await kw.locator('.ct-entry', { hasText: 'Goes swimming' }).innerText(), /I go on Thursdays now, with Sam\./);
+  await kw.close();
+  await jordy.close();
+});

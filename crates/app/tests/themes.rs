@@ -606,3 +606,65 @@ async fn a_risk_area_is_written_with_the_persons_understanding_and_a_best_intere
         assert!(theme.contains(shown), "{shown}");
     }
 }
+
+#[tokio::test]
+async fn the_person_answers_what_is_written_about_them_with_a_comment_but_never_on_a_withheld_entry() {
+    let app = TestApp::spawn().await;
+    let kw = app.signed_in("demo-keyworker").await;
+    let jordan = common::find(&app, &kw, "9990000018").await;
+    let page = format!("/people/{jordan}/themes/keeping-safe");
+    let action = format!("{page}/entries");
+    let r = app
+        .post_form(
+            &kw,
+            &page,
+            &action,
+            &[("kind", "worry"), ("body", "Goes out alone at night"), ("voice", "professional")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let year = (carethread_store::now().date_naive() + chrono::Duration::days(60)).format("%Y").to_string();
+    let withheld = [
+        ("kind", "worry"),
+        ("body", "A private safeguarding concern"),
+        ("voice", "professional"),
+        ("withhold", "yes"),
+        ("withhold_reason", "Enquiry under way"),
+        ("review_day", "1"),
+        ("review_month", "1"),
+        ("review_year", year.as_str()),
+    ];
+    assert_eq!(app.post_form(&kw, &page, &action, &withheld).await.status(), StatusCode::SEE_OTHER);
+    let (_, theme) = app.get(&kw, &page).await;
+    let entry_of = |text: &str| {
+        let at = theme.find(text).expect("the entry");
+        let before = &theme[..at];
+        let start = before.rfind("id=\"entry-").expect("its anchor") + "id=\"entry-".len();
+        before[start..start + 36].to_string()
+    };
+    let (visible, hidden) = (entry_of("Goes out alone at night"), entry_of("A private safeguarding concern"));
+
+    let person = app.signed_in("demo-person").await;
+    let comment = |entry: &str| format!("/people/{jordan}/entries/{entry}/comments");
+    let r = app.post_form(&person, &page, &comment(&visible), &[("body", "  ")]).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.expect("body").contains("Write your comment first."));
+    let r = app.post_form(&person, &page, &comment(&visible), &[("body", "I go with my friend Sam now")]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, staff_view) = app.get(&kw, &page).await;
+    assert!(
+        staff_view.contains("I go with my friend Sam now") && staff_view.contains("(the person)"),
+        "the team sees it"
+    );
+    // To the person, a withheld entry does not exist.
+    let r = app.post_form(&person, &page, &comment(&hidden), &[("body", "What is this?")]).await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    // Someone else's entry under Jordan's record, and Jordan's entry by another person: not found.
+    let other = app.signed_in("demo-supporter").await;
+    let r = app.post_form(&other, "/supporting", &comment(&visible), &[("body", "Hello")]).await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let r = app.post_form(&kw, &page, &comment(&hidden), &[("body", "Spoke to the safeguarding lead")]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "staff may comment on what they can see");
+    let (_, person_view) = app.get(&person, &page).await;
+    assert!(!person_view.contains("Spoke to the safeguarding lead"), "comments on a withheld entry stay withheld");
+}

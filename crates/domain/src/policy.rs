@@ -45,6 +45,9 @@ pub enum Action {
     /// Write in the person's own words: goals in the care plan and "about me". The person does
     /// it on their own record; staff with a relationship do it with them.
     WriteOwnWords,
+    /// Comment on an entry in the record: the person on their own record, and staff with a
+    /// relationship.
+    Comment,
     /// Invite someone in the circle of support to sign in as a supporter, or withdraw a consent
     /// to share: the person themselves, or staff with a relationship.
     ManageSharing,
@@ -145,7 +148,7 @@ pub fn decide(who: &Principal, action: Action, target: Option<&Target>) -> Decis
         }
         SeeWithheld => related || emergency,
         EditPerson => related,
-        VoteInReview | WriteOwnWords | ManageSharing => own || related,
+        VoteInReview | WriteOwnWords | ManageSharing | Comment => own || related,
         BreakGlass if staff && same_org && !related => true,
         BreakGlass if related => {
             return Decision::Deny(
@@ -270,6 +273,8 @@ mod tests {
         assert!(decide(&me, Action::WriteOwnWords, Some(&mine)).is_allowed(), "the person writes their own goals");
         assert!(!decide(&me, Action::WriteOwnWords, Some(&theirs)).is_allowed());
         assert!(decide(&me, Action::ManageSharing, Some(&mine)).is_allowed());
+        assert!(decide(&me, Action::Comment, Some(&mine)).is_allowed(), "the person answers what is written");
+        assert!(!decide(&me, Action::Comment, Some(&theirs)).is_allowed());
         assert!(!decide(&me, Action::ManageSharing, Some(&theirs)).is_allowed());
         assert!(!decide(&me, Action::ViewPlanQuality, None).is_allowed(), "the report names other people");
     }

@@ -763,3 +763,36 @@ mod tests {
         assert_eq!(count(1, "step", "steps"), "1 step");
     }
 }
+
+/// A comment on an entry, as typed: said in one to 1,000 characters.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CommentText(String);
+
+impl CommentText {
+    pub const MAX: usize = 1000;
+
+    pub fn parse(raw: &str) -> Result<CommentText, &'static str> {
+        let text = raw.trim();
+        match text.chars().count() {
+            0 => Err("Write your comment first."),
+            n if n > Self::MAX => Err("Keep the comment to 1,000 characters or fewer."),
+            _ => Ok(CommentText(text.to_string())),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod comment_tests {
+    use super::CommentText;
+
+    #[test]
+    fn a_comment_says_something_and_not_too_much() {
+        assert!(CommentText::parse("  ").is_err());
+        assert!(CommentText::parse(&"x".repeat(1001)).is_err());
+        assert_eq!(CommentText::parse("  I don't agree  ").expect("ok").as_str(), "I don't agree");
+    }
+}

@@ -1016,3 +1016,93 @@ pub async fn problem_versions(
 ) -> Result<Vec<Version<ProblemDetails>>, StoreError> {
     versions(db, ctx, person, "problem_areas", PROBLEM, id).await
 }
+
+/// A comment on an entry, with who wrote it.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct CommentRecord {
+    pub id: Uuid,
+    pub entry_id: Uuid,
+    pub author: String,
+    /// The author's role, as stored (`person`, `key-worker`...).
+    pub role: String,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Adds a comment to one of the person's entries, as `audience` may see it: the person cannot
+/// comment on an entry withheld from them (to them it does not exist).
+pub async fn add_comment(
+    db: &Db,
+    ctx: &AuditContext,
+    person: PersonId,
+    entry: Uuid,
+    audience: Audience,
+    body: &carethread_domain::themes::CommentText,
+) -> Result<Uuid, StoreError> {
+    let author = ctx.user_id.ok_or(StoreError::Invalid("A comment needs a signed-in account."))?;
+    let mut tx = db.begin().await?;
+    let found: Option<(Uuid, String)> = on_tx!(&mut tx, |c| sqlx::query_as(
+        "SELECT org_id, theme FROM theme_entries WHERE id = $1 AND person_id = $2 AND removed_at IS NULL \
+         AND ($3 OR NOT withheld)"
+    )
+    .bind(entry)
+    .bind(person.as_uuid())
+    .bind(audience.sees_withheld())
+    .fetch_optional(c)
+    .await)?;
+    let (org, theme) = found.ok_or(StoreError::NotFound)?;
+    let id = Uuid::now_v7();
+    exec_tx!(&mut tx, |c| sqlx::query(
+        "INSERT INTO entry_comments (id, org_id, person_id, entry_id, author_id, body, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)"
+    )
+    .bind(id)
+    .bind(org)
+    .bind(person.as_uuid())
+    .bind(entry)
+    .bind(author.as_uuid())
+    .bind(body.as_str())
+    .bind(crate::now())
+    .execute(c)
+    .await)?;
+    let theme: Theme = theme.parse().map_err(StoreError::Corrupt)?;
+    let detail = format!("commented on an entry in {}", theme.title());
+    record(&mut tx, ctx, AuditAction::Create, Some(person), &detail).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// The theme of one of the person's entries, if `audience` may see it (not audited: it reveals
+/// only which page to show).
+pub async fn visible_entry_theme(
+    db: &Db,
+    person: PersonId,
+    entry: Uuid,
+    audience: Audience,
+) -> Result<Option<Theme>, StoreError> {
+    let found: Option<(String,)> = on_pool!(db, |p| {
+        sqlx::query_as(
+        "SELECT theme FROM theme_entries WHERE id = $1 AND person_id = $2 AND removed_at IS NULL AND ($3 OR NOT withheld)"
+    )
+    .bind(entry)
+    .bind(person.as_uuid())
+    .bind(audience.sees_withheld())
+    .fetch_optional(p)
+    .await
+    })?;
+    found.map(|(t,)| t.parse().map_err(StoreError::Corrupt)).transpose()
+}
+
+/// Every comment on the person's entries in one theme, oldest first. Part of the theme page's
+/// audited read.
+pub async fn comments(db: &Db, person: PersonId, theme: Theme) -> Result<Vec<CommentRecord>, StoreError> {
+    Ok(on_pool!(db, |p| sqlx::query_as(
+        "SELECT c.id, c.entry_id, u.display_name AS author, u.role, c.body, c.created_at FROM entry_comments c \
+         JOIN users u ON u.id = c.author_id JOIN theme_entries e ON e.id = c.entry_id \
+         WHERE c.person_id = $1 AND e.theme = $2 ORDER BY c.created_at, c.id"
+    )
+    .bind(person.as_uuid())
+    .bind(theme.slug())
+    .fetch_all(p)
+    .await)?)
+}

@@ -42,6 +42,7 @@ pub fn router() -> Routes<AppState> {
         "/people/{id}/entries/{entry}/edit" => get(edit_entry_form).post(edit_entry),
         "/people/{id}/entries/{entry}/remove" => post(remove_entry),
         "/people/{id}/entries/{entry}/history" => get(entry_history),
+        "/people/{id}/entries/{entry}/comments" => post(add_comment),
         "/people/{id}/circle" => post(add_member),
         "/people/{id}/circle/new" => get(new_member),
         "/people/{id}/circle/{member}/edit" => get(edit_member_form).post(edit_member),
@@ -147,6 +148,11 @@ struct ThemePage {
     can_edit: bool,
     /// The person on their own "about me": a short form to write in their own words.
     can_write_own: bool,
+    /// The person, or staff with a relationship: may answer an entry with a comment.
+    can_comment: bool,
+    comments: Vec<themes::CommentRecord>,
+    /// A comment that could not be added: (entry, why).
+    comment_error: Option<(uuid::Uuid, &'static str)>,
 }
 
 async fn theme_page_for(
@@ -162,8 +168,8 @@ async fn theme_page_for(
     let record = people::read(&state.db, &ctx, id, &format!("opened the theme {}", theme.title())).await?;
     let name = record.details.display_name();
     let can_edit = crate::web::people::may_edit(state, viewer, id).await?;
-    let entries =
-        themes::entries(&state.db, &ctx, id, theme, carethread_domain::themes::Audience::given(can_edit)).await?;
+    let audience = crate::web::people::audience(state, viewer, id).await?;
+    let entries = themes::entries(&state.db, &ctx, id, theme, audience).await?;
     let sections = sections(theme, &entries);
     let (members, circle_svg, prompts) = if theme == Theme::CircleOfSupport {
         let members = themes::members(&state.db, &ctx, id).await?;
@@ -226,6 +232,9 @@ async fn theme_page_for(
         review_actions,
         can_write_own: !can_edit && theme == Theme::AboutMe && viewer.user.person() == Some(id),
         can_edit,
+        can_comment: crate::web::people::allowed(state, viewer, Action::Comment, id).await?,
+        comments: themes::comments(&state.db, id, theme).await?,
+        comment_error: None,
     })
 }
 
@@ -255,6 +264,48 @@ async fn theme_page(
     let form =
         EntryInput { kind: EntryKind::Working.slug().into(), voice: "with-person".into(), ..EntryInput::default() };
     Ok(theme_page_for(&state, &viewer, &meta, id, theme, &headers, (form, FieldErrors::new())).await?.into_response())
+}
+
+#[derive(serde::Deserialize)]
+struct CommentForm {
+    #[serde(default)]
+    body: String,
+}
+
+/// The person (or staff working with them) answers an entry with a comment.
+async fn add_comment(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    meta: RequestMeta,
+    Path((id, entry)): Path<(String, String)>,
+    headers: HeaderMap,
+    Form(form): Form<CommentForm>,
+) -> Result<Response, AppError> {
+    let id = authorise(&state, &viewer, &meta, Action::Comment, &id).await?;
+    let entry = crate::web::record_id(&entry)?;
+    let audience = crate::web::people::audience(&state, &viewer, id).await?;
+    // An entry withheld from the person does not exist for them.
+    let theme = themes::visible_entry_theme(&state.db, id, entry, audience).await?.ok_or(AppError::NotFound)?;
+    match carethread_domain::themes::CommentText::parse(&form.body) {
+        Ok(text) => {
+            themes::add_comment(&state.db, &viewer.audit(&meta), id, entry, audience, &text).await?;
+            Ok(Redirect::to(&format!("/people/{id}/themes/{}#entry-{entry}", theme.slug())).into_response())
+        }
+        Err(message) => {
+            let mut page = theme_page_for(
+                &state,
+                &viewer,
+                &meta,
+                id,
+                theme,
+                &headers,
+                (EntryInput::default(), FieldErrors::new()),
+            )
+            .await?;
+            page.comment_error = Some((entry, message));
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+    }
 }
 
 async fn add_entry(
@@ -687,6 +738,19 @@ async fn member_history(
 }
 
 impl ThemePage {
+    fn comments_on(&self, entry: &uuid::Uuid) -> Vec<&themes::CommentRecord> {
+        self.comments.iter().filter(|c| c.entry_id == *entry).collect()
+    }
+    fn comment_error_on(&self, entry: &uuid::Uuid) -> Option<&'static str> {
+        self.comment_error.filter(|(e, _)| e == entry).map(|(_, m)| m)
+    }
+    fn role_label(&self, slug: &str) -> &'static str {
+        if slug == carethread_domain::Role::Person.as_str() {
+            "the person"
+        } else {
+            slug.parse::<carethread_domain::Role>().map(|r| r.label()).unwrap_or("Other")
+        }
+    }
     fn is_circle(&self) -> bool {
         self.theme == Theme::CircleOfSupport
     }
