@@ -775,9 +775,24 @@ pub async fn find(
     } else {
         on_tx!(&mut tx, |c| bind_all!(sqlx::query_as(sqlx::AssertSqlSafe(page_sql.clone())), &args).fetch_all(c).await)?
     };
+    // The page's records in one query (not one per person), put back in the page's order.
     let mut records = Vec::with_capacity(ids.len());
-    for (id,) in &ids {
-        records.push(load(&mut tx, PersonId::from_uuid(*id)).await?);
+    if !ids.is_empty() {
+        let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+        let sql = format!("{PERSON_SELECT} WHERE p.id IN ({})", placeholders.join(", "));
+        let rows: Vec<PersonRow> = on_tx!(&mut tx, |c| {
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
+            for (id,) in &ids {
+                q = q.bind(*id);
+            }
+            q.fetch_all(c).await
+        })?;
+        let mut by_id: std::collections::HashMap<Uuid, PersonRecord> = std::collections::HashMap::new();
+        for row in rows {
+            let r = PersonRecord::try_from(row)?;
+            by_id.insert(r.id.as_uuid(), r);
+        }
+        records.extend(ids.iter().filter_map(|(id,)| by_id.remove(id)));
     }
     record(&mut tx, ctx, AuditAction::Search, None, &format!("searched people through the API ({total} found)"))
         .await?;

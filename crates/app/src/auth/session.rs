@@ -37,6 +37,18 @@ pub fn set_cookie(name: &'static str, value: String, secure: bool) -> String {
     Cookie::build((name, value)).http_only(true).secure(secure).same_site(SameSite::Lax).path("/").build().to_string()
 }
 
+/// The anti-forgery token for a form shown before sign-in: the browser's pre-session cookie,
+/// or a new one with the `Set-Cookie` value that plants it.
+pub fn pre_session_csrf(headers: &HeaderMap, secure: bool) -> (String, Option<String>) {
+    match cookie_value(headers, PRE_SESSION_CSRF_COOKIE) {
+        Some(existing) if existing.len() == 43 => (existing.to_string(), None),
+        _ => {
+            let fresh = super::token::random_secret();
+            (fresh.clone(), Some(set_cookie(PRE_SESSION_CSRF_COOKIE, fresh, secure)))
+        }
+    }
+}
+
 pub fn clear_cookie(name: &'static str, secure: bool) -> String {
     let mut c = Cookie::build((name, "")).http_only(true).secure(secure).same_site(SameSite::Lax).path("/").build();
     c.make_removal();

@@ -1,7 +1,7 @@
 //! Signing in and out.
 
 use crate::auth::session::{
-    PRE_SESSION_CSRF_COOKIE, SESSION_COOKIE, SessionTimedOut, clear_cookie, cookie_value, set_cookie,
+    PRE_SESSION_CSRF_COOKIE, SESSION_COOKIE, SessionTimedOut, clear_cookie, cookie_value, pre_session_csrf, set_cookie,
 };
 use crate::auth::{RequestMeta, Viewer, password, token};
 use crate::config::{MAX_FAILURES_PER_ACCOUNT, MAX_FAILURES_PER_ADDRESS, THROTTLE_WINDOW};
@@ -69,13 +69,7 @@ async fn show(
     if viewer.is_some() {
         return Redirect::to(&safe_next(&q.next)).into_response();
     }
-    let (csrf, set) = match cookie_value(&headers, PRE_SESSION_CSRF_COOKIE) {
-        Some(existing) if existing.len() == 43 => (existing.to_string(), None),
-        _ => {
-            let fresh = token::random_secret();
-            (fresh.clone(), Some(set_cookie(PRE_SESSION_CSRF_COOKIE, fresh, state.config.secure_cookies)))
-        }
-    };
+    let (csrf, set) = pre_session_csrf(&headers, state.config.secure_cookies);
     let notice = if timed_out.is_some() {
         Some(
             "You were signed out because you had not used Carethread for a while. Sign in again to carry on."

@@ -3,7 +3,7 @@
 //! them with a single-use code; what they then see follows the person's consents, day by day,
 //! and stops the moment a consent is withdrawn.
 
-use crate::auth::session::{PRE_SESSION_CSRF_COOKIE, cookie_value, set_cookie};
+use crate::auth::session::pre_session_csrf;
 use crate::auth::{RequestMeta, Viewer, password, token};
 use crate::error::AppError;
 use crate::state::AppState;
@@ -233,16 +233,6 @@ struct AcceptForm {
     confirm: String,
 }
 
-fn pre_session_csrf(state: &AppState, headers: &HeaderMap) -> (String, Option<String>) {
-    match cookie_value(headers, PRE_SESSION_CSRF_COOKIE) {
-        Some(existing) if existing.len() == 43 => (existing.to_string(), None),
-        _ => {
-            let fresh = token::random_secret();
-            (fresh.clone(), Some(set_cookie(PRE_SESSION_CSRF_COOKIE, fresh, state.config.secure_cookies)))
-        }
-    }
-}
-
 async fn invitation_for(state: &AppState, code: &str) -> Result<Option<(String, String)>, AppError> {
     let normalised = token::InviteCode::normalise(code);
     if normalised.is_empty() {
@@ -259,7 +249,7 @@ async fn accept_form(
     headers: HeaderMap,
     Query(q): Query<AcceptQuery>,
 ) -> Result<Response, AppError> {
-    let (csrf, set) = pre_session_csrf(&state, &headers);
+    let (csrf, set) = pre_session_csrf(&headers, state.config.secure_cookies);
     let invitation = invitation_for(&state, &q.code).await?;
     let page = AcceptPage {
         layout: Layout::anonymous("Accept an invitation to Carethread", csrf),
@@ -327,7 +317,7 @@ async fn accept(
     }
     form.password.clear();
     form.confirm.clear();
-    let (csrf, set) = pre_session_csrf(&state, &headers);
+    let (csrf, set) = pre_session_csrf(&headers, state.config.secure_cookies);
     let page = AcceptPage {
         layout: Layout::anonymous("Accept an invitation to Carethread", csrf),
         form,

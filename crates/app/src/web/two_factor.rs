@@ -2,7 +2,7 @@
 //! password, and turning it off. An organisation that requires it sends its staff to set it up
 //! before anything else (see `auth::session`).
 
-use crate::auth::session::{PRE_SESSION_CSRF_COOKIE, cookie_value, set_cookie};
+use crate::auth::session::{cookie_value, pre_session_csrf};
 use crate::auth::{RequestMeta, Viewer, token, totp};
 use crate::config::{MAX_FAILURES_PER_ACCOUNT, MAX_FAILURES_PER_ADDRESS, THROTTLE_WINDOW};
 use crate::error::AppError;
@@ -48,16 +48,6 @@ struct CodePage {
     error: Option<&'static str>,
 }
 
-fn pre_session_csrf(state: &AppState, headers: &HeaderMap) -> (String, Option<String>) {
-    match cookie_value(headers, PRE_SESSION_CSRF_COOKIE) {
-        Some(existing) if existing.len() == 43 => (existing.to_string(), None),
-        _ => {
-            let fresh = token::random_secret();
-            (fresh.clone(), Some(set_cookie(PRE_SESSION_CSRF_COOKIE, fresh, state.config.secure_cookies)))
-        }
-    }
-}
-
 /// The challenge this browser holds, while it is still usable.
 async fn live_challenge(state: &AppState, headers: &HeaderMap) -> Result<Option<two_factor::Challenge>, AppError> {
     let Some(raw) = cookie_value(headers, CHALLENGE_COOKIE) else { return Ok(None) };
@@ -76,7 +66,7 @@ async fn code_form(State(state): State<AppState>, headers: HeaderMap) -> Result<
     if live_challenge(&state, &headers).await?.is_none() {
         return Ok(Redirect::to(START_AGAIN).into_response());
     }
-    let (csrf, set) = pre_session_csrf(&state, &headers);
+    let (csrf, set) = pre_session_csrf(&headers, state.config.secure_cookies);
     let page = CodePage { layout: Layout::anonymous("Enter the code from your app", csrf), error: None };
     Ok((AppendHeaders(set.map(|c| (SET_COOKIE, c))), page).into_response())
 }
@@ -100,13 +90,7 @@ async fn code_submit(
     if by_account >= MAX_FAILURES_PER_ACCOUNT || by_address >= MAX_FAILURES_PER_ADDRESS {
         return Err(AppError::TooManyAttempts { retry_after_secs: THROTTLE_WINDOW.as_secs() });
     }
-    let state_now = two_factor::state(&state.db, user_id).await?;
-    let step = state_now.secret.as_deref().and_then(|s| totp::check(s, &form.code, totp::unix_now()));
-    let accepted = match step {
-        Some(step) => two_factor::accept_step(&state.db, user_id, step).await?,
-        None => false,
-    };
-    if !accepted {
+    if !code_accepted(&state, user_id, &form.code).await? {
         two_factor::challenge_failed(&state.db, challenge.id).await?;
         let ctx = AuditContext {
             org_id: Some(user.org()),
@@ -117,7 +101,7 @@ async fn code_submit(
             request_id: meta.request_id.clone(),
         };
         sessions::record_failure(&state.db, &ctx, &user.username, &meta.ip).await?;
-        let (csrf, _) = pre_session_csrf(&state, &headers);
+        let (csrf, _) = pre_session_csrf(&headers, state.config.secure_cookies);
         let page = CodePage {
             layout: Layout::anonymous("Enter the code from your app", csrf),
             error: Some("That code is not right, or was used already. Enter the 6-digit code your app shows now."),
@@ -127,6 +111,15 @@ async fn code_submit(
     let older = carethread_store::now() - chrono::Duration::minutes(CHALLENGE_MINUTES);
     two_factor::end_challenge(&state.db, challenge.id, older).await?;
     crate::web::sign_in::start_session(&state, &user, meta, &headers, &challenge.next).await
+}
+
+/// Whether `typed` is the account's current code, not used before; using it uses it up.
+async fn code_accepted(state: &AppState, user: UserId, typed: &str) -> Result<bool, AppError> {
+    let current = two_factor::state(&state.db, user).await?;
+    match current.secret.as_deref().and_then(|s| totp::check(s, typed, totp::unix_now())) {
+        Some(step) => Ok(two_factor::accept_step(&state.db, user, step).await?),
+        None => Ok(false),
+    }
 }
 
 // ---- Setting it up, and turning it off ----
@@ -239,13 +232,7 @@ async fn turn_off(
                 .into(),
         ));
     }
-    let current = two_factor::state(&state.db, viewer.user.user_id()).await?;
-    let step = current.secret.as_deref().and_then(|s| totp::check(s, &form.code, totp::unix_now()));
-    let ok = match step {
-        Some(step) => two_factor::accept_step(&state.db, viewer.user.user_id(), step).await?,
-        None => false,
-    };
-    if !ok {
+    if !code_accepted(&state, viewer.user.user_id(), &form.code).await? {
         let page =
             setup(&state, &viewer, Some("Enter the 6-digit code your app shows now to turn this off."), false).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
