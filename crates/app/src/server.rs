@@ -152,7 +152,11 @@ async fn observe(req: Request, next: Next) -> Response {
     let record = open_record(req.uri().path());
     let handled = REQUEST_ID.scope(
         request_id,
-        OPEN_RECORD.scope(record, EMERGENCY_ACCESS.scope(std::cell::Cell::new(None), next.run(req))),
+        OPEN_RECORD.scope(
+            record,
+            EMERGENCY_ACCESS
+                .scope(std::cell::Cell::new(None), web::people::TIES.scope(Default::default(), next.run(req))),
+        ),
     );
     let response = tracing::Instrument::instrument(handled, span.clone()).await;
     let status = response.status().as_u16();

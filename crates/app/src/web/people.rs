@@ -73,9 +73,22 @@ pub(crate) async fn authorise(
     }
 }
 
+tokio::task_local! {
+    /// The viewer's ties to each record this request has asked about: a page asks the policy
+    /// several times (may they read it, change it, see what is withheld), from one lookup.
+    pub static TIES: std::cell::RefCell<std::collections::HashMap<PersonId, Option<Target>>>;
+}
+
 /// The person's record as the policy sees it for this viewer: how they are tied to it today.
+/// Looked up once per request and record.
 pub(crate) async fn target(state: &AppState, viewer: &Viewer, id: PersonId) -> Result<Option<Target>, AppError> {
-    Ok(carethread_store::access::target(&state.db, &viewer.principal(), id, crate::web::current_date()).await?)
+    if let Ok(Some(found)) = TIES.try_with(|t| t.borrow().get(&id).cloned()) {
+        return Ok(found);
+    }
+    let found =
+        carethread_store::access::target(&state.db, &viewer.principal(), id, crate::web::current_date()).await?;
+    let _ = TIES.try_with(|t| t.borrow_mut().insert(id, found.clone()));
+    Ok(found)
 }
 
 /// Whether the policy allows the viewer this action on the person's record, without auditing:
