@@ -190,7 +190,8 @@ async fn fixture(db: &Db) -> Fixture {
     )
     .await
     .expect("expire");
-    let grant = break_glass::queue(db, &c, org).await.expect("queue")[0].id.to_string();
+    let grant =
+        break_glass::queue(db, &c, org, break_glass::Scope::Organisation).await.expect("queue")[0].id.to_string();
 
     let admin = AuditContext::command_line("matrix set-up");
     let other_org =

@@ -5,7 +5,7 @@
 
 use crate::audit::record;
 use crate::{AuditContext, Db, StoreError};
-use carethread_domain::{AuditAction, OrgId, PersonId, UserId};
+use carethread_domain::{AuditAction, OrgId, PersonId, TeamId, UserId};
 use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
@@ -235,22 +235,45 @@ impl GrantRow {
     }
 }
 
-/// The organisation's emergency accesses: those waiting for review first (oldest first), then
-/// the most recently reviewed. The queue names people, so viewing it is audited.
-pub async fn queue(db: &Db, ctx: &AuditContext, org: OrgId) -> Result<Vec<GrantRow>, StoreError> {
+/// Whose emergency accesses a reviewer sees: a team manager those by their own team's staff or
+/// to records their team holds; an administrator (the privacy officer) the whole organisation's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    Team(Option<TeamId>),
+    Organisation,
+}
+
+impl Scope {
+    /// The team to filter by, as bound into the queries: None for the whole organisation. A
+    /// manager with no team sees nothing (the nil id matches no team).
+    fn team(self) -> Option<Uuid> {
+        match self {
+            Scope::Team(t) => Some(t.map(|t| t.as_uuid()).unwrap_or(Uuid::nil())),
+            Scope::Organisation => None,
+        }
+    }
+}
+
+/// Filters grants `g` (holder `u`) to a scope bound as `$2`.
+const IN_SCOPE: &str = "($2 IS NULL OR u.team_id = $2 OR EXISTS (SELECT 1 FROM cases sc WHERE sc.person_id = g.person_id AND sc.team_id = $2))";
+
+/// The emergency accesses in the reviewer's scope: those waiting for review first (oldest
+/// first), then the most recently reviewed. The queue names people, so viewing it is audited.
+pub async fn queue(db: &Db, ctx: &AuditContext, org: OrgId, scope: Scope) -> Result<Vec<GrantRow>, StoreError> {
     let mut tx = db.begin().await?;
     let rows: Vec<GrantRow> = on_tx!(&mut tx, |c| {
-        sqlx::query_as(
+        sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT g.id, g.user_id, u.display_name AS who, u.role, g.person_id, p.given_name, p.family_name, p.preferred_name, \
          g.reason, g.started_at, g.expires_at, g.ended_at, g.ended_how, g.review_verdict, g.review_note, \
          r.display_name AS reviewer, g.reviewed_at \
          FROM break_glass_grants g JOIN users u ON u.id = g.user_id JOIN people p ON p.id = g.person_id \
          LEFT JOIN users r ON r.id = g.reviewed_by \
-         WHERE g.org_id = $1 \
+         WHERE g.org_id = $1 AND {IN_SCOPE} \
          ORDER BY (CASE WHEN g.reviewed_at IS NULL THEN 0 ELSE 1 END), \
          (CASE WHEN g.reviewed_at IS NULL THEN g.started_at END) ASC, g.reviewed_at DESC LIMIT 500"
-    )
+    )))
     .bind(org.as_uuid())
+    .bind(scope.team())
     .fetch_all(c)
     .await
     })?;
@@ -267,6 +290,7 @@ pub async fn review(
     db: &Db,
     ctx: &AuditContext,
     org: OrgId,
+    scope: Scope,
     grant: Uuid,
     verdict: Verdict,
     note: &str,
@@ -280,13 +304,16 @@ pub async fn review(
         return Ok(Err("Keep the note to 500 characters or fewer."));
     }
     let mut tx = db.begin().await?;
-    let row: Option<(Uuid, Uuid, Option<DateTime<Utc>>)> = on_tx!(&mut tx, |c| sqlx::query_as(
-        "SELECT user_id, person_id, reviewed_at FROM break_glass_grants WHERE id = $1 AND org_id = $2"
-    )
-    .bind(grant)
-    .bind(org.as_uuid())
-    .fetch_optional(c)
-    .await)?;
+    let row: Option<(Uuid, Uuid, Option<DateTime<Utc>>)> =
+        on_tx!(&mut tx, |c| sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT g.user_id, g.person_id, g.reviewed_at FROM break_glass_grants g JOIN users u ON u.id = g.user_id \
+             WHERE g.id = $3 AND g.org_id = $1 AND {IN_SCOPE}"
+        )))
+        .bind(org.as_uuid())
+        .bind(scope.team())
+        .bind(grant)
+        .fetch_optional(c)
+        .await)?;
     let Some((holder, person, reviewed_at)) = row else {
         return Ok(Err("That emergency access was not found."));
     };

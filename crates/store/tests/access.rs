@@ -9,7 +9,7 @@ use carethread_domain::plan::consent::{ConsentDetails, ConsentGiven, Section, Sh
 use carethread_domain::policy::{Action, Principal, decide};
 use carethread_domain::themes::Theme;
 use carethread_domain::{AuditAction, Role, UserId, Username};
-use carethread_store::break_glass::{self, Reason, Verdict};
+use carethread_store::break_glass::{self, Reason, Scope, Verdict};
 use carethread_store::invites::{self, NewSupporter, RedeemError};
 use carethread_store::{AuditContext, Db, access, accounts, audit, plans, testing, themes};
 use chrono::NaiveDate;
@@ -141,21 +141,47 @@ async fn emergency_access_is_time_boxed_audited_at_both_ends_and_reviewed_by_som
     assert!(break_glass::active_until(&db, clinician.user_id, person).await.expect("ran").is_none());
 
     // Review: not one's own; a concern needs a note; once only.
-    let queue = break_glass::queue(&db, &c, org).await.expect("queue");
+    let queue = break_glass::queue(&db, &c, org, Scope::Organisation).await.expect("queue");
     assert_eq!(queue.len(), 2);
     let grant = queue[0].id;
-    assert!(break_glass::review(&db, &c, org, grant, Verdict::Justified, "").await.expect("ran").is_err());
+    assert!(
+        break_glass::review(&db, &c, org, Scope::Organisation, grant, Verdict::Justified, "")
+            .await
+            .expect("ran")
+            .is_err()
+    );
     let manager = holding_team_member(&db, org, &[]).await;
     let m = as_ctx(&manager, "manager");
-    assert!(break_glass::review(&db, &m, org, grant, Verdict::Concern, " ").await.expect("ran").is_err());
-    break_glass::review(&db, &m, org, grant, Verdict::Concern, "No A&E attendance that day")
+    // A manager of an unrelated team neither sees nor reviews it; the holder's own team does.
+    let elsewhere = Scope::Team(manager.team_id);
+    assert!(break_glass::queue(&db, &m, org, elsewhere).await.expect("queue").is_empty());
+    assert!(break_glass::review(&db, &m, org, elsewhere, grant, Verdict::Justified, "").await.expect("ran").is_err());
+    assert_eq!(break_glass::queue(&db, &m, org, Scope::Team(clinician.team_id)).await.expect("queue").len(), 2);
+    assert!(
+        break_glass::review(&db, &m, org, Scope::Organisation, grant, Verdict::Concern, " ")
+            .await
+            .expect("ran")
+            .is_err()
+    );
+    break_glass::review(&db, &m, org, Scope::Organisation, grant, Verdict::Concern, "No A&E attendance that day")
         .await
         .expect("ran")
         .expect("ok");
-    assert!(break_glass::review(&db, &m, org, grant, Verdict::Justified, "").await.expect("ran").is_err(), "once");
+    assert!(
+        break_glass::review(&db, &m, org, Scope::Organisation, grant, Verdict::Justified, "")
+            .await
+            .expect("ran")
+            .is_err(),
+        "once"
+    );
     let other_org = carethread_domain::OrgId::new();
-    assert!(break_glass::review(&db, &m, other_org, queue[1].id, Verdict::Justified, "").await.expect("ran").is_err());
-    let queue = break_glass::queue(&db, &m, org).await.expect("queue");
+    assert!(
+        break_glass::review(&db, &m, other_org, Scope::Organisation, queue[1].id, Verdict::Justified, "")
+            .await
+            .expect("ran")
+            .is_err()
+    );
+    let queue = break_glass::queue(&db, &m, org, Scope::Organisation).await.expect("queue");
     assert!(queue[0].reviewed_at.is_none(), "waiting reviews come first");
     assert_eq!(queue[1].verdict(), Some(Verdict::Concern));
 }

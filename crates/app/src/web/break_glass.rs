@@ -16,7 +16,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
 use carethread_domain::policy::{Action, Decision, decide};
 use carethread_domain::search::PeopleQuery;
-use carethread_store::break_glass::{self, GrantRow, Reason, Rotation, Verdict};
+use carethread_store::break_glass::{self, GrantRow, Reason, Rotation, Scope, Verdict};
 use serde::Deserialize;
 
 pub fn router() -> Routes<AppState> {
@@ -184,6 +184,16 @@ impl QueuePage {
     }
 }
 
+/// A team manager reviews accesses by their team's staff or to their team's records; an
+/// administrator, as privacy officer, the organisation's.
+fn scope(viewer: &Viewer) -> Scope {
+    if viewer.role == carethread_domain::Role::Admin {
+        Scope::Organisation
+    } else {
+        Scope::Team(viewer.user.team_id.map(carethread_domain::TeamId::from_uuid))
+    }
+}
+
 async fn queue(
     state: &AppState,
     viewer: &Viewer,
@@ -193,7 +203,7 @@ async fn queue(
     if let Decision::Deny(reason) = decide(&viewer.principal(), Action::ReviewBreakGlass, None) {
         return Err(AppError::Forbidden(reason.to_string()));
     }
-    let grants = break_glass::queue(&state.db, &viewer.audit(meta), viewer.user.org()).await?;
+    let grants = break_glass::queue(&state.db, &viewer.audit(meta), viewer.user.org(), scope(viewer)).await?;
     Ok(QueuePage {
         layout: Layout::new(viewer, "Emergency access to review", "/emergency-access"),
         grants,
@@ -229,7 +239,9 @@ async fn review(
     let outcome = match Verdict::parse(&form.verdict) {
         None => Err("Choose whether the access was justified or is a concern."),
         Some(verdict) => {
-            break_glass::review(&state.db, &viewer.audit(&meta), viewer.user.org(), grant, verdict, &form.note).await?
+            let org = viewer.user.org();
+            break_glass::review(&state.db, &viewer.audit(&meta), org, scope(&viewer), grant, verdict, &form.note)
+                .await?
         }
     };
     match outcome {
