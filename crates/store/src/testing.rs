@@ -2,7 +2,8 @@
 //!
 //! `CARETHREAD_TEST_BACKEND` is `sqlite` (the default) or `postgres`; for PostgreSQL,
 //! `CARETHREAD_TEST_POSTGRES_URL` names a server where the tests may create databases.
-//! `scripts/test` runs the whole suite once for each backend.
+//! `scripts/test` runs the whole suite once for each backend. SQLite files go to
+//! `CARETHREAD_TEST_DIR` when it is set (scripts/test sets it to a folder it removes afterwards).
 
 use crate::db::{Backend, Db};
 use uuid::Uuid;
@@ -22,7 +23,10 @@ pub async fn fresh_url() -> String {
     let name = format!("ct_test_{}", Uuid::now_v7().simple());
     match backend() {
         Backend::Sqlite => {
-            let dir = std::env::temp_dir().join("carethread-tests");
+            // scripts/test points this at its own scratch folder, removed when the run ends.
+            let dir = std::env::var_os("CARETHREAD_TEST_DIR")
+                .map(std::path::PathBuf::from)
+                .unwrap_or_else(|| std::env::temp_dir().join("carethread-tests"));
             std::fs::create_dir_all(&dir).expect("create the test database folder");
             format!("sqlite://{}", dir.join(format!("{name}.db")).display())
         }

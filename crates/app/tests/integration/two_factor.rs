@@ -2,11 +2,9 @@
 //! then signs in with a password and a code that works once; an organisation can require it,
 //! and an administrator can reset it after a lost phone.
 
-mod common;
-
+use crate::common::TestApp;
 use carethread::auth::totp;
 use carethread::demo::DEMO_PASSWORD;
-use common::TestApp;
 use reqwest::StatusCode;
 
 fn code(secret: &str, offset: i64) -> String {

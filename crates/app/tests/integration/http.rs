@@ -1,8 +1,6 @@
 //! Black-box tests of the running application over HTTP, on the backend under test.
 
-mod common;
-
-use common::{TestApp, form_value, person_form, person_location};
+use crate::common::{TestApp, form_value, person_form, person_location};
 use reqwest::StatusCode;
 
 #[tokio::test]

@@ -2,8 +2,7 @@
 //! freezes a version (in the database too), activation superseding the old plan, the review
 //! date on caseload rows, and consents to share with withdrawal.
 
-mod common;
-
+use crate::common::{ctx, org_with_person};
 use carethread_domain::circle::{Involvement, MemberDetails, Source};
 use carethread_domain::plan::consent::{ConsentDetails, ConsentGiven, ShareScope, ShareWith};
 use carethread_domain::plan::lifecycle::{AgreedHow, Agreement, PersonAgreement, PlanStatus};
@@ -13,7 +12,6 @@ use carethread_store::plans;
 use carethread_store::themes;
 use carethread_store::{StoreError, people, testing};
 use chrono::NaiveDate;
-use common::{ctx, org_with_person};
 use uuid::Uuid;
 
 fn goal(achieve: &str) -> Goal {
@@ -95,7 +93,7 @@ async fn a_plan_is_drafted_agreed_made_active_and_replaced_by_a_new_version() {
     assert_eq!(plan.version(2).expect("v2").content.goals.len(), 2);
 
     // The caseload row carries the review date of the plan in force.
-    let staff = common::holding_team_member(&db, org, &[person]).await;
+    let staff = crate::common::holding_team_member(&db, org, &[person]).await;
     let found =
         people::search(&db, &c, &staff, &carethread_domain::search::PeopleQuery::parse("Okafor").expect("query"))
             .await
@@ -165,10 +163,10 @@ async fn consents_are_recorded_for_circle_members_and_withdrawn_with_a_reason() 
     assert!(!list[0].in_force(today));
     assert_eq!(list[0].withdrawn.as_ref().map(|(_, r)| r.as_str()), Some("Ama moved away"));
 
-    let staff = common::holding_team_member(&db, org, &[person, someone_else]).await;
+    let staff = crate::common::holding_team_member(&db, org, &[person, someone_else]).await;
     let rows = plans::for_quality_report(&db, &c, &staff, None).await.expect("report");
     assert_eq!(rows.len(), 2, "both open cases the team holds");
-    let outsider = common::holding_team_member(&db, org, &[]).await;
+    let outsider = crate::common::holding_team_member(&db, org, &[]).await;
     let rows = plans::for_quality_report(&db, &c, &outsider, None).await.expect("report");
     assert!(rows.is_empty(), "a report names only people the asker works with");
 }
@@ -181,7 +179,7 @@ async fn org_with_person_two(
         db,
         &ctx(Some(org), "kw"),
         org,
-        &common::details("Lee", "Tran", [9, 9, 9, 0, 0, 0, 0, 0, 2]),
+        &crate::common::details("Lee", "Tran", [9, 9, 9, 0, 0, 0, 0, 0, 2]),
         people::Allocation { team_id: None, key_worker_id: None },
     )
     .await

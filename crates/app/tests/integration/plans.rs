@@ -3,9 +3,7 @@
 //! agreement and activation, what changed between versions, consent, the quality report's
 //! audience, and the easy-read PDF.
 
-mod common;
-
-use common::{TestApp, find};
+use crate::common::{TestApp, find};
 use reqwest::StatusCode;
 
 fn goal<'a>(version: &'a str, achieve: &'a str) -> Vec<(&'a str, &'a str)> {
@@ -245,7 +243,7 @@ async fn agreeing_and_activating_keeps_each_version_and_the_versions_page_says_w
 
     // The demo plan is at version 2, active; changing it starts version 3.
     let (_, page) = app.get(&kw, &format!("/people/{aisha}/plan/escalation")).await;
-    let lock = common::form_value(&page, "version").expect("lock");
+    let lock = crate::common::form_value(&page, "version").expect("lock");
     assert_eq!(lock, "0", "no draft yet");
     let escalation = format!("/people/{aisha}/plan/escalation");
     let r = app

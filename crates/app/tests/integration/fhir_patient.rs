@@ -3,11 +3,9 @@
 //! If-Match), every error an OperationOutcome naming the element, and the same access policy
 //! as the pages.
 
-mod common;
-
+use crate::common::{TestApp, find};
 use carethread::auth::token;
 use carethread_store::{AuditContext, accounts};
-use common::{TestApp, find};
 use reqwest::{Client, Response, StatusCode};
 use serde_json::{Value, json};
 

@@ -2,12 +2,10 @@
 //! the log, and `verify` finds an edited entry, a deleted one, a truncated end and a rewritten
 //! chain that no longer matches an exported checkpoint.
 
-mod common;
-
+use crate::common::{ctx, org_with_person};
 use carethread_store::audit_chain::{self, Checkpoint};
 use carethread_store::testing::{self, execute_raw};
 use carethread_store::{Backend, plans};
-use common::{ctx, org_with_person};
 
 /// Some audited work: registering a person, then reading their plan a few times.
 async fn some_history() -> carethread_store::Db {

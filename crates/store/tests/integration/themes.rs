@@ -1,7 +1,6 @@
 //! The themes store, on the backend under test.
 
-mod common;
-
+use crate::common::{ctx, org_with_person};
 use carethread_domain::circle::{Involvement, MemberDetails, Source};
 use carethread_domain::keeping_safe::{BestInterestsDecision, Particulars, RiskParts};
 use carethread_domain::themes::{Audience, EntryDetails, EntryKind, StepStatus, Theme, Topic, Voice, Withholding};
@@ -9,7 +8,6 @@ use carethread_store::audit::{self, AuditFilter};
 use carethread_store::themes::{self, MemberChange};
 use carethread_store::{AuditContext, StoreError, testing};
 use chrono::NaiveDate;
-use common::{ctx, org_with_person};
 
 fn entry(kind: EntryKind, body: &str) -> EntryDetails {
     EntryDetails {

@@ -1,8 +1,6 @@
 //! The six theme pages over HTTP, on the backend under test.
 
-mod common;
-
-use common::{TestApp, form_value, person_form, person_location};
+use crate::common::{TestApp, form_value, person_form, person_location};
 use reqwest::StatusCode;
 
 async fn new_person(app: &TestApp, client: &reqwest::Client, nhs: &str, family: &str) -> String {
@@ -611,7 +609,7 @@ async fn a_risk_area_is_written_with_the_persons_understanding_and_a_best_intere
 async fn the_person_answers_what_is_written_about_them_with_a_comment_but_never_on_a_withheld_entry() {
     let app = TestApp::spawn().await;
     let kw = app.signed_in("demo-keyworker").await;
-    let jordan = common::find(&app, &kw, "9990000018").await;
+    let jordan = crate::common::find(&app, &kw, "9990000018").await;
     let page = format!("/people/{jordan}/themes/keeping-safe");
     let action = format!("{page}/entries");
     let r = app

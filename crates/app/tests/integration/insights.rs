@@ -1,9 +1,7 @@
 //! The organisation's figures over HTTP, on the backend under test: commissioners see counts
 //! and outcome distributions with small numbers suppressed, and never a name.
 
-mod common;
-
-use common::TestApp;
+use crate::common::TestApp;
 use reqwest::StatusCode;
 
 #[tokio::test]

@@ -2,8 +2,7 @@
 //! record, emergency (break-glass) access from start to expiry and review, what consents share
 //! with a supporter (and stop sharing once withdrawn), and single-use supporter invitations.
 
-mod common;
-
+use crate::common::{ctx, holding_team_member, org_with_person};
 use carethread_domain::circle::{Involvement, MemberDetails, Source};
 use carethread_domain::plan::consent::{ConsentDetails, ConsentGiven, Section, ShareScope, ShareWith};
 use carethread_domain::policy::{Action, Principal, decide};
@@ -13,7 +12,6 @@ use carethread_store::break_glass::{self, Reason, Scope, Verdict};
 use carethread_store::invites::{self, NewSupporter, RedeemError};
 use carethread_store::{AuditContext, Db, access, accounts, audit, plans, testing, themes};
 use chrono::NaiveDate;
-use common::{ctx, holding_team_member, org_with_person};
 
 fn as_ctx(p: &Principal, username: &str) -> AuditContext {
     AuditContext {

@@ -8,10 +8,9 @@
 //! person's record.
 //!
 //! After a deliberate change of behaviour, rewrite the table with
-//! `CARETHREAD_AUTHZ_BLESS=1 cargo nextest run --test authz_matrix` and read the diff.
+//! `CARETHREAD_AUTHZ_BLESS=1 cargo nextest run -p carethread authz_matrix` and read the diff.
 
-mod common;
-
+use crate::common::TestApp;
 use carethread::auth::password;
 use carethread::demo;
 use carethread::server::route_table;
@@ -20,7 +19,6 @@ use carethread_domain::{OrgId, PersonId, Role, TeamId, UserId, Username};
 use carethread_store::accounts::{self, NewUser};
 use carethread_store::break_glass::{self, Reason};
 use carethread_store::{AuditContext, Db, plans, reviews, tasks, testing, themes};
-use common::TestApp;
 use reqwest::{Client, StatusCode};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;

@@ -1,9 +1,7 @@
 //! Reviews over HTTP, on the backend under test: scheduling, attendance, votes by the chair and
 //! by the person on their own sign-in, the outcome, sign-off and the lock that follows.
 
-mod common;
-
-use common::{TestApp, find};
+use crate::common::{TestApp, find};
 use reqwest::StatusCode;
 
 /// The id at the end of a redirect to `/people/P/reviews/ID`.
@@ -153,7 +151,7 @@ async fn a_review_is_scheduled_voted_on_by_everyone_signed_off_and_then_locked()
     assert!(page.contains("Views differed"), "disagreement is shown");
 
     // Sign-off refuses while "progress" has no votes, then succeeds once it is marked.
-    let version = common::form_value(&page, "version").expect("version");
+    let version = crate::common::form_value(&page, "version").expect("version");
     let sign = [
         ("version", version.as_str()),
         ("every_weeks", "12"),
@@ -178,7 +176,7 @@ async fn a_review_is_scheduled_voted_on_by_everyone_signed_off_and_then_locked()
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let (_, page) = app.get(&client, &page_url).await;
-    let version = common::form_value(&page, "version").expect("version");
+    let version = crate::common::form_value(&page, "version").expect("version");
     let sign = [
         ("version", version.as_str()),
         ("every_weeks", "12"),
@@ -335,7 +333,7 @@ async fn the_person_fills_in_a_prompt_sheet_that_reaches_the_agenda_and_signed_o
     let vote_url = format!("{page_url}/votes/{}", ids[0]);
     assert_eq!(app.post_form(&client, &vote_url, &vote_url, &fields).await.status(), StatusCode::SEE_OTHER);
     let (_, page) = app.get(&client, &page_url).await;
-    let version = common::form_value(&page, "version").expect("version");
+    let version = crate::common::form_value(&page, "version").expect("version");
     let sign = [
         ("version", version.as_str()),
         ("every_weeks", "26"),
@@ -392,7 +390,7 @@ async fn today_shows_the_teams_reviews_overdue_tasks_slipped_back_themes_and_rev
     let vote_url = format!("{page_url}/votes/{person}");
     app.post_form(&client, &vote_url, &vote_url, &fields).await;
     let (_, page) = app.get(&client, &page_url).await;
-    let version = common::form_value(&page, "version").expect("version");
+    let version = crate::common::form_value(&page, "version").expect("version");
     let sign = [
         ("version", version.as_str()),
         ("every_weeks", "4"),

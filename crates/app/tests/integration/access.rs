@@ -3,9 +3,7 @@
 //! session, shows on every page, is seen by the person and reviewed by a manager; supporters are
 //! invited with a single-use code and see only what a consent in force shares with them.
 
-mod common;
-
-use common::{TestApp, find, form_value};
+use crate::common::{TestApp, find, form_value};
 use reqwest::StatusCode;
 
 const JORDAN_NHS: &str = "9990000018";

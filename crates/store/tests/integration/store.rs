@@ -8,8 +8,7 @@ use carethread_store::people::{self, Allocation, CaseChange};
 use carethread_store::{AuditContext, Backend, Db, StoreError, sessions, testing};
 use chrono::NaiveDate;
 
-mod common;
-use common::{ctx, details, org_with_person};
+use crate::common::{ctx, details, org_with_person};
 
 async fn audit_actions(db: &Db, person: PersonId) -> Vec<String> {
     let (rows, _) = audit::browse(
@@ -80,7 +79,7 @@ async fn a_duplicate_nhs_number_in_one_organisation_is_refused_and_nothing_is_wr
     .await
     .expect_err("duplicate");
     assert!(matches!(err, StoreError::Duplicate { what: "This NHS number" }), "{err:?}");
-    let staff = common::holding_team_member(&db, org, &[]).await;
+    let staff = crate::common::holding_team_member(&db, org, &[]).await;
     let found =
         people::search(&db, &ctx(Some(org), "kw"), &staff, &PeopleQuery::Name("other".into())).await.expect("search");
     assert!(found.is_empty(), "the refused registration left a record behind");
@@ -193,7 +192,7 @@ async fn search_finds_by_name_nhs_number_and_date_of_birth_within_the_organisati
     let db = testing::fresh_db().await;
     let (org, id) = org_with_person(&db).await;
     let c = ctx(Some(org), "kw");
-    let staff = common::holding_team_member(&db, org, &[id]).await;
+    let staff = crate::common::holding_team_member(&db, org, &[id]).await;
     let by_name = people::search(&db, &c, &staff, &PeopleQuery::Name("okaf".into())).await.expect("search");
     assert_eq!(by_name.iter().map(|p| p.id).collect::<Vec<_>>(), vec![id.as_uuid()]);
     let nhs = NhsNumber::from_first_nine([9, 9, 9, 0, 0, 0, 0, 0, 1]).expect("valid");
@@ -205,7 +204,7 @@ async fn search_finds_by_name_nhs_number_and_date_of_birth_within_the_organisati
     let elsewhere = carethread_domain::policy::Principal { org_id: OrgId::new(), ..staff.clone() };
     assert!(people::search(&db, &c, &elsewhere, &PeopleQuery::Name("okaf".into())).await.expect("search").is_empty());
     // Staff of the same organisation with no relationship to the case find no one.
-    let outsider = common::holding_team_member(&db, org, &[]).await;
+    let outsider = crate::common::holding_team_member(&db, org, &[]).await;
     assert!(people::search(&db, &c, &outsider, &PeopleQuery::Name("okaf".into())).await.expect("search").is_empty());
 }
 

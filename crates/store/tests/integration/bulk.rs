@@ -1,8 +1,7 @@
 //! Loading many cases at once, on the backend under test: what is loaded must read back
 //! through the ordinary one-record functions exactly as if it had been typed in.
 
-mod common;
-
+use crate::common::{ctx, details};
 use carethread_domain::circle::{Involvement, MemberDetails, Source};
 use carethread_domain::problems::{Described, ProblemDetails};
 use carethread_domain::themes::{Audience, EntryDetails, EntryKind, StepStatus, Theme, Topic, Voice};
@@ -10,7 +9,6 @@ use carethread_domain::{CaseStatus, NhsNumber, OrgId, PersonId};
 use carethread_store::bulk::{self, CaseToLoad};
 use carethread_store::{AuditContext, StoreError, accounts, people, testing, themes};
 use chrono::{TimeZone, Utc};
-use common::{ctx, details};
 use uuid::Uuid;
 
 fn case(n: u8, nhs_last: u8) -> CaseToLoad {

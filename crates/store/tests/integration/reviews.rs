@@ -1,7 +1,6 @@
 //! Reviews and their votes, on the backend under test.
 
-mod common;
-
+use crate::common::{ctx, org_with_person};
 use carethread_domain::PersonId;
 use carethread_domain::case::ReviewPlan;
 use carethread_domain::reviews::{
@@ -11,7 +10,6 @@ use carethread_domain::themes::Theme;
 use carethread_store::reviews::{self, Invitee, ReviewStatus, ThemeKey};
 use carethread_store::{Db, StoreError, people, testing};
 use chrono::NaiveDate;
-use common::{ctx, org_with_person};
 use uuid::Uuid;
 
 fn details() -> ReviewDetails {

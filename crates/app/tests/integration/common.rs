@@ -1,6 +1,5 @@
 //! Spawns the real application on port 0 against a fresh database of the backend under test
 //! (`CARETHREAD_TEST_BACKEND`), loaded with the demo data, and drives it over HTTP.
-#![allow(dead_code)]
 
 use carethread::config::Config;
 use carethread::{demo, server};

@@ -1,5 +1,4 @@
 //! Helpers shared by the store test files.
-#![allow(dead_code)]
 
 use carethread_domain::{NhsNumber, OrgId, PersonDetails, PersonId};
 use carethread_store::accounts;

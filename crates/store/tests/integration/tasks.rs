@@ -1,8 +1,7 @@
 //! Tasks, on the backend under test: every kind of owner, the database's own rules, version
 //! checks, flags when an owner leaves, and each holder's "my tasks".
 
-mod common;
-
+use crate::common::{ctx, org_with_person};
 use carethread_domain::circle::{Involvement, MemberDetails, Source};
 use carethread_domain::tasks::{Owner, TaskDetails, TaskStatus};
 use carethread_domain::themes::Theme;
@@ -12,7 +11,6 @@ use carethread_store::tasks::{self, Holder};
 use carethread_store::themes::{self, MemberChange};
 use carethread_store::{AuditContext, StoreError, testing};
 use chrono::NaiveDate;
-use common::{ctx, org_with_person};
 
 fn task(title: &str, owner: Owner, due: (i32, u32, u32)) -> TaskDetails {
     TaskDetails {

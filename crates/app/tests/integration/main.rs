@@ -1,0 +1,16 @@
+//! The HTTP, FHIR and command-line tests, in one binary so the workspace links one test
+//! executable per crate rather than one per file (each is hundreds of megabytes on a debug build).
+//! Every test gets its own fresh database on the backend `CARETHREAD_TEST_BACKEND` names.
+
+mod common;
+
+mod access;
+mod authz_matrix;
+mod cli;
+mod fhir_patient;
+mod http;
+mod insights;
+mod plans;
+mod reviews;
+mod themes;
+mod two_factor;
