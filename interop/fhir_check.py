@@ -14,9 +14,13 @@ import sys
 import requests
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.capabilitystatement import CapabilityStatement
+from fhir.resources.R4B.careplan import CarePlan
+from fhir.resources.R4B.careteam import CareTeam
 from fhir.resources.R4B.codesystem import CodeSystem
+from fhir.resources.R4B.goal import Goal
 from fhir.resources.R4B.operationoutcome import OperationOutcome
 from fhir.resources.R4B.patient import Patient
+from fhir.resources.R4B.task import Task
 from fhir.resources.R4B.valueset import ValueSet
 from fhirpy import SyncFHIRClient
 from fhirpy.base.exceptions import MultipleResourcesFound
@@ -51,7 +55,7 @@ def main(base, token):
     for kind, model in [("CodeSystem", CodeSystem), ("ValueSet", ValueSet)]:
         listing = requests.get(f"{base}/{kind}", timeout=30).json()
         valid(Bundle, listing, f"the {kind} Bundle")
-        expect(listing["total"] == 2, f"{listing['total']} {kind}s, expected the themes and the votes")
+        expect(listing["total"] == 4, f"{listing['total']} {kind}s, expected themes, votes, plan parts, circle")
         for entry in listing["entry"]:
             valid(model, entry["resource"], f"{kind} {entry['resource']['id']}")
 
@@ -116,7 +120,62 @@ def main(base, token):
     expect(anonymous.status_code == 401, f"no token answered {anonymous.status_code}")
     valid(OperationOutcome, anonymous.json(), "the OperationOutcome for no token")
 
-    print(f"FHIR interoperability: {checked} resources valid (fhir.resources R4B); fhirpy searched {len(everyone)} patients over pages, created and updated one")
+    case_resources = check_case_resources(base, auth, client)
+
+    print(f"FHIR interoperability: {case_resources} case resources checked; {checked} resources valid (fhir.resources R4B); fhirpy searched {len(everyone)} patients over pages, created and updated one")
+
+
+def check_case_resources(base, auth, client):
+    """CarePlan, Goal, CareTeam and Task: every one the key worker can see is valid, reads back by
+    id with its ETag, and the searches filter and include what they say."""
+    plans = client.resources("CarePlan").limit(2).fetch_all()
+    expect(plans, "the key worker sees no CarePlan in the demo")
+    kinds = set()
+    for plan in plans:
+        data = plan.serialize()
+        valid(CarePlan, data, f"CarePlan {data['id']}")
+        kinds.add(data["category"][0]["coding"][0]["code"])
+        read = requests.get(f"{base}/CarePlan/{data['id']}", headers=auth, timeout=30)
+        expect(read.status_code == 200 and read.headers.get("ETag") == f'W/"{data["meta"]["versionId"]}"',
+               f"CarePlan {data['id']} read back {read.status_code} {read.headers.get('ETag')}")
+    expect(kinds == {"care-and-support", "management", "escalation"}, f"plan parts seen: {kinds}")
+    subject = plans[0]["subject"]["reference"]
+    active = requests.get(f"{base}/CarePlan", headers=auth, timeout=30, params=[
+        ("subject", subject), ("status", "active"), ("category", "care-and-support"),
+        ("_include", "CarePlan:goal"), ("_include", "CarePlan:care-team")]).json()
+    valid(Bundle, active, "the CarePlan searchset with _include")
+    matches = [e["resource"] for e in active["entry"] if e["search"]["mode"] == "match"]
+    included = [e["resource"] for e in active["entry"] if e["search"]["mode"] == "include"]
+    expect(len(matches) == 1 and matches[0]["status"] == "active", f"active plans of {subject}: {len(matches)}")
+    wanted = {g["reference"] for g in matches[0].get("goal", [])}
+    got = {f"Goal/{r['id']}" for r in included if r["resourceType"] == "Goal"}
+    expect(wanted and wanted == got, f"_include=CarePlan:goal brought {got}, the plan names {wanted}")
+    teams = [r for r in included if r["resourceType"] == "CareTeam"]
+    expect(len(teams) == 1, "_include=CarePlan:care-team did not bring the circle of support")
+    valid(CareTeam, teams[0], "the included CareTeam")
+    for goal in included:
+        if goal["resourceType"] == "Goal":
+            valid(Goal, goal, f"Goal {goal['id']}")
+            history = requests.get(f"{base}/Goal/{goal['id']}/_history", headers=auth, timeout=30).json()
+            valid(Bundle, history, f"the history of Goal {goal['id']}")
+            for entry in history["entry"]:
+                valid(Goal, entry["resource"], f"a version of Goal {goal['id']}")
+    keyworker = next(p["member"]["reference"] for p in teams[0]["participant"] if p["role"][0].get("text") == "Key worker")
+    open_tasks = client.resources("Task").search(owner=keyworker, status="requested,accepted,in-progress").limit(2).fetch_all()
+    every_task = client.resources("Task").fetch_all()
+    expect(every_task, "the key worker sees no Task in the demo")
+    for task in every_task:
+        valid(Task, task.serialize(), f"Task {task['id']}")
+    expected = {t["id"] for t in every_task
+                if t["owner"]["reference"] == keyworker and t["status"] in ("requested", "accepted", "in-progress")}
+    expect({t["id"] for t in open_tasks} == expected,
+           f"Task?owner={keyworker}&status=open found {len(open_tasks)}, expected {len(expected)}")
+    for resource, params in [("CarePlan", {"status": "finished"}), ("Task", {"owner": "Group/1"}),
+                             ("Goal", {"code": "x"})]:
+        r = requests.get(f"{base}/{resource}", params=params, headers=auth, timeout=30)
+        expect(r.status_code == 400, f"{resource}?{params} answered {r.status_code}")
+        valid(OperationOutcome, r.json(), f"the OperationOutcome for {resource}?{params}")
+    return len(plans) + len(included) + len(every_task)
 
 
 if __name__ == "__main__":

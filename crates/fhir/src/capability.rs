@@ -1,5 +1,6 @@
 //! The CapabilityStatement: exactly what this server supports, for clients to read first.
 
+use crate::search::Params;
 use serde_json::{Value, json};
 
 /// The statement, with `base` the absolute address of the FHIR endpoint and `version` the
@@ -33,6 +34,10 @@ pub fn statement(base: &str, version: &str, date: &str) -> Value {
                 "interaction": [{ "code": "read" }, { "code": "search-type" }],
                 "searchParam": [param("url", "uri", "The canonical address of the value set.")]
             },
+            case_resource(&crate::careplan::CAREPLAN_SEARCH, &["read", "vread", "search-type"]),
+            case_resource(&crate::careplan::GOAL_SEARCH, &["read", "vread", "history-instance", "search-type"]),
+            case_resource(&crate::careteam::SEARCH, &["read", "search-type"]),
+            case_resource(&crate::task::SEARCH, &["read", "search-type"]),
             {
                 "type": "Patient",
                 "versioning": "versioned",
@@ -52,5 +57,33 @@ pub fn statement(base: &str, version: &str, date: &str) -> Value {
                 ]
             }]
         }]
+    })
+}
+
+/// A read-only case resource: its interactions and the search parameters it takes.
+fn case_resource(params: &Params, interactions: &[&str]) -> Value {
+    let param = |name: &str, kind: &str, doc: String| json!({ "name": name, "type": kind, "documentation": doc });
+    let mut search = vec![
+        param("_id", "token", "One or more ids, comma separated.".into()),
+        param("patient", "reference", "The person whose record it is: Patient/<id>.".into()),
+        param("subject", "reference", "The same as patient.".into()),
+        param("_lastUpdated", "date", "When it last changed, with ge, gt, le, lt or eq.".into()),
+    ];
+    if !params.statuses.is_empty() {
+        search.push(param("status", "token", format!("One of: {}.", params.statuses.join(", "))));
+    }
+    if !params.categories.is_empty() {
+        search.push(param("category", "token", format!("One of: {}.", params.categories.join(", "))));
+    }
+    if !params.owners.is_empty() {
+        search.push(param("owner", "reference", format!("A {}.", params.owners.join(", "))));
+    }
+    json!({
+        "type": params.resource,
+        "versioning": "versioned",
+        "readHistory": interactions.contains(&"vread"),
+        "interaction": interactions.iter().map(|i| json!({ "code": i })).collect::<Vec<_>>(),
+        "searchInclude": params.includes,
+        "searchParam": search,
     })
 }

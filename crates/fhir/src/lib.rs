@@ -7,11 +7,14 @@
 
 pub mod bundle;
 pub mod capability;
+pub mod careplan;
+pub mod careteam;
 pub mod datatypes;
 pub mod outcome;
 pub mod parse;
 pub mod patient;
 pub mod search;
+pub mod task;
 pub mod terminology;
 
 /// The media type of FHIR JSON.
@@ -20,3 +23,13 @@ pub const MEDIA_TYPE: &str = "application/fhir+json";
 pub const CANONICAL: &str = "https://carethread.app/fhir";
 /// The identifier system of NHS numbers in England.
 pub const NHS_NUMBER_SYSTEM: &str = "https://fhir.nhs.uk/Id/nhs-number";
+
+/// A resource's `meta`: its version and when it last changed.
+pub fn meta(version: i64, updated_at: chrono::DateTime<chrono::Utc>) -> serde_json::Value {
+    serde_json::json!({ "versionId": version.to_string(), "lastUpdated": instant(updated_at) })
+}
+
+/// A moment as FHIR writes it: UTC, to the millisecond.
+pub fn instant(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}

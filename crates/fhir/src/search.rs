@@ -114,6 +114,150 @@ pub fn patient(query: &[(String, String)], lenient: bool) -> Result<PatientSearc
     Ok(s)
 }
 
+/// A reference as a search value or element: `Practitioner/<id>`, an absolute address ending so,
+/// or (where the type is implied) a bare id.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ref {
+    pub kind: String,
+    pub id: Uuid,
+}
+
+impl Ref {
+    /// Parses `value`; `implied` is the type a bare id is taken to be, if any.
+    pub fn parse(value: &str, implied: Option<&str>) -> Option<Ref> {
+        let mut parts = value.trim().trim_end_matches('/').rsplit('/');
+        let id: Uuid = parts.next()?.parse().ok()?;
+        match parts.next() {
+            Some(kind) if !kind.is_empty() => Some(Ref { kind: kind.to_string(), id }),
+            _ => implied.map(|k| Ref { kind: k.to_string(), id }),
+        }
+    }
+}
+
+/// What a resource type other than Patient may be searched by.
+#[derive(Clone, Copy, Debug)]
+pub struct Params {
+    pub resource: &'static str,
+    /// The FHIR status codes the resource uses; empty when it cannot be searched by status.
+    pub statuses: &'static [&'static str],
+    /// The category codes it can be searched by; empty when it has none.
+    pub categories: &'static [&'static str],
+    /// The types an `owner` may be; empty when the resource has no owner.
+    pub owners: &'static [&'static str],
+    /// The `_include` values it supports.
+    pub includes: &'static [&'static str],
+}
+
+/// A search of one of the case resources.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Search {
+    pub ids: Option<Vec<Uuid>>,
+    /// `patient` or `subject`: the person whose record it is.
+    pub patient: Option<Uuid>,
+    pub statuses: Vec<String>,
+    pub categories: Vec<String>,
+    pub owner: Option<Ref>,
+    pub includes: Vec<String>,
+    pub last_updated: Vec<Bound>,
+    pub page: Page,
+}
+
+/// Parses the query of a search of the resource `params` describes.
+pub fn resource(params: &Params, query: &[(String, String)], lenient: bool) -> Result<Search, OperationOutcome> {
+    let mut s = Search::default();
+    let codes = |name: &str, value: &str, allowed: &[&str]| -> Result<Vec<String>, OperationOutcome> {
+        value
+            .split(',')
+            .map(|v| {
+                // A token may carry its system: `system|code`; the codes are unambiguous here.
+                let code = v.rsplit('|').next().unwrap_or(v).trim();
+                if allowed.contains(&code) {
+                    Ok(code.to_string())
+                } else {
+                    Err(bad(name, format!("{code:?} is not one of: {}.", allowed.join(", "))))
+                }
+            })
+            .collect()
+    };
+    for (name, value) in query {
+        match name.as_str() {
+            "_id" => {
+                let ids: Result<Vec<Uuid>, _> = value.split(',').map(|v| v.trim().parse::<Uuid>()).collect();
+                s.ids = Some(ids.map_err(|_| bad("_id", "Each _id must be a Carethread id."))?);
+            }
+            "patient" | "subject" => {
+                let r = Ref::parse(value, Some("Patient"))
+                    .filter(|r| r.kind == "Patient")
+                    .ok_or_else(|| bad(name, format!("{name} must be a Patient: Patient/<id>.")))?;
+                if s.patient.is_some_and(|p| p != r.id) {
+                    return Err(bad(name, "Search for one patient at a time."));
+                }
+                s.patient = Some(r.id);
+            }
+            "status" if !params.statuses.is_empty() => s.statuses.extend(codes("status", value, params.statuses)?),
+            "category" if !params.categories.is_empty() => {
+                s.categories.extend(codes("category", value, params.categories)?)
+            }
+            "owner" if !params.owners.is_empty() => {
+                let r =
+                    Ref::parse(value, None).filter(|r| params.owners.contains(&r.kind.as_str())).ok_or_else(|| {
+                        bad("owner", format!("owner must be a reference to a {}: Type/<id>.", params.owners.join(", ")))
+                    })?;
+                s.owner = Some(r);
+            }
+            "_include" => {
+                let v = value.as_str();
+                if !params.includes.contains(&v) {
+                    let supported =
+                        if params.includes.is_empty() { "none".to_string() } else { params.includes.join(", ") };
+                    return Err(OperationOutcome::at(
+                        IssueCode::NotSupported,
+                        "_include",
+                        format!("{} supports these _include values: {supported}.", params.resource),
+                    ));
+                }
+                s.includes.push(v.to_string());
+            }
+            "_lastUpdated" => s.last_updated.push(bound("_lastUpdated", value)?),
+            other => {
+                if !common(&mut s.page, other, value)? && !lenient {
+                    let mut known = vec!["_id", "patient", "subject"];
+                    if !params.statuses.is_empty() {
+                        known.push("status");
+                    }
+                    if !params.categories.is_empty() {
+                        known.push("category");
+                    }
+                    if !params.owners.is_empty() {
+                        known.push("owner");
+                    }
+                    if !params.includes.is_empty() {
+                        known.push("_include");
+                    }
+                    known.extend(["_lastUpdated", "_count", "_sort", "_summary"]);
+                    return Err(OperationOutcome::at(
+                        IssueCode::NotSupported,
+                        other.to_string(),
+                        format!(
+                            "{} cannot be searched by {other}. Use {}, or send Prefer: handling=lenient to ignore it.",
+                            params.resource,
+                            known.join(", ")
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(s)
+}
+
+impl Search {
+    /// Whether a resource last changed at `at` falls within every `_lastUpdated` bound.
+    pub fn updated_within(&self, at: DateTime<Utc>) -> bool {
+        self.last_updated.iter().all(|b| b.from.is_none_or(|f| at >= f) && b.until.is_none_or(|u| at < u))
+    }
+}
+
 /// The parameters every search takes. Returns whether `name` was one of them.
 fn common(page: &mut Page, name: &str, value: &str) -> Result<bool, OperationOutcome> {
     match name {
@@ -227,5 +371,43 @@ mod tests {
         }
         assert!(patient(&q(&[("gender", "male")]), true).is_ok(), "lenient ignores what it does not know");
         assert!(patient(&q(&[("_count", "5000")]), true).is_err(), "but never a bad value of a known one");
+    }
+
+    const TASK: Params = Params {
+        resource: "Task",
+        statuses: &["requested", "completed"],
+        categories: &[],
+        owners: &["Practitioner", "RelatedPerson"],
+        includes: &[],
+    };
+
+    #[test]
+    fn case_resource_searches_take_references_codes_and_refuse_the_rest() {
+        let id = "0196f0a0-0000-7000-8000-000000000001";
+        let s = resource(
+            &TASK,
+            &q(&[
+                ("subject", &format!("http://h/fhir/Patient/{id}")),
+                ("owner", &format!("Practitioner/{id}")),
+                ("status", "requested,http://hl7.org/fhir/task-status|completed"),
+            ]),
+            false,
+        )
+        .expect("valid");
+        assert_eq!(s.patient.map(|p| p.to_string()), Some(id.to_string()));
+        assert_eq!(s.owner.map(|o| o.kind), Some("Practitioner".to_string()));
+        assert_eq!(s.statuses, ["requested", "completed"]);
+        for (name, value) in [
+            ("status", "finished"),
+            ("owner", "Organization/0196f0a0-0000-7000-8000-000000000001"),
+            ("owner", "Practitioner/nobody"),
+            ("patient", "Group/0196f0a0-0000-7000-8000-000000000001"),
+            ("category", "x"),
+            ("_include", "CarePlan:goal"),
+            ("code", "x"),
+        ] {
+            let o = resource(&TASK, &q(&[(name, value)]), false).expect_err(name);
+            assert_eq!(o.issue[0].expression, vec![name.to_string()], "{name}={value}");
+        }
     }
 }

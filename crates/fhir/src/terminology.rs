@@ -3,6 +3,7 @@
 //! `valueCodeableConcept`; clients look the codes up here.
 
 use crate::CANONICAL;
+use carethread_domain::circle::Source;
 use carethread_domain::reviews::Vote;
 use carethread_domain::themes::Theme;
 use serde_json::{Value, json};
@@ -10,6 +11,15 @@ use serde_json::{Value, json};
 /// The ids the code systems and value sets are served under.
 pub const THEMES: &str = "carethread-themes";
 pub const VOTES: &str = "carethread-votes";
+pub const PLAN_PARTS: &str = "carethread-plan-parts";
+pub const CIRCLE: &str = "carethread-circle";
+
+/// The three linked CarePlans of one plan version, told apart by category.
+pub const PLAN_PART_CODES: [(&str, &str); 3] = [
+    ("care-and-support", "Care and support plan, in the person's own words"),
+    ("management", "Management plan"),
+    ("escalation", "Escalation (crisis) plan"),
+];
 
 /// A code system's title, description, and (code, display) pairs.
 type Concepts = (&'static str, &'static str, Vec<(String, String)>);
@@ -26,8 +36,24 @@ fn concepts(id: &str) -> Option<Concepts> {
             "What each attendee of a review says of a theme since the last review.",
             Vote::ALL.iter().map(|v| (v.slug().to_string(), v.label().to_string())).collect(),
         )),
+        PLAN_PARTS => Some((
+            "Carethread plan parts",
+            "The parts of a person's care and support plan, each a CarePlan of its own.",
+            PLAN_PART_CODES.iter().map(|(c, d)| (c.to_string(), d.to_string())).collect(),
+        )),
+        CIRCLE => Some((
+            "Carethread circle of support",
+            "Where someone in a person's circle of support comes from.",
+            Source::ALL.iter().map(|s| (s.slug().to_string(), s.label().to_string())).collect(),
+        )),
         _ => None,
     }
+}
+
+/// A coding from one of Carethread's code systems, with its display.
+pub fn coding(id: &str, code: &str) -> Value {
+    let display = concepts(id).and_then(|(_, _, codes)| codes.into_iter().find(|(c, _)| c == code).map(|(_, d)| d));
+    json!({ "system": code_system_url(id), "code": code, "display": display.unwrap_or_default() })
 }
 
 pub fn code_system_url(id: &str) -> String {
@@ -70,7 +96,7 @@ pub fn value_set(id: &str) -> Option<Value> {
 }
 
 /// Every id served.
-pub const ALL: [&str; 2] = [THEMES, VOTES];
+pub const ALL: [&str; 4] = [THEMES, VOTES, PLAN_PARTS, CIRCLE];
 
 #[cfg(test)]
 mod tests {

@@ -128,3 +128,21 @@ pub struct Sharer {
     pub name: String,
     pub sections: Vec<Section>,
 }
+
+/// The people whose records the asker works with (or, for a person, their own): where an API
+/// search that names no patient looks. The policy still decides on each record.
+pub async fn people_within_reach(db: &Db, who: &Principal) -> Result<Vec<PersonId>, StoreError> {
+    let sql = format!(
+        "SELECT p.id FROM people p JOIN cases c ON c.person_id = p.id WHERE p.org_id = $1 AND (p.id = $4 OR {}) \
+         ORDER BY p.id",
+        related(2, 3)
+    );
+    let rows: Vec<(Uuid,)> = on_pool!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+        .bind(who.org_id.as_uuid())
+        .bind(who.user_id.as_uuid())
+        .bind(who.team_id.map(|t| t.as_uuid()))
+        .bind(who.person_id.map(|p| p.as_uuid()))
+        .fetch_all(p)
+        .await)?;
+    Ok(rows.into_iter().map(|(id,)| PersonId::from_uuid(id)).collect())
+}

@@ -20,6 +20,7 @@ pub mod invites;
 mod json;
 pub mod people;
 pub mod plans;
+mod query;
 pub mod reviews;
 pub mod sessions;
 pub mod tasks;

@@ -4,6 +4,7 @@
 use crate::audit::{AuditContext, record};
 use crate::db::{Db, Tx};
 use crate::error::StoreError;
+use crate::query::{Arg, Args, bind_args};
 use carethread_domain::case::ReviewPlan;
 use carethread_domain::policy::Principal;
 use carethread_domain::search::PeopleQuery;
@@ -684,16 +685,6 @@ pub struct Filter {
     pub newest_first: Option<bool>,
 }
 
-/// A value bound into a query built at run time.
-enum Arg {
-    Uuid(Uuid),
-    OptUuid(Option<Uuid>),
-    Text(String),
-    Date(NaiveDate),
-    Time(DateTime<Utc>),
-    Int(i64),
-}
-
 /// The people matching `filter` that the asker has a working relationship with (the rows the
 /// policy lets them read), one page of them, and how many match in all. Every person returned
 /// is recorded as read; the search itself is recorded too.
@@ -705,38 +696,34 @@ pub async fn find(
     limit: usize,
     offset: usize,
 ) -> Result<(Vec<PersonRecord>, usize), StoreError> {
-    let mut args = vec![
+    let mut args = Args(vec![
         Arg::Uuid(who.org_id.as_uuid()),
         Arg::Uuid(who.user_id.as_uuid()),
         Arg::OptUuid(who.team_id.map(|t| t.as_uuid())),
-    ];
+    ]);
     let mut clauses = vec!["p.org_id = $1".to_string(), crate::access::related(2, 3)];
-    let next = |args: &mut Vec<Arg>, a: Arg| {
-        args.push(a);
-        format!("${}", args.len())
-    };
     if let Some(ids) = &filter.ids {
         if ids.is_empty() {
             return Ok((Vec::new(), 0));
         }
-        let list: Vec<String> = ids.iter().map(|id| next(&mut args, Arg::Uuid(id.as_uuid()))).collect();
+        let list: Vec<String> = ids.iter().map(|id| args.add(Arg::Uuid(id.as_uuid()))).collect();
         clauses.push(format!("p.id IN ({})", list.join(", ")));
     }
     if let Some(n) = &filter.nhs_number {
-        clauses.push(format!("p.nhs_number = {}", next(&mut args, Arg::Text(n.digits()))));
+        clauses.push(format!("p.nhs_number = {}", args.add(Arg::Text(n.digits()))));
     }
     if let Some(name) = &filter.name {
         let pattern = format!("%{}%", name.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
-        clauses.push(format!("p.search_name LIKE {} ESCAPE '\\'", next(&mut args, Arg::Text(pattern))));
+        clauses.push(format!("p.search_name LIKE {} ESCAPE '\\'", args.add(Arg::Text(pattern))));
     }
     if let Some(d) = filter.date_of_birth {
-        clauses.push(format!("p.date_of_birth = {}", next(&mut args, Arg::Date(d))));
+        clauses.push(format!("p.date_of_birth = {}", args.add(Arg::Date(d))));
     }
     for t in &filter.updated_from {
-        clauses.push(format!("p.updated_at >= {}", next(&mut args, Arg::Time(*t))));
+        clauses.push(format!("p.updated_at >= {}", args.add(Arg::Time(*t))));
     }
     for t in &filter.updated_until {
-        clauses.push(format!("p.updated_at < {}", next(&mut args, Arg::Time(*t))));
+        clauses.push(format!("p.updated_at < {}", args.add(Arg::Time(*t))));
     }
     let from_where = format!("FROM people p JOIN cases c ON c.person_id = p.id WHERE {}", clauses.join(" AND "));
     let order = match filter.newest_first {
@@ -745,35 +732,21 @@ pub async fn find(
         None => "p.family_name, p.given_name, p.id",
     };
     let count_sql = format!("SELECT COUNT(*) {from_where}");
-    let limit_at = next(&mut args, Arg::Int(i64::try_from(limit).unwrap_or(i64::MAX)));
-    let offset_at = next(&mut args, Arg::Int(i64::try_from(offset).unwrap_or(i64::MAX)));
+    let limit_at = args.add(Arg::Int(i64::try_from(limit).unwrap_or(i64::MAX)));
+    let offset_at = args.add(Arg::Int(i64::try_from(offset).unwrap_or(i64::MAX)));
     let page_sql = format!("SELECT p.id {from_where} ORDER BY {order} LIMIT {limit_at} OFFSET {offset_at}");
-    let count_args = args.len() - 2;
-    macro_rules! bind_all {
-        ($q:expr, $args:expr) => {{
-            let mut q = $q;
-            for a in $args {
-                q = match a {
-                    Arg::Uuid(v) => q.bind(*v),
-                    Arg::OptUuid(v) => q.bind(*v),
-                    Arg::Text(v) => q.bind(v.clone()),
-                    Arg::Date(v) => q.bind(*v),
-                    Arg::Time(v) => q.bind(*v),
-                    Arg::Int(v) => q.bind(*v),
-                };
-            }
-            q
-        }};
-    }
+    let count_args = args.0.len() - 2;
     let mut tx = db.begin().await?;
     let (total,): (i64,) =
-        on_tx!(&mut tx, |c| bind_all!(sqlx::query_as(sqlx::AssertSqlSafe(count_sql.clone())), &args[..count_args])
+        on_tx!(&mut tx, |c| bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(count_sql.clone())), &args.0[..count_args])
             .fetch_one(c)
             .await)?;
     let ids: Vec<(Uuid,)> = if limit == 0 {
         Vec::new()
     } else {
-        on_tx!(&mut tx, |c| bind_all!(sqlx::query_as(sqlx::AssertSqlSafe(page_sql.clone())), &args).fetch_all(c).await)?
+        on_tx!(&mut tx, |c| bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(page_sql.clone())), &args.0)
+            .fetch_all(c)
+            .await)?
     };
     // The page's records in one query (not one per person), put back in the page's order.
     let mut records = Vec::with_capacity(ids.len());

@@ -524,3 +524,24 @@ pub async fn for_quality_report(
     tx.commit().await?;
     Ok(out)
 }
+
+/// Whose plan a plan version is, before anyone is let in to read it.
+pub async fn person_of_version(db: &Db, version: Uuid) -> Result<Option<PersonId>, StoreError> {
+    let row: Option<(Uuid,)> = on_pool!(db, |p| sqlx::query_as("SELECT person_id FROM plan_versions WHERE id = $1")
+        .bind(version)
+        .fetch_optional(p)
+        .await)?;
+    Ok(row.map(|(p,)| PersonId::from_uuid(p)))
+}
+
+/// Whose plan names a goal, before anyone is let in to read it. A goal keeps its id across the
+/// versions of one person's plan and is never copied to another person's.
+pub async fn person_of_goal(db: &Db, goal: Uuid) -> Result<Option<PersonId>, StoreError> {
+    let pattern = format!("%\"id\":\"{goal}\"%");
+    let row: Option<(Uuid,)> =
+        on_pool!(db, |p| sqlx::query_as("SELECT person_id FROM plan_versions WHERE content LIKE $1 LIMIT 1")
+            .bind(&pattern)
+            .fetch_optional(p)
+            .await)?;
+    Ok(row.map(|(p,)| PersonId::from_uuid(p)))
+}

@@ -6,6 +6,7 @@ use crate::audit::{AuditContext, record};
 use crate::db::{Db, Tx};
 use crate::error::StoreError;
 use crate::people::org_of;
+use crate::query::{Arg, Args, bind_args};
 use carethread_domain::tasks::{Owner, TaskDetails, TaskStatus};
 use carethread_domain::themes::Theme;
 use carethread_domain::{AuditAction, OrgId, PersonId, TeamId, UserId};
@@ -399,4 +400,101 @@ pub async fn for_holder(db: &Db, ctx: &AuditContext, holder: Holder) -> Result<V
     }
     tx.commit().await?;
     Ok(tasks)
+}
+
+/// What an API search of tasks asks for.
+#[derive(Clone, Debug, Default)]
+pub struct TaskFilter {
+    /// One person's tasks. The caller must already have been let into this record.
+    pub person: Option<PersonId>,
+    pub ids: Option<Vec<Uuid>>,
+    pub owner: Option<Owner>,
+    /// Status slugs, any of which matches.
+    pub statuses: Vec<&'static str>,
+    pub updated_from: Vec<DateTime<Utc>>,
+    pub updated_until: Vec<DateTime<Utc>>,
+    /// Order by last change (true: newest first); otherwise soonest due first.
+    pub newest_first: Option<bool>,
+}
+
+/// The tasks matching `filter`: of the one person it names, or else of everyone the asker has a
+/// working relationship with (or is). The caller still passes each row through the policy. Each
+/// person whose tasks are returned gets an audit entry, and so does the search.
+pub async fn search(
+    db: &Db,
+    ctx: &AuditContext,
+    who: &carethread_domain::policy::Principal,
+    filter: &TaskFilter,
+) -> Result<Vec<TaskRecord>, StoreError> {
+    let mut args = Args(vec![Arg::Uuid(who.org_id.as_uuid())]);
+    let mut clauses = vec!["t.org_id = $1".to_string()];
+    match filter.person {
+        Some(person) => clauses.push(format!("t.person_id = {}", args.add(Arg::Uuid(person.as_uuid())))),
+        None => {
+            let user = args.add(Arg::Uuid(who.user_id.as_uuid()));
+            let team = args.add(Arg::OptUuid(who.team_id.map(|t| t.as_uuid())));
+            let own = args.add(Arg::OptUuid(who.person_id.map(|p| p.as_uuid())));
+            let related = crate::access::RELATED.replace("$U", &user).replace("$T", &team);
+            clauses.push(format!(
+                "(t.person_id = {own} OR EXISTS (SELECT 1 FROM cases c WHERE c.person_id = t.person_id AND {related}))"
+            ));
+        }
+    }
+    if let Some(ids) = &filter.ids {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list: Vec<String> = ids.iter().map(|id| args.add(Arg::Uuid(*id))).collect();
+        clauses.push(format!("t.id IN ({})", list.join(", ")));
+    }
+    if let Some(owner) = filter.owner {
+        let (member, user, team) = owner_columns(owner);
+        clauses.push(format!("t.owner_kind = {}", args.add(Arg::Text(owner.kind().to_string()))));
+        if let Some(id) = member {
+            clauses.push(format!("t.owner_member_id = {}", args.add(Arg::Uuid(id))));
+        }
+        if let Some(id) = user {
+            clauses.push(format!("t.owner_user_id = {}", args.add(Arg::Uuid(id))));
+        }
+        if let Some(id) = team {
+            clauses.push(format!("t.owner_team_id = {}", args.add(Arg::Uuid(id))));
+        }
+    }
+    if !filter.statuses.is_empty() {
+        let list: Vec<String> = filter.statuses.iter().map(|s| args.add(Arg::Text(s.to_string()))).collect();
+        clauses.push(format!("t.status IN ({})", list.join(", ")));
+    }
+    for t in &filter.updated_from {
+        clauses.push(format!("t.updated_at >= {}", args.add(Arg::Time(*t))));
+    }
+    for t in &filter.updated_until {
+        clauses.push(format!("t.updated_at < {}", args.add(Arg::Time(*t))));
+    }
+    let order = match filter.newest_first {
+        Some(true) => "t.updated_at DESC, t.id",
+        Some(false) => "t.updated_at, t.id",
+        None => "t.due_on, t.id",
+    };
+    let sql = format!("{TASK_SELECT} WHERE {} ORDER BY {order}", clauses.join(" AND "));
+    let mut tx = db.begin().await?;
+    let rows: Vec<TaskRow> =
+        on_tx!(&mut tx, |c| bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())), &args.0).fetch_all(c).await)?;
+    let tasks: Vec<TaskRecord> = rows.into_iter().map(TryInto::try_into).collect::<Result<_, _>>()?;
+    let mut people: Vec<PersonId> = tasks.iter().map(|t| t.person_id).collect();
+    people.sort();
+    people.dedup();
+    record(&mut tx, ctx, AuditAction::Search, None, &format!("searched tasks through the API ({} found)", tasks.len()))
+        .await?;
+    for person in people {
+        record(&mut tx, ctx, AuditAction::Read, Some(person), "read tasks through an API search").await?;
+    }
+    tx.commit().await?;
+    Ok(tasks)
+}
+
+/// Whose record a task belongs to, before anyone is let in to read it.
+pub async fn person_of(db: &Db, id: Uuid) -> Result<Option<PersonId>, StoreError> {
+    let row: Option<(Uuid,)> =
+        on_pool!(db, |p| sqlx::query_as("SELECT person_id FROM tasks WHERE id = $1").bind(id).fetch_optional(p).await)?;
+    Ok(row.map(|(p,)| PersonId::from_uuid(p)))
 }

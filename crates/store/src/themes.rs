@@ -1106,3 +1106,15 @@ pub async fn comments(db: &Db, person: PersonId, theme: Theme) -> Result<Vec<Com
     .fetch_all(p)
     .await)?)
 }
+
+/// How many changes the circle of support has had, and when the last was: the version of the
+/// circle as one whole (every change to a member, removals included, counts).
+pub async fn circle_version(db: &Db, person: PersonId) -> Result<(i64, Option<DateTime<Utc>>), StoreError> {
+    let (changes, last): (Option<i64>, Option<DateTime<Utc>>) = on_pool!(db, |p| sqlx::query_as(
+        "SELECT CAST(SUM(version) AS BIGINT), MAX(updated_at) FROM circle_members WHERE person_id = $1"
+    )
+    .bind(person.as_uuid())
+    .fetch_one(p)
+    .await)?;
+    Ok((changes.unwrap_or(0), last))
+}

@@ -66,6 +66,8 @@ struct RecordIds {
     problem: String,
     task: String,
     goal: String,
+    /// The plan version in force (or the draft): the id of its CarePlan.
+    plan: String,
     consent: String,
 }
 
@@ -78,7 +80,9 @@ async fn record_ids(db: &Db, person: PersonId) -> RecordIds {
     let problem = themes::problems(db, &c, person).await.expect("problems")[0].id;
     let task = tasks::for_person(db, &c, person).await.expect("tasks")[0].id;
     let plan = plans::plan(db, &c, person, "set-up").await.expect("plan");
-    let goal = plan.current().or(plan.draft()).expect("a plan").content.goals[0].id;
+    let version = plan.current().or(plan.draft()).expect("a plan");
+    let goal = version.content.goals[0].id;
+    let plan_version = version.id;
     let consent = plans::consents(db, &c, person).await.expect("consents")[0].id;
     RecordIds {
         person,
@@ -89,6 +93,7 @@ async fn record_ids(db: &Db, person: PersonId) -> RecordIds {
         problem: problem.to_string(),
         task: task.to_string(),
         goal: goal.to_string(),
+        plan: plan_version.to_string(),
         consent: consent.to_string(),
     }
 }
@@ -242,7 +247,7 @@ fn variants(method: &str, path: &str) -> Vec<Variant> {
     if matches!(path, "/sign-in" | "/sign-out") {
         return out;
     }
-    if path.starts_with("/people/{id}") || path.starts_with("/fhir/Patient/{id}") {
+    if path.starts_with("/people/{id}") || fhir_record_path(path) {
         out.push(Variant::OtherPerson);
         if PART_PARAMS.iter().any(|p| path.contains(&format!("{{{p}}}"))) {
             out.push(Variant::OtherPart);
@@ -257,6 +262,11 @@ fn variants(method: &str, path: &str) -> Vec<Variant> {
     out
 }
 
+/// A FHIR address of one resource in a person's record.
+fn fhir_record_path(path: &str) -> bool {
+    ["Patient", "CarePlan", "Goal", "Task", "CareTeam"].iter().any(|t| path.starts_with(&format!("/fhir/{t}/{{id}}")))
+}
+
 /// The concrete URL and form for one route and variant.
 fn request(f: &Fixture, method: &str, path: &str, variant: Variant) -> (String, Vec<(String, String)>) {
     let record = if variant == Variant::OtherPerson { &f.aisha } else { &f.jordan };
@@ -267,6 +277,12 @@ fn request(f: &Fixture, method: &str, path: &str, variant: Variant) -> (String, 
         f.other_team.to_string()
     } else if path.starts_with("/admin/users/") {
         f.other_user.to_string()
+    } else if path.starts_with("/fhir/CarePlan/") {
+        record.plan.clone()
+    } else if path.starts_with("/fhir/Goal/") {
+        record.goal.clone()
+    } else if path.starts_with("/fhir/Task/") {
+        record.task.clone()
     } else {
         record.person.to_string()
     };
@@ -442,7 +458,7 @@ async fn every_route_for_every_principal_matches_the_checked_in_table() {
         let (_, path, variant) = (parts.next(), parts.next().unwrap_or(""), parts.next().unwrap_or(""));
         let outcomes: Vec<char> = row.chars().collect();
         let asks_for_emergency_access = path.starts_with("/people/{id}/emergency-access");
-        let one_record = path.starts_with("/people/{id}") || path.starts_with("/fhir/Patient/{id}");
+        let one_record = path.starts_with("/people/{id}") || fhir_record_path(path);
         if one_record && !asks_for_emergency_access && variant != "other-person" {
             for name in NO_RELATIONSHIP {
                 if outcomes[column(name)] == 'O' {

@@ -7,6 +7,7 @@ mod common;
 mod access;
 mod authz_matrix;
 mod cli;
+mod fhir_case;
 mod fhir_patient;
 mod http;
 mod insights;

@@ -1,7 +1,11 @@
 //! FHIR R4 over HTTP: JSON only, bearer tokens, every error an OperationOutcome.
 
+mod careplan;
+mod careteam;
+mod gate;
 mod metadata;
 mod patient;
+mod task;
 mod terminology;
 
 use crate::auth::{RequestMeta, token};
@@ -23,6 +27,17 @@ pub fn router() -> Routes<AppState> {
         "/fhir/Patient" => get(patient::search).post(patient::create),
         "/fhir/Patient/{id}" => get(patient::read).put(patient::update).delete(patient::delete),
         "/fhir/Patient/{id}/_history/{version}" => get(patient::vread),
+        "/fhir/CarePlan" => get(careplan::search_care_plans),
+        "/fhir/CarePlan/{id}" => get(careplan::read_care_plan),
+        "/fhir/CarePlan/{id}/_history/{version}" => get(careplan::vread_care_plan),
+        "/fhir/Goal" => get(careplan::search_goals),
+        "/fhir/Goal/{id}" => get(careplan::read_goal),
+        "/fhir/Goal/{id}/_history" => get(careplan::goal_history),
+        "/fhir/Goal/{id}/_history/{version}" => get(careplan::vread_goal),
+        "/fhir/CareTeam" => get(careteam::search),
+        "/fhir/CareTeam/{id}" => get(careteam::read),
+        "/fhir/Task" => get(task::search),
+        "/fhir/Task/{id}" => get(task::read),
         "/fhir/CodeSystem" => get(terminology::search_code_systems),
         "/fhir/CodeSystem/{id}" => get(terminology::read_code_system),
         "/fhir/ValueSet" => get(terminology::search_value_sets),
@@ -199,4 +214,96 @@ pub fn require_json(headers: &HeaderMap) -> Result<(), FhirError> {
             "Send the resource as FHIR JSON: Content-Type: application/fhir+json.",
         ))
     }
+}
+
+/// The query pairs, in order, as sent.
+pub fn pairs(raw: Option<&str>) -> Result<Vec<(String, String)>, FhirError> {
+    serde_urlencoded::from_str(raw.unwrap_or("")).map_err(|_| {
+        FhirError::new(StatusCode::BAD_REQUEST, IssueCode::Structure, "The query string could not be read.")
+    })
+}
+
+/// The version an `If-Match` header names: `W/"3"` or `"3"`.
+pub fn if_match(headers: &HeaderMap) -> Result<i64, FhirError> {
+    let raw = headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok()).ok_or_else(|| {
+        FhirError::new(
+            StatusCode::PRECONDITION_REQUIRED,
+            IssueCode::Required,
+            "Send If-Match with the version you changed (the ETag you read, such as W/\"3\"), so no one's change is overwritten.",
+        )
+    })?;
+    raw.trim().trim_start_matches("W/").trim_matches('"').parse().map_err(|_| {
+        FhirError::new(StatusCode::BAD_REQUEST, IssueCode::Invalid, "If-Match must be an ETag such as W/\"3\".")
+    })
+}
+
+/// One page of matches that are all in hand (each already let through by the policy), and how
+/// many there were in all.
+pub fn page_of<T>(mut items: Vec<T>, page: &carethread_fhir::search::Page) -> (Vec<T>, usize) {
+    let total = items.len();
+    if page.count_only {
+        return (Vec::new(), total);
+    }
+    let start = page.offset.min(total);
+    let end = start.saturating_add(page.count).min(total);
+    (items.drain(start..end).collect(), total)
+}
+
+/// A searchset of resources (matches, then what `_include` brought in), with paging links that
+/// repeat the search as asked; `base` is the FHIR endpoint's address ([`base_url`]).
+pub fn searchset_response(
+    base: &str,
+    resource: &str,
+    query: Vec<(String, String)>,
+    page: &carethread_fhir::search::Page,
+    total: usize,
+    matches: Vec<serde_json::Value>,
+    included: Vec<serde_json::Value>,
+) -> Response {
+    use carethread_fhir::bundle::{Entry, EntrySearch, searchset};
+    let entry = |mode: &'static str| {
+        let base = base.to_string();
+        move |r: serde_json::Value| Entry {
+            full_url: format!(
+                "{base}/{}/{}",
+                r["resourceType"].as_str().unwrap_or_default(),
+                r["id"].as_str().unwrap_or_default()
+            ),
+            resource: r,
+            search: EntrySearch { mode },
+        }
+    };
+    let mut entries: Vec<Entry> = matches.into_iter().map(entry("match")).collect();
+    entries.extend(included.into_iter().map(entry("include")));
+    let kept: Vec<(String, String)> =
+        query.into_iter().filter(|(k, _)| !matches!(k.as_str(), "_offset" | "_count")).collect();
+    let kept = serde_urlencoded::to_string(&kept).unwrap_or_default();
+    let bundle = searchset(&format!("{base}/{resource}"), &kept, total, page.offset, page.count, entries);
+    resource_response(StatusCode::OK, &bundle, None)
+}
+
+/// Orders resources by `meta.lastUpdated` when the search asked for it.
+pub fn sort_by_last_updated(resources: &mut [serde_json::Value], page: &carethread_fhir::search::Page) {
+    use carethread_fhir::search::Direction;
+    let key = |r: &serde_json::Value| r["meta"]["lastUpdated"].as_str().unwrap_or_default().to_string();
+    match page.sort_last_updated {
+        Some(Direction::Ascending) => resources.sort_by_key(key),
+        Some(Direction::Descending) => resources.sort_by_key(|r| std::cmp::Reverse(key(r))),
+        None => {}
+    }
+}
+
+/// A search's parameters parsed for the resource `params` describes; a bad one is a 400.
+pub fn parse_search(
+    params: &carethread_fhir::search::Params,
+    query: &[(String, String)],
+    headers: &HeaderMap,
+) -> Result<carethread_fhir::search::Search, FhirError> {
+    carethread_fhir::search::resource(params, query, lenient(headers))
+        .map_err(|o| FhirError { status: StatusCode::BAD_REQUEST, outcome: o })
+}
+
+/// The id in an address as a Carethread id; anything else names nothing here.
+pub fn parse_id(raw: &str, resource: &str) -> Result<uuid::Uuid, FhirError> {
+    raw.parse().map_err(|_| FhirError::not_found(resource))
 }

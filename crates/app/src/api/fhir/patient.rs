@@ -1,7 +1,8 @@
 //! Patient: read, vread, search, create (with If-None-Exist) and update (with If-Match).
 //! People's records are never deleted: a case is closed instead.
 
-use super::{Caller, FhirError, base_url, lenient, require_json, resource_response};
+use super::gate::Gate;
+use super::{Caller, FhirError, base_url, if_match, lenient, pairs, require_json, resource_response};
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
@@ -13,7 +14,6 @@ use carethread_fhir::bundle::{Entry, EntrySearch, searchset};
 use carethread_fhir::outcome::IssueCode;
 use carethread_fhir::patient::{self as fhir_patient, Patient, Stored};
 use carethread_fhir::search::{self, Direction};
-use carethread_store::access;
 use carethread_store::people::{self, Allocation, Filter, PersonRecord};
 
 fn as_fhir(r: &PersonRecord) -> Patient {
@@ -26,27 +26,11 @@ fn as_fhir(r: &PersonRecord) -> Patient {
     })
 }
 
-/// The policy's answer for this caller on this person, or "not found" (which does not reveal
-/// whether the person exists); a refusal is audited.
+/// The person a Patient id names, once the policy lets the caller do `action` on their record.
 async fn authorise(state: &AppState, caller: &Caller, action: Action, raw: &str) -> Result<PersonId, FhirError> {
     let id: PersonId = raw.parse().map_err(|_| FhirError::not_found("Patient"))?;
-    let today = crate::web::current_date();
-    let target = access::target(&state.db, &caller.principal, id, today)
-        .await?
-        .ok_or_else(|| FhirError::not_found("Patient"))?;
-    match decide(&caller.principal, action, Some(&target)) {
-        Decision::Allow => Ok(id),
-        Decision::Deny(reason) => {
-            people::record_denied(&state.db, &caller.audit(), Some(id), reason).await?;
-            // Staff who may see the record but not change it are told so; others learn nothing.
-            if action != Action::ReadPerson && decide(&caller.principal, Action::ReadPerson, Some(&target)).is_allowed()
-            {
-                Err(FhirError::new(StatusCode::FORBIDDEN, IssueCode::Forbidden, reason))
-            } else {
-                Err(FhirError::not_found("Patient"))
-            }
-        }
-    }
+    Gate::new(state, caller).admit(id, action, "Patient").await?;
+    Ok(id)
 }
 
 pub async fn read(
@@ -81,13 +65,6 @@ pub async fn vread(
         case_open: record.case.status == CaseStatus::Open,
     });
     Ok(resource_response(StatusCode::OK, &patient, Some(past.version)))
-}
-
-/// The query pairs, in order, as sent.
-fn pairs(raw: Option<&str>) -> Result<Vec<(String, String)>, FhirError> {
-    serde_urlencoded::from_str(raw.unwrap_or("")).map_err(|_| {
-        FhirError::new(StatusCode::BAD_REQUEST, IssueCode::Structure, "The query string could not be read.")
-    })
 }
 
 pub async fn search(
@@ -200,20 +177,6 @@ pub async fn create(
         response.headers_mut().insert(header::LOCATION, location);
     }
     Ok(response)
-}
-
-/// The version an `If-Match` header names: `W/"3"` or `"3"`.
-fn if_match(headers: &HeaderMap) -> Result<i64, FhirError> {
-    let raw = headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok()).ok_or_else(|| {
-        FhirError::new(
-            StatusCode::PRECONDITION_REQUIRED,
-            IssueCode::Required,
-            "Send If-Match with the version you changed (the ETag you read, such as W/\"3\"), so no one's change is overwritten.",
-        )
-    })?;
-    raw.trim().trim_start_matches("W/").trim_matches('"').parse().map_err(|_| {
-        FhirError::new(StatusCode::BAD_REQUEST, IssueCode::Invalid, "If-Match must be an ETag such as W/\"3\".")
-    })
 }
 
 pub async fn update(

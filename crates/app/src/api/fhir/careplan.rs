@@ -1,0 +1,339 @@
+//! CarePlan and Goal: read, vread, search, Goal history, and `_include` of a plan's goals and
+//! care team. Staff with a working relationship (and the person) see every version of the plan;
+//! someone the person shares parts of their plan with sees only the plan people follow now, and
+//! only the parts shared with them.
+
+use super::careteam;
+use super::gate::Gate;
+use super::{
+    Caller, FhirError, base_url, page_of, pairs, parse_id, parse_search, resource_response, searchset_response,
+    sort_by_last_updated,
+};
+use crate::state::AppState;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use carethread_domain::PersonId;
+use carethread_domain::plan::consent::Section;
+use carethread_domain::policy::Action;
+use carethread_domain::themes::Theme;
+use carethread_fhir::careplan::{self as fhir_plan, CAREPLAN_SEARCH, GOAL_SEARCH, Part, StoredGoal, StoredPlan};
+use carethread_store::access;
+use carethread_store::plans::{self, PlanVersion};
+use serde_json::Value;
+use uuid::Uuid;
+
+fn part_action(part: Part) -> Action {
+    Action::ReadSection(match part {
+        Part::CareAndSupport => Section::Goals,
+        Part::Management => Section::Management,
+        Part::Escalation => Section::Escalation,
+    })
+}
+
+/// The versions of the person's plan the caller may see, newest first, each with the version it
+/// replaced.
+async fn visible_versions(
+    state: &AppState,
+    caller: &Caller,
+    gate: &mut Gate<'_>,
+    person: PersonId,
+) -> Result<Vec<(PlanVersion, Option<Uuid>)>, FhirError> {
+    let plan = plans::plan(&state.db, &caller.audit(), person, "read the plan through FHIR").await?;
+    let previous = |v: &PlanVersion| plan.version(v.number - 1).map(|p| p.id);
+    if gate.allows(person, Action::ReadPerson).await? {
+        Ok(plan.versions.iter().map(|v| (v.clone(), previous(v))).collect())
+    } else {
+        Ok(plan.current().map(|v| (v.clone(), previous(v))).into_iter().collect())
+    }
+}
+
+fn stored<'a>(person: PersonId, v: &'a PlanVersion, replaces: Option<Uuid>) -> StoredPlan<'a> {
+    StoredPlan {
+        version_id: v.id,
+        person_id: person.as_uuid(),
+        number: v.number,
+        status: v.status,
+        content: &v.content,
+        agreement: v.agreement.as_ref(),
+        review_due: v.review_due,
+        replaces,
+        created_at: v.created_at,
+        updated_at: v.updated_at,
+        version: v.version,
+    }
+}
+
+/// Every CarePlan of the person the caller may see, with the number of its plan version.
+async fn care_plans(
+    state: &AppState,
+    caller: &Caller,
+    gate: &mut Gate<'_>,
+    person: PersonId,
+) -> Result<Vec<(i32, Value)>, FhirError> {
+    let mut out = Vec::new();
+    for (v, replaces) in visible_versions(state, caller, gate, person).await? {
+        let s = stored(person, &v, replaces);
+        for part in s.parts() {
+            if gate.allows(person, part_action(part)).await? {
+                out.push((v.number, fhir_plan::to_fhir(&s, part)));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Each goal of the person's plan the caller may see, as every visible version states it,
+/// newest first: (goal id, versions).
+async fn goals(
+    state: &AppState,
+    caller: &Caller,
+    gate: &mut Gate<'_>,
+    person: PersonId,
+) -> Result<Vec<(Uuid, Vec<Value>)>, FhirError> {
+    if !gate.allows(person, Action::ReadSection(Section::Goals)).await? {
+        return Ok(Vec::new());
+    }
+    let mut out: Vec<(Uuid, Vec<Value>)> = Vec::new();
+    for (v, _) in visible_versions(state, caller, gate, person).await? {
+        for g in &v.content.goals {
+            let r = fhir_plan::goal_to_fhir(&StoredGoal {
+                goal: g,
+                person_id: person.as_uuid(),
+                plan_number: v.number,
+                updated_at: v.updated_at,
+            });
+            match out.iter_mut().find(|(id, _)| *id == g.id) {
+                Some((_, versions)) => versions.push(r),
+                None => out.push((g.id, vec![r])),
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The people a search looks at: the one it names (when the caller may see them), or everyone
+/// within the caller's reach.
+async fn people_searched(
+    state: &AppState,
+    caller: &Caller,
+    gate: &mut Gate<'_>,
+    patient: Option<Uuid>,
+) -> Result<Vec<PersonId>, FhirError> {
+    match patient {
+        Some(p) => {
+            let p = PersonId::from_uuid(p);
+            Ok(
+                if gate.allows(p, Action::ReadSection(Section::Goals)).await?
+                    || gate.allows(p, Action::ReadSection(Section::Escalation)).await?
+                    || gate.allows(p, Action::ReadSection(Section::Management)).await?
+                {
+                    vec![p]
+                } else {
+                    Vec::new()
+                },
+            )
+        }
+        None => Ok(access::people_within_reach(&state.db, &caller.principal).await?),
+    }
+}
+
+/// Whether a resource's `meta.lastUpdated` is within the search's `_lastUpdated` bounds.
+fn updated(r: &Value, s: &carethread_fhir::search::Search) -> bool {
+    r["meta"]["lastUpdated"]
+        .as_str()
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .is_some_and(|t| s.updated_within(t.with_timezone(&chrono::Utc)))
+}
+
+fn version_of(r: &Value) -> Option<i64> {
+    r["meta"]["versionId"].as_str().and_then(|v| v.parse().ok())
+}
+
+pub async fn read_care_plan(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(raw): Path<String>,
+) -> Result<Response, FhirError> {
+    let (version_id, part) = Part::parse_id(&raw).ok_or_else(|| FhirError::not_found("CarePlan"))?;
+    let person =
+        plans::person_of_version(&state.db, version_id).await?.ok_or_else(|| FhirError::not_found("CarePlan"))?;
+    let mut gate = Gate::new(&state, &caller);
+    gate.admit(person, part_action(part), "CarePlan").await?;
+    let plan = care_plans(&state, &caller, &mut gate, person)
+        .await?
+        .into_iter()
+        .map(|(_, r)| r)
+        .find(|r| r["id"] == raw.as_str())
+        .ok_or_else(|| FhirError::not_found("CarePlan"))?;
+    Ok(resource_response(StatusCode::OK, &plan, version_of(&plan)))
+}
+
+pub async fn vread_care_plan(
+    state: State<AppState>,
+    caller: Caller,
+    Path((raw, version)): Path<(String, String)>,
+) -> Result<Response, FhirError> {
+    let response = read_care_plan(state, caller, Path(raw)).await?;
+    // A plan version keeps only its latest state: an agreed version never changes again, and a
+    // draft is rewritten in place until it is agreed.
+    let current = response.headers().get(axum::http::header::ETAG).and_then(|e| e.to_str().ok()).unwrap_or("");
+    if current.trim_start_matches("W/").trim_matches('"') == version {
+        Ok(response)
+    } else {
+        Err(FhirError::not_found("version of this CarePlan (a draft keeps only its latest state)"))
+    }
+}
+
+pub async fn search_care_plans(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, FhirError> {
+    let query = pairs(raw.as_deref())?;
+    let s = parse_search(&CAREPLAN_SEARCH, &query, &headers)?;
+    let mut gate = Gate::new(&state, &caller);
+    let mut found = Vec::new();
+    for person in people_searched(&state, &caller, &mut gate, s.patient).await? {
+        for (number, r) in care_plans(&state, &caller, &mut gate, person).await? {
+            let id_ok = s.ids.as_ref().is_none_or(|ids| {
+                Part::parse_id(r["id"].as_str().unwrap_or_default())
+                    .is_some_and(|(v, p)| p == Part::CareAndSupport && ids.contains(&v))
+            });
+            let status_ok = s.statuses.is_empty() || s.statuses.iter().any(|c| r["status"] == c.as_str());
+            let category_ok = s.categories.is_empty()
+                || s.categories.iter().any(|c| r["category"][0]["coding"][0]["code"] == c.as_str());
+            if id_ok && status_ok && category_ok && updated(&r, &s) {
+                found.push((person, number, r));
+            }
+        }
+    }
+    if let Some(direction) = s.page.sort_last_updated {
+        found.sort_by_key(|(_, _, r)| r["meta"]["lastUpdated"].as_str().unwrap_or_default().to_string());
+        if direction == carethread_fhir::search::Direction::Descending {
+            found.reverse();
+        }
+    }
+    let (page, total) = page_of(found, &s.page);
+    let mut included: Vec<Value> = Vec::new();
+    for (person, number, r) in &page {
+        let (person, number) = (*person, *number);
+        if s.includes.iter().any(|i| i == "CarePlan:goal") {
+            let wanted: Vec<&str> =
+                r["goal"].as_array().into_iter().flatten().filter_map(|g| g["reference"].as_str()).collect();
+            for (id, versions) in goals(&state, &caller, &mut gate, person).await? {
+                if !wanted.contains(&format!("Goal/{id}").as_str()) {
+                    continue;
+                }
+                // The goal as this version of the plan states it.
+                if let Some(g) = versions.iter().find(|g| g["meta"]["versionId"] == number.to_string().as_str())
+                    && !included.iter().any(|i| i["resourceType"] == "Goal" && i["id"] == g["id"])
+                {
+                    included.push(g.clone());
+                }
+            }
+        }
+        if s.includes.iter().any(|i| i == "CarePlan:care-team")
+            && r["careTeam"].is_array()
+            && !included.iter().any(|i| i["resourceType"] == "CareTeam" && i["id"] == person.to_string().as_str())
+            && gate.allows(person, Action::ReadSection(Section::Theme(Theme::CircleOfSupport))).await?
+        {
+            included.push(careteam::circle(&state, &caller, person).await?.0);
+        }
+    }
+    let page = page.into_iter().map(|(_, _, r)| r).collect();
+    Ok(searchset_response(&base_url(&state, &headers), "CarePlan", query, &s.page, total, page, included))
+}
+
+/// The goal's versions the caller may see, newest first, or not found.
+async fn goal_versions(state: &AppState, caller: &Caller, raw: &str) -> Result<Vec<Value>, FhirError> {
+    let id = parse_id(raw, "Goal")?;
+    let person = plans::person_of_goal(&state.db, id).await?.ok_or_else(|| FhirError::not_found("Goal"))?;
+    let mut gate = Gate::new(state, caller);
+    gate.admit(person, Action::ReadSection(Section::Goals), "Goal").await?;
+    goals(state, caller, &mut gate, person)
+        .await?
+        .into_iter()
+        .find(|(g, _)| *g == id)
+        .map(|(_, versions)| versions)
+        .ok_or_else(|| FhirError::not_found("Goal"))
+}
+
+pub async fn read_goal(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(raw): Path<String>,
+) -> Result<Response, FhirError> {
+    let versions = goal_versions(&state, &caller, &raw).await?;
+    let goal = versions.first().ok_or_else(|| FhirError::not_found("Goal"))?;
+    Ok(resource_response(StatusCode::OK, goal, version_of(goal)))
+}
+
+pub async fn vread_goal(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((raw, version)): Path<(String, String)>,
+) -> Result<Response, FhirError> {
+    let versions = goal_versions(&state, &caller, &raw).await?;
+    let goal = versions
+        .iter()
+        .find(|g| g["meta"]["versionId"] == version.as_str())
+        .ok_or_else(|| FhirError::not_found("version of this Goal"))?;
+    Ok(resource_response(StatusCode::OK, goal, version_of(goal)))
+}
+
+/// A Goal's history: the goal as each version of the plan the caller may see stated it.
+pub async fn goal_history(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path(raw): Path<String>,
+) -> Result<Response, FhirError> {
+    let versions = goal_versions(&state, &caller, &raw).await?;
+    let base = super::base_url(&state, &headers);
+    let entries: Vec<Value> = versions
+        .into_iter()
+        .map(|g| {
+            serde_json::json!({
+                "fullUrl": format!("{base}/Goal/{raw}"),
+                "resource": g,
+                "request": { "method": "PUT", "url": format!("Goal/{raw}") },
+                "response": { "status": "200", "lastModified": g["meta"]["lastUpdated"] }
+            })
+        })
+        .collect();
+    let bundle = serde_json::json!({
+        "resourceType": "Bundle",
+        "type": "history",
+        "total": entries.len(),
+        "link": [{ "relation": "self", "url": format!("{base}/Goal/{raw}/_history") }],
+        "entry": entries
+    });
+    Ok(resource_response(StatusCode::OK, &bundle, None))
+}
+
+pub async fn search_goals(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, FhirError> {
+    let query = pairs(raw.as_deref())?;
+    let s = parse_search(&GOAL_SEARCH, &query, &headers)?;
+    let mut gate = Gate::new(&state, &caller);
+    let mut found = Vec::new();
+    for person in people_searched(&state, &caller, &mut gate, s.patient).await? {
+        for (id, versions) in goals(&state, &caller, &mut gate, person).await? {
+            let Some(g) = versions.into_iter().next() else { continue };
+            let id_ok = s.ids.as_ref().is_none_or(|ids| ids.contains(&id));
+            let status_ok = s.statuses.is_empty() || s.statuses.iter().any(|c| g["lifecycleStatus"] == c.as_str());
+            if id_ok && status_ok && updated(&g, &s) {
+                found.push(g);
+            }
+        }
+    }
+    sort_by_last_updated(&mut found, &s.page);
+    let (page, total) = page_of(found, &s.page);
+    Ok(searchset_response(&base_url(&state, &headers), "Goal", query, &s.page, total, page, Vec::new()))
+}

@@ -1,0 +1,62 @@
+//! The access policy as the FHIR API asks it: about one person's record at a time, with each
+//! record's ties to the caller looked up once per request however many rows name that person.
+
+use super::{Caller, FhirError};
+use crate::state::AppState;
+use axum::http::StatusCode;
+use carethread_domain::PersonId;
+use carethread_domain::policy::{Action, Decision, Target, decide};
+use carethread_fhir::outcome::IssueCode;
+use carethread_store::{access, people};
+use std::collections::HashMap;
+
+pub struct Gate<'a> {
+    state: &'a AppState,
+    caller: &'a Caller,
+    targets: HashMap<PersonId, Option<Target>>,
+}
+
+impl<'a> Gate<'a> {
+    pub fn new(state: &'a AppState, caller: &'a Caller) -> Self {
+        Gate { state, caller, targets: HashMap::new() }
+    }
+
+    async fn target(&mut self, person: PersonId) -> Result<Option<&Target>, FhirError> {
+        if !self.targets.contains_key(&person) {
+            let today = crate::web::current_date();
+            let t = access::target(&self.state.db, &self.caller.principal, person, today).await?;
+            self.targets.insert(person, t);
+        }
+        Ok(self.targets.get(&person).and_then(Option::as_ref))
+    }
+
+    /// Whether the policy lets the caller do `action` on this person's record. For rows of a
+    /// search: a refusal just leaves the row out.
+    pub async fn allows(&mut self, person: PersonId, action: Action) -> Result<bool, FhirError> {
+        let principal = self.caller.principal.clone();
+        Ok(self.target(person).await?.is_some_and(|t| decide(&principal, action, Some(t)).is_allowed()))
+    }
+
+    /// For a request about one named resource: allowed, or refused and audited. A caller who
+    /// may read the record but not do this is told so (403); anyone else learns nothing, not
+    /// even that the resource exists (404).
+    pub async fn admit(&mut self, person: PersonId, action: Action, resource: &str) -> Result<(), FhirError> {
+        let principal = self.caller.principal.clone();
+        let Some(target) = self.target(person).await? else {
+            return Err(FhirError::not_found(resource));
+        };
+        match decide(&principal, action, Some(target)) {
+            Decision::Allow => Ok(()),
+            Decision::Deny(reason) => {
+                let may_read =
+                    action != Action::ReadPerson && decide(&principal, Action::ReadPerson, Some(target)).is_allowed();
+                people::record_denied(&self.state.db, &self.caller.audit(), Some(person), reason).await?;
+                if may_read {
+                    Err(FhirError::new(StatusCode::FORBIDDEN, IssueCode::Forbidden, reason))
+                } else {
+                    Err(FhirError::not_found(resource))
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,225 @@
+//! The case resources over FHIR on the backend under test: CarePlan (three linked parts per plan
+//! version), Goal (with its history across plan versions), CareTeam and Task, read and searched
+//! through the same policy as the pages, for staff, a supporter and someone with no relationship.
+
+use crate::common::TestApp;
+use carethread::auth::token;
+use carethread_domain::PersonId;
+use carethread_domain::circle::{Involvement, MemberDetails, Source};
+use carethread_domain::plan::consent::{ConsentDetails, ConsentGiven, Section, ShareScope, ShareWith};
+use carethread_store::{AuditContext, accounts, people, plans, themes};
+use reqwest::{Client, StatusCode};
+use serde_json::Value;
+
+async fn token_for(app: &TestApp, username: &str) -> String {
+    let user = accounts::user_by_username(&app.db, username).await.expect("ran").expect("user");
+    let secret = format!("ct_{}", token::random_secret());
+    accounts::create_api_token(&app.db, &AuditContext::command_line("test"), &user, &token::hash(&secret))
+        .await
+        .expect("token");
+    secret
+}
+
+async fn get(app: &TestApp, token: &str, path: &str) -> (StatusCode, Value) {
+    let r = Client::new().get(app.url(path)).bearer_auth(token).send().await.expect("get");
+    let status = r.status();
+    (status, r.json().await.expect("json"))
+}
+
+fn entries<'a>(bundle: &'a Value, mode: &str) -> Vec<&'a Value> {
+    bundle["entry"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|e| e["search"]["mode"] == mode)
+        .map(|e| &e["resource"])
+        .collect()
+}
+
+/// The demo person whose plan has an active and a superseded version, and tasks.
+async fn aisha(app: &TestApp, token: &str) -> String {
+    let (_, found) = get(app, token, "/fhir/Patient?name=aisha").await;
+    found["entry"][0]["resource"]["id"].as_str().expect("Aisha is in the demo").to_string()
+}
+
+#[tokio::test]
+async fn staff_read_every_version_of_the_plan_its_goals_circle_and_tasks() {
+    let app = TestApp::spawn().await;
+    let kw = token_for(&app, "demo-keyworker").await;
+    let id = aisha(&app, &kw).await;
+
+    let (status, all) = get(&app, &kw, &format!("/fhir/CarePlan?subject=Patient/{id}")).await;
+    assert_eq!(status, StatusCode::OK, "{all}");
+    let plans = entries(&all, "match");
+    let summary: Vec<(String, String)> = plans
+        .iter()
+        .map(|p| {
+            (
+                p["status"].as_str().unwrap_or("").to_string(),
+                p["category"][0]["coding"][0]["code"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    for status in ["active", "revoked"] {
+        for part in ["care-and-support", "management", "escalation"] {
+            assert!(summary.contains(&(status.into(), part.into())), "{status} {part} missing from {summary:?}");
+        }
+    }
+    let active = plans
+        .iter()
+        .find(|p| p["status"] == "active" && p["category"][0]["coding"][0]["code"] == "care-and-support")
+        .expect("the plan in force");
+    let old = plans
+        .iter()
+        .find(|p| p["status"] == "revoked" && p["category"][0]["coding"][0]["code"] == "care-and-support")
+        .expect("the replaced plan");
+    assert_eq!(active["replaces"][0]["reference"], format!("CarePlan/{}", old["id"].as_str().expect("id")));
+    let management = plans
+        .iter()
+        .find(|p| p["status"] == "active" && p["category"][0]["coding"][0]["code"] == "management")
+        .expect("management plan");
+    assert_eq!(management["partOf"][0]["reference"], format!("CarePlan/{}", active["id"].as_str().expect("id")));
+
+    // Read by id, with the ETag of its version; a version it never had is not found.
+    let plan_id = active["id"].as_str().expect("id");
+    let r =
+        Client::new().get(app.url(&format!("/fhir/CarePlan/{plan_id}"))).bearer_auth(&kw).send().await.expect("read");
+    assert_eq!(r.status(), StatusCode::OK);
+    let etag = r.headers()["etag"].to_str().expect("etag").to_string();
+    assert_eq!(etag, format!("W/\"{}\"", active["meta"]["versionId"].as_str().expect("version")));
+    assert_eq!(get(&app, &kw, &format!("/fhir/CarePlan/{plan_id}/_history/999")).await.0, StatusCode::NOT_FOUND);
+
+    // Only the plan in force, with its goals and circle included.
+    let (_, in_force) = get(
+        &app,
+        &kw,
+        &format!("/fhir/CarePlan?patient={id}&status=active&category=care-and-support&_include=CarePlan:goal&_include=CarePlan:care-team"),
+    )
+    .await;
+    assert_eq!(in_force["total"], 1);
+    let included = entries(&in_force, "include");
+    let goal_refs: Vec<&str> =
+        active["goal"].as_array().expect("goals").iter().filter_map(|g| g["reference"].as_str()).collect();
+    let goals: Vec<&&Value> = included.iter().filter(|r| r["resourceType"] == "Goal").collect();
+    assert_eq!(goals.len(), goal_refs.len());
+    assert!(goals.iter().all(|g| goal_refs.contains(&format!("Goal/{}", g["id"].as_str().unwrap_or("")).as_str())));
+    let team = included.iter().find(|r| r["resourceType"] == "CareTeam").expect("the circle");
+    assert_eq!(team["id"], id.as_str());
+    assert!(team["participant"].as_array().expect("members").iter().any(|p| p["role"][0]["text"] == "Key worker"));
+
+    // A goal that is in both versions has a history of two, newest first.
+    let (_, goals_now) = get(&app, &kw, &format!("/fhir/Goal?patient={id}")).await;
+    let goal = entries(&goals_now, "match")[0];
+    let goal_id = goal["id"].as_str().expect("id");
+    assert_eq!(goal["subject"]["reference"], format!("Patient/{id}"));
+    let (_, history) = get(&app, &kw, &format!("/fhir/Goal/{goal_id}/_history")).await;
+    assert_eq!(history["type"], "history");
+    let versions: Vec<&str> = history["entry"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter_map(|e| e["resource"]["meta"]["versionId"].as_str())
+        .collect();
+    assert_eq!(versions, ["2", "1"], "the goal as plan versions 2 and 1 state it");
+    let (status, first) = get(&app, &kw, &format!("/fhir/Goal/{goal_id}/_history/1")).await;
+    assert_eq!((status, first["meta"]["versionId"].as_str()), (StatusCode::OK, Some("1")));
+
+    // Tasks: by patient, and by owner and status.
+    let (_, tasks) = get(&app, &kw, &format!("/fhir/Task?patient=Patient/{id}")).await;
+    let all_tasks = entries(&tasks, "match");
+    assert!(!all_tasks.is_empty());
+    let owner = all_tasks[0]["owner"]["reference"].as_str().expect("owner").to_string();
+    let status = all_tasks[0]["status"].as_str().expect("status").to_string();
+    let (_, owned) = get(&app, &kw, &format!("/fhir/Task?owner={owner}&status={status}")).await;
+    let expected = all_tasks
+        .iter()
+        .filter(|t| t["owner"]["reference"] == owner.as_str() && t["status"] == status.as_str())
+        .count();
+    assert_eq!(owned["total"], expected);
+    let task_id = all_tasks[0]["id"].as_str().expect("id");
+    let (status, task) = get(&app, &kw, &format!("/fhir/Task/{task_id}")).await;
+    assert_eq!((status, &task["for"]["reference"]), (StatusCode::OK, &Value::from(format!("Patient/{id}"))));
+
+    // Bad searches are refused, naming the parameter.
+    for (path, param) in [
+        ("/fhir/CarePlan?status=finished", "status"),
+        ("/fhir/CarePlan?_include=CarePlan:subject", "_include"),
+        ("/fhir/Task?owner=Group/1", "owner"),
+        ("/fhir/Goal?code=x", "code"),
+    ] {
+        let (status, outcome) = get(&app, &kw, path).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{path}");
+        assert_eq!(outcome["issue"][0]["expression"][0], param, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn a_supporter_sees_only_the_shared_part_of_the_plan_in_force_and_outsiders_nothing() {
+    let app = TestApp::spawn().await;
+    let kw = token_for(&app, "demo-keyworker").await;
+    let id = aisha(&app, &kw).await;
+    let person: PersonId = id.parse().expect("id");
+    let (_, all) = get(&app, &kw, &format!("/fhir/CarePlan?subject=Patient/{id}")).await;
+    let all = entries(&all, "match").into_iter().cloned().collect::<Vec<Value>>();
+
+    // Lorna becomes part of Aisha's circle, and Aisha shares her escalation plan with her.
+    let record = people::read(&app.db, &AuditContext::command_line("test"), person, "test").await.expect("person");
+    let ctx = AuditContext { org_id: Some(record.org_id), ..AuditContext::command_line("test") };
+    let member = MemberDetails {
+        name: "Lorna".into(),
+        relationship: "Neighbour".into(),
+        organisation: None,
+        contact: None,
+        source: Source::PersonalNetwork,
+        involvement: Involvement::Regular,
+        brings: None,
+    };
+    let member_id = themes::add_member(&app.db, &ctx, person, &member, Some("demo-supporter")).await.expect("member");
+    let lorna = token_for(&app, "demo-supporter").await;
+    let (_, before) = get(&app, &lorna, &format!("/fhir/CarePlan?subject=Patient/{id}")).await;
+    assert_eq!(before["total"], 0, "being in the circle shares nothing by itself");
+    let consent = ConsentDetails {
+        with: ShareWith::Member { id: member_id, name: "Lorna (Neighbour)".into() },
+        scope: ShareScope::Sections(vec![Section::Escalation]),
+        purpose: "So Lorna can help in a crisis".into(),
+        from: carethread_store::now().date_naive(),
+        until: None,
+        given: ConsentGiven::Verbal,
+    };
+    plans::add_consent(&app.db, &ctx, person, &consent).await.expect("consent");
+
+    let (_, shared) = get(&app, &lorna, &format!("/fhir/CarePlan?subject=Patient/{id}")).await;
+    let shared = entries(&shared, "match");
+    assert_eq!(shared.len(), 1, "{shared:?}");
+    assert_eq!(shared[0]["category"][0]["coding"][0]["code"], "escalation");
+    assert_eq!(shared[0]["status"], "active", "only the plan people follow now");
+    let main = all
+        .iter()
+        .find(|p| p["status"] == "active" && p["category"][0]["coding"][0]["code"] == "care-and-support")
+        .expect("plan");
+    let old_escalation = all
+        .iter()
+        .find(|p| p["status"] == "revoked" && p["category"][0]["coding"][0]["code"] == "escalation")
+        .expect("old");
+    for path in [
+        format!("/fhir/CarePlan/{}", main["id"].as_str().expect("id")),
+        format!("/fhir/CarePlan/{}", old_escalation["id"].as_str().expect("id")),
+        format!("/fhir/CareTeam/{id}"),
+        format!("/fhir/Goal/{}", main["goal"][0]["reference"].as_str().expect("goal").trim_start_matches("Goal/")),
+    ] {
+        assert_eq!(get(&app, &lorna, &path).await.0, StatusCode::NOT_FOUND, "{path}");
+    }
+    let (_, tasks) = get(&app, &lorna, &format!("/fhir/Task?patient={id}")).await;
+    assert_eq!(tasks["total"], 0, "tasks are the whole record, not a shared section");
+
+    // A clinician of another team: nothing, and no hint that anything exists.
+    let outsider = token_for(&app, "demo-clinician").await;
+    assert_eq!(
+        get(&app, &outsider, &format!("/fhir/CarePlan/{}", main["id"].as_str().expect("id"))).await.0,
+        StatusCode::NOT_FOUND
+    );
+    for resource in ["CarePlan", "Goal", "CareTeam", "Task"] {
+        let (status, found) = get(&app, &outsider, &format!("/fhir/{resource}?patient={id}")).await;
+        assert_eq!((status, &found["total"]), (StatusCode::OK, &Value::from(0)), "{resource}");
+    }
+}

@@ -1,0 +1,47 @@
+//! Queries whose conditions are chosen at run time (searches): the values are collected with
+//! their placeholders numbered as they are added, then bound in order, so no value is ever
+//! written into the SQL text.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use uuid::Uuid;
+
+/// A value bound into a query built at run time.
+pub(crate) enum Arg {
+    Uuid(Uuid),
+    OptUuid(Option<Uuid>),
+    Text(String),
+    Date(NaiveDate),
+    Time(DateTime<Utc>),
+    Int(i64),
+}
+
+/// The values of one query, in placeholder order.
+#[derive(Default)]
+pub(crate) struct Args(pub(crate) Vec<Arg>);
+
+impl Args {
+    /// Adds a value and returns its placeholder (`$3`).
+    pub(crate) fn add(&mut self, a: Arg) -> String {
+        self.0.push(a);
+        format!("${}", self.0.len())
+    }
+}
+
+/// Binds every value of a slice of [`Arg`]s to a sqlx query, in order.
+macro_rules! bind_args {
+    ($q:expr, $args:expr) => {{
+        let mut q = $q;
+        for a in $args {
+            q = match a {
+                $crate::query::Arg::Uuid(v) => q.bind(*v),
+                $crate::query::Arg::OptUuid(v) => q.bind(*v),
+                $crate::query::Arg::Text(v) => q.bind(v.clone()),
+                $crate::query::Arg::Date(v) => q.bind(*v),
+                $crate::query::Arg::Time(v) => q.bind(*v),
+                $crate::query::Arg::Int(v) => q.bind(*v),
+            };
+        }
+        q
+    }};
+}
+pub(crate) use bind_args;
