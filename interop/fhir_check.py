@@ -17,7 +17,9 @@ from fhir.resources.R4B.capabilitystatement import CapabilityStatement
 from fhir.resources.R4B.careplan import CarePlan
 from fhir.resources.R4B.careteam import CareTeam
 from fhir.resources.R4B.codesystem import CodeSystem
+from fhir.resources.R4B.encounter import Encounter
 from fhir.resources.R4B.goal import Goal
+from fhir.resources.R4B.observation import Observation
 from fhir.resources.R4B.operationoutcome import OperationOutcome
 from fhir.resources.R4B.patient import Patient
 from fhir.resources.R4B.task import Task
@@ -175,7 +177,19 @@ def check_case_resources(base, auth, client):
         r = requests.get(f"{base}/{resource}", params=params, headers=auth, timeout=30)
         expect(r.status_code == 400, f"{resource}?{params} answered {r.status_code}")
         valid(OperationOutcome, r.json(), f"the OperationOutcome for {resource}?{params}")
-    return len(plans) + len(included) + len(every_task)
+    reviews = client.resources("Encounter").limit(1).fetch_all()
+    expect(reviews, "the key worker sees no review (Encounter) in the demo")
+    votes = 0
+    for review in reviews:
+        valid(Encounter, review.serialize(), f"Encounter {review['id']}")
+        cast = client.resources("Observation").search(encounter=f"Encounter/{review['id']}").limit(10).fetch_all()
+        for vote in cast:
+            valid(Observation, vote.serialize(), f"Observation {vote['id']}")
+            expect(vote["encounter"]["reference"] == f"Encounter/{review['id']}", "a vote of another review was found")
+        if review["status"] == "finished":
+            expect(len(cast) == 6 * len(review["participant"]), f"review {review['id']}: {len(cast)} votes")
+        votes += len(cast)
+    return len(plans) + len(included) + len(every_task) + len(reviews) + votes
 
 
 if __name__ == "__main__":

@@ -38,6 +38,8 @@ pub fn statement(base: &str, version: &str, date: &str) -> Value {
             case_resource(&crate::careplan::GOAL_SEARCH, &["read", "vread", "history-instance", "search-type"]),
             case_resource(&crate::careteam::SEARCH, &["read", "search-type"]),
             case_resource(&crate::task::SEARCH, &["read", "search-type"]),
+            case_resource(&crate::review::ENCOUNTER_SEARCH, &["read", "search-type"]),
+            case_resource(&crate::review::OBSERVATION_SEARCH, &["read", "search-type", "create"]),
             {
                 "type": "Patient",
                 "versioning": "versioned",
@@ -77,6 +79,15 @@ fn case_resource(params: &Params, interactions: &[&str]) -> Value {
     }
     if !params.owners.is_empty() {
         search.push(param("owner", "reference", format!("A {}.", params.owners.join(", "))));
+    }
+    if !params.codes.is_empty() {
+        search.push(param("code", "token", format!("One of: {}.", params.codes.join(", "))));
+    }
+    if params.encounter {
+        search.push(param("encounter", "reference", "The review: Encounter/<id>.".into()));
+    }
+    if params.date {
+        search.push(param("date", "date", "When the review is or was, with ge, gt, le, lt or eq.".into()));
     }
     json!({
         "type": params.resource,

@@ -17,20 +17,12 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 pub const CAREPLAN_SEARCH: Params = Params {
-    resource: "CarePlan",
-    statuses: &["draft", "active", "revoked"],
     categories: &["care-and-support", "management", "escalation"],
-    owners: &[],
     includes: &["CarePlan:goal", "CarePlan:care-team"],
+    ..Params::basic("CarePlan", &["draft", "active", "revoked"])
 };
 
-pub const GOAL_SEARCH: Params = Params {
-    resource: "Goal",
-    statuses: &["active", "completed", "cancelled"],
-    categories: &[],
-    owners: &[],
-    includes: &[],
-};
+pub const GOAL_SEARCH: Params = Params::basic("Goal", &["active", "completed", "cancelled"]);
 
 /// The parts of a plan version, each a CarePlan.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -10,8 +10,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-pub const SEARCH: Params =
-    Params { resource: "CareTeam", statuses: &["active", "inactive"], categories: &[], owners: &[], includes: &[] };
+pub const SEARCH: Params = Params::basic("CareTeam", &["active", "inactive"]);
 
 pub struct StoredMember<'a> {
     pub id: Uuid,

@@ -13,6 +13,7 @@ pub mod datatypes;
 pub mod outcome;
 pub mod parse;
 pub mod patient;
+pub mod review;
 pub mod search;
 pub mod task;
 pub mod terminology;

@@ -146,6 +146,28 @@ pub struct Params {
     pub owners: &'static [&'static str],
     /// The `_include` values it supports.
     pub includes: &'static [&'static str],
+    /// The codes it can be searched by with `code`; empty when it has none.
+    pub codes: &'static [&'static str],
+    /// Whether it can be searched by `encounter` (the review it belongs to).
+    pub encounter: bool,
+    /// Whether it can be searched by `date` (when it happened).
+    pub date: bool,
+}
+
+impl Params {
+    /// A resource with none of the optional parameters.
+    pub const fn basic(resource: &'static str, statuses: &'static [&'static str]) -> Params {
+        Params {
+            resource,
+            statuses,
+            categories: &[],
+            owners: &[],
+            includes: &[],
+            codes: &[],
+            encounter: false,
+            date: false,
+        }
+    }
 }
 
 /// A search of one of the case resources.
@@ -158,6 +180,9 @@ pub struct Search {
     pub categories: Vec<String>,
     pub owner: Option<Ref>,
     pub includes: Vec<String>,
+    pub codes: Vec<String>,
+    pub encounter: Option<Uuid>,
+    pub dates: Vec<Bound>,
     pub last_updated: Vec<Bound>,
     pub page: Page,
 }
@@ -205,6 +230,14 @@ pub fn resource(params: &Params, query: &[(String, String)], lenient: bool) -> R
                     })?;
                 s.owner = Some(r);
             }
+            "code" if !params.codes.is_empty() => s.codes.extend(codes("code", value, params.codes)?),
+            "encounter" if params.encounter => {
+                let r = Ref::parse(value, Some("Encounter"))
+                    .filter(|r| r.kind == "Encounter")
+                    .ok_or_else(|| bad("encounter", "encounter must be a review: Encounter/<id>."))?;
+                s.encounter = Some(r.id);
+            }
+            "date" if params.date => s.dates.push(bound("date", value)?),
             "_include" => {
                 let v = value.as_str();
                 if !params.includes.contains(&v) {
@@ -234,6 +267,15 @@ pub fn resource(params: &Params, query: &[(String, String)], lenient: bool) -> R
                     if !params.includes.is_empty() {
                         known.push("_include");
                     }
+                    if !params.codes.is_empty() {
+                        known.push("code");
+                    }
+                    if params.encounter {
+                        known.push("encounter");
+                    }
+                    if params.date {
+                        known.push("date");
+                    }
                     known.extend(["_lastUpdated", "_count", "_sort", "_summary"]);
                     return Err(OperationOutcome::at(
                         IssueCode::NotSupported,
@@ -254,8 +296,16 @@ pub fn resource(params: &Params, query: &[(String, String)], lenient: bool) -> R
 impl Search {
     /// Whether a resource last changed at `at` falls within every `_lastUpdated` bound.
     pub fn updated_within(&self, at: DateTime<Utc>) -> bool {
-        self.last_updated.iter().all(|b| b.from.is_none_or(|f| at >= f) && b.until.is_none_or(|u| at < u))
+        within(&self.last_updated, at)
     }
+    /// Whether something that happened at `at` falls within every `date` bound.
+    pub fn dated_within(&self, at: DateTime<Utc>) -> bool {
+        within(&self.dates, at)
+    }
+}
+
+fn within(bounds: &[Bound], at: DateTime<Utc>) -> bool {
+    bounds.iter().all(|b| b.from.is_none_or(|f| at >= f) && b.until.is_none_or(|u| at < u))
 }
 
 /// The parameters every search takes. Returns whether `name` was one of them.
@@ -373,13 +423,8 @@ mod tests {
         assert!(patient(&q(&[("_count", "5000")]), true).is_err(), "but never a bad value of a known one");
     }
 
-    const TASK: Params = Params {
-        resource: "Task",
-        statuses: &["requested", "completed"],
-        categories: &[],
-        owners: &["Practitioner", "RelatedPerson"],
-        includes: &[],
-    };
+    const TASK: Params =
+        Params { owners: &["Practitioner", "RelatedPerson"], ..Params::basic("Task", &["requested", "completed"]) };
 
     #[test]
     fn case_resource_searches_take_references_codes_and_refuse_the_rest() {

@@ -11,11 +11,8 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 pub const SEARCH: Params = Params {
-    resource: "Task",
-    statuses: &["requested", "accepted", "in-progress", "on-hold", "completed", "cancelled"],
-    categories: &[],
     owners: &["Patient", "RelatedPerson", "Practitioner", "Organization"],
-    includes: &[],
+    ..Params::basic("Task", &["requested", "accepted", "in-progress", "on-hold", "completed", "cancelled"])
 };
 
 /// A stored task, as the API has it.

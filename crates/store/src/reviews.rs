@@ -57,14 +57,18 @@ pub struct AttendeeRecord {
     pub details: AttendeeDetails,
     pub attendance: Attendance,
     pub account_id: Option<UserId>,
+    /// The circle of support member they are, when invited from the circle.
+    pub member_id: Option<Uuid>,
 }
 
 #[derive(Clone, Debug)]
 pub struct VoteRecord {
+    pub id: Uuid,
     pub attendee_id: Uuid,
     pub theme: Theme,
     pub vote: Vote,
     pub comment: Option<String>,
+    pub recorded_at: DateTime<Utc>,
 }
 
 #[derive(Clone, Debug)]
@@ -76,6 +80,8 @@ pub struct ReviewRecord {
     pub version: i64,
     pub signed_off_at: Option<DateTime<Utc>>,
     pub signed_off_by: Option<String>,
+    /// When anything in it last changed (a vote, attendance, the minutes, sign-off).
+    pub updated_at: DateTime<Utc>,
     pub attendees: Vec<AttendeeRecord>,
     pub votes: Vec<VoteRecord>,
     /// The person's prompt sheet, with who saved it and when.
@@ -254,6 +260,7 @@ struct ReviewRow {
     prompt_sheet: Option<String>,
     prompt_sheet_at: Option<DateTime<Utc>>,
     prompt_sheet_by: Option<String>,
+    updated_at: DateTime<Utc>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -264,6 +271,7 @@ struct AttendeeRow {
     role: String,
     is_person: bool,
     account_id: Option<Uuid>,
+    member_id: Option<Uuid>,
     attendance: String,
 }
 
@@ -275,27 +283,32 @@ impl TryFrom<AttendeeRow> for AttendeeRecord {
             details: AttendeeDetails { name: r.name, role: r.role, is_person: r.is_person },
             attendance: r.attendance.parse().map_err(StoreError::Corrupt)?,
             account_id: r.account_id.map(UserId::from_uuid),
+            member_id: r.member_id,
         })
     }
 }
 
 #[derive(sqlx::FromRow)]
 struct VoteRow {
+    id: Uuid,
     review_id: Uuid,
     attendee_id: Uuid,
     theme: String,
     vote: String,
     comment: Option<String>,
+    recorded_at: DateTime<Utc>,
 }
 
 impl TryFrom<VoteRow> for VoteRecord {
     type Error = StoreError;
     fn try_from(r: VoteRow) -> Result<Self, StoreError> {
         Ok(VoteRecord {
+            id: r.id,
             attendee_id: r.attendee_id,
             theme: r.theme.parse().map_err(StoreError::Corrupt)?,
             vote: r.vote.parse().map_err(StoreError::Corrupt)?,
             comment: r.comment,
+            recorded_at: r.recorded_at,
         })
     }
 }
@@ -303,7 +316,7 @@ impl TryFrom<VoteRow> for VoteRecord {
 async fn load(tx: &mut Tx, person: PersonId, review: Uuid) -> Result<ReviewRecord, StoreError> {
     let row: ReviewRow = on_tx!(tx, |c| sqlx::query_as(
         "SELECT r.id, r.details, r.minutes, r.status, r.version, r.signed_off_at, u.display_name AS signed_off_by, \
-         r.prompt_sheet, r.prompt_sheet_at, ps.display_name AS prompt_sheet_by \
+         r.prompt_sheet, r.prompt_sheet_at, ps.display_name AS prompt_sheet_by, r.updated_at \
          FROM reviews r LEFT JOIN users u ON u.id = r.signed_off_by LEFT JOIN users ps ON ps.id = r.prompt_sheet_by \
          WHERE r.id = $1 AND r.person_id = $2"
     )
@@ -312,7 +325,7 @@ async fn load(tx: &mut Tx, person: PersonId, review: Uuid) -> Result<ReviewRecor
     .fetch_one(c)
     .await)?;
     let attendees: Vec<AttendeeRow> = on_tx!(tx, |c| sqlx::query_as(
-        "SELECT id, review_id, name, role, is_person, account_id, attendance FROM review_attendees \
+        "SELECT id, review_id, name, role, is_person, account_id, member_id, attendance FROM review_attendees \
          WHERE review_id = $1 ORDER BY is_person DESC, id"
     )
     .bind(review)
@@ -320,7 +333,7 @@ async fn load(tx: &mut Tx, person: PersonId, review: Uuid) -> Result<ReviewRecor
     .await)?;
     let votes: Vec<VoteRow> = on_tx!(tx, |c| {
         sqlx::query_as(
-        "SELECT review_id, attendee_id, theme, vote, comment FROM review_votes WHERE review_id = $1 ORDER BY recorded_at, id"
+        "SELECT id, review_id, attendee_id, theme, vote, comment, recorded_at FROM review_votes WHERE review_id = $1 ORDER BY recorded_at, id"
     )
     .bind(review)
     .fetch_all(c)
@@ -342,6 +355,7 @@ async fn load(tx: &mut Tx, person: PersonId, review: Uuid) -> Result<ReviewRecor
         version: row.version,
         signed_off_at: row.signed_off_at,
         signed_off_by: row.signed_off_by,
+        updated_at: row.updated_at,
         attendees: attendees.into_iter().map(TryInto::try_into).collect::<Result<_, _>>()?,
         votes: votes.into_iter().map(TryInto::try_into).collect::<Result<_, _>>()?,
         prompt_sheet: match (row.prompt_sheet, row.prompt_sheet_at) {
@@ -369,19 +383,23 @@ pub async fn reviews(db: &Db, person: PersonId) -> Result<Vec<ReviewSummary>, St
     .bind(person.as_uuid())
     .fetch_all(p)
     .await)?;
-    let attendees: Vec<AttendeeRow> = on_pool!(db, |p| sqlx::query_as(
-        "SELECT a.id, a.review_id, a.name, a.role, a.is_person, a.account_id, a.attendance FROM review_attendees a \
+    let attendees: Vec<AttendeeRow> = on_pool!(db, |p| {
+        sqlx::query_as(
+        "SELECT a.id, a.review_id, a.name, a.role, a.is_person, a.account_id, a.member_id, a.attendance FROM review_attendees a \
          JOIN reviews r ON r.id = a.review_id WHERE r.person_id = $1"
     )
     .bind(person.as_uuid())
     .fetch_all(p)
-    .await)?;
-    let votes: Vec<VoteRow> = on_pool!(db, |p| sqlx::query_as(
-        "SELECT review_id, attendee_id, theme, vote, comment FROM review_votes WHERE person_id = $1"
+    .await
+    })?;
+    let votes: Vec<VoteRow> = on_pool!(db, |p| {
+        sqlx::query_as(
+        "SELECT id, review_id, attendee_id, theme, vote, comment, recorded_at FROM review_votes WHERE person_id = $1"
     )
     .bind(person.as_uuid())
     .fetch_all(p)
-    .await)?;
+    .await
+    })?;
     let mut attendees_by: HashMap<Uuid, Vec<AttendeeRecord>> = HashMap::new();
     for a in attendees {
         let review = a.review_id;
@@ -712,4 +730,40 @@ pub async fn last_signed_off(db: &Db, person: PersonId) -> Result<Option<NaiveDa
     .await
     })?;
     Ok(row.map(|(t,)| t))
+}
+
+/// Whose record a review belongs to, before anyone is let in to read it.
+pub async fn person_of(db: &Db, review: Uuid) -> Result<Option<PersonId>, StoreError> {
+    let row: Option<(Uuid,)> = on_pool!(db, |p| sqlx::query_as("SELECT person_id FROM reviews WHERE id = $1")
+        .bind(review)
+        .fetch_optional(p)
+        .await)?;
+    Ok(row.map(|(p,)| PersonId::from_uuid(p)))
+}
+
+/// The review a vote was cast in, and whose record it is, before anyone is let in to read it.
+pub async fn review_of_vote(db: &Db, vote: Uuid) -> Result<Option<(PersonId, Uuid)>, StoreError> {
+    let row: Option<(Uuid, Uuid)> =
+        on_pool!(db, |p| sqlx::query_as("SELECT person_id, review_id FROM review_votes WHERE id = $1")
+            .bind(vote)
+            .fetch_optional(p)
+            .await)?;
+    Ok(row.map(|(p, r)| (PersonId::from_uuid(p), r)))
+}
+
+/// Every review of the person in full (attendees, votes, minutes), oldest first: an audited read.
+pub async fn reviews_in_full(db: &Db, ctx: &AuditContext, person: PersonId) -> Result<Vec<ReviewRecord>, StoreError> {
+    let mut tx = db.begin().await?;
+    let ids: Vec<(Uuid,)> =
+        on_tx!(&mut tx, |c| sqlx::query_as("SELECT id FROM reviews WHERE person_id = $1 ORDER BY scheduled_for, id")
+            .bind(person.as_uuid())
+            .fetch_all(c)
+            .await)?;
+    let mut out = Vec::with_capacity(ids.len());
+    for (id,) in ids {
+        out.push(load(&mut tx, person, id).await?);
+    }
+    record(&mut tx, ctx, AuditAction::Read, Some(person), "read the reviews through the API").await?;
+    tx.commit().await?;
+    Ok(out)
 }

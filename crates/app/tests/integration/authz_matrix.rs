@@ -68,13 +68,18 @@ struct RecordIds {
     goal: String,
     /// The plan version in force (or the draft): the id of its CarePlan.
     plan: String,
+    /// A vote in one of the reviews: the id of its Observation.
+    vote: String,
     consent: String,
 }
 
 async fn record_ids(db: &Db, person: PersonId) -> RecordIds {
     let c = AuditContext::command_line("matrix set-up");
     let review = reviews::reviews(db, person).await.expect("reviews").first().expect("a review").id;
-    let attendee = reviews::review(db, &c, person, review).await.expect("review").attendees[0].id;
+    let first_review = reviews::review(db, &c, person, review).await.expect("review");
+    let attendee = first_review.attendees[0].id;
+    let all_reviews = reviews::reviews_in_full(db, &c, person).await.expect("reviews");
+    let vote = all_reviews.iter().find_map(|r| r.votes.first()).expect("a vote").id;
     let entry = themes::shareable_entries(db, &c, person, "set-up").await.expect("entries")[0].id;
     let member = themes::members(db, &c, person).await.expect("members")[0].id;
     let problem = themes::problems(db, &c, person).await.expect("problems")[0].id;
@@ -94,6 +99,7 @@ async fn record_ids(db: &Db, person: PersonId) -> RecordIds {
         task: task.to_string(),
         goal: goal.to_string(),
         plan: plan_version.to_string(),
+        vote: vote.to_string(),
         consent: consent.to_string(),
     }
 }
@@ -264,7 +270,7 @@ fn variants(method: &str, path: &str) -> Vec<Variant> {
 
 /// A FHIR address of one resource in a person's record.
 fn fhir_record_path(path: &str) -> bool {
-    ["Patient", "CarePlan", "Goal", "Task", "CareTeam"].iter().any(|t| path.starts_with(&format!("/fhir/{t}/{{id}}")))
+    ["Patient", "CarePlan", "Goal", "Task", "CareTeam", "Encounter", "Observation"].iter().any(|t| path.starts_with(&format!("/fhir/{t}/{{id}}")))
 }
 
 /// The concrete URL and form for one route and variant.
@@ -283,6 +289,10 @@ fn request(f: &Fixture, method: &str, path: &str, variant: Variant) -> (String, 
         record.goal.clone()
     } else if path.starts_with("/fhir/Task/") {
         record.task.clone()
+    } else if path.starts_with("/fhir/Encounter/") {
+        part.review.clone()
+    } else if path.starts_with("/fhir/Observation/") {
+        record.vote.clone()
     } else {
         record.person.to_string()
     };
@@ -302,7 +312,7 @@ fn request(f: &Fixture, method: &str, path: &str, variant: Variant) -> (String, 
         ("number", "1".to_string()),
         ("mode", "easy-read".to_string()),
         ("*path", "carethread.css".to_string()),
-        ("*rest", "Observation".to_string()),
+        ("*rest", "MedicationRequest".to_string()),
         ("version", "1".to_string()),
     ]);
     let mut url = String::new();

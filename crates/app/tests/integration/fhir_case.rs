@@ -223,3 +223,150 @@ async fn a_supporter_sees_only_the_shared_part_of_the_plan_in_force_and_outsider
         assert_eq!((status, &found["total"]), (StatusCode::OK, &Value::from(0)), "{resource}");
     }
 }
+
+#[tokio::test]
+async fn reviews_are_encounters_and_each_vote_an_observation_recorded_once() {
+    use carethread_domain::UserId;
+    use carethread_domain::reviews::{Attendance, AttendeeDetails, ReviewDetails, ReviewKind};
+    use carethread_store::reviews::{self, Invitee};
+
+    let app = TestApp::spawn().await;
+    let kw = token_for(&app, "demo-keyworker").await;
+    let id = aisha(&app, &kw).await;
+    let person: PersonId = id.parse().expect("id");
+
+    // The two signed-off reviews of the demo, with their votes.
+    let (_, encounters) = get(&app, &kw, &format!("/fhir/Encounter?patient={id}&status=finished")).await;
+    assert_eq!(encounters["total"], 2, "{encounters}");
+    let review = entries(&encounters, "match")[0];
+    let review_id = review["id"].as_str().expect("id");
+    let (_, votes) = get(&app, &kw, &format!("/fhir/Observation?encounter=Encounter/{review_id}")).await;
+    let votes = entries(&votes, "match");
+    let attendees = review["participant"].as_array().expect("attendees").len();
+    assert_eq!(votes.len(), attendees * 6, "one vote per attendee per theme");
+    assert!(
+        votes.iter().all(|v| v["status"] == "final" && v["encounter"]["reference"] == format!("Encounter/{review_id}"))
+    );
+    let (_, safe) = get(&app, &kw, &format!("/fhir/Observation?encounter={review_id}&code=keeping-safe")).await;
+    assert_eq!(safe["total"], attendees);
+    let vote_id = votes[0]["id"].as_str().expect("id");
+    assert_eq!(get(&app, &kw, &format!("/fhir/Observation/{vote_id}")).await.1["id"], vote_id);
+
+    // An open review with the person, their keyworker and a member of the circle present.
+    let ctx = AuditContext::command_line("test");
+    let record = people::read(&app.db, &ctx, person, "test").await.expect("person");
+    let ctx = AuditContext { org_id: Some(record.org_id), ..ctx };
+    let keyworker = accounts::user_by_username(&app.db, "demo-keyworker").await.expect("ran").expect("kw");
+    let member = themes::members(&app.db, &ctx, person).await.expect("members")[0].id;
+    let invitee =
+        |name: &str, role: &str, is_person: bool, member_id: Option<uuid::Uuid>, account: Option<UserId>| Invitee {
+            details: AttendeeDetails { name: name.into(), role: role.into(), is_person },
+            member_id,
+            account_id: account,
+        };
+    let details = ReviewDetails {
+        kind: ReviewKind::Conversation,
+        at: chrono::NaiveDate::from_ymd_opt(2026, 12, 1).expect("date").and_hms_opt(10, 30, 0).expect("time"),
+        place: "The community centre".into(),
+        chair: "Sam".into(),
+    };
+    let open = reviews::schedule(
+        &app.db,
+        &ctx,
+        person,
+        &details,
+        &[
+            invitee("Aisha", "The person", true, None, None),
+            invitee("Sam", "Key worker", false, None, Some(keyworker.user_id())),
+            invitee("Friend", "Circle", false, Some(member), None),
+        ],
+    )
+    .await
+    .expect("scheduled");
+    let r = reviews::review(&app.db, &ctx, person, open).await.expect("review");
+    let marks: Vec<_> = r.attendees.iter().map(|a| (a.id, Attendance::Present)).collect();
+    reviews::set_attendance(&app.db, &ctx, person, open, &marks).await.expect("present");
+    let (_, encounter) = get(&app, &kw, &format!("/fhir/Encounter/{open}")).await;
+    assert_eq!(encounter["status"], "planned");
+    assert_eq!(encounter["period"]["start"], "2026-12-01T10:30:00Z", "10:30 in London in winter is 10:30 UTC");
+
+    let vote = |performer: String, theme: &str, vote: &str| {
+        serde_json::json!({
+            "resourceType": "Observation",
+            "status": "preliminary",
+            "code": { "coding": [{ "system": "https://carethread.app/fhir/CodeSystem/carethread-themes", "code": theme }] },
+            "subject": { "reference": format!("Patient/{id}") },
+            "encounter": { "reference": format!("Encounter/{open}") },
+            "performer": [{ "reference": performer }],
+            "valueCodeableConcept": { "coding": [{ "system": "https://carethread.app/fhir/CodeSystem/carethread-votes", "code": vote }] }
+        })
+    };
+    let post = |token: String, body: Value| {
+        let url = app.url("/fhir/Observation");
+        async move {
+            let r = Client::new()
+                .post(url)
+                .bearer_auth(token)
+                .header("content-type", "application/fhir+json")
+                .body(body.to_string())
+                .send()
+                .await
+                .expect("post");
+            let status = r.status();
+            (status, r.json::<Value>().await.expect("json"))
+        }
+    };
+    let friend = format!("RelatedPerson/{member}");
+    let (status, created) = post(kw.clone(), vote(friend.clone(), "joining-in", "progressed")).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(created["valueCodeableConcept"]["coding"][0]["code"], "progressed");
+    assert_eq!(created["performer"][0]["reference"], friend.as_str());
+    let r = reviews::review(&app.db, &ctx, person, open).await.expect("review");
+    assert_eq!(r.votes.len(), 1, "the vote is in the review, as the pages show it");
+
+    // A second vote on the same theme by the same attendee is refused, and nothing changes.
+    let (status, outcome) = post(kw.clone(), vote(friend.clone(), "joining-in", "slipped-back")).await;
+    assert_eq!((status, outcome["issue"][0]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("duplicate")));
+    let r = reviews::review(&app.db, &ctx, person, open).await.expect("review");
+    assert_eq!(r.votes[0].vote, carethread_domain::reviews::Vote::Progressed);
+
+    // Bad votes name the element at fault; none is written.
+    let stranger = format!("RelatedPerson/{}", uuid::Uuid::now_v7());
+    for (body, element) in [
+        (vote(stranger, "joining-in", "progressed"), "Observation.performer[0]"),
+        (vote(friend.clone(), "housing", "progressed"), "Observation.code.coding"),
+        (vote(friend.clone(), "about-me", "better"), "Observation.valueCodeableConcept.coding"),
+        (
+            {
+                let mut b = vote(friend.clone(), "about-me", "progressed");
+                b["encounter"]["reference"] = format!("Encounter/{}", uuid::Uuid::now_v7()).into();
+                b
+            },
+            "Observation.encounter",
+        ),
+        (
+            {
+                let mut b = vote(friend.clone(), "about-me", "progressed");
+                b["shoe"] = 9.into();
+                b
+            },
+            "Observation.shoe",
+        ),
+    ] {
+        let (status, outcome) = post(kw.clone(), body).await;
+        assert!(status == StatusCode::UNPROCESSABLE_ENTITY || status == StatusCode::BAD_REQUEST, "{element}: {status}");
+        assert_eq!(outcome["issue"][0]["expression"][0], element);
+    }
+    let r = reviews::review(&app.db, &ctx, person, open).await.expect("review");
+    assert_eq!(r.votes.len(), 1, "nothing was written by the refused votes");
+
+    // Someone with no relationship cannot tell the review exists.
+    let outsider = token_for(&app, "demo-clinician").await;
+    let (status, outcome) = post(outsider.clone(), vote(friend, "about-me", "progressed")).await;
+    assert_eq!(
+        (status, outcome["issue"][0]["expression"][0].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("Observation.encounter"))
+    );
+    assert_eq!(get(&app, &outsider, &format!("/fhir/Encounter/{open}")).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(get(&app, &outsider, &format!("/fhir/Observation/{vote_id}")).await.0, StatusCode::NOT_FOUND);
+}

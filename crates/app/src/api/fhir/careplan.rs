@@ -18,10 +18,16 @@ use carethread_domain::plan::consent::Section;
 use carethread_domain::policy::Action;
 use carethread_domain::themes::Theme;
 use carethread_fhir::careplan::{self as fhir_plan, CAREPLAN_SEARCH, GOAL_SEARCH, Part, StoredGoal, StoredPlan};
-use carethread_store::access;
 use carethread_store::plans::{self, PlanVersion};
 use serde_json::Value;
 use uuid::Uuid;
+
+/// Someone who may read any part of the plan may search for it.
+const PLAN_SECTIONS: [Action; 3] = [
+    Action::ReadSection(Section::Goals),
+    Action::ReadSection(Section::Management),
+    Action::ReadSection(Section::Escalation),
+];
 
 fn part_action(part: Part) -> Action {
     Action::ReadSection(match part {
@@ -112,32 +118,6 @@ async fn goals(
     Ok(out)
 }
 
-/// The people a search looks at: the one it names (when the caller may see them), or everyone
-/// within the caller's reach.
-async fn people_searched(
-    state: &AppState,
-    caller: &Caller,
-    gate: &mut Gate<'_>,
-    patient: Option<Uuid>,
-) -> Result<Vec<PersonId>, FhirError> {
-    match patient {
-        Some(p) => {
-            let p = PersonId::from_uuid(p);
-            Ok(
-                if gate.allows(p, Action::ReadSection(Section::Goals)).await?
-                    || gate.allows(p, Action::ReadSection(Section::Escalation)).await?
-                    || gate.allows(p, Action::ReadSection(Section::Management)).await?
-                {
-                    vec![p]
-                } else {
-                    Vec::new()
-                },
-            )
-        }
-        None => Ok(access::people_within_reach(&state.db, &caller.principal).await?),
-    }
-}
-
 /// Whether a resource's `meta.lastUpdated` is within the search's `_lastUpdated` bounds.
 fn updated(r: &Value, s: &carethread_fhir::search::Search) -> bool {
     r["meta"]["lastUpdated"]
@@ -195,7 +175,7 @@ pub async fn search_care_plans(
     let s = parse_search(&CAREPLAN_SEARCH, &query, &headers)?;
     let mut gate = Gate::new(&state, &caller);
     let mut found = Vec::new();
-    for person in people_searched(&state, &caller, &mut gate, s.patient).await? {
+    for person in gate.people(s.patient, &PLAN_SECTIONS).await? {
         for (number, r) in care_plans(&state, &caller, &mut gate, person).await? {
             let id_ok = s.ids.as_ref().is_none_or(|ids| {
                 Part::parse_id(r["id"].as_str().unwrap_or_default())
@@ -323,7 +303,7 @@ pub async fn search_goals(
     let s = parse_search(&GOAL_SEARCH, &query, &headers)?;
     let mut gate = Gate::new(&state, &caller);
     let mut found = Vec::new();
-    for person in people_searched(&state, &caller, &mut gate, s.patient).await? {
+    for person in gate.people(s.patient, &PLAN_SECTIONS).await? {
         for (id, versions) in goals(&state, &caller, &mut gate, person).await? {
             let Some(g) = versions.into_iter().next() else { continue };
             let id_ok = s.ids.as_ref().is_none_or(|ids| ids.contains(&id));

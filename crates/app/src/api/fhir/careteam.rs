@@ -14,7 +14,7 @@ use carethread_domain::policy::Action;
 use carethread_domain::themes::Theme;
 use carethread_domain::{CaseStatus, PersonId};
 use carethread_fhir::careteam::{self as fhir_team, SEARCH, StoredCircle, StoredMember};
-use carethread_store::{access, people, themes};
+use carethread_store::{people, themes};
 use serde_json::Value;
 
 const ACTION: Action = Action::ReadSection(Section::Theme(Theme::CircleOfSupport));
@@ -62,10 +62,7 @@ pub async fn search(
     let query = pairs(raw.as_deref())?;
     let s = parse_search(&SEARCH, &query, &headers)?;
     let mut gate = Gate::new(&state, &caller);
-    let mut candidates = match s.patient {
-        Some(p) => vec![PersonId::from_uuid(p)],
-        None => access::people_within_reach(&state.db, &caller.principal).await?,
-    };
+    let mut candidates = gate.people(s.patient, &[ACTION]).await?;
     if let Some(ids) = &s.ids {
         candidates.retain(|p| ids.contains(&p.as_uuid()));
     }

@@ -59,4 +59,20 @@ impl<'a> Gate<'a> {
             }
         }
     }
+
+    /// The people a search looks at: the one it names, when the caller may do any of `any_of`
+    /// on their record; otherwise everyone within the caller's reach (each row still passes the
+    /// policy after).
+    pub async fn people(&mut self, patient: Option<uuid::Uuid>, any_of: &[Action]) -> Result<Vec<PersonId>, FhirError> {
+        let Some(p) = patient else {
+            return Ok(access::people_within_reach(&self.state.db, &self.caller.principal).await?);
+        };
+        let p = PersonId::from_uuid(p);
+        for action in any_of {
+            if self.allows(p, *action).await? {
+                return Ok(vec![p]);
+            }
+        }
+        Ok(Vec::new())
+    }
 }

@@ -5,6 +5,7 @@ mod careteam;
 mod gate;
 mod metadata;
 mod patient;
+mod review;
 mod task;
 mod terminology;
 
@@ -36,6 +37,10 @@ pub fn router() -> Routes<AppState> {
         "/fhir/Goal/{id}/_history/{version}" => get(careplan::vread_goal),
         "/fhir/CareTeam" => get(careteam::search),
         "/fhir/CareTeam/{id}" => get(careteam::read),
+        "/fhir/Encounter" => get(review::search_encounters),
+        "/fhir/Encounter/{id}" => get(review::read_encounter),
+        "/fhir/Observation" => get(review::search_observations).post(review::create_observation),
+        "/fhir/Observation/{id}" => get(review::read_observation),
         "/fhir/Task" => get(task::search),
         "/fhir/Task/{id}" => get(task::read),
         "/fhir/CodeSystem" => get(terminology::search_code_systems),

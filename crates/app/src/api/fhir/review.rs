@@ -1,0 +1,269 @@
+//! Encounter (reviews) and Observation (democratic-outcome votes): read and search, and
+//! recording a vote by creating an Observation. A review is part of the whole record, not a
+//! section a person shares, so reading it needs what reading the record needs.
+
+use super::gate::Gate;
+use super::{
+    Caller, FhirError, base_url, page_of, pairs, parse_id, parse_search, require_json, resource_response,
+    searchset_response, sort_by_last_updated,
+};
+use crate::state::AppState;
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::Response;
+use carethread_domain::policy::Action;
+use carethread_domain::reviews::Ballot;
+use carethread_domain::{PersonId, Role};
+use carethread_fhir::outcome::{IssueCode, OperationOutcome};
+use carethread_fhir::review::{
+    self as fhir_review, ENCOUNTER_SEARCH, OBSERVATION_SEARCH, StoredAttendee, StoredReview, StoredVote,
+};
+use carethread_fhir::search::Search;
+use carethread_store::reviews::{self, ReviewRecord, ReviewStatus};
+use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use serde_json::Value;
+use uuid::Uuid;
+
+/// A review's local time as an instant, in the caller's organisation's time zone.
+fn instant(at: NaiveDateTime, caller: &Caller) -> DateTime<Utc> {
+    let tz: chrono_tz::Tz = caller.user.org_time_zone.parse().unwrap_or(crate::web::layout::DEFAULT_TIME_ZONE);
+    tz.from_local_datetime(&at).earliest().map_or_else(|| at.and_utc(), |t| t.with_timezone(&Utc))
+}
+
+fn stored<'a>(r: &'a ReviewRecord, person: PersonId, caller: &Caller) -> StoredReview<'a> {
+    StoredReview {
+        id: r.id,
+        person_id: person.as_uuid(),
+        details: &r.details,
+        start: instant(r.details.at, caller).to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        signed_off: r.status == ReviewStatus::SignedOff,
+        attendees: r
+            .attendees
+            .iter()
+            .map(|a| StoredAttendee {
+                id: a.id,
+                name: &a.details.name,
+                role: &a.details.role,
+                is_person: a.details.is_person,
+                member_id: a.member_id,
+                account_id: a.account_id.map(|u| u.as_uuid()),
+                attendance: a.attendance,
+            })
+            .collect(),
+        version: r.version,
+        updated_at: r.updated_at,
+    }
+}
+
+/// The review's votes as Observations.
+fn observations(r: &ReviewRecord, review: &StoredReview<'_>) -> Vec<Value> {
+    r.votes
+        .iter()
+        .filter_map(|v| {
+            let attendee = review.attendees.iter().find(|a| a.id == v.attendee_id)?;
+            Some(fhir_review::to_observation(&StoredVote {
+                id: v.id,
+                review,
+                attendee,
+                theme: v.theme,
+                vote: v.vote,
+                comment: v.comment.as_deref(),
+                recorded_at: v.recorded_at,
+            }))
+        })
+        .collect()
+}
+
+pub async fn read_encounter(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(raw): Path<String>,
+) -> Result<Response, FhirError> {
+    let id = parse_id(&raw, "Encounter")?;
+    let person = reviews::person_of(&state.db, id).await?.ok_or_else(|| FhirError::not_found("Encounter"))?;
+    Gate::new(&state, &caller).admit(person, Action::ReadPerson, "Encounter").await?;
+    let r = reviews::review(&state.db, &caller.audit(), person, id).await?;
+    let e = fhir_review::to_encounter(&stored(&r, person, &caller));
+    Ok(resource_response(StatusCode::OK, &e, Some(r.version)))
+}
+
+/// Whether a review matches the search's own filters (`_id`, `status`, `date`, `_lastUpdated`).
+fn review_matches(s: &Search, r: &ReviewRecord, caller: &Caller) -> bool {
+    let status = fhir_review::encounter_status(r.status == ReviewStatus::SignedOff);
+    s.ids.as_ref().is_none_or(|ids| ids.contains(&r.id))
+        && (s.statuses.is_empty() || s.statuses.iter().any(|c| c == status))
+        && s.dated_within(instant(r.details.at, caller))
+}
+
+pub async fn search_encounters(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, FhirError> {
+    let query = pairs(raw.as_deref())?;
+    let s = parse_search(&ENCOUNTER_SEARCH, &query, &headers)?;
+    let mut gate = Gate::new(&state, &caller);
+    let mut found = Vec::new();
+    for person in gate.people(s.patient, &[Action::ReadPerson]).await? {
+        if !gate.allows(person, Action::ReadPerson).await? {
+            continue;
+        }
+        for r in reviews::reviews_in_full(&state.db, &caller.audit(), person).await? {
+            if review_matches(&s, &r, &caller) && s.updated_within(r.updated_at) {
+                found.push(fhir_review::to_encounter(&stored(&r, person, &caller)));
+            }
+        }
+    }
+    sort_by_last_updated(&mut found, &s.page);
+    let (page, total) = page_of(found, &s.page);
+    Ok(searchset_response(&base_url(&state, &headers), "Encounter", query, &s.page, total, page, Vec::new()))
+}
+
+pub async fn read_observation(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(raw): Path<String>,
+) -> Result<Response, FhirError> {
+    let id = parse_id(&raw, "Observation")?;
+    let (person, review) =
+        reviews::review_of_vote(&state.db, id).await?.ok_or_else(|| FhirError::not_found("Observation"))?;
+    Gate::new(&state, &caller).admit(person, Action::ReadPerson, "Observation").await?;
+    let r = reviews::review(&state.db, &caller.audit(), person, review).await?;
+    let o = observations(&r, &stored(&r, person, &caller))
+        .into_iter()
+        .find(|o| o["id"] == raw.as_str())
+        .ok_or_else(|| FhirError::not_found("Observation"))?;
+    Ok(resource_response(StatusCode::OK, &o, Some(1)))
+}
+
+pub async fn search_observations(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, FhirError> {
+    let query = pairs(raw.as_deref())?;
+    let s = parse_search(&OBSERVATION_SEARCH, &query, &headers)?;
+    let mut gate = Gate::new(&state, &caller);
+    // One review, or every review of the people searched.
+    let mut records: Vec<(PersonId, ReviewRecord)> = Vec::new();
+    match s.encounter {
+        Some(review) => {
+            if let Some(person) = reviews::person_of(&state.db, review).await?
+                && s.patient.is_none_or(|p| p == person.as_uuid())
+                && gate.allows(person, Action::ReadPerson).await?
+            {
+                records.push((person, reviews::review(&state.db, &caller.audit(), person, review).await?));
+            }
+        }
+        None => {
+            for person in gate.people(s.patient, &[Action::ReadPerson]).await? {
+                if gate.allows(person, Action::ReadPerson).await? {
+                    let all = reviews::reviews_in_full(&state.db, &caller.audit(), person).await?;
+                    records.extend(all.into_iter().map(|r| (person, r)));
+                }
+            }
+        }
+    }
+    let mut found = Vec::new();
+    for (person, r) in &records {
+        if !s.dated_within(instant(r.details.at, &caller)) {
+            continue;
+        }
+        let review = stored(r, *person, &caller);
+        for o in observations(r, &review) {
+            let id_ok = s.ids.as_ref().is_none_or(|ids| ids.iter().any(|i| o["id"] == i.to_string().as_str()));
+            let code_ok = s.codes.is_empty() || s.codes.iter().any(|c| o["code"]["coding"][0]["code"] == c.as_str());
+            let status_ok = s.statuses.is_empty() || s.statuses.iter().any(|c| o["status"] == c.as_str());
+            let updated = o["meta"]["lastUpdated"]
+                .as_str()
+                .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+                .is_some_and(|t| s.updated_within(t.with_timezone(&Utc)));
+            if id_ok && code_ok && status_ok && updated {
+                found.push(o);
+            }
+        }
+    }
+    sort_by_last_updated(&mut found, &s.page);
+    let (page, total) = page_of(found, &s.page);
+    Ok(searchset_response(&base_url(&state, &headers), "Observation", query, &s.page, total, page, Vec::new()))
+}
+
+fn unprocessable(element: &str, message: impl Into<String>) -> FhirError {
+    FhirError {
+        status: StatusCode::UNPROCESSABLE_ENTITY,
+        outcome: OperationOutcome::at(IssueCode::Invalid, element, message),
+    }
+}
+
+/// Records one attendee's vote on one theme. A second vote by the same attendee on the same
+/// theme is refused: a vote is corrected on the review's page, where the correction is audited.
+pub async fn create_observation(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, FhirError> {
+    require_json(&headers)?;
+    let v = carethread_fhir::review::vote_from_fhir(&body).map_err(FhirError::invalid)?;
+    let unknown_review = || unprocessable("Observation.encounter", "No review with that id is available to you.");
+    let person = reviews::person_of(&state.db, v.review).await?.ok_or_else(unknown_review)?;
+    let mut gate = Gate::new(&state, &caller);
+    if !gate.allows(person, Action::ReadPerson).await? {
+        return Err(unknown_review());
+    }
+    if person.as_uuid() != v.person {
+        return Err(unprocessable("Observation.subject", "The subject must be the person whose review it is."));
+    }
+    gate.admit(person, Action::VoteInReview, "Encounter").await?;
+    let r = reviews::review(&state.db, &caller.audit(), person, v.review).await?;
+    let review = stored(&r, person, &caller);
+    let performer = format!("{}/{}", v.performer.kind, v.performer.id);
+    let attendee = review
+        .attendees
+        .iter()
+        .find(|a| a.reference(person.as_uuid()).as_deref() == Some(performer.as_str()))
+        .ok_or_else(|| {
+            unprocessable("Observation.performer[0]", "The performer must be an attendee of this review.")
+        })?;
+    // The person, signed in themselves, records only their own vote.
+    if caller.principal.role == Role::Person && !attendee.is_person {
+        return Err(FhirError::new(StatusCode::FORBIDDEN, IssueCode::Forbidden, "You can record only your own vote."));
+    }
+    if r.vote_of(attendee.id, v.theme).is_some() {
+        return Err(FhirError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            outcome: OperationOutcome::at(
+                IssueCode::Duplicate,
+                "Observation.code",
+                format!(
+                    "{} has already voted on {} in this review. A vote is corrected on the review's page, not recorded twice.",
+                    attendee.name,
+                    v.theme.title()
+                ),
+            ),
+        });
+    }
+    let attendee_id: Uuid = attendee.id;
+    let ballot = Ballot(vec![(v.theme, v.vote, v.comment.clone())]);
+    reviews::record_ballot(&state.db, &caller.audit(), person, v.review, attendee_id, &ballot).await.map_err(|e| {
+        match e {
+            carethread_store::StoreError::Invalid(m) => unprocessable("Observation.performer[0]", m),
+            other => FhirError::from(other),
+        }
+    })?;
+    let r = reviews::review(&state.db, &caller.audit(), person, v.review).await?;
+    let id = r.vote_of(attendee_id, v.theme).map(|vote| vote.id).ok_or_else(|| FhirError::not_found("Observation"))?;
+    let o = observations(&r, &stored(&r, person, &caller))
+        .into_iter()
+        .find(|o| o["id"] == id.to_string().as_str())
+        .ok_or_else(|| FhirError::not_found("Observation"))?;
+    let mut response = resource_response(StatusCode::CREATED, &o, Some(1));
+    if let Ok(location) = HeaderValue::from_str(&format!("{}/Observation/{id}/_history/1", base_url(&state, &headers)))
+    {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(response)
+}
