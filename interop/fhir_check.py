@@ -8,6 +8,7 @@ failure, saying what failed.
 Usage: python fhir_check.py BASE_URL TOKEN
 """
 
+import importlib
 import json
 import sys
 
@@ -189,7 +190,30 @@ def check_case_resources(base, auth, client):
         if review["status"] == "finished":
             expect(len(cast) == 6 * len(review["participant"]), f"review {review['id']}: {len(cast)} votes")
         votes += len(cast)
-    return len(plans) + len(included) + len(every_task) + len(reviews) + votes
+    # Follow every reference those resources make, and validate what each one names.
+    seen = set()
+
+    def collect(value):
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                if key == "reference" and isinstance(inner, str):
+                    seen.add(inner)
+                else:
+                    collect(inner)
+        elif isinstance(value, list):
+            for inner in value:
+                collect(inner)
+
+    subject = plans[0]["subject"]["reference"].split("/")[1]
+    for kind in ["CarePlan", "Goal", "CareTeam", "Task", "Encounter", "Observation", "RelatedPerson", "Condition"]:
+        collect(requests.get(f"{base}/{kind}", params={"patient": subject, "_count": "1000"}, headers=auth, timeout=30).json())
+    for reference in sorted(seen):
+        kind = reference.split("/")[0]
+        answer = requests.get(f"{base}/{reference}", headers=auth, timeout=30)
+        expect(answer.status_code == 200, f"{reference} cannot be followed: {answer.status_code}")
+        module = importlib.import_module(f"fhir.resources.R4B.{kind.lower()}")
+        valid(getattr(module, kind), answer.json(), reference)
+    return len(plans) + len(included) + len(every_task) + len(reviews) + votes + len(seen)
 
 
 if __name__ == "__main__":

@@ -63,6 +63,8 @@ pub enum Action {
     ManageAccounts,
     /// Browse the audit log.
     ViewAudit,
+    /// Look up the staff and teams of one's own organisation (who a reference names).
+    ReadDirectory,
 }
 
 /// How the asker stands towards one person's record, as the store found it for this request.
@@ -124,6 +126,8 @@ pub fn decide(who: &Principal, action: Action, target: Option<&Target>) -> Decis
             ViewAggregates => Decision::Deny("Only commissioners, team managers and administrators see these figures."),
             ReviewBreakGlass if matches!(who.role, Role::TeamManager | Role::Admin) => Decision::Allow,
             ReviewBreakGlass => Decision::Deny("Only team managers and administrators review emergency access."),
+            ReadDirectory if staff || who.role == Role::Admin => Decision::Allow,
+            ReadDirectory => Decision::Deny("Only staff look up the organisation's staff and teams."),
             FindPeople | RegisterPerson | ViewPlanQuality if staff => Decision::Allow,
             FindPeople | RegisterPerson | ViewPlanQuality => {
                 Decision::Deny("Your role does not work with named people's records.")
@@ -133,7 +137,14 @@ pub fn decide(who: &Principal, action: Action, target: Option<&Target>) -> Decis
     };
     if matches!(
         action,
-        ManageAccounts | ViewAudit | ViewAggregates | ReviewBreakGlass | FindPeople | RegisterPerson | ViewPlanQuality
+        ManageAccounts
+            | ViewAudit
+            | ViewAggregates
+            | ReviewBreakGlass
+            | FindPeople
+            | RegisterPerson
+            | ViewPlanQuality
+            | ReadDirectory
     ) {
         return Decision::Deny("This is not done on one person's record.");
     }
@@ -297,5 +308,14 @@ mod tests {
         assert!(!decide(&commissioner, Action::FindPeople, None).is_allowed());
         assert!(!decide(&commissioner, Action::ViewPlanQuality, None).is_allowed(), "the report names people");
         assert!(!decide(&principal(Role::KeyWorker, org), Action::ViewAggregates, None).is_allowed());
+    }
+
+    #[test]
+    fn staff_look_up_their_colleagues_and_teams_and_no_one_else_does() {
+        let org = OrgId::new();
+        for role in Role::ALL {
+            let expected = role.works_with_named_records() || role == Role::Admin;
+            assert_eq!(decide(&principal(role, org), Action::ReadDirectory, None).is_allowed(), expected, "{role}");
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! CareTeam: a person's circle of support. Each participant's role says where they come from
-//! (personal network, services, wider system) and, as text, who they are to the person. Family
-//! and friends are RelatedPersons; professionals and others are named with their organisation.
+//! (personal network, services, wider system) and, as text, who they are to the person. Each is
+//! a RelatedPerson (professionals in the circle too, named with their organisation: they are
+//! there as the person's chosen contacts, which need not be Carethread accounts).
 //! The allocated key worker is a Practitioner, and the team holding the case manages it.
 
 use crate::search::Params;
@@ -41,11 +42,8 @@ pub fn to_fhir(c: &StoredCircle<'_>) -> Value {
             let d = m.details;
             let mut p = json!({
                 "role": [{ "coding": [terminology::coding(CIRCLE, d.source.slug())], "text": d.relationship }],
-                "member": { "display": d.name },
+                "member": { "reference": format!("RelatedPerson/{}", m.id), "display": d.name },
             });
-            if d.source == Source::PersonalNetwork {
-                p["member"]["reference"] = json!(format!("RelatedPerson/{}", m.id));
-            }
             if let Some(org) = &d.organisation {
                 p["onBehalfOf"] = json!({ "display": org });
             }

@@ -1118,3 +1118,23 @@ pub async fn circle_version(db: &Db, person: PersonId) -> Result<(i64, Option<Da
     .await)?;
     Ok((changes.unwrap_or(0), last))
 }
+
+/// Whose circle a member is in, before anyone is let in to read it.
+pub async fn person_of_member(db: &Db, member: Uuid) -> Result<Option<PersonId>, StoreError> {
+    let row: Option<(Uuid,)> =
+        on_pool!(db, |p| sqlx::query_as("SELECT person_id FROM circle_members WHERE id = $1 AND removed_at IS NULL")
+            .bind(member)
+            .fetch_optional(p)
+            .await)?;
+    Ok(row.map(|(p,)| PersonId::from_uuid(p)))
+}
+
+/// Whose record a problem area is in, before anyone is let in to read it.
+pub async fn person_of_problem(db: &Db, problem: Uuid) -> Result<Option<PersonId>, StoreError> {
+    let row: Option<(Uuid,)> =
+        on_pool!(db, |p| sqlx::query_as("SELECT person_id FROM problem_areas WHERE id = $1 AND removed_at IS NULL")
+            .bind(problem)
+            .fetch_optional(p)
+            .await)?;
+    Ok(row.map(|(p,)| PersonId::from_uuid(p)))
+}

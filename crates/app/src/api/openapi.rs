@@ -98,6 +98,19 @@ fn describe(path: &str, method: &str) -> (&'static str, &'static [&'static str])
             ],
         ),
         ("/fhir/Task/{id}", _) => ("Read a task", &["_format"]),
+        ("/fhir/RelatedPerson", _) => (
+            "Search the members of circles of support",
+            &["_id", "patient", "subject", "_lastUpdated", "_count", "_offset", "_sort", "_summary", "_format"],
+        ),
+        ("/fhir/RelatedPerson/{id}", _) => ("Read someone in a person's circle of support", &["_format"]),
+        ("/fhir/Practitioner/{id}", _) => ("Read a member of staff of your organisation", &["_format"]),
+        ("/fhir/PractitionerRole/{id}", _) => ("Read a member of staff's role and team", &["_format"]),
+        ("/fhir/Organization/{id}", _) => ("Read your organisation or one of its teams", &["_format"]),
+        ("/fhir/Condition", _) => (
+            "Search problem areas",
+            &["_id", "patient", "subject", "_lastUpdated", "_count", "_offset", "_sort", "_summary", "_format"],
+        ),
+        ("/fhir/Condition/{id}", _) => ("Read a problem area", &["_format"]),
         ("/fhir/Encounter", _) => (
             "Search reviews of people's cases",
             &[

@@ -114,6 +114,9 @@ struct Fixture {
     other_org: OrgId,
     other_team: TeamId,
     other_user: UserId,
+    /// A team and a member of staff of the demo organisation, for the directory.
+    team: TeamId,
+    staff: UserId,
 }
 
 async fn account(
@@ -215,6 +218,8 @@ async fn fixture(db: &Db) -> Fixture {
         other_org,
         other_team,
         other_user,
+        team: larkfield,
+        staff: accounts::user_by_username(db, "demo-keyworker").await.expect("ran").expect("key worker").user_id(),
     }
 }
 
@@ -270,7 +275,9 @@ fn variants(method: &str, path: &str) -> Vec<Variant> {
 
 /// A FHIR address of one resource in a person's record.
 fn fhir_record_path(path: &str) -> bool {
-    ["Patient", "CarePlan", "Goal", "Task", "CareTeam", "Encounter", "Observation"].iter().any(|t| path.starts_with(&format!("/fhir/{t}/{{id}}")))
+    ["Patient", "CarePlan", "Goal", "Task", "CareTeam", "Encounter", "Observation", "RelatedPerson", "Condition"]
+        .iter()
+        .any(|t| path.starts_with(&format!("/fhir/{t}/{{id}}")))
 }
 
 /// The concrete URL and form for one route and variant.
@@ -289,6 +296,14 @@ fn request(f: &Fixture, method: &str, path: &str, variant: Variant) -> (String, 
         record.goal.clone()
     } else if path.starts_with("/fhir/Task/") {
         record.task.clone()
+    } else if path.starts_with("/fhir/RelatedPerson/") {
+        record.member.clone()
+    } else if path.starts_with("/fhir/Condition/") {
+        record.problem.clone()
+    } else if path.starts_with("/fhir/Practitioner") {
+        f.staff.to_string()
+    } else if path.starts_with("/fhir/Organization/") {
+        f.team.to_string()
     } else if path.starts_with("/fhir/Encounter/") {
         part.review.clone()
     } else if path.starts_with("/fhir/Observation/") {

@@ -370,3 +370,53 @@ async fn reviews_are_encounters_and_each_vote_an_observation_recorded_once() {
     assert_eq!(get(&app, &outsider, &format!("/fhir/Encounter/{open}")).await.0, StatusCode::NOT_FOUND);
     assert_eq!(get(&app, &outsider, &format!("/fhir/Observation/{vote_id}")).await.0, StatusCode::NOT_FOUND);
 }
+
+/// Every `reference` in a resource, at any depth.
+fn references(v: &Value, out: &mut std::collections::BTreeSet<String>) {
+    match v {
+        Value::Object(map) => {
+            for (k, v) in map {
+                match (k.as_str(), v.as_str()) {
+                    ("reference", Some(r)) => {
+                        out.insert(r.to_string());
+                    }
+                    _ => references(v, out),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|i| references(i, out)),
+        _ => {}
+    }
+}
+
+#[tokio::test]
+async fn every_reference_the_api_writes_can_be_followed() {
+    let app = TestApp::spawn().await;
+    let kw = token_for(&app, "demo-keyworker").await;
+    let id = aisha(&app, &kw).await;
+    let mut seen = std::collections::BTreeSet::new();
+    for resource in ["CarePlan", "Goal", "CareTeam", "Task", "Encounter", "Observation", "RelatedPerson", "Condition"] {
+        let (status, bundle) = get(&app, &kw, &format!("/fhir/{resource}?patient={id}&_count=1000")).await;
+        assert_eq!(status, StatusCode::OK, "{resource}: {bundle}");
+        assert!(bundle["total"].as_u64().unwrap_or(0) > 0, "Aisha has no {resource}");
+        references(&bundle["entry"], &mut seen);
+    }
+    let kinds: std::collections::BTreeSet<&str> = seen.iter().filter_map(|r| r.split('/').next()).collect();
+    for kind in
+        ["Patient", "RelatedPerson", "Practitioner", "Organization", "Goal", "CareTeam", "CarePlan", "Encounter"]
+    {
+        assert!(kinds.contains(kind), "no reference to a {kind} among {kinds:?}");
+    }
+    for reference in &seen {
+        let (status, resource) = get(&app, &kw, &format!("/fhir/{reference}")).await;
+        assert_eq!(status, StatusCode::OK, "{reference} cannot be followed: {resource}");
+        assert_eq!(Some(resource["resourceType"].as_str().unwrap_or("")), reference.split('/').next());
+    }
+
+    // Staff look up their colleagues; the person and their supporters do not.
+    let practitioner = seen.iter().find(|r| r.starts_with("Practitioner/")).expect("a practitioner");
+    for username in ["demo-person", "demo-supporter", "demo-commissioner"] {
+        let token = token_for(&app, username).await;
+        assert_eq!(get(&app, &token, &format!("/fhir/{practitioner}")).await.0, StatusCode::FORBIDDEN, "{username}");
+    }
+}

@@ -2,6 +2,8 @@
 
 mod careplan;
 mod careteam;
+mod condition;
+mod directory;
 mod gate;
 mod metadata;
 mod patient;
@@ -37,10 +39,17 @@ pub fn router() -> Routes<AppState> {
         "/fhir/Goal/{id}/_history/{version}" => get(careplan::vread_goal),
         "/fhir/CareTeam" => get(careteam::search),
         "/fhir/CareTeam/{id}" => get(careteam::read),
+        "/fhir/Condition" => get(condition::search),
+        "/fhir/Condition/{id}" => get(condition::read),
         "/fhir/Encounter" => get(review::search_encounters),
         "/fhir/Encounter/{id}" => get(review::read_encounter),
         "/fhir/Observation" => get(review::search_observations).post(review::create_observation),
         "/fhir/Observation/{id}" => get(review::read_observation),
+        "/fhir/RelatedPerson" => get(directory::search_related_people),
+        "/fhir/RelatedPerson/{id}" => get(directory::read_related_person),
+        "/fhir/Practitioner/{id}" => get(directory::read_practitioner),
+        "/fhir/PractitionerRole/{id}" => get(directory::read_practitioner_role),
+        "/fhir/Organization/{id}" => get(directory::read_organization),
         "/fhir/Task" => get(task::search),
         "/fhir/Task/{id}" => get(task::read),
         "/fhir/CodeSystem" => get(terminology::search_code_systems),
