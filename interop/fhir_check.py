@@ -124,8 +124,9 @@ def main(base, token):
     valid(OperationOutcome, anonymous.json(), "the OperationOutcome for no token")
 
     case_resources = check_case_resources(base, auth, client)
+    exported = check_export(base, auth)
 
-    print(f"FHIR interoperability: {case_resources} case resources checked; {checked} resources valid (fhir.resources R4B); fhirpy searched {len(everyone)} patients over pages, created and updated one")
+    print(f"FHIR interoperability: {case_resources} case resources checked, {exported} export lines; {checked} resources valid (fhir.resources R4B); fhirpy searched {len(everyone)} patients over pages, created and updated one")
 
 
 def check_case_resources(base, auth, client):
@@ -214,6 +215,30 @@ def check_case_resources(base, auth, client):
         module = importlib.import_module(f"fhir.resources.R4B.{kind.lower()}")
         valid(getattr(module, kind), answer.json(), reference)
     return len(plans) + len(included) + len(every_task) + len(reviews) + votes + len(seen)
+
+
+def check_export(base, auth):
+    """Bulk export: kick off, poll, and validate every NDJSON line with the R4B models."""
+    import time
+    kick = requests.get(f"{base}/$export", headers={**auth, "Prefer": "respond-async"}, timeout=30)
+    expect(kick.status_code == 202, f"$export answered {kick.status_code}")
+    status_url = kick.headers["Content-Location"]
+    for _ in range(600):
+        poll = requests.get(status_url, headers=auth, timeout=30)
+        if poll.status_code != 202:
+            break
+        time.sleep(0.1)
+    expect(poll.status_code == 200, f"the export status answered {poll.status_code}")
+    lines = 0
+    for output in poll.json()["output"]:
+        module = importlib.import_module(f"fhir.resources.R4B.{output['type'].lower()}")
+        text = requests.get(output["url"], headers=auth, timeout=60).text
+        for number, line in enumerate(text.splitlines(), 1):
+            valid(getattr(module, output["type"]), json.loads(line), f"{output['type']} export line {number}")
+            lines += 1
+        expect(lines > 0, f"the {output['type']} file is empty")
+    expect(requests.delete(status_url, headers=auth, timeout=30).status_code == 202, "the export could not be deleted")
+    return lines
 
 
 if __name__ == "__main__":

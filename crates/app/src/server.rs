@@ -184,7 +184,7 @@ pub async fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<()>
 
 /// Every minute: closes emergency accesses whose time ran out (auditing each end; a lapsed
 /// access already gives nothing, as the policy reads its expiry), and every five minutes removes
-/// timed-out sessions and old sign-in failures.
+/// timed-out sessions, old sign-in failures and day-old bulk exports.
 async fn sweep_sessions(state: AppState) {
     let mut every = tokio::time::interval(Duration::from_secs(60));
     let mut ticks: u64 = 0;
@@ -210,6 +210,16 @@ async fn sweep_sessions(state: AppState) {
             carethread_store::two_factor::end_challenge(&state.db, uuid::Uuid::nil(), challenge_cutoff).await
         {
             tracing::warn!(error = %e, "could not sweep old sign-in challenges");
+        }
+        // Bulk exports are kept for a day; one still running after six hours lost its server.
+        if let Err(e) = carethread_store::exports::tidy(
+            &state.db,
+            now - chrono::Duration::days(1),
+            now - chrono::Duration::hours(6),
+        )
+        .await
+        {
+            tracing::warn!(error = %e, "could not tidy old bulk exports");
         }
     }
 }

@@ -65,6 +65,9 @@ pub enum Action {
     ViewAudit,
     /// Look up the staff and teams of one's own organisation (who a reference names).
     ReadDirectory,
+    /// Export in bulk what one may read: staff their caseload's records, a person their own,
+    /// a supporter what is shared with them. Each record in it still passes the policy.
+    BulkExport,
 }
 
 /// How the asker stands towards one person's record, as the store found it for this request.
@@ -126,6 +129,8 @@ pub fn decide(who: &Principal, action: Action, target: Option<&Target>) -> Decis
             ViewAggregates => Decision::Deny("Only commissioners, team managers and administrators see these figures."),
             ReviewBreakGlass if matches!(who.role, Role::TeamManager | Role::Admin) => Decision::Allow,
             ReviewBreakGlass => Decision::Deny("Only team managers and administrators review emergency access."),
+            BulkExport if staff || matches!(who.role, Role::Person | Role::Supporter) => Decision::Allow,
+            BulkExport => Decision::Deny("Your role sees figures, not named records: there is nothing to export."),
             ReadDirectory if staff || who.role == Role::Admin => Decision::Allow,
             ReadDirectory => Decision::Deny("Only staff look up the organisation's staff and teams."),
             FindPeople | RegisterPerson | ViewPlanQuality if staff => Decision::Allow,
@@ -145,6 +150,7 @@ pub fn decide(who: &Principal, action: Action, target: Option<&Target>) -> Decis
             | RegisterPerson
             | ViewPlanQuality
             | ReadDirectory
+            | BulkExport
     ) {
         return Decision::Deny("This is not done on one person's record.");
     }
@@ -311,11 +317,13 @@ mod tests {
     }
 
     #[test]
-    fn staff_look_up_their_colleagues_and_teams_and_no_one_else_does() {
+    fn staff_look_up_their_colleagues_and_only_those_with_named_records_export() {
         let org = OrgId::new();
         for role in Role::ALL {
             let expected = role.works_with_named_records() || role == Role::Admin;
             assert_eq!(decide(&principal(role, org), Action::ReadDirectory, None).is_allowed(), expected, "{role}");
+            let exports = role.works_with_named_records() || matches!(role, Role::Person | Role::Supporter);
+            assert_eq!(decide(&principal(role, org), Action::BulkExport, None).is_allowed(), exports, "{role}");
         }
     }
 }

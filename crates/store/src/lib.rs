@@ -15,6 +15,7 @@ pub mod break_glass;
 pub mod bulk;
 mod clock;
 mod error;
+pub mod exports;
 pub mod insights;
 pub mod invites;
 mod json;

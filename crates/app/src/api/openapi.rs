@@ -98,6 +98,13 @@ fn describe(path: &str, method: &str) -> (&'static str, &'static [&'static str])
             ],
         ),
         ("/fhir/Task/{id}", _) => ("Read a task", &["_format"]),
+        ("/fhir/$export" | "/fhir/Patient/$export", _) => (
+            "Start a bulk export (NDJSON) of what you may read; poll the Content-Location it answers with",
+            &["_type", "_outputFormat"],
+        ),
+        ("/fhir/$export-status/{id}", "get") => ("Poll a bulk export: 202 while it runs, then its manifest", &[]),
+        ("/fhir/$export-status/{id}", "delete") => ("Delete a bulk export and its files, or cancel it", &[]),
+        ("/fhir/$export-file/{id}/{type}/{part}", _) => ("One NDJSON file of a finished bulk export", &[]),
         ("/fhir/RelatedPerson", _) => (
             "Search the members of circles of support",
             &["_id", "patient", "subject", "_lastUpdated", "_count", "_offset", "_sort", "_summary", "_format"],

@@ -329,6 +329,8 @@ fn request(f: &Fixture, method: &str, path: &str, variant: Variant) -> (String, 
         ("*path", "carethread.css".to_string()),
         ("*rest", "MedicationRequest".to_string()),
         ("version", "1".to_string()),
+        ("type", "Patient".to_string()),
+        ("part", "1".to_string()),
     ]);
     let mut url = String::new();
     for segment in path.split('/').skip(1) {

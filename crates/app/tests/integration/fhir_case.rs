@@ -420,3 +420,97 @@ async fn every_reference_the_api_writes_can_be_followed() {
         assert_eq!(get(&app, &token, &format!("/fhir/{practitioner}")).await.0, StatusCode::FORBIDDEN, "{username}");
     }
 }
+
+/// Polls an export until it is done; returns the manifest.
+async fn finished_export(app: &TestApp, token: &str, status_url: &str) -> Value {
+    for _ in 0..200 {
+        let r = Client::new().get(status_url).bearer_auth(token).send().await.expect("poll");
+        match r.status() {
+            StatusCode::ACCEPTED => tokio::time::sleep(std::time::Duration::from_millis(50)).await,
+            StatusCode::OK => return r.json().await.expect("manifest"),
+            other => panic!("the export answered {other}: {}", r.text().await.unwrap_or_default()),
+        }
+    }
+    let _ = app;
+    panic!("the export did not finish in ten seconds");
+}
+
+/// Every line of every file of an export, parsed.
+async fn export_lines(token: &str, manifest: &Value) -> Vec<Value> {
+    let mut lines = Vec::new();
+    for file in manifest["output"].as_array().expect("output") {
+        let url = file["url"].as_str().expect("url");
+        let r = Client::new().get(url).bearer_auth(token).send().await.expect("file");
+        assert_eq!(r.headers()["content-type"], "application/fhir+ndjson");
+        let text = r.text().await.expect("text");
+        let these: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).expect("a JSON line")).collect();
+        assert_eq!(these.len() as u64, file["count"].as_u64().expect("count"), "{url}");
+        assert!(these.iter().all(|r| r["resourceType"] == file["type"]), "{url} mixes types");
+        lines.extend(these);
+    }
+    lines
+}
+
+async fn kick_off(app: &TestApp, token: &str, query: &str) -> reqwest::Response {
+    Client::new()
+        .get(app.url(&format!("/fhir/$export{query}")))
+        .bearer_auth(token)
+        .header("prefer", "respond-async")
+        .send()
+        .await
+        .expect("kick-off")
+}
+
+#[tokio::test]
+async fn a_bulk_export_holds_what_the_caller_may_read_and_only_they_can_fetch_it() {
+    let app = TestApp::spawn().await;
+    let kw = token_for(&app, "demo-keyworker").await;
+    let r = kick_off(&app, &kw, "").await;
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    let status_url = r.headers()["content-location"].to_str().expect("location").to_string();
+    let manifest = finished_export(&app, &kw, &status_url).await;
+    assert_eq!(manifest["requiresAccessToken"], true);
+    let lines = export_lines(&kw, &manifest).await;
+    // As many people as the key worker finds, and every plan, vote and task they can read.
+    let (_, people) = get(&app, &kw, "/fhir/Patient?_summary=count").await;
+    let count = |kind: &str| lines.iter().filter(|l| l["resourceType"] == kind).count() as u64;
+    assert_eq!(count("Patient"), people["total"].as_u64().expect("total"));
+    for kind in ["CarePlan", "Goal", "Task", "Encounter", "Observation", "CareTeam", "RelatedPerson", "Condition"] {
+        let (_, found) = get(&app, &kw, &format!("/fhir/{kind}?_summary=count")).await;
+        assert_eq!(count(kind), found["total"].as_u64().expect("total"), "{kind}");
+    }
+
+    // Someone else cannot poll it or fetch its files; the owner deletes it.
+    let other = token_for(&app, "demo-clinician").await;
+    let r = Client::new().get(&status_url).bearer_auth(&other).send().await.expect("poll");
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let file = manifest["output"][0]["url"].as_str().expect("url");
+    assert_eq!(Client::new().get(file).bearer_auth(&other).send().await.expect("file").status(), StatusCode::NOT_FOUND);
+    let r = Client::new().delete(&status_url).bearer_auth(&kw).send().await.expect("delete");
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    assert_eq!(
+        Client::new().get(&status_url).bearer_auth(&kw).send().await.expect("poll").status(),
+        StatusCode::NOT_FOUND
+    );
+
+    // The person exports their own record and nothing of anyone else's; _type narrows it.
+    let me = token_for(&app, "demo-person").await;
+    let r = kick_off(&app, &me, "?_type=Patient,Task").await;
+    let manifest = finished_export(&app, &me, r.headers()["content-location"].to_str().expect("location")).await;
+    let mine = export_lines(&me, &manifest).await;
+    let patients: Vec<&Value> = mine.iter().filter(|l| l["resourceType"] == "Patient").collect();
+    assert_eq!(patients.len(), 1, "only their own record");
+    assert!(mine.iter().all(|l| matches!(l["resourceType"].as_str(), Some("Patient" | "Task"))));
+
+    // Commissioners see figures only; bad parameters are named.
+    let commissioner = token_for(&app, "demo-commissioner").await;
+    assert_eq!(kick_off(&app, &commissioner, "").await.status(), StatusCode::FORBIDDEN);
+    for (query, param) in
+        [("?_type=Medication", "_type"), ("?_outputFormat=csv", "_outputFormat"), ("?_since=2026-01-01", "_since")]
+    {
+        let r = kick_off(&app, &kw, query).await;
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{query}");
+        let outcome: Value = r.json().await.expect("json");
+        assert_eq!(outcome["issue"][0]["expression"][0], param);
+    }
+}

@@ -235,7 +235,7 @@ async fn patients_are_read_searched_created_and_updated_through_fhir_with_the_sa
     assert_eq!(kw.get(&format!("{path}/_history/9")).await.status(), StatusCode::NOT_FOUND);
     let r = kw.send(reqwest::Method::DELETE, &path, &json!({}), &[]).await;
     assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
-    assert_eq!(kw.get("/fhir/Observation").await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(kw.get("/fhir/MedicationRequest").await.status(), StatusCode::NOT_FOUND);
 
     // The same policy as the pages: another team's clinician neither reads nor finds Jordan.
     let other = Api { app: &app, client: client.clone(), token: token_for(&app, "demo-clinician").await };

@@ -23,7 +23,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 /// Someone who may read any part of the plan may search for it.
-const PLAN_SECTIONS: [Action; 3] = [
+pub(super) const PLAN_SECTIONS: [Action; 3] = [
     Action::ReadSection(Section::Goals),
     Action::ReadSection(Section::Management),
     Action::ReadSection(Section::Escalation),
@@ -71,7 +71,7 @@ fn stored<'a>(person: PersonId, v: &'a PlanVersion, replaces: Option<Uuid>) -> S
 }
 
 /// Every CarePlan of the person the caller may see, with the number of its plan version.
-async fn care_plans(
+pub(super) async fn care_plans(
     state: &AppState,
     caller: &Caller,
     gate: &mut Gate<'_>,
@@ -91,7 +91,7 @@ async fn care_plans(
 
 /// Each goal of the person's plan the caller may see, as every visible version states it,
 /// newest first: (goal id, versions).
-async fn goals(
+pub(super) async fn goals(
     state: &AppState,
     caller: &Caller,
     gate: &mut Gate<'_>,

@@ -18,9 +18,9 @@ use carethread_fhir::condition::{self as fhir_condition, SEARCH, StoredProblem};
 use carethread_store::themes::{self, ProblemRecord};
 use serde_json::Value;
 
-const ACTION: Action = Action::ReadSection(Section::Theme(Theme::ProblemToolkits));
+pub(super) const ACTION: Action = Action::ReadSection(Section::Theme(Theme::ProblemToolkits));
 
-fn as_fhir(person: PersonId, p: &ProblemRecord) -> Value {
+pub(super) fn as_fhir(person: PersonId, p: &ProblemRecord) -> Value {
     fhir_condition::to_fhir(&StoredProblem {
         id: p.id,
         person_id: person.as_uuid(),

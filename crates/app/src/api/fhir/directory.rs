@@ -19,7 +19,7 @@ use carethread_fhir::search::Params;
 use carethread_store::{accounts, themes};
 use serde_json::Value;
 
-const CIRCLE: Action = Action::ReadSection(Section::Theme(Theme::CircleOfSupport));
+pub(super) const CIRCLE: Action = Action::ReadSection(Section::Theme(Theme::CircleOfSupport));
 pub const RELATED_SEARCH: Params = Params::basic("RelatedPerson", &[]);
 
 fn directory_allowed(caller: &Caller) -> Result<(), FhirError> {
@@ -98,7 +98,7 @@ pub async fn read_organization(
     Ok(resource_response(StatusCode::OK, &o, Some(1)))
 }
 
-fn related(person: carethread_domain::PersonId, m: &themes::MemberRecord) -> Value {
+pub(super) fn related(person: carethread_domain::PersonId, m: &themes::MemberRecord) -> Value {
     directory::related_person(&StoredRelated {
         id: m.id,
         person_id: person.as_uuid(),

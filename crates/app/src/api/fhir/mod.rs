@@ -4,6 +4,7 @@ mod careplan;
 mod careteam;
 mod condition;
 mod directory;
+mod export;
 mod gate;
 mod metadata;
 mod patient;
@@ -27,6 +28,10 @@ use carethread_store::{AuditContext, StoreError};
 pub fn router() -> Routes<AppState> {
     routes! {
         "/fhir/metadata" => get(metadata::capability_statement),
+        "/fhir/$export" => get(export::kick_off),
+        "/fhir/$export-status/{id}" => get(export::status).delete(export::delete),
+        "/fhir/$export-file/{id}/{type}/{part}" => get(export::file),
+        "/fhir/Patient/$export" => get(export::kick_off),
         "/fhir/Patient" => get(patient::search).post(patient::create),
         "/fhir/Patient/{id}" => get(patient::read).put(patient::update).delete(patient::delete),
         "/fhir/Patient/{id}/_history/{version}" => get(patient::vread),
@@ -151,6 +156,7 @@ pub fn resource_response(status: StatusCode, body: &impl serde::Serialize, versi
 }
 
 /// The account behind a request's bearer token.
+#[derive(Clone)]
 pub struct Caller {
     pub user: UserRow,
     pub principal: Principal,

@@ -16,7 +16,7 @@ use carethread_fhir::patient::{self as fhir_patient, Patient, Stored};
 use carethread_fhir::search::{self, Direction};
 use carethread_store::people::{self, Allocation, Filter, PersonRecord};
 
-fn as_fhir(r: &PersonRecord) -> Patient {
+pub(super) fn as_fhir(r: &PersonRecord) -> Patient {
     fhir_patient::to_fhir(&Stored {
         id: r.id.to_string(),
         version: r.version,

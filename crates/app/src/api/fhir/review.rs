@@ -31,7 +31,7 @@ fn instant(at: NaiveDateTime, caller: &Caller) -> DateTime<Utc> {
     tz.from_local_datetime(&at).earliest().map_or_else(|| at.and_utc(), |t| t.with_timezone(&Utc))
 }
 
-fn stored<'a>(r: &'a ReviewRecord, person: PersonId, caller: &Caller) -> StoredReview<'a> {
+pub(super) fn stored<'a>(r: &'a ReviewRecord, person: PersonId, caller: &Caller) -> StoredReview<'a> {
     StoredReview {
         id: r.id,
         person_id: person.as_uuid(),
@@ -57,7 +57,7 @@ fn stored<'a>(r: &'a ReviewRecord, person: PersonId, caller: &Caller) -> StoredR
 }
 
 /// The review's votes as Observations.
-fn observations(r: &ReviewRecord, review: &StoredReview<'_>) -> Vec<Value> {
+pub(super) fn observations(r: &ReviewRecord, review: &StoredReview<'_>) -> Vec<Value> {
     r.votes
         .iter()
         .filter_map(|v| {

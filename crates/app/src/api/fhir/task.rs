@@ -17,7 +17,7 @@ use carethread_fhir::task::{self as fhir_task, SEARCH, Stored};
 use carethread_store::tasks::{self, TaskFilter, TaskRecord};
 use serde_json::Value;
 
-fn as_fhir(t: &TaskRecord) -> Value {
+pub(super) fn as_fhir(t: &TaskRecord) -> Value {
     fhir_task::to_fhir(&Stored {
         id: t.id,
         person_id: t.person_id.as_uuid(),
