@@ -206,7 +206,13 @@ def check_case_resources(base, auth, client):
                 collect(inner)
 
     subject = plans[0]["subject"]["reference"].split("/")[1]
-    for kind in ["CarePlan", "Goal", "CareTeam", "Task", "Encounter", "Observation", "RelatedPerson", "Condition"]:
+    for kind in ["CarePlan", "Goal", "CareTeam", "Task", "Encounter", "Observation", "RelatedPerson", "Condition",
+                 "Consent"]:
+        listing = requests.get(f"{base}/{kind}", params={"patient": subject}, headers=auth, timeout=30).json()
+        valid(Bundle, listing, f"the {kind} searchset")
+        for entry in listing.get("entry", []):
+            module = importlib.import_module(f"fhir.resources.R4B.{kind.lower()}")
+            valid(getattr(module, kind), entry["resource"], f"{kind} {entry['resource']['id']}")
         collect(requests.get(f"{base}/{kind}", params={"patient": subject, "_count": "1000"}, headers=auth, timeout=30).json())
     for reference in sorted(seen):
         kind = reference.split("/")[0]

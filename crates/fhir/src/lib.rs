@@ -10,6 +10,7 @@ pub mod capability;
 pub mod careplan;
 pub mod careteam;
 pub mod condition;
+pub mod consent;
 pub mod datatypes;
 pub mod directory;
 pub mod outcome;

@@ -545,3 +545,12 @@ pub async fn person_of_goal(db: &Db, goal: Uuid) -> Result<Option<PersonId>, Sto
             .await)?;
     Ok(row.map(|(p,)| PersonId::from_uuid(p)))
 }
+
+/// Whose record a consent to share is in, before anyone is let in to read it.
+pub async fn person_of_consent(db: &Db, consent: Uuid) -> Result<Option<PersonId>, StoreError> {
+    let row: Option<(Uuid,)> = on_pool!(db, |p| sqlx::query_as("SELECT person_id FROM share_consents WHERE id = $1")
+        .bind(consent)
+        .fetch_optional(p)
+        .await)?;
+    Ok(row.map(|(p,)| PersonId::from_uuid(p)))
+}

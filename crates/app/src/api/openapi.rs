@@ -118,6 +118,22 @@ fn describe(path: &str, method: &str) -> (&'static str, &'static [&'static str])
             &["_id", "patient", "subject", "_lastUpdated", "_count", "_offset", "_sort", "_summary", "_format"],
         ),
         ("/fhir/Condition/{id}", _) => ("Read a problem area", &["_format"]),
+        ("/fhir/Consent", _) => (
+            "Search consents to share",
+            &[
+                "_id",
+                "patient",
+                "subject",
+                "status",
+                "_lastUpdated",
+                "_count",
+                "_offset",
+                "_sort",
+                "_summary",
+                "_format",
+            ],
+        ),
+        ("/fhir/Consent/{id}", _) => ("Read a consent to share", &["_format"]),
         ("/fhir/Encounter", _) => (
             "Search reviews of people's cases",
             &[

@@ -275,9 +275,20 @@ fn variants(method: &str, path: &str) -> Vec<Variant> {
 
 /// A FHIR address of one resource in a person's record.
 fn fhir_record_path(path: &str) -> bool {
-    ["Patient", "CarePlan", "Goal", "Task", "CareTeam", "Encounter", "Observation", "RelatedPerson", "Condition"]
-        .iter()
-        .any(|t| path.starts_with(&format!("/fhir/{t}/{{id}}")))
+    [
+        "Patient",
+        "CarePlan",
+        "Goal",
+        "Task",
+        "CareTeam",
+        "Encounter",
+        "Observation",
+        "RelatedPerson",
+        "Condition",
+        "Consent",
+    ]
+    .iter()
+    .any(|t| path.starts_with(&format!("/fhir/{t}/{{id}}")))
 }
 
 /// The concrete URL and form for one route and variant.
@@ -298,6 +309,8 @@ fn request(f: &Fixture, method: &str, path: &str, variant: Variant) -> (String, 
         record.task.clone()
     } else if path.starts_with("/fhir/RelatedPerson/") {
         record.member.clone()
+    } else if path.starts_with("/fhir/Consent/") {
+        record.consent.clone()
     } else if path.starts_with("/fhir/Condition/") {
         record.problem.clone()
     } else if path.starts_with("/fhir/Practitioner") {

@@ -395,7 +395,9 @@ async fn every_reference_the_api_writes_can_be_followed() {
     let kw = token_for(&app, "demo-keyworker").await;
     let id = aisha(&app, &kw).await;
     let mut seen = std::collections::BTreeSet::new();
-    for resource in ["CarePlan", "Goal", "CareTeam", "Task", "Encounter", "Observation", "RelatedPerson", "Condition"] {
+    for resource in
+        ["CarePlan", "Goal", "CareTeam", "Task", "Encounter", "Observation", "RelatedPerson", "Condition", "Consent"]
+    {
         let (status, bundle) = get(&app, &kw, &format!("/fhir/{resource}?patient={id}&_count=1000")).await;
         assert_eq!(status, StatusCode::OK, "{resource}: {bundle}");
         assert!(bundle["total"].as_u64().unwrap_or(0) > 0, "Aisha has no {resource}");
@@ -475,7 +477,9 @@ async fn a_bulk_export_holds_what_the_caller_may_read_and_only_they_can_fetch_it
     let (_, people) = get(&app, &kw, "/fhir/Patient?_summary=count").await;
     let count = |kind: &str| lines.iter().filter(|l| l["resourceType"] == kind).count() as u64;
     assert_eq!(count("Patient"), people["total"].as_u64().expect("total"));
-    for kind in ["CarePlan", "Goal", "Task", "Encounter", "Observation", "CareTeam", "RelatedPerson", "Condition"] {
+    for kind in
+        ["CarePlan", "Goal", "Task", "Encounter", "Observation", "CareTeam", "RelatedPerson", "Condition", "Consent"]
+    {
         let (_, found) = get(&app, &kw, &format!("/fhir/{kind}?_summary=count")).await;
         assert_eq!(count(kind), found["total"].as_u64().expect("total"), "{kind}");
     }

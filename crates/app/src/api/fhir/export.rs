@@ -8,7 +8,9 @@
 //! sends `Prefer: respond-async`.
 
 use super::gate::Gate;
-use super::{Caller, FhirError, base_url, careplan, careteam, condition, directory, pairs, patient, review, task};
+use super::{
+    Caller, FhirError, base_url, careplan, careteam, condition, consent, directory, pairs, patient, review, task,
+};
 use crate::state::AppState;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -18,14 +20,24 @@ use carethread_domain::policy::{Action, Decision, decide};
 use carethread_fhir::outcome::IssueCode;
 use carethread_store::exports::{self, JobStatus};
 use carethread_store::tasks::{self, TaskFilter};
-use carethread_store::{access, people, reviews, themes};
+use carethread_store::{access, people, plans, reviews, themes};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
 /// What an export holds, in the order the files are listed.
-pub const TYPES: [&str; 9] =
-    ["Patient", "RelatedPerson", "CareTeam", "CarePlan", "Goal", "Condition", "Task", "Encounter", "Observation"];
+pub const TYPES: [&str; 10] = [
+    "Patient",
+    "RelatedPerson",
+    "CareTeam",
+    "CarePlan",
+    "Goal",
+    "Condition",
+    "Consent",
+    "Task",
+    "Encounter",
+    "Observation",
+];
 
 /// Lines per stored part: a file a client downloads, and the most held in memory per type.
 const PART_LINES: usize = 5_000;
@@ -178,6 +190,11 @@ async fn resources_of(
     if wants("Condition") && gate.allows(person, condition::ACTION).await? {
         for p in themes::problems(&state.db, &audit, person).await? {
             out.push(condition::as_fhir(person, &p));
+        }
+    }
+    if wants("Consent") && whole {
+        for c in plans::consents(&state.db, &audit, person).await? {
+            out.push(consent::as_fhir(person, &c));
         }
     }
     if wants("Task") && whole {

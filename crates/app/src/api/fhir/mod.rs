@@ -3,6 +3,7 @@
 mod careplan;
 mod careteam;
 mod condition;
+mod consent;
 mod directory;
 mod export;
 mod gate;
@@ -46,6 +47,8 @@ pub fn router() -> Routes<AppState> {
         "/fhir/CareTeam/{id}" => get(careteam::read),
         "/fhir/Condition" => get(condition::search),
         "/fhir/Condition/{id}" => get(condition::read),
+        "/fhir/Consent" => get(consent::search),
+        "/fhir/Consent/{id}" => get(consent::read),
         "/fhir/Encounter" => get(review::search_encounters),
         "/fhir/Encounter/{id}" => get(review::read_encounter),
         "/fhir/Observation" => get(review::search_observations).post(review::create_observation),
