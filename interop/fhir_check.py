@@ -179,6 +179,19 @@ def check_case_resources(base, auth, client):
         r = requests.get(f"{base}/{resource}", params=params, headers=auth, timeout=30)
         expect(r.status_code == 400, f"{resource}?{params} answered {r.status_code}")
         valid(OperationOutcome, r.json(), f"the OperationOutcome for {resource}?{params}")
+    # A task written with the client, then changed with its ETag.
+    new_task = client.resource(
+        "Task", status="requested", intent="plan", description="Interop check: ring about the allotment",
+        owner={"reference": keyworker}, restriction={"period": {"end": "2026-12-31"}}, **{"for": {"reference": subject}})
+    new_task.save()
+    valid(Task, new_task.serialize(), "the created Task")
+    changing = SyncFHIRClient(base, authorization=auth["Authorization"],
+                              extra_headers={"If-Match": f'W/"{new_task["meta"]["versionId"]}"'})
+    task = changing.reference("Task", new_task["id"]).to_resource()
+    task["status"] = "completed"
+    task.save()
+    expect(task["status"] == "completed" and task["meta"]["versionId"] == "2", "the Task update did not take")
+
     reviews = client.resources("Encounter").limit(1).fetch_all()
     expect(reviews, "the key worker sees no review (Encounter) in the demo")
     votes = 0

@@ -125,3 +125,139 @@ mod tests {
         }
     }
 }
+
+/// A Task as a client sends it to create or change one. Elements Carethread writes itself
+/// (`meta`, `text`, `lastModified`) are accepted and not kept.
+#[derive(Clone, Debug, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TaskIn {
+    pub resource_type: String,
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub meta: Option<crate::datatypes::Meta>,
+    #[serde(default)]
+    pub text: Option<crate::datatypes::Narrative>,
+    pub status: String,
+    #[serde(default)]
+    pub status_reason: Option<crate::datatypes::CodeableConcept>,
+    pub intent: String,
+    pub description: String,
+    #[serde(rename = "for")]
+    pub for_: crate::datatypes::Reference,
+    pub owner: crate::datatypes::Reference,
+    pub restriction: Restriction,
+    #[serde(default)]
+    pub reason_code: Option<crate::datatypes::CodeableConcept>,
+    #[serde(default)]
+    pub last_modified: Option<String>,
+}
+
+#[derive(Clone, Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Restriction {
+    pub period: Period,
+}
+
+#[derive(Clone, Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Period {
+    #[serde(default)]
+    pub start: Option<String>,
+    pub end: String,
+}
+
+/// A task read from FHIR, as the task form would have it, and whose record it is for. The
+/// domain's own form rules then decide whether it is a valid task.
+pub struct TaskForm {
+    pub person: Uuid,
+    pub id: Option<String>,
+    pub input: carethread_domain::tasks::TaskInput,
+}
+
+/// Reads a Task, naming the element at fault when it cannot.
+pub fn task_from_fhir(body: &[u8]) -> Result<TaskForm, crate::outcome::OperationOutcome> {
+    use crate::outcome::{IssueCode, OperationOutcome};
+    let t: TaskIn = crate::parse::resource(body, "Task")?;
+    let bad = |at: &str, m: String| OperationOutcome::at(IssueCode::Value, at, m);
+    if t.intent != "plan" {
+        return Err(bad("Task.intent", "A task agreed for a person's care has the intent \"plan\".".into()));
+    }
+    let status = status_slug(&t.status)
+        .ok_or_else(|| bad("Task.status", format!("A task's status is one of: {}.", SEARCH.statuses.join(", "))))?;
+    let person = t
+        .for_
+        .reference
+        .as_deref()
+        .and_then(|r| crate::search::Ref::parse(r, None))
+        .filter(|r| r.kind == "Patient")
+        .ok_or_else(|| bad("Task.for", "Say whose task it is: a reference to a Patient.".into()))?
+        .id;
+    let owner = t
+        .owner
+        .reference
+        .as_deref()
+        .and_then(|r| crate::search::Ref::parse(r, None))
+        .ok_or_else(|| bad("Task.owner", "Give the owner as a reference: Practitioner/<id>, and so on.".into()))?;
+    let owner = match owner.kind.as_str() {
+        "Patient" if owner.id == person => "person".to_string(),
+        "RelatedPerson" => format!("member:{}", owner.id),
+        "Practitioner" => format!("staff:{}", owner.id),
+        "Organization" => format!("team:{}", owner.id),
+        _ => {
+            return Err(bad(
+                "Task.owner",
+                "The owner is the person themselves, someone in their circle (RelatedPerson), staff (Practitioner) or a team (Organization).".into(),
+            ));
+        }
+    };
+    let due = chrono::NaiveDate::parse_from_str(&t.restriction.period.end, "%Y-%m-%d")
+        .map_err(|_| bad("Task.restriction.period.end", "Give the due date as YYYY-MM-DD.".into()))?;
+    let theme = match &t.reason_code {
+        None => String::new(),
+        Some(c) => {
+            let themes = terminology::code_system_url(THEMES);
+            c.coding
+                .iter()
+                .find(|c| c.system.as_deref() == Some(themes.as_str()))
+                .and_then(|c| c.code.clone())
+                .ok_or_else(|| bad("Task.reasonCode", format!("The reason is one of the six themes, from {themes}.")))?
+        }
+    };
+    use chrono::Datelike;
+    let input = carethread_domain::tasks::TaskInput {
+        title: t.description,
+        owner,
+        due_day: due.day().to_string(),
+        due_month: due.month().to_string(),
+        due_year: due.year().to_string(),
+        theme,
+        status: status.to_string(),
+        blocked_reason: t.status_reason.and_then(|r| r.text).unwrap_or_default(),
+    };
+    Ok(TaskForm { person, id: t.id, input })
+}
+
+/// The task form's errors, each against the element it came from.
+pub fn form_errors(errors: &carethread_domain::errors::FieldErrors) -> crate::outcome::OperationOutcome {
+    use crate::outcome::{Issue, IssueCode, OperationOutcome, Severity};
+    let element = |field: &str| match field {
+        "title" => "Task.description",
+        "owner" => "Task.owner",
+        "due" => "Task.restriction.period.end",
+        "theme" => "Task.reasonCode",
+        "blocked_reason" => "Task.statusReason.text",
+        _ => "Task.status",
+    };
+    OperationOutcome {
+        issue: errors
+            .iter()
+            .map(|e| Issue {
+                severity: Severity::Error,
+                code: IssueCode::Value,
+                diagnostics: e.message.clone(),
+                expression: vec![element(e.field).to_string()],
+            })
+            .collect(),
+    }
+}

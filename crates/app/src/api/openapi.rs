@@ -81,7 +81,7 @@ fn describe(path: &str, method: &str) -> (&'static str, &'static [&'static str])
             ],
         ),
         ("/fhir/CareTeam/{id}", _) => ("Read a person's circle of support (its id is the person's)", &["_format"]),
-        ("/fhir/Task", _) => (
+        ("/fhir/Task", "get") => (
             "Search tasks",
             &[
                 "_id",
@@ -97,6 +97,8 @@ fn describe(path: &str, method: &str) -> (&'static str, &'static [&'static str])
                 "_format",
             ],
         ),
+        ("/fhir/Task", "post") => ("Add a task to a person's case", &[]),
+        ("/fhir/Task/{id}", "put") => ("Change a task (If-Match required)", &[]),
         ("/fhir/Task/{id}", _) => ("Read a task", &["_format"]),
         ("/fhir/$export" | "/fhir/Patient/$export", _) => (
             "Start a bulk export (NDJSON) of what you may read; poll the Content-Location it answers with",

@@ -518,3 +518,116 @@ async fn a_bulk_export_holds_what_the_caller_may_read_and_only_they_can_fetch_it
         assert_eq!(outcome["issue"][0]["expression"][0], param);
     }
 }
+
+#[tokio::test]
+async fn a_task_written_through_fhir_is_the_task_on_the_page_and_changes_only_from_its_version() {
+    let app = TestApp::spawn().await;
+    let kw = token_for(&app, "demo-keyworker").await;
+    let id = aisha(&app, &kw).await;
+    let keyworker = accounts::user_by_username(&app.db, "demo-keyworker").await.expect("ran").expect("kw");
+    let send = |method: reqwest::Method, path: String, body: Value, if_match: Option<String>| {
+        let url = app.url(&path);
+        let token = kw.clone();
+        async move {
+            let mut r = Client::new()
+                .request(method, url)
+                .bearer_auth(token)
+                .header("content-type", "application/fhir+json")
+                .body(body.to_string());
+            if let Some(etag) = if_match {
+                r = r.header("if-match", etag);
+            }
+            let r = r.send().await.expect("send");
+            let status = r.status();
+            let etag = r.headers().get("etag").map(|e| e.to_str().unwrap_or("").to_string());
+            (status, etag, r.json::<Value>().await.expect("json"))
+        }
+    };
+    let task = |title: &str, status: &str| {
+        serde_json::json!({
+            "resourceType": "Task",
+            "status": status,
+            "intent": "plan",
+            "description": title,
+            "for": { "reference": format!("Patient/{id}") },
+            "owner": { "reference": format!("Practitioner/{}", keyworker.id) },
+            "restriction": { "period": { "end": "2026-12-15" } },
+            "reasonCode": { "coding": [{ "system": "https://carethread.app/fhir/CodeSystem/carethread-themes", "code": "joining-in" }] }
+        })
+    };
+    let (status, etag, created) = send(
+        reqwest::Method::POST,
+        "/fhir/Task".into(),
+        task("Ask the library about the Tuesday group", "requested"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(etag.as_deref(), Some("W/\"1\""));
+    let task_id = created["id"].as_str().expect("id").to_string();
+
+    // It is on the case's task page, as any task is.
+    let client = app.signed_in("demo-keyworker").await;
+    let (_, page) = app.get(&client, &format!("/people/{id}/tasks")).await;
+    assert!(page.contains("Ask the library about the Tuesday group"));
+
+    // Blocked, with the reason, from the version read; a stale version writes nothing.
+    let mut blocked = task("Ask the library about the Tuesday group", "on-hold");
+    blocked["id"] = task_id.clone().into();
+    blocked["statusReason"] = serde_json::json!({ "text": "The library is closed for repairs" });
+    let (status, _, changed) =
+        send(reqwest::Method::PUT, format!("/fhir/Task/{task_id}"), blocked.clone(), Some("W/\"1\"".into())).await;
+    assert_eq!(status, StatusCode::OK, "{changed}");
+    assert_eq!(
+        (changed["status"].as_str(), changed["statusReason"]["text"].as_str()),
+        (Some("on-hold"), Some("The library is closed for repairs"))
+    );
+    let (status, _, _) =
+        send(reqwest::Method::PUT, format!("/fhir/Task/{task_id}"), blocked.clone(), Some("W/\"1\"".into())).await;
+    assert_eq!(status, StatusCode::PRECONDITION_FAILED);
+    let (status, _, _) = send(reqwest::Method::PUT, format!("/fhir/Task/{task_id}"), blocked.clone(), None).await;
+    assert_eq!(status, StatusCode::PRECONDITION_REQUIRED);
+    let (_, page) = app.get(&client, &format!("/people/{id}/tasks")).await;
+    assert!(page.contains("The library is closed for repairs"), "the page shows the change");
+
+    // Bad tasks are refused, naming the element; nothing is written.
+    let (_, _, before) =
+        send(reqwest::Method::GET, format!("/fhir/Task?patient={id}&_summary=count"), Value::Null, None).await;
+    let elsewhere = format!("Practitioner/{}", uuid::Uuid::now_v7());
+    let mut cases: Vec<(Value, &str)> = Vec::new();
+    let mut t = task("x", "requested");
+    t["owner"]["reference"] = elsewhere.into();
+    cases.push((t, "Task.owner"));
+    let mut t = task("x", "requested");
+    t["restriction"]["period"]["end"] = "15/12/2026".into();
+    cases.push((t, "Task.restriction.period.end"));
+    let mut t = task("x", "requested");
+    t.as_object_mut().expect("object").remove("intent");
+    cases.push((t, "Task.intent"));
+    cases.push((task("x", "on-hold"), "Task.statusReason.text"));
+    cases.push((task("", "requested"), "Task.description"));
+    cases.push((task("x", "finished"), "Task.status"));
+    let mut t = task("x", "requested");
+    t["for"]["reference"] = format!("Patient/{}", uuid::Uuid::now_v7()).into();
+    cases.push((t, "Task.for"));
+    for (body, element) in cases {
+        let (status, _, outcome) = send(reqwest::Method::POST, "/fhir/Task".into(), body, None).await;
+        assert!(matches!(status, StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY), "{element}: {status}");
+        assert_eq!(outcome["issue"][0]["expression"][0], element, "{outcome}");
+    }
+    let (_, _, after) =
+        send(reqwest::Method::GET, format!("/fhir/Task?patient={id}&_summary=count"), Value::Null, None).await;
+    assert_eq!(before["total"], after["total"], "nothing was written");
+
+    // Someone of another team may not write to the record.
+    let outsider = token_for(&app, "demo-clinician").await;
+    let r = Client::new()
+        .post(app.url("/fhir/Task"))
+        .bearer_auth(outsider)
+        .header("content-type", "application/fhir+json")
+        .body(task("x", "requested").to_string())
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}

@@ -1,18 +1,21 @@
-//! Task: read and search (by patient or subject, owner, status, `_id`, `_lastUpdated`). Every
-//! row passes the policy: a task is part of the whole record, not a section a person shares.
+//! Task: read and search (by patient or subject, owner, status, `_id`, `_lastUpdated`), create,
+//! and update with `If-Match`. Every row passes the policy: a task is part of the whole record,
+//! not a section a person shares; writing one needs what changing the record needs.
 
 use super::gate::Gate;
 use super::{
-    Caller, FhirError, base_url, page_of, pairs, parse_id, parse_search, resource_response, searchset_response,
-    sort_by_last_updated,
+    Caller, FhirError, base_url, if_match, page_of, pairs, parse_id, parse_search, require_json, resource_response,
+    searchset_response, sort_by_last_updated,
 };
 use crate::state::AppState;
+use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use carethread_domain::policy::Action;
-use carethread_domain::tasks::Owner;
+use carethread_domain::tasks::{Owner, TaskDetails};
 use carethread_domain::{PersonId, TeamId, UserId};
+use carethread_fhir::outcome::{IssueCode, OperationOutcome};
 use carethread_fhir::task::{self as fhir_task, SEARCH, Stored};
 use carethread_store::tasks::{self, TaskFilter, TaskRecord};
 use serde_json::Value;
@@ -91,4 +94,93 @@ pub async fn search(
     sort_by_last_updated(&mut found, &s.page);
     let (page, total) = page_of(found, &s.page);
     Ok(searchset_response(&base_url(&state, &headers), "Task", query, &s.page, total, page, Vec::new()))
+}
+
+/// The task form's rules, applied to what a client sent for this person's record.
+async fn details_for(state: &AppState, person: PersonId, form: fhir_task::TaskForm) -> Result<TaskDetails, FhirError> {
+    let owners: Vec<Owner> = tasks::owner_choices(&state.db, person).await?.into_iter().map(|c| c.owner).collect();
+    form.input.parse(&owners, crate::web::current_date()).map_err(|e| FhirError::invalid(fhir_task::form_errors(&e)))
+}
+
+fn unknown_person() -> FhirError {
+    FhirError {
+        status: StatusCode::UNPROCESSABLE_ENTITY,
+        outcome: OperationOutcome::at(IssueCode::Invalid, "Task.for", "No Patient with that id is available to you."),
+    }
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, FhirError> {
+    require_json(&headers)?;
+    let form = fhir_task::task_from_fhir(&body).map_err(FhirError::invalid)?;
+    let person = PersonId::from_uuid(form.person);
+    let mut gate = Gate::new(&state, &caller);
+    if !gate.allows(person, Action::ReadPerson).await? {
+        return Err(unknown_person());
+    }
+    gate.admit(person, Action::EditPerson, "Patient").await?;
+    let details = details_for(&state, person, form).await?;
+    let id = tasks::add(&state.db, &caller.audit(), person, &details, None).await?;
+    let task = tasks::task(&state.db, &caller.audit(), person, id).await?;
+    let mut response = resource_response(StatusCode::CREATED, &as_fhir(&task), Some(task.version));
+    if let Ok(location) =
+        HeaderValue::from_str(&format!("{}/Task/{id}/_history/{}", base_url(&state, &headers), task.version))
+    {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(response)
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(raw): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, FhirError> {
+    let id = parse_id(&raw, "Task")?;
+    let person = tasks::person_of(&state.db, id).await?.ok_or_else(|| FhirError::not_found("Task"))?;
+    Gate::new(&state, &caller).admit(person, Action::EditPerson, "Task").await?;
+    require_json(&headers)?;
+    let base = if_match(&headers)?;
+    let form = fhir_task::task_from_fhir(&body).map_err(FhirError::invalid)?;
+    if form.id.as_deref() != Some(raw.as_str()) {
+        return Err(FhirError {
+            status: StatusCode::BAD_REQUEST,
+            outcome: OperationOutcome::at(
+                IssueCode::Invalid,
+                "Task.id",
+                "The resource's id must be the id in the address.",
+            ),
+        });
+    }
+    if form.person != person.as_uuid() {
+        return Err(FhirError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            outcome: OperationOutcome::at(
+                IssueCode::Invariant,
+                "Task.for",
+                "A task cannot be moved to another person's record.",
+            ),
+        });
+    }
+    let details = details_for(&state, person, form).await?;
+    match tasks::update(&state.db, &caller.audit(), person, id, base, &details).await? {
+        Ok(_) => {
+            let task = tasks::task(&state.db, &caller.audit(), person, id).await?;
+            Ok(resource_response(StatusCode::OK, &as_fhir(&task), Some(task.version)))
+        }
+        Err(current) => Err(FhirError::new(
+            StatusCode::PRECONDITION_FAILED,
+            IssueCode::Conflict,
+            format!(
+                "The Task has changed since version {base} (it is now version {}). Read it again and reapply your change; nothing was written.",
+                current.version
+            ),
+        )),
+    }
 }
