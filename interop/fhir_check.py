@@ -220,7 +220,7 @@ def check_case_resources(base, auth, client):
 
     subject = plans[0]["subject"]["reference"].split("/")[1]
     for kind in ["CarePlan", "Goal", "CareTeam", "Task", "Encounter", "Observation", "RelatedPerson", "Condition",
-                 "Consent"]:
+                 "Consent", "AuditEvent"]:
         listing = requests.get(f"{base}/{kind}", params={"patient": subject}, headers=auth, timeout=30).json()
         valid(Bundle, listing, f"the {kind} searchset")
         for entry in listing.get("entry", []):

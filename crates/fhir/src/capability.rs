@@ -42,6 +42,7 @@ pub fn statement(base: &str, version: &str, date: &str) -> Value {
             case_resource(&Params::basic("RelatedPerson", &[]), &["read", "search-type"]),
             case_resource(&crate::condition::SEARCH, &["read", "search-type"]),
             case_resource(&crate::consent::SEARCH, &["read", "search-type"]),
+            case_resource(&crate::audit_event::SEARCH, &["search-type"]),
             { "type": "Practitioner", "interaction": [{ "code": "read" }] },
             { "type": "PractitionerRole", "interaction": [{ "code": "read" }] },
             { "type": "Organization", "interaction": [{ "code": "read" }] },

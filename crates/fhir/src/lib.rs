@@ -5,6 +5,7 @@
 //! Incoming resources are parsed into strict structs that refuse unknown elements, and every
 //! error names the element at fault (`Patient.identifier[0].value`), so a client can fix it.
 
+pub mod audit_event;
 pub mod bundle;
 pub mod capability;
 pub mod careplan;

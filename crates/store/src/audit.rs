@@ -192,6 +192,7 @@ pub async fn browse(
 /// One look at a person's record, as the person is shown it.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct Look {
+    pub id: Uuid,
     pub at: DateTime<Utc>,
     /// The account's display name, or its username when the account is gone.
     pub who: String,
@@ -216,7 +217,7 @@ impl Look {
 pub async fn looks_at(db: &Db, ctx: &AuditContext, person: PersonId, limit: i64) -> Result<Vec<Look>, StoreError> {
     let mut tx = db.begin().await?;
     let rows: Vec<Look> = on_tx!(&mut tx, |c| sqlx::query_as(
-        "SELECT a.at, COALESCE(u.display_name, a.username) AS who, a.role, a.action, a.detail \
+        "SELECT a.id, a.at, COALESCE(u.display_name, a.username) AS who, a.role, a.action, a.detail \
          FROM audit_log a LEFT JOIN users u ON u.id = a.user_id \
          WHERE a.person_id = $1 AND a.action IN ('read', 'search', 'denied', 'break-glass-start', 'break-glass-end') \
          ORDER BY a.at DESC, a.id DESC LIMIT $2"

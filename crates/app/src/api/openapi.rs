@@ -28,6 +28,10 @@ fn describe(path: &str, method: &str) -> (&'static str, &'static [&'static str])
         ("/fhir/Patient/{id}", "put") => ("Change a person's details (If-Match required)", &[]),
         ("/fhir/Patient/{id}", "delete") => ("Not allowed: records are closed, never deleted", &[]),
         ("/fhir/Patient/{id}/_history/{version}", _) => ("Read one version of a person's details", &[]),
+        ("/fhir/AuditEvent", _) => (
+            "Who has looked at a person's record (patient is required)",
+            &["_id", "patient", "subject", "_lastUpdated", "_count", "_offset", "_sort", "_summary", "_format"],
+        ),
         ("/fhir/CarePlan", _) => (
             "Search plan versions (each in three parts: care-and-support, management, escalation)",
             &[

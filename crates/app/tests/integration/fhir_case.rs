@@ -631,3 +631,33 @@ async fn a_task_written_through_fhir_is_the_task_on_the_page_and_changes_only_fr
         .expect("post");
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+#[tokio::test]
+async fn the_person_reads_who_has_looked_at_their_record_as_audit_events() {
+    let app = TestApp::spawn().await;
+    let kw = token_for(&app, "demo-keyworker").await;
+    let me = token_for(&app, "demo-person").await;
+    let (_, found) = get(&app, &kw, "/fhir/Patient?name=jordan").await;
+    let jordan = found["entry"][0]["resource"]["id"].as_str().expect("Jordan").to_string();
+    assert_eq!(get(&app, &kw, &format!("/fhir/Patient/{jordan}")).await.0, StatusCode::OK);
+    let outsider = token_for(&app, "demo-clinician").await;
+    assert_eq!(get(&app, &outsider, &format!("/fhir/Patient/{jordan}")).await.0, StatusCode::NOT_FOUND);
+
+    let (status, events) = get(&app, &me, &format!("/fhir/AuditEvent?patient={jordan}")).await;
+    assert_eq!(status, StatusCode::OK, "{events}");
+    let events = entries(&events, "match");
+    let keyworker = accounts::user_by_username(&app.db, "demo-keyworker").await.expect("ran").expect("kw");
+    assert!(
+        events.iter().any(|e| e["agent"][0]["who"]["display"] == keyworker.display_name.as_str()
+            && e["entity"][0]["description"] == "read the Patient through FHIR"
+            && e["outcome"] == "0"),
+        "the key worker's read is not among {events:?}"
+    );
+    assert!(events.iter().any(|e| e["outcome"] == "4"), "the refused look is shown too");
+
+    // Only those who may read the record see its log; the patient must be named.
+    let (_, none) = get(&app, &outsider, &format!("/fhir/AuditEvent?patient={jordan}")).await;
+    assert_eq!(none["total"], 0);
+    let (status, outcome) = get(&app, &me, "/fhir/AuditEvent").await;
+    assert_eq!((status, outcome["issue"][0]["expression"][0].as_str()), (StatusCode::BAD_REQUEST, Some("patient")));
+}

@@ -1,5 +1,6 @@
 //! FHIR R4 over HTTP: JSON only, bearer tokens, every error an OperationOutcome.
 
+mod audit_event;
 mod careplan;
 mod careteam;
 mod condition;
@@ -36,6 +37,7 @@ pub fn router() -> Routes<AppState> {
         "/fhir/Patient" => get(patient::search).post(patient::create),
         "/fhir/Patient/{id}" => get(patient::read).put(patient::update).delete(patient::delete),
         "/fhir/Patient/{id}/_history/{version}" => get(patient::vread),
+        "/fhir/AuditEvent" => get(audit_event::search),
         "/fhir/CarePlan" => get(careplan::search_care_plans),
         "/fhir/CarePlan/{id}" => get(careplan::read_care_plan),
         "/fhir/CarePlan/{id}/_history/{version}" => get(careplan::vread_care_plan),
