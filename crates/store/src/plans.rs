@@ -212,6 +212,17 @@ pub async fn save_draft(
         }
         _ => return Ok(Err(plan)),
     };
+    let org = org_of(&mut tx, person).await?;
+    for goal in &content.goals {
+        exec_tx!(&mut tx, |c| sqlx::query(
+            "INSERT INTO plan_goals (goal_id, org_id, person_id) VALUES ($1, $2, $3) ON CONFLICT (goal_id) DO NOTHING"
+        )
+        .bind(goal.id.to_string())
+        .bind(org.as_uuid())
+        .bind(person.as_uuid())
+        .execute(c)
+        .await)?;
+    }
     tx.commit().await?;
     Ok(Ok(saved))
 }
@@ -537,12 +548,10 @@ pub async fn person_of_version(db: &Db, version: Uuid) -> Result<Option<PersonId
 /// Whose plan names a goal, before anyone is let in to read it. A goal keeps its id across the
 /// versions of one person's plan and is never copied to another person's.
 pub async fn person_of_goal(db: &Db, goal: Uuid) -> Result<Option<PersonId>, StoreError> {
-    let pattern = format!("%\"id\":\"{goal}\"%");
-    let row: Option<(Uuid,)> =
-        on_pool!(db, |p| sqlx::query_as("SELECT person_id FROM plan_versions WHERE content LIKE $1 LIMIT 1")
-            .bind(&pattern)
-            .fetch_optional(p)
-            .await)?;
+    let row: Option<(Uuid,)> = on_pool!(db, |p| sqlx::query_as("SELECT person_id FROM plan_goals WHERE goal_id = $1")
+        .bind(goal.to_string())
+        .fetch_optional(p)
+        .await)?;
     Ok(row.map(|(p,)| PersonId::from_uuid(p)))
 }
 
