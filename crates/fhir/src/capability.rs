@@ -19,6 +19,10 @@ pub fn statement(base: &str, version: &str, date: &str) -> Value {
         "format": ["json"],
         "rest": [{
             "mode": "server",
+            "interaction": [{
+                "code": "batch",
+                "documentation": "Each entry is handled as a request of its own. Transactions are not supported yet."
+            }],
             "security": {
                 "cors": false,
                 "description": "Send Authorization: Bearer <token>, a token from `carethread token create`. Every read, search row and write passes the same access policy as the web pages and is audited."

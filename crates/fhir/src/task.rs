@@ -127,7 +127,8 @@ mod tests {
 }
 
 /// A Task as a client sends it to create or change one. Elements Carethread writes itself
-/// (`meta`, `text`, `lastModified`) are accepted and not kept.
+/// (`meta`, `text`, `lastModified`, `encounter`) are accepted and not kept, so a Task read can be
+/// sent back changed.
 #[derive(Clone, Debug, serde::Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TaskIn {
@@ -151,6 +152,9 @@ pub struct TaskIn {
     pub reason_code: Option<crate::datatypes::CodeableConcept>,
     #[serde(default)]
     pub last_modified: Option<String>,
+    /// The review a task came from: set when the review records it, and kept as it is.
+    #[serde(default)]
+    pub encounter: Option<crate::datatypes::Reference>,
 }
 
 #[derive(Clone, Debug, serde::Deserialize)]

@@ -8,6 +8,7 @@ use serde_json::{Map, Value, json};
 fn describe(path: &str, method: &str) -> (&'static str, &'static [&'static str]) {
     match (path, method) {
         ("/fhir/metadata", _) => ("The CapabilityStatement: what this server supports", &[]),
+        ("/fhir", _) => ("A batch Bundle: each entry a request of its own, answered in order", &[]),
         ("/fhir/Patient", "get") => (
             "Search people you have a working relationship with",
             &[
@@ -196,7 +197,8 @@ fn fhir_content() -> Value {
 
 pub fn document(routes: &[Route], version: &str) -> Value {
     let mut paths: Map<String, Value> = Map::new();
-    for route in routes.iter().filter(|r| r.path.starts_with("/fhir/") && !r.path.contains('*')) {
+    for route in routes.iter().filter(|r| (r.path == "/fhir" || r.path.starts_with("/fhir/")) && !r.path.contains('*'))
+    {
         let (summary, query) = describe(route.path, route.method);
         let mut parameters: Vec<Value> = route
             .path

@@ -661,3 +661,87 @@ async fn the_person_reads_who_has_looked_at_their_record_as_audit_events() {
     let (status, outcome) = get(&app, &me, "/fhir/AuditEvent").await;
     assert_eq!((status, outcome["issue"][0]["expression"][0].as_str()), (StatusCode::BAD_REQUEST, Some("patient")));
 }
+
+#[tokio::test]
+async fn a_batch_answers_each_entry_as_if_it_were_sent_alone() {
+    let app = TestApp::spawn().await;
+    let kw = token_for(&app, "demo-keyworker").await;
+    let id = aisha(&app, &kw).await;
+    let keyworker = accounts::user_by_username(&app.db, "demo-keyworker").await.expect("ran").expect("kw");
+    let (_, tasks) = get(&app, &kw, &format!("/fhir/Task?patient={id}")).await;
+    let existing = entries(&tasks, "match")[0].clone();
+    let task = |owner: String| {
+        serde_json::json!({
+            "resourceType": "Task", "status": "requested", "intent": "plan", "description": "Batch: post the letter",
+            "for": { "reference": format!("Patient/{id}") }, "owner": { "reference": owner },
+            "restriction": { "period": { "end": "2026-12-20" } }
+        })
+    };
+    let mut stale = existing.clone();
+    stale["description"] = "Changed from an old version".into();
+    let batch = serde_json::json!({
+        "resourceType": "Bundle",
+        "type": "batch",
+        "entry": [
+            { "request": { "method": "GET", "url": format!("Patient/{id}") } },
+            { "request": { "method": "POST", "url": "Task" }, "resource": task(format!("Practitioner/{}", keyworker.id)) },
+            { "request": { "method": "POST", "url": "Task" }, "resource": task(format!("Practitioner/{}", uuid::Uuid::now_v7())) },
+            { "request": { "method": "PUT", "url": format!("Task/{}", existing["id"].as_str().expect("id")), "ifMatch": "W/\"999\"" }, "resource": stale },
+            { "request": { "method": "GET", "url": format!("Task/{}", uuid::Uuid::now_v7()) } },
+            { "request": { "method": "GET", "url": format!("CarePlan?subject=Patient/{id}&status=active") } }
+        ]
+    });
+    let post = |token: String, body: Value| {
+        let url = app.url("/fhir");
+        async move {
+            let r = Client::new()
+                .post(url)
+                .bearer_auth(token)
+                .header("content-type", "application/fhir+json")
+                .body(body.to_string())
+                .send()
+                .await
+                .expect("post");
+            let status = r.status();
+            (status, r.json::<Value>().await.expect("json"))
+        }
+    };
+    let (status, reply) = post(kw.clone(), batch.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{reply}");
+    assert_eq!(reply["type"], "batch-response");
+    let statuses: Vec<&str> =
+        reply["entry"].as_array().expect("entries").iter().filter_map(|e| e["response"]["status"].as_str()).collect();
+    assert_eq!(
+        statuses,
+        ["200 OK", "201 Created", "422 Unprocessable Entity", "412 Precondition Failed", "404 Not Found", "200 OK"]
+    );
+    assert_eq!(reply["entry"][2]["response"]["outcome"]["issue"][0]["expression"][0], "Task.owner");
+    let created = reply["entry"][1]["resource"]["id"].as_str().expect("created");
+    assert_eq!(get(&app, &kw, &format!("/fhir/Task/{created}")).await.0, StatusCode::OK);
+    let (_, unchanged) = get(&app, &kw, &format!("/fhir/Task/{}", existing["id"].as_str().expect("id"))).await;
+    assert_eq!(unchanged["description"], existing["description"], "the stale update wrote nothing");
+
+    // Each entry passes the policy on its own: an outsider's batch reads nothing.
+    let outsider = token_for(&app, "demo-clinician").await;
+    let (_, theirs) = post(outsider, batch.clone()).await;
+    assert_eq!(theirs["entry"][0]["response"]["status"], "404 Not Found");
+    assert_eq!(theirs["entry"][5]["resource"]["total"], 0);
+
+    // A transaction is refused as such; anything but a Bundle is refused.
+    let mut transaction = batch.clone();
+    transaction["type"] = "transaction".into();
+    let (status, outcome) = post(kw.clone(), transaction).await;
+    assert_eq!(
+        (status, outcome["issue"][0]["expression"][0].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("Bundle.type"))
+    );
+    let (status, _) = post(kw.clone(), serde_json::json!({ "resourceType": "Patient" })).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let mut bad = batch;
+    bad["entry"][0]["request"]["url"] = "/fhir/Patient".into();
+    let (status, outcome) = post(kw, bad).await;
+    assert_eq!(
+        (status, outcome["issue"][0]["expression"][0].as_str()),
+        (StatusCode::BAD_REQUEST, Some("Bundle.entry[0].request.url"))
+    );
+}

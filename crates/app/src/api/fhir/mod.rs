@@ -1,6 +1,7 @@
 //! FHIR R4 over HTTP: JSON only, bearer tokens, every error an OperationOutcome.
 
 mod audit_event;
+mod batch;
 mod careplan;
 mod careteam;
 mod condition;
@@ -29,6 +30,7 @@ use carethread_store::{AuditContext, StoreError};
 
 pub fn router() -> Routes<AppState> {
     routes! {
+        "/fhir" => post(batch::bundle),
         "/fhir/metadata" => get(metadata::capability_statement),
         "/fhir/$export" => get(export::kick_off),
         "/fhir/$export-status/{id}" => get(export::status).delete(export::delete),

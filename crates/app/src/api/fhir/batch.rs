@@ -1,0 +1,164 @@
+//! `POST /fhir` with a batch Bundle: each entry is an ordinary request (read, search, create,
+//! update) handled exactly as if it had been sent on its own, with the same token, policy and
+//! audit, and answered in a batch-response Bundle in the same order. One entry failing does not
+//! stop the others.
+//!
+//! Transaction Bundles (all or nothing) are refused for now, plainly: each entry here is its own
+//! database transaction, so a failure part-way could not undo the entries before it.
+
+use super::{Caller, FhirError, require_json, resource_response};
+use crate::state::AppState;
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use axum::response::Response;
+use carethread_fhir::MEDIA_TYPE;
+use carethread_fhir::outcome::{IssueCode, OperationOutcome};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+/// The most entries one batch may hold.
+const MOST: usize = 500;
+
+fn invalid(element: impl Into<String>, message: impl Into<String>) -> FhirError {
+    FhirError { status: StatusCode::BAD_REQUEST, outcome: OperationOutcome::at(IssueCode::Invalid, element, message) }
+}
+
+/// One entry's request, checked before anything runs.
+struct EntryRequest {
+    method: Method,
+    url: String,
+    body: Option<String>,
+    if_match: Option<String>,
+    if_none_exist: Option<String>,
+}
+
+fn entry_request(i: usize, entry: &Value) -> Result<EntryRequest, FhirError> {
+    let at = |e: &str| format!("Bundle.entry[{i}].{e}");
+    let request = entry.get("request").ok_or_else(|| invalid(at("request"), "Each entry needs a request."))?;
+    let method = match request.get("method").and_then(Value::as_str) {
+        Some("GET") => Method::GET,
+        Some("POST") => Method::POST,
+        Some("PUT") => Method::PUT,
+        Some("DELETE") => Method::DELETE,
+        _ => return Err(invalid(at("request.method"), "The method is GET, POST, PUT or DELETE.")),
+    };
+    let url = request.get("url").and_then(Value::as_str).map(str::trim).unwrap_or("");
+    // Relative to the FHIR base, naming a resource type: never the batch endpoint itself.
+    if url.is_empty()
+        || url.starts_with('/')
+        || url.contains("://")
+        || !url.starts_with(|c: char| c.is_ascii_uppercase())
+    {
+        return Err(invalid(at("request.url"), "Give the address relative to the FHIR base, such as Task/<id>."));
+    }
+    let body = match (&method, entry.get("resource")) {
+        (&Method::POST | &Method::PUT, Some(r)) => Some(r.to_string()),
+        (&Method::POST | &Method::PUT, None) => {
+            return Err(invalid(at("resource"), "A create or update entry carries the resource."));
+        }
+        _ => None,
+    };
+    let header = |name: &str| request.get(name).and_then(Value::as_str).map(str::to_string);
+    Ok(EntryRequest {
+        method,
+        url: url.to_string(),
+        body,
+        if_match: header("ifMatch"),
+        if_none_exist: header("ifNoneExist"),
+    })
+}
+
+pub async fn bundle(
+    State(state): State<AppState>,
+    // Taken only so that a request without a valid token is refused before any entry runs;
+    // each entry is then checked again with the same token, as a request of its own.
+    _caller: Caller,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, FhirError> {
+    require_json(&headers)?;
+    let bundle: Value = serde_json::from_slice(&body).map_err(|e| {
+        FhirError::new(StatusCode::BAD_REQUEST, IssueCode::Structure, format!("The body is not valid JSON: {e}."))
+    })?;
+    if bundle.get("resourceType").and_then(Value::as_str) != Some("Bundle") {
+        return Err(FhirError {
+            status: StatusCode::BAD_REQUEST,
+            outcome: OperationOutcome::at(IssueCode::Structure, "resourceType", "POST /fhir takes a Bundle."),
+        });
+    }
+    match bundle.get("type").and_then(Value::as_str) {
+        Some("batch") => {}
+        Some("transaction") => {
+            return Err(FhirError {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                outcome: OperationOutcome::at(
+                    IssueCode::NotSupported,
+                    "Bundle.type",
+                    "Transactions (all or nothing) are not supported yet. Send the entries as a batch, each applied on its own.",
+                ),
+            });
+        }
+        _ => return Err(invalid("Bundle.type", "The Bundle's type is batch.")),
+    }
+    let entries = bundle.get("entry").and_then(Value::as_array).cloned().unwrap_or_default();
+    if entries.len() > MOST {
+        return Err(invalid("Bundle.entry", format!("A batch holds at most {MOST} entries.")));
+    }
+    let requests: Vec<EntryRequest> =
+        entries.iter().enumerate().map(|(i, e)| entry_request(i, e)).collect::<Result<_, _>>()?;
+
+    let router = super::router().into_router().with_state(state.clone());
+    let mut answers = Vec::with_capacity(requests.len());
+    for r in requests {
+        let mut req = Request::builder().method(r.method).uri(format!("/fhir/{}", r.url));
+        for name in [header::AUTHORIZATION, header::HOST, header::USER_AGENT] {
+            if let Some(v) = headers.get(&name) {
+                req = req.header(name, v.clone());
+            }
+        }
+        req = req.header(header::CONTENT_TYPE, MEDIA_TYPE);
+        if let Some(v) = r.if_match {
+            req = req.header(header::IF_MATCH, v);
+        }
+        if let Some(v) = r.if_none_exist {
+            req = req.header("if-none-exist", v);
+        }
+        let req = req
+            .body(Body::from(r.body.unwrap_or_default()))
+            .map_err(|_| invalid("Bundle.entry", "An entry could not be made into a request."))?;
+        let response = router.clone().oneshot(req).await.unwrap_or_else(|never| match never {});
+        answers.push(entry_answer(response).await);
+    }
+    let reply = json!({ "resourceType": "Bundle", "type": "batch-response", "entry": answers });
+    Ok(resource_response(StatusCode::OK, &reply, None))
+}
+
+/// One entry of the batch-response: the status line, where and which version, and the
+/// resource or the OperationOutcome the request answered with.
+async fn entry_answer(response: Response) -> Value {
+    let status = response.status();
+    let (location, etag) = {
+        let h = response.headers();
+        let text = |name: header::HeaderName| h.get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+        (text(header::LOCATION), text(header::ETAG))
+    };
+    let bytes = axum::body::to_bytes(response.into_body(), 64 * 1024 * 1024).await.unwrap_or_default();
+    let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    let mut answer = json!({
+        "status": format!("{} {}", status.as_u16(), status.canonical_reason().unwrap_or("")).trim_end().to_string()
+    });
+    if let Some(l) = location {
+        answer["location"] = json!(l);
+    }
+    if let Some(e) = etag {
+        answer["etag"] = json!(e);
+    }
+    let mut entry = json!({ "response": answer });
+    if body.get("resourceType").and_then(Value::as_str) == Some("OperationOutcome") && !status.is_success() {
+        entry["response"]["outcome"] = body;
+    } else if body.is_object() {
+        entry["resource"] = body;
+    }
+    entry
+}
