@@ -62,6 +62,11 @@ def main(base, token):
         for entry in listing["entry"]:
             valid(model, entry["resource"], f"{kind} {entry['resource']['id']}")
 
+    questionnaire = requests.get(f"{base}/Questionnaire/prompt-sheet", timeout=30)
+    expect(questionnaire.status_code == 200, f"the prompt sheet answered {questionnaire.status_code}")
+    valid(importlib.import_module("fhir.resources.R4B.questionnaire").Questionnaire, questionnaire.json(),
+          "the prompt sheet Questionnaire")
+
     client = SyncFHIRClient(base, authorization=f"Bearer {token}")
 
     # Search with paging: fetch_all follows the server's `next` links to the end.
@@ -220,7 +225,7 @@ def check_case_resources(base, auth, client):
 
     subject = plans[0]["subject"]["reference"].split("/")[1]
     for kind in ["CarePlan", "Goal", "CareTeam", "Task", "Encounter", "Observation", "RelatedPerson", "Condition",
-                 "Consent", "AuditEvent"]:
+                 "Consent", "AuditEvent", "QuestionnaireResponse"]:
         listing = requests.get(f"{base}/{kind}", params={"patient": subject}, headers=auth, timeout=30).json()
         valid(Bundle, listing, f"the {kind} searchset")
         for entry in listing.get("entry", []):

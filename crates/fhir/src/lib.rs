@@ -17,6 +17,7 @@ pub mod directory;
 pub mod outcome;
 pub mod parse;
 pub mod patient;
+pub mod prompt_sheet;
 pub mod review;
 pub mod search;
 pub mod task;

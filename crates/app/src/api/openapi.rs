@@ -112,6 +112,27 @@ fn describe(path: &str, method: &str) -> (&'static str, &'static [&'static str])
         ("/fhir/$export-status/{id}", "get") => ("Poll a bulk export: 202 while it runs, then its manifest", &[]),
         ("/fhir/$export-status/{id}", "delete") => ("Delete a bulk export and its files, or cancel it", &[]),
         ("/fhir/$export-file/{id}/{type}/{part}", _) => ("One NDJSON file of a finished bulk export", &[]),
+        ("/fhir/Questionnaire", _) => ("The prompt sheet's questions", &[]),
+        ("/fhir/Questionnaire/{id}", _) => ("The prompt sheet's questions (id prompt-sheet)", &[]),
+        ("/fhir/QuestionnaireResponse", _) => (
+            "Search prompt sheets filled in before reviews",
+            &[
+                "_id",
+                "patient",
+                "subject",
+                "encounter",
+                "status",
+                "_lastUpdated",
+                "_count",
+                "_offset",
+                "_sort",
+                "_summary",
+                "_format",
+            ],
+        ),
+        ("/fhir/QuestionnaireResponse/{id}", _) => {
+            ("Read the prompt sheet of a review (its id is the review's)", &["_format"])
+        }
         ("/fhir/RelatedPerson", _) => (
             "Search the members of circles of support",
             &["_id", "patient", "subject", "_lastUpdated", "_count", "_offset", "_sort", "_summary", "_format"],
@@ -188,7 +209,11 @@ fn describe(path: &str, method: &str) -> (&'static str, &'static [&'static str])
 
 /// Read without signing in: they hold no personal data.
 fn public(path: &str) -> bool {
-    path == "/fhir/metadata" || path.starts_with("/fhir/CodeSystem") || path.starts_with("/fhir/ValueSet")
+    path == "/fhir/metadata"
+        || path.starts_with("/fhir/CodeSystem")
+        || path.starts_with("/fhir/ValueSet")
+        || path.starts_with("/fhir/Questionnaire/")
+        || path == "/fhir/Questionnaire"
 }
 
 fn fhir_content() -> Value {

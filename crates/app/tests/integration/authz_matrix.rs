@@ -70,6 +70,8 @@ struct RecordIds {
     plan: String,
     /// A vote in one of the reviews: the id of its Observation.
     vote: String,
+    /// A review with a prompt sheet (if any has one): the id of its QuestionnaireResponse.
+    sheet: String,
     consent: String,
 }
 
@@ -80,6 +82,7 @@ async fn record_ids(db: &Db, person: PersonId) -> RecordIds {
     let attendee = first_review.attendees[0].id;
     let all_reviews = reviews::reviews_in_full(db, &c, person).await.expect("reviews");
     let vote = all_reviews.iter().find_map(|r| r.votes.first()).expect("a vote").id;
+    let sheet = all_reviews.iter().find(|r| r.prompt_sheet.is_some()).map_or(review, |r| r.id);
     let entry = themes::shareable_entries(db, &c, person, "set-up").await.expect("entries")[0].id;
     let member = themes::members(db, &c, person).await.expect("members")[0].id;
     let problem = themes::problems(db, &c, person).await.expect("problems")[0].id;
@@ -100,6 +103,7 @@ async fn record_ids(db: &Db, person: PersonId) -> RecordIds {
         goal: goal.to_string(),
         plan: plan_version.to_string(),
         vote: vote.to_string(),
+        sheet: sheet.to_string(),
         consent: consent.to_string(),
     }
 }
@@ -211,6 +215,31 @@ async fn fixture(db: &Db) -> Fixture {
     let other_team = accounts::create_team(db, &admin, other_org, "Elsewhere team").await.expect("team");
     let other_user = account(db, other_org, "m-elsewhere", Role::KeyWorker, Some(other_team), None).await;
 
+    // A review with a prompt sheet on each record, for the QuestionnaireResponse routes.
+    for person in [jordan, aisha] {
+        let details = carethread_domain::reviews::ReviewDetails {
+            kind: carethread_domain::reviews::ReviewKind::Conversation,
+            at: today.and_hms_opt(23, 0, 0).expect("time"),
+            place: "Matrix".into(),
+            chair: "Matrix".into(),
+        };
+        let me = reviews::Invitee {
+            details: carethread_domain::reviews::AttendeeDetails {
+                name: "Matrix".into(),
+                role: "Matrix".into(),
+                is_person: true,
+            },
+            member_id: None,
+            account_id: None,
+        };
+        let review = reviews::schedule(db, &c, person, &details, &[me]).await.expect("review");
+        let sheet = carethread_domain::reviews::PromptSheet {
+            who_i_want_there: Some("Matrix".into()),
+            ..carethread_domain::reviews::PromptSheet::default()
+        };
+        reviews::save_prompt_sheet(db, &c, person, review, &sheet).await.expect("sheet");
+    }
+
     Fixture {
         jordan: record_ids(db, jordan).await,
         aisha: record_ids(db, aisha).await,
@@ -286,6 +315,7 @@ fn fhir_record_path(path: &str) -> bool {
         "RelatedPerson",
         "Condition",
         "Consent",
+        "QuestionnaireResponse",
     ]
     .iter()
     .any(|t| path.starts_with(&format!("/fhir/{t}/{{id}}")))
@@ -317,6 +347,10 @@ fn request(f: &Fixture, method: &str, path: &str, variant: Variant) -> (String, 
         f.staff.to_string()
     } else if path.starts_with("/fhir/Organization/") {
         f.team.to_string()
+    } else if path.starts_with("/fhir/Questionnaire/") {
+        "prompt-sheet".to_string()
+    } else if path.starts_with("/fhir/QuestionnaireResponse/") {
+        record.sheet.clone()
     } else if path.starts_with("/fhir/Encounter/") {
         part.review.clone()
     } else if path.starts_with("/fhir/Observation/") {

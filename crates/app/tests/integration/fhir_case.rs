@@ -745,3 +745,59 @@ async fn a_batch_answers_each_entry_as_if_it_were_sent_alone() {
         (StatusCode::BAD_REQUEST, Some("Bundle.entry[0].request.url"))
     );
 }
+
+#[tokio::test]
+async fn a_prompt_sheet_is_a_questionnaire_response_to_the_public_prompt_sheet() {
+    use carethread_domain::reviews::{PromptAnswers, PromptSheet, ReviewDetails, ReviewKind};
+    use carethread_store::reviews::{self, Invitee};
+
+    let app = TestApp::spawn().await;
+    let kw = token_for(&app, "demo-keyworker").await;
+    let id = aisha(&app, &kw).await;
+    let person: PersonId = id.parse().expect("id");
+
+    // The questions are public: they hold no one's answers.
+    let r = Client::new().get(app.url("/fhir/Questionnaire/prompt-sheet")).send().await.expect("get");
+    assert_eq!(r.status(), StatusCode::OK);
+    let questionnaire: Value = r.json().await.expect("json");
+    assert_eq!(questionnaire["item"].as_array().expect("items").len(), 8, "six themes, who I want there, who helped");
+
+    let ctx = AuditContext::command_line("test");
+    let record = people::read(&app.db, &ctx, person, "test").await.expect("person");
+    let ctx = AuditContext { org_id: Some(record.org_id), ..ctx };
+    let details = ReviewDetails {
+        kind: ReviewKind::Conversation,
+        at: chrono::NaiveDate::from_ymd_opt(2026, 12, 2).expect("date").and_hms_opt(14, 0, 0).expect("time"),
+        place: "Home".into(),
+        chair: "Sam".into(),
+    };
+    let me = Invitee {
+        details: carethread_domain::reviews::AttendeeDetails {
+            name: "Aisha".into(),
+            role: "Me".into(),
+            is_person: true,
+        },
+        member_id: None,
+        account_id: None,
+    };
+    let review = reviews::schedule(&app.db, &ctx, person, &details, &[me]).await.expect("scheduled");
+    let mut sheet = PromptSheet { who_i_want_there: Some("My brother".into()), ..PromptSheet::default() };
+    sheet.themes.insert(
+        "joining-in".into(),
+        PromptAnswers { going_well: Some("The choir on Thursdays".into()), ..PromptAnswers::default() },
+    );
+    reviews::save_prompt_sheet(&app.db, &ctx, person, review, &sheet).await.expect("saved");
+
+    let (status, found) = get(&app, &kw, &format!("/fhir/QuestionnaireResponse?encounter=Encounter/{review}")).await;
+    assert_eq!(status, StatusCode::OK);
+    let answers = entries(&found, "match");
+    assert_eq!(answers.len(), 1);
+    let r = answers[0];
+    assert_eq!(r["questionnaire"], questionnaire["url"]);
+    assert_eq!(r["item"][0]["item"][0]["linkId"], "joining-in.going-well");
+    assert_eq!(r["item"][0]["item"][0]["answer"][0]["valueString"], "The choir on Thursdays");
+    assert_eq!(r["item"][1]["answer"][0]["valueString"], "My brother");
+    assert_eq!(get(&app, &kw, &format!("/fhir/QuestionnaireResponse/{review}")).await.1["id"], review.to_string());
+    let outsider = token_for(&app, "demo-clinician").await;
+    assert_eq!(get(&app, &outsider, &format!("/fhir/QuestionnaireResponse/{review}")).await.0, StatusCode::NOT_FOUND);
+}

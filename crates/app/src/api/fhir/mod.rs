@@ -11,6 +11,7 @@ mod export;
 mod gate;
 mod metadata;
 mod patient;
+mod prompt_sheet;
 mod review;
 mod task;
 mod terminology;
@@ -57,6 +58,10 @@ pub fn router() -> Routes<AppState> {
         "/fhir/Encounter/{id}" => get(review::read_encounter),
         "/fhir/Observation" => get(review::search_observations).post(review::create_observation),
         "/fhir/Observation/{id}" => get(review::read_observation),
+        "/fhir/Questionnaire" => get(prompt_sheet::search_questionnaires),
+        "/fhir/Questionnaire/{id}" => get(prompt_sheet::read_questionnaire),
+        "/fhir/QuestionnaireResponse" => get(prompt_sheet::search_responses),
+        "/fhir/QuestionnaireResponse/{id}" => get(prompt_sheet::read_response),
         "/fhir/RelatedPerson" => get(directory::search_related_people),
         "/fhir/RelatedPerson/{id}" => get(directory::read_related_person),
         "/fhir/Practitioner/{id}" => get(directory::read_practitioner),

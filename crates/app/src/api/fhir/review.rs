@@ -147,26 +147,7 @@ pub async fn search_observations(
     let query = pairs(raw.as_deref())?;
     let s = parse_search(&OBSERVATION_SEARCH, &query, &headers)?;
     let mut gate = Gate::new(&state, &caller);
-    // One review, or every review of the people searched.
-    let mut records: Vec<(PersonId, ReviewRecord)> = Vec::new();
-    match s.encounter {
-        Some(review) => {
-            if let Some(person) = reviews::person_of(&state.db, review).await?
-                && s.patient.is_none_or(|p| p == person.as_uuid())
-                && gate.allows(person, Action::ReadPerson).await?
-            {
-                records.push((person, reviews::review(&state.db, &caller.audit(), person, review).await?));
-            }
-        }
-        None => {
-            for person in gate.people(s.patient, &[Action::ReadPerson]).await? {
-                if gate.allows(person, Action::ReadPerson).await? {
-                    let all = reviews::reviews_in_full(&state.db, &caller.audit(), person).await?;
-                    records.extend(all.into_iter().map(|r| (person, r)));
-                }
-            }
-        }
-    }
+    let records = person_reviews(&state, &caller, &mut gate, &s).await?;
     let mut found = Vec::new();
     for (person, r) in &records {
         if !s.dated_within(instant(r.details.at, &caller)) {
@@ -189,6 +170,36 @@ pub async fn search_observations(
     sort_by_last_updated(&mut found, &s.page);
     let (page, total) = page_of(found, &s.page);
     Ok(searchset_response(&base_url(&state, &headers), "Observation", query, &s.page, total, page, Vec::new()))
+}
+
+/// The reviews a search looks at: the one `encounter` names, or every review of the people
+/// searched; only those of records the caller may read.
+pub(super) async fn person_reviews(
+    state: &AppState,
+    caller: &Caller,
+    gate: &mut Gate<'_>,
+    s: &Search,
+) -> Result<Vec<(PersonId, ReviewRecord)>, FhirError> {
+    let mut records = Vec::new();
+    match s.encounter {
+        Some(review) => {
+            if let Some(person) = reviews::person_of(&state.db, review).await?
+                && s.patient.is_none_or(|p| p == person.as_uuid())
+                && gate.allows(person, Action::ReadPerson).await?
+            {
+                records.push((person, reviews::review(&state.db, &caller.audit(), person, review).await?));
+            }
+        }
+        None => {
+            for person in gate.people(s.patient, &[Action::ReadPerson]).await? {
+                if gate.allows(person, Action::ReadPerson).await? {
+                    let all = reviews::reviews_in_full(&state.db, &caller.audit(), person).await?;
+                    records.extend(all.into_iter().map(|r| (person, r)));
+                }
+            }
+        }
+    }
+    Ok(records)
 }
 
 fn unprocessable(element: &str, message: impl Into<String>) -> FhirError {
