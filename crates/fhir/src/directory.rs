@@ -3,10 +3,13 @@
 //! is an Organization that is `partOf` the organisation it belongs to. RelatedPerson: someone in
 //! a person's circle of support.
 
+use crate::search::Params;
 use carethread_domain::circle::MemberDetails;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use uuid::Uuid;
+
+pub const RELATED_SEARCH: Params = Params::basic("RelatedPerson", &[]);
 
 /// A staff account.
 pub struct StoredStaff<'a> {

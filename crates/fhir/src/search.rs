@@ -155,6 +155,23 @@ pub struct Params {
 }
 
 impl Params {
+    /// Every parameter a search of this resource takes, in a fixed order.
+    pub fn names(&self) -> Vec<&'static str> {
+        let mut names = vec!["_id", "patient", "subject"];
+        let optional = [
+            (!self.statuses.is_empty(), "status"),
+            (!self.categories.is_empty(), "category"),
+            (!self.owners.is_empty(), "owner"),
+            (!self.includes.is_empty(), "_include"),
+            (!self.codes.is_empty(), "code"),
+            (self.encounter, "encounter"),
+            (self.date, "date"),
+        ];
+        names.extend(optional.iter().filter(|(on, _)| *on).map(|(_, name)| *name));
+        names.extend(["_lastUpdated", "_count", "_offset", "_sort", "_summary", "_format"]);
+        names
+    }
+
     /// A resource with none of the optional parameters.
     pub const fn basic(resource: &'static str, statuses: &'static [&'static str]) -> Params {
         Params {
@@ -254,36 +271,13 @@ pub fn resource(params: &Params, query: &[(String, String)], lenient: bool) -> R
             "_lastUpdated" => s.last_updated.push(bound("_lastUpdated", value)?),
             other => {
                 if !common(&mut s.page, other, value)? && !lenient {
-                    let mut known = vec!["_id", "patient", "subject"];
-                    if !params.statuses.is_empty() {
-                        known.push("status");
-                    }
-                    if !params.categories.is_empty() {
-                        known.push("category");
-                    }
-                    if !params.owners.is_empty() {
-                        known.push("owner");
-                    }
-                    if !params.includes.is_empty() {
-                        known.push("_include");
-                    }
-                    if !params.codes.is_empty() {
-                        known.push("code");
-                    }
-                    if params.encounter {
-                        known.push("encounter");
-                    }
-                    if params.date {
-                        known.push("date");
-                    }
-                    known.extend(["_lastUpdated", "_count", "_sort", "_summary"]);
                     return Err(OperationOutcome::at(
                         IssueCode::NotSupported,
                         other.to_string(),
                         format!(
                             "{} cannot be searched by {other}. Use {}, or send Prefer: handling=lenient to ignore it.",
                             params.resource,
-                            known.join(", ")
+                            params.names().join(", ")
                         ),
                     ));
                 }

@@ -2,16 +2,29 @@
 //! same route table as the router, so every API route is described and none is invented.
 
 use crate::web::routes::Route;
+use carethread_fhir::search::Params;
 use serde_json::{Map, Value, json};
 
-/// What one path's operations are, in words, and which query parameters its search takes.
-fn describe(path: &str, method: &str) -> (&'static str, &'static [&'static str]) {
+/// The query parameters an operation takes.
+enum Query {
+    None,
+    /// A read: only `_format`.
+    Format,
+    Fixed(&'static [&'static str]),
+    /// A search of a case resource: the parameters its parser accepts.
+    Search(&'static Params),
+}
+
+/// What one path's operations are, in words, and which query parameters they take.
+fn describe(path: &str, method: &str) -> (&'static str, Query) {
+    use Query::*;
+    use carethread_fhir::{audit_event, careplan, careteam, condition, consent, directory, prompt_sheet, review, task};
     match (path, method) {
-        ("/fhir/metadata", _) => ("The CapabilityStatement: what this server supports", &[]),
-        ("/fhir", _) => ("A batch Bundle: each entry a request of its own, answered in order", &[]),
+        ("/fhir/metadata", _) => ("The CapabilityStatement: what this server supports", None),
+        ("/fhir", _) => ("A batch Bundle: each entry a request of its own, answered in order", None),
         ("/fhir/Patient", "get") => (
             "Search people you have a working relationship with",
-            &[
+            Fixed(&[
                 "_id",
                 "identifier",
                 "name",
@@ -22,188 +35,82 @@ fn describe(path: &str, method: &str) -> (&'static str, &'static [&'static str])
                 "_sort",
                 "_summary",
                 "_format",
-            ],
+            ]),
         ),
-        ("/fhir/Patient", "post") => ("Register a person (If-None-Exist for a conditional create)", &[]),
-        ("/fhir/Patient/{id}", "get") => ("Read a person's details", &["_format"]),
-        ("/fhir/Patient/{id}", "put") => ("Change a person's details (If-Match required)", &[]),
-        ("/fhir/Patient/{id}", "delete") => ("Not allowed: records are closed, never deleted", &[]),
-        ("/fhir/Patient/{id}/_history/{version}", _) => ("Read one version of a person's details", &[]),
-        ("/fhir/AuditEvent", _) => (
-            "Who has looked at a person's record (patient is required)",
-            &["_id", "patient", "subject", "_lastUpdated", "_count", "_offset", "_sort", "_summary", "_format"],
-        ),
-        ("/fhir/CarePlan", _) => (
-            "Search plan versions (each in three parts: care-and-support, management, escalation)",
-            &[
-                "_id",
-                "patient",
-                "subject",
-                "status",
-                "category",
-                "_include",
-                "_lastUpdated",
-                "_count",
-                "_offset",
-                "_sort",
-                "_summary",
-                "_format",
-            ],
-        ),
-        ("/fhir/CarePlan/{id}", _) => ("Read one part of one version of a person's plan", &["_format"]),
-        ("/fhir/CarePlan/{id}/_history/{version}", _) => ("Read a plan part at its version", &[]),
-        ("/fhir/Goal", _) => (
-            "Search the goals of people's plans, as the latest plan version states them",
-            &[
-                "_id",
-                "patient",
-                "subject",
-                "status",
-                "_lastUpdated",
-                "_count",
-                "_offset",
-                "_sort",
-                "_summary",
-                "_format",
-            ],
-        ),
-        ("/fhir/Goal/{id}", _) => ("Read a goal", &["_format"]),
-        ("/fhir/Goal/{id}/_history", _) => ("A goal as each version of the plan stated it", &[]),
-        ("/fhir/Goal/{id}/_history/{version}", _) => ("A goal as one plan version stated it", &[]),
-        ("/fhir/CareTeam", _) => (
-            "Search circles of support",
-            &[
-                "_id",
-                "patient",
-                "subject",
-                "status",
-                "_lastUpdated",
-                "_count",
-                "_offset",
-                "_sort",
-                "_summary",
-                "_format",
-            ],
-        ),
-        ("/fhir/CareTeam/{id}", _) => ("Read a person's circle of support (its id is the person's)", &["_format"]),
-        ("/fhir/Task", "get") => (
-            "Search tasks",
-            &[
-                "_id",
-                "patient",
-                "subject",
-                "owner",
-                "status",
-                "_lastUpdated",
-                "_count",
-                "_offset",
-                "_sort",
-                "_summary",
-                "_format",
-            ],
-        ),
-        ("/fhir/Task", "post") => ("Add a task to a person's case", &[]),
-        ("/fhir/Task/{id}", "put") => ("Change a task (If-Match required)", &[]),
-        ("/fhir/Task/{id}", _) => ("Read a task", &["_format"]),
+        ("/fhir/Patient", "post") => ("Register a person (If-None-Exist for a conditional create)", None),
+        ("/fhir/Patient/{id}", "get") => ("Read a person's details", Format),
+        ("/fhir/Patient/{id}", "put") => ("Change a person's details (If-Match required)", None),
+        ("/fhir/Patient/{id}", "delete") => ("Not allowed: records are closed, never deleted", None),
+        ("/fhir/Patient/{id}/_history/{version}", _) => ("Read one version of a person's details", None),
         ("/fhir/$export" | "/fhir/Patient/$export", _) => (
             "Start a bulk export (NDJSON) of what you may read; poll the Content-Location it answers with",
-            &["_type", "_outputFormat"],
+            Fixed(&["_type", "_outputFormat"]),
         ),
-        ("/fhir/$export-status/{id}", "get") => ("Poll a bulk export: 202 while it runs, then its manifest", &[]),
-        ("/fhir/$export-status/{id}", "delete") => ("Delete a bulk export and its files, or cancel it", &[]),
-        ("/fhir/$export-file/{id}/{type}/{part}", _) => ("One NDJSON file of a finished bulk export", &[]),
-        ("/fhir/Questionnaire", _) => ("The prompt sheet's questions", &[]),
-        ("/fhir/Questionnaire/{id}", _) => ("The prompt sheet's questions (id prompt-sheet)", &[]),
-        ("/fhir/QuestionnaireResponse", _) => (
-            "Search prompt sheets filled in before reviews",
-            &[
-                "_id",
-                "patient",
-                "subject",
-                "encounter",
-                "status",
-                "_lastUpdated",
-                "_count",
-                "_offset",
-                "_sort",
-                "_summary",
-                "_format",
-            ],
-        ),
-        ("/fhir/QuestionnaireResponse/{id}", _) => {
-            ("Read the prompt sheet of a review (its id is the review's)", &["_format"])
+        ("/fhir/$export-status/{id}", "get") => ("Poll a bulk export: 202 while it runs, then its manifest", None),
+        ("/fhir/$export-status/{id}", "delete") => ("Delete a bulk export and its files, or cancel it", None),
+        ("/fhir/$export-file/{id}/{type}/{part}", _) => ("One NDJSON file of a finished bulk export", None),
+        ("/fhir/AuditEvent", _) => {
+            ("Who has looked at a person's record (patient is required)", Search(&audit_event::SEARCH))
         }
-        ("/fhir/RelatedPerson", _) => (
-            "Search the members of circles of support",
-            &["_id", "patient", "subject", "_lastUpdated", "_count", "_offset", "_sort", "_summary", "_format"],
+        ("/fhir/CarePlan", _) => (
+            "Search plan versions (each in three parts: care-and-support, management, escalation)",
+            Search(&careplan::CAREPLAN_SEARCH),
         ),
-        ("/fhir/RelatedPerson/{id}", _) => ("Read someone in a person's circle of support", &["_format"]),
-        ("/fhir/Practitioner/{id}", _) => ("Read a member of staff of your organisation", &["_format"]),
-        ("/fhir/PractitionerRole/{id}", _) => ("Read a member of staff's role and team", &["_format"]),
-        ("/fhir/Organization/{id}", _) => ("Read your organisation or one of its teams", &["_format"]),
-        ("/fhir/Condition", _) => (
-            "Search problem areas",
-            &["_id", "patient", "subject", "_lastUpdated", "_count", "_offset", "_sort", "_summary", "_format"],
+        ("/fhir/CarePlan/{id}", _) => ("Read one part of one version of a person's plan", Format),
+        ("/fhir/CarePlan/{id}/_history/{version}", _) => ("Read a plan part at its version", None),
+        ("/fhir/Goal", _) => (
+            "Search the goals of people's plans, as the latest plan version states them",
+            Search(&careplan::GOAL_SEARCH),
         ),
-        ("/fhir/Condition/{id}", _) => ("Read a problem area", &["_format"]),
-        ("/fhir/Consent", _) => (
-            "Search consents to share",
-            &[
-                "_id",
-                "patient",
-                "subject",
-                "status",
-                "_lastUpdated",
-                "_count",
-                "_offset",
-                "_sort",
-                "_summary",
-                "_format",
-            ],
-        ),
-        ("/fhir/Consent/{id}", _) => ("Read a consent to share", &["_format"]),
-        ("/fhir/Encounter", _) => (
-            "Search reviews of people's cases",
-            &[
-                "_id",
-                "patient",
-                "subject",
-                "status",
-                "date",
-                "_lastUpdated",
-                "_count",
-                "_offset",
-                "_sort",
-                "_summary",
-                "_format",
-            ],
-        ),
-        ("/fhir/Encounter/{id}", _) => ("Read a review, with its attendees", &["_format"]),
-        ("/fhir/Observation", "get") => (
-            "Search review votes (one per attendee per theme per review)",
-            &[
-                "_id",
-                "patient",
-                "subject",
-                "encounter",
-                "code",
-                "status",
-                "date",
-                "_lastUpdated",
-                "_count",
-                "_offset",
-                "_sort",
-                "_summary",
-                "_format",
-            ],
-        ),
-        ("/fhir/Observation", "post") => ("Record one attendee's vote on one theme in a review", &[]),
-        ("/fhir/Observation/{id}", _) => ("Read one vote", &["_format"]),
-        ("/fhir/CodeSystem", _) => ("Carethread's code systems", &["url", "_format"]),
-        ("/fhir/CodeSystem/{id}", _) => ("One code system", &[]),
-        ("/fhir/ValueSet", _) => ("Carethread's value sets", &["url", "_format"]),
-        ("/fhir/ValueSet/{id}", _) => ("One value set", &[]),
-        _ => ("", &[]),
+        ("/fhir/Goal/{id}", _) => ("Read a goal", Format),
+        ("/fhir/Goal/{id}/_history", _) => ("A goal as each version of the plan stated it", None),
+        ("/fhir/Goal/{id}/_history/{version}", _) => ("A goal as one plan version stated it", None),
+        ("/fhir/CareTeam", _) => ("Search circles of support", Search(&careteam::SEARCH)),
+        ("/fhir/CareTeam/{id}", _) => ("Read a person's circle of support (its id is the person's)", Format),
+        ("/fhir/Condition", _) => ("Search problem areas", Search(&condition::SEARCH)),
+        ("/fhir/Condition/{id}", _) => ("Read a problem area", Format),
+        ("/fhir/Consent", _) => ("Search consents to share", Search(&consent::SEARCH)),
+        ("/fhir/Consent/{id}", _) => ("Read a consent to share", Format),
+        ("/fhir/Encounter", _) => ("Search reviews of people's cases", Search(&review::ENCOUNTER_SEARCH)),
+        ("/fhir/Encounter/{id}", _) => ("Read a review, with its attendees", Format),
+        ("/fhir/Observation", "get") => {
+            ("Search review votes (one per attendee per theme per review)", Search(&review::OBSERVATION_SEARCH))
+        }
+        ("/fhir/Observation", "post") => ("Record one attendee's vote on one theme in a review", None),
+        ("/fhir/Observation/{id}", _) => ("Read one vote", Format),
+        ("/fhir/Questionnaire", _) => ("The prompt sheet's questions", None),
+        ("/fhir/Questionnaire/{id}", _) => ("The prompt sheet's questions (id prompt-sheet)", None),
+        ("/fhir/QuestionnaireResponse", _) => {
+            ("Search prompt sheets filled in before reviews", Search(&prompt_sheet::RESPONSE_SEARCH))
+        }
+        ("/fhir/QuestionnaireResponse/{id}", _) => {
+            ("Read the prompt sheet of a review (its id is the review's)", Format)
+        }
+        ("/fhir/RelatedPerson", _) => ("Search the members of circles of support", Search(&directory::RELATED_SEARCH)),
+        ("/fhir/RelatedPerson/{id}", _) => ("Read someone in a person's circle of support", Format),
+        ("/fhir/Practitioner/{id}", _) => ("Read a member of staff of your organisation", Format),
+        ("/fhir/PractitionerRole/{id}", _) => ("Read a member of staff's role and team", Format),
+        ("/fhir/Organization/{id}", _) => ("Read your organisation or one of its teams", Format),
+        ("/fhir/Task", "get") => ("Search tasks", Search(&task::SEARCH)),
+        ("/fhir/Task", "post") => ("Add a task to a person's case", None),
+        ("/fhir/Task/{id}", "put") => ("Change a task (If-Match required)", None),
+        ("/fhir/Task/{id}", _) => ("Read a task", Format),
+        ("/fhir/CodeSystem", _) => ("Carethread's code systems", Fixed(&["url", "_format"])),
+        ("/fhir/CodeSystem/{id}", _) => ("One code system", None),
+        ("/fhir/ValueSet", _) => ("Carethread's value sets", Fixed(&["url", "_format"])),
+        ("/fhir/ValueSet/{id}", _) => ("One value set", None),
+        _ => ("", None),
+    }
+}
+
+impl Query {
+    fn names(&self) -> Vec<&'static str> {
+        match self {
+            Query::None => Vec::new(),
+            Query::Format => vec!["_format"],
+            Query::Fixed(names) => names.to_vec(),
+            Query::Search(params) => params.names(),
+        }
     }
 }
 
@@ -231,8 +138,9 @@ pub fn document(routes: &[Route], version: &str) -> Value {
             .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
             .map(|name| json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string" } }))
             .collect();
-        parameters
-            .extend(query.iter().map(|name| json!({ "name": name, "in": "query", "schema": { "type": "string" } })));
+        parameters.extend(
+            query.names().iter().map(|name| json!({ "name": name, "in": "query", "schema": { "type": "string" } })),
+        );
         if route.method == "put" {
             parameters.push(json!({ "name": "If-Match", "in": "header", "required": true, "schema": { "type": "string" }, "description": "The ETag read, such as W/\"3\"" }));
         }

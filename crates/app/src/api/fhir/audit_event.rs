@@ -2,7 +2,7 @@
 //! the record (the person first of all), as on the "Who has looked at my record" page.
 
 use super::gate::Gate;
-use super::{Caller, FhirError, base_url, page_of, pairs, parse_search, searchset_response, sort_by_last_updated};
+use super::{Caller, FhirError, pairs, parse_search, search_answer};
 use crate::state::AppState;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -47,12 +47,8 @@ pub async fn search(
                 action: &l.action,
                 detail: &l.detail,
             });
-            if s.ids.as_ref().is_none_or(|ids| ids.contains(&l.id)) && s.updated_within(l.at) {
-                found.push(event);
-            }
+            found.push(event);
         }
     }
-    sort_by_last_updated(&mut found, &s.page);
-    let (page, total) = page_of(found, &s.page);
-    Ok(searchset_response(&base_url(&state, &headers), "AuditEvent", query, &s.page, total, page, Vec::new()))
+    Ok(search_answer(&state, &headers, "AuditEvent", query, &s, found))
 }

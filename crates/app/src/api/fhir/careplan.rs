@@ -6,8 +6,8 @@
 use super::careteam;
 use super::gate::Gate;
 use super::{
-    Caller, FhirError, base_url, page_of, pairs, parse_id, parse_search, resource_response, searchset_response,
-    sort_by_last_updated,
+    Caller, FhirError, base_url, page_of, pairs, parse_id, parse_search, resource_response, search_answer,
+    searchset_response,
 };
 use crate::state::AppState;
 use axum::extract::{Path, RawQuery, State};
@@ -118,14 +118,6 @@ pub(super) async fn goals(
     Ok(out)
 }
 
-/// Whether a resource's `meta.lastUpdated` is within the search's `_lastUpdated` bounds.
-fn updated(r: &Value, s: &carethread_fhir::search::Search) -> bool {
-    r["meta"]["lastUpdated"]
-        .as_str()
-        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-        .is_some_and(|t| s.updated_within(t.with_timezone(&chrono::Utc)))
-}
-
 fn version_of(r: &Value) -> Option<i64> {
     r["meta"]["versionId"].as_str().and_then(|v| v.parse().ok())
 }
@@ -177,14 +169,10 @@ pub async fn search_care_plans(
     let mut found = Vec::new();
     for person in gate.people(s.patient, &PLAN_SECTIONS).await? {
         for (number, r) in care_plans(&state, &caller, &mut gate, person).await? {
-            let id_ok = s.ids.as_ref().is_none_or(|ids| {
-                Part::parse_id(r["id"].as_str().unwrap_or_default())
-                    .is_some_and(|(v, p)| p == Part::CareAndSupport && ids.contains(&v))
-            });
             let status_ok = s.statuses.is_empty() || s.statuses.iter().any(|c| r["status"] == c.as_str());
             let category_ok = s.categories.is_empty()
                 || s.categories.iter().any(|c| r["category"][0]["coding"][0]["code"] == c.as_str());
-            if id_ok && status_ok && category_ok && updated(&r, &s) {
+            if status_ok && category_ok && super::matches_common(&s, &r) {
                 found.push((person, number, r));
             }
         }
@@ -304,16 +292,12 @@ pub async fn search_goals(
     let mut gate = Gate::new(&state, &caller);
     let mut found = Vec::new();
     for person in gate.people(s.patient, &PLAN_SECTIONS).await? {
-        for (id, versions) in goals(&state, &caller, &mut gate, person).await? {
+        for (_, versions) in goals(&state, &caller, &mut gate, person).await? {
             let Some(g) = versions.into_iter().next() else { continue };
-            let id_ok = s.ids.as_ref().is_none_or(|ids| ids.contains(&id));
-            let status_ok = s.statuses.is_empty() || s.statuses.iter().any(|c| g["lifecycleStatus"] == c.as_str());
-            if id_ok && status_ok && updated(&g, &s) {
+            if s.statuses.is_empty() || s.statuses.iter().any(|c| g["lifecycleStatus"] == c.as_str()) {
                 found.push(g);
             }
         }
     }
-    sort_by_last_updated(&mut found, &s.page);
-    let (page, total) = page_of(found, &s.page);
-    Ok(searchset_response(&base_url(&state, &headers), "Goal", query, &s.page, total, page, Vec::new()))
+    Ok(search_answer(&state, &headers, "Goal", query, &s, found))
 }

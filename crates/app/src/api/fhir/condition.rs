@@ -2,10 +2,7 @@
 //! "problem toolkits" theme of the record, which a person may share on its own.
 
 use super::gate::Gate;
-use super::{
-    Caller, FhirError, base_url, page_of, pairs, parse_id, parse_search, resource_response, searchset_response,
-    sort_by_last_updated,
-};
+use super::{Caller, FhirError, admitted, pairs, parse_id, parse_search, resource_response, search_answer};
 use crate::state::AppState;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -54,19 +51,9 @@ pub async fn search(
 ) -> Result<Response, FhirError> {
     let query = pairs(raw.as_deref())?;
     let s = parse_search(&SEARCH, &query, &headers)?;
-    let mut gate = Gate::new(&state, &caller);
     let mut found = Vec::new();
-    for person in gate.people(s.patient, &[ACTION]).await? {
-        if !gate.allows(person, ACTION).await? {
-            continue;
-        }
-        for p in themes::problems(&state.db, &caller.audit(), person).await? {
-            if s.ids.as_ref().is_none_or(|ids| ids.contains(&p.id)) && s.updated_within(p.updated_at) {
-                found.push(as_fhir(person, &p));
-            }
-        }
+    for person in admitted(&state, &caller, &s, ACTION).await? {
+        found.extend(themes::problems(&state.db, &caller.audit(), person).await?.iter().map(|p| as_fhir(person, p)));
     }
-    sort_by_last_updated(&mut found, &s.page);
-    let (page, total) = page_of(found, &s.page);
-    Ok(searchset_response(&base_url(&state, &headers), "Condition", query, &s.page, total, page, Vec::new()))
+    Ok(search_answer(&state, &headers, "Condition", query, &s, found))
 }

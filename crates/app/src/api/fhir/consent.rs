@@ -1,10 +1,7 @@
 //! Consent: the person's consents to share, read and searched by those who may read the record.
 
 use super::gate::Gate;
-use super::{
-    Caller, FhirError, base_url, page_of, pairs, parse_id, parse_search, resource_response, searchset_response,
-    sort_by_last_updated,
-};
+use super::{Caller, FhirError, admitted, pairs, parse_id, parse_search, resource_response, search_answer};
 use crate::state::AppState;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -54,22 +51,14 @@ pub async fn search(
 ) -> Result<Response, FhirError> {
     let query = pairs(raw.as_deref())?;
     let s = parse_search(&SEARCH, &query, &headers)?;
-    let mut gate = Gate::new(&state, &caller);
     let mut found = Vec::new();
-    for person in gate.people(s.patient, &[Action::ReadPerson]).await? {
-        if !gate.allows(person, Action::ReadPerson).await? {
-            continue;
-        }
+    for person in admitted(&state, &caller, &s, Action::ReadPerson).await? {
         for c in plans::consents(&state.db, &caller.audit(), person).await? {
             let consent = as_fhir(person, &c);
-            let id_ok = s.ids.as_ref().is_none_or(|ids| ids.contains(&c.id));
-            let status_ok = s.statuses.is_empty() || s.statuses.iter().any(|st| consent["status"] == st.as_str());
-            if id_ok && status_ok && s.updated_within(c.created_at) {
+            if s.statuses.is_empty() || s.statuses.iter().any(|st| consent["status"] == st.as_str()) {
                 found.push(consent);
             }
         }
     }
-    sort_by_last_updated(&mut found, &s.page);
-    let (page, total) = page_of(found, &s.page);
-    Ok(searchset_response(&base_url(&state, &headers), "Consent", query, &s.page, total, page, Vec::new()))
+    Ok(search_answer(&state, &headers, "Consent", query, &s, found))
 }

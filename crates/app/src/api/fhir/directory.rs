@@ -2,9 +2,7 @@
 //! RelatedPerson (read and search), as part of a person's circle of support.
 
 use super::gate::Gate;
-use super::{
-    Caller, FhirError, base_url, page_of, pairs, parse_id, parse_search, resource_response, searchset_response,
-};
+use super::{Caller, FhirError, admitted, pairs, parse_id, parse_search, resource_response, search_answer};
 use crate::state::AppState;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -13,14 +11,12 @@ use carethread_domain::plan::consent::Section;
 use carethread_domain::policy::{Action, Decision, decide};
 use carethread_domain::themes::Theme;
 use carethread_domain::{OrgId, UserId};
-use carethread_fhir::directory::{self, StoredOrganisation, StoredRelated, StoredStaff};
+use carethread_fhir::directory::{self, RELATED_SEARCH, StoredOrganisation, StoredRelated, StoredStaff};
 use carethread_fhir::outcome::IssueCode;
-use carethread_fhir::search::Params;
 use carethread_store::{accounts, themes};
 use serde_json::Value;
 
 pub(super) const CIRCLE: Action = Action::ReadSection(Section::Theme(Theme::CircleOfSupport));
-pub const RELATED_SEARCH: Params = Params::basic("RelatedPerson", &[]);
 
 fn directory_allowed(caller: &Caller) -> Result<(), FhirError> {
     match decide(&caller.principal, Action::ReadDirectory, None) {
@@ -128,19 +124,9 @@ pub async fn search_related_people(
 ) -> Result<Response, FhirError> {
     let query = pairs(raw.as_deref())?;
     let s = parse_search(&RELATED_SEARCH, &query, &headers)?;
-    let mut gate = Gate::new(&state, &caller);
     let mut found = Vec::new();
-    for person in gate.people(s.patient, &[CIRCLE]).await? {
-        if !gate.allows(person, CIRCLE).await? {
-            continue;
-        }
-        for m in themes::members(&state.db, &caller.audit(), person).await? {
-            if s.ids.as_ref().is_none_or(|ids| ids.contains(&m.id)) && s.updated_within(m.updated_at) {
-                found.push(related(person, &m));
-            }
-        }
+    for person in admitted(&state, &caller, &s, CIRCLE).await? {
+        found.extend(themes::members(&state.db, &caller.audit(), person).await?.iter().map(|m| related(person, m)));
     }
-    super::sort_by_last_updated(&mut found, &s.page);
-    let (page, total) = page_of(found, &s.page);
-    Ok(searchset_response(&base_url(&state, &headers), "RelatedPerson", query, &s.page, total, page, Vec::new()))
+    Ok(search_answer(&state, &headers, "RelatedPerson", query, &s, found))
 }

@@ -339,3 +339,88 @@ pub fn parse_search(
 pub fn parse_id(raw: &str, resource: &str) -> Result<uuid::Uuid, FhirError> {
     raw.parse().map_err(|_| FhirError::not_found(resource))
 }
+
+/// Whether a resource matches the parameters every search takes: `_id` and `_lastUpdated`.
+pub fn matches_common(s: &carethread_fhir::search::Search, r: &serde_json::Value) -> bool {
+    let id = r["id"].as_str().unwrap_or_default();
+    let id_ok = s.ids.as_ref().is_none_or(|ids| ids.iter().any(|i| i.to_string() == id));
+    let updated = r["meta"]["lastUpdated"]
+        .as_str()
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .is_some_and(|t| s.updated_within(t.with_timezone(&chrono::Utc)));
+    id_ok && updated
+}
+
+/// The people a search looks at whose records the caller may do `action` on.
+pub async fn admitted(
+    state: &AppState,
+    caller: &Caller,
+    s: &carethread_fhir::search::Search,
+    action: carethread_domain::policy::Action,
+) -> Result<Vec<carethread_domain::PersonId>, FhirError> {
+    let mut gate = gate::Gate::new(state, caller);
+    let mut out = Vec::new();
+    for person in gate.people(s.patient, &[action]).await? {
+        if gate.allows(person, action).await? {
+            out.push(person);
+        }
+    }
+    Ok(out)
+}
+
+/// Keeps the matches of `_id` and `_lastUpdated`, sorts and pages them, and answers with the
+/// searchset. Every resource in `found` has already passed the policy.
+pub fn search_answer(
+    state: &AppState,
+    headers: &HeaderMap,
+    resource: &str,
+    query: Vec<(String, String)>,
+    s: &carethread_fhir::search::Search,
+    mut found: Vec<serde_json::Value>,
+) -> Response {
+    found.retain(|r| matches_common(s, r));
+    sort_by_last_updated(&mut found, &s.page);
+    let (page, total) = page_of(found, &s.page);
+    searchset_response(&base_url(state, headers), resource, query, &s.page, total, page, Vec::new())
+}
+
+/// 201 Created, with the new resource and its versioned address in `Location`.
+pub fn created(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: &impl serde::Serialize,
+    resource: &str,
+    id: impl std::fmt::Display,
+    version: i64,
+) -> Response {
+    let mut response = resource_response(StatusCode::CREATED, body, Some(version));
+    if let Ok(location) =
+        HeaderValue::from_str(&format!("{}/{resource}/{id}/_history/{version}", base_url(state, headers)))
+    {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    response
+}
+
+/// An update made from a version that is no longer the latest: nothing was written.
+pub fn stale(resource: &str, base: i64, current: i64) -> FhirError {
+    FhirError::new(
+        StatusCode::PRECONDITION_FAILED,
+        IssueCode::Conflict,
+        format!(
+            "The {resource} has changed since version {base} (it is now version {current}). Read it again and reapply your change; nothing was written."
+        ),
+    )
+}
+
+/// An update whose body names another resource than its address.
+pub fn id_mismatch(resource: &str) -> FhirError {
+    FhirError {
+        status: StatusCode::BAD_REQUEST,
+        outcome: OperationOutcome::at(
+            IssueCode::Invalid,
+            format!("{resource}.id"),
+            "The resource's id must be the id in the address.",
+        ),
+    }
+}

@@ -2,11 +2,13 @@
 //! People's records are never deleted: a case is closed instead.
 
 use super::gate::Gate;
-use super::{Caller, FhirError, base_url, if_match, lenient, pairs, require_json, resource_response};
+use super::{
+    Caller, FhirError, base_url, created, id_mismatch, if_match, lenient, pairs, require_json, resource_response, stale,
+};
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use carethread_domain::policy::{Action, Decision, decide};
 use carethread_domain::{CaseStatus, PersonId, Role};
@@ -170,13 +172,7 @@ pub async fn create(
     }
     let id = people::register(&state.db, &caller.audit(), caller.user.org(), &details, allocation).await?;
     let record = people::read(&state.db, &caller.audit(), id, "read the new Patient back through FHIR").await?;
-    let mut response = resource_response(StatusCode::CREATED, &as_fhir(&record), Some(record.version));
-    if let Ok(location) =
-        HeaderValue::from_str(&format!("{}/Patient/{id}/_history/{}", base_url(&state, &headers), record.version))
-    {
-        response.headers_mut().insert(header::LOCATION, location);
-    }
-    Ok(response)
+    Ok(created(&state, &headers, &as_fhir(&record), "Patient", id, record.version))
 }
 
 pub async fn update(
@@ -191,14 +187,7 @@ pub async fn update(
     let base = if_match(&headers)?;
     let (patient, details) = details_from(&body)?;
     if patient.id.as_deref() != Some(raw.as_str()) {
-        return Err(FhirError {
-            status: StatusCode::BAD_REQUEST,
-            outcome: carethread_fhir::outcome::OperationOutcome::at(
-                IssueCode::Invalid,
-                "Patient.id",
-                "The resource's id must be the id in the address.",
-            ),
-        });
+        return Err(id_mismatch("Patient"));
     }
     match people::update_details(&state.db, &caller.audit(), id, base, &details).await? {
         Ok(_) => {
@@ -206,14 +195,7 @@ pub async fn update(
                 people::read(&state.db, &caller.audit(), id, "read the changed Patient back through FHIR").await?;
             Ok(resource_response(StatusCode::OK, &as_fhir(&record), Some(record.version)))
         }
-        Err(conflict) => Err(FhirError::new(
-            StatusCode::PRECONDITION_FAILED,
-            IssueCode::Conflict,
-            format!(
-                "The Patient has changed since version {base} (it is now version {}). Read it again and reapply your change; nothing was written.",
-                conflict.current.version
-            ),
-        )),
+        Err(conflict) => Err(stale("Patient", base, conflict.current.version)),
     }
 }
 

@@ -4,8 +4,7 @@
 use super::gate::Gate;
 use super::review::person_reviews;
 use super::{
-    Caller, FhirError, base_url, page_of, pairs, parse_id, parse_search, resource_response, searchset_response,
-    sort_by_last_updated,
+    Caller, FhirError, base_url, pairs, parse_id, parse_search, resource_response, search_answer, searchset_response,
 };
 use crate::state::AppState;
 use axum::extract::{Path, RawQuery, State};
@@ -64,24 +63,10 @@ pub async fn search_responses(
     let query = pairs(raw.as_deref())?;
     let s = parse_search(&RESPONSE_SEARCH, &query, &headers)?;
     let mut gate = Gate::new(&state, &caller);
-    let mut found = Vec::new();
-    for (person, r) in person_reviews(&state, &caller, &mut gate, &s).await? {
-        if let Some(response) = as_fhir(person, &r)
-            && s.ids.as_ref().is_none_or(|ids| ids.contains(&r.id))
-            && r.prompt_sheet.as_ref().is_some_and(|(_, _, at)| s.updated_within(*at))
-        {
-            found.push(response);
-        }
-    }
-    sort_by_last_updated(&mut found, &s.page);
-    let (page, total) = page_of(found, &s.page);
-    Ok(searchset_response(
-        &base_url(&state, &headers),
-        "QuestionnaireResponse",
-        query,
-        &s.page,
-        total,
-        page,
-        Vec::new(),
-    ))
+    let found = person_reviews(&state, &caller, &mut gate, &s)
+        .await?
+        .iter()
+        .filter_map(|(person, r)| as_fhir(*person, r))
+        .collect();
+    Ok(search_answer(&state, &headers, "QuestionnaireResponse", query, &s, found))
 }

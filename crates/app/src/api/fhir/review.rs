@@ -4,13 +4,12 @@
 
 use super::gate::Gate;
 use super::{
-    Caller, FhirError, base_url, page_of, pairs, parse_id, parse_search, require_json, resource_response,
-    searchset_response, sort_by_last_updated,
+    Caller, FhirError, created, pairs, parse_id, parse_search, require_json, resource_response, search_answer,
 };
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use carethread_domain::policy::Action;
 use carethread_domain::reviews::Ballot;
@@ -88,12 +87,10 @@ pub async fn read_encounter(
     Ok(resource_response(StatusCode::OK, &e, Some(r.version)))
 }
 
-/// Whether a review matches the search's own filters (`_id`, `status`, `date`, `_lastUpdated`).
+/// Whether a review matches the search's `status` and `date`.
 fn review_matches(s: &Search, r: &ReviewRecord, caller: &Caller) -> bool {
     let status = fhir_review::encounter_status(r.status == ReviewStatus::SignedOff);
-    s.ids.as_ref().is_none_or(|ids| ids.contains(&r.id))
-        && (s.statuses.is_empty() || s.statuses.iter().any(|c| c == status))
-        && s.dated_within(instant(r.details.at, caller))
+    (s.statuses.is_empty() || s.statuses.iter().any(|c| c == status)) && s.dated_within(instant(r.details.at, caller))
 }
 
 pub async fn search_encounters(
@@ -111,14 +108,12 @@ pub async fn search_encounters(
             continue;
         }
         for r in reviews::reviews_in_full(&state.db, &caller.audit(), person).await? {
-            if review_matches(&s, &r, &caller) && s.updated_within(r.updated_at) {
+            if review_matches(&s, &r, &caller) {
                 found.push(fhir_review::to_encounter(&stored(&r, person, &caller)));
             }
         }
     }
-    sort_by_last_updated(&mut found, &s.page);
-    let (page, total) = page_of(found, &s.page);
-    Ok(searchset_response(&base_url(&state, &headers), "Encounter", query, &s.page, total, page, Vec::new()))
+    Ok(search_answer(&state, &headers, "Encounter", query, &s, found))
 }
 
 pub async fn read_observation(
@@ -155,21 +150,14 @@ pub async fn search_observations(
         }
         let review = stored(r, *person, &caller);
         for o in observations(r, &review) {
-            let id_ok = s.ids.as_ref().is_none_or(|ids| ids.iter().any(|i| o["id"] == i.to_string().as_str()));
             let code_ok = s.codes.is_empty() || s.codes.iter().any(|c| o["code"]["coding"][0]["code"] == c.as_str());
             let status_ok = s.statuses.is_empty() || s.statuses.iter().any(|c| o["status"] == c.as_str());
-            let updated = o["meta"]["lastUpdated"]
-                .as_str()
-                .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-                .is_some_and(|t| s.updated_within(t.with_timezone(&Utc)));
-            if id_ok && code_ok && status_ok && updated {
+            if code_ok && status_ok {
                 found.push(o);
             }
         }
     }
-    sort_by_last_updated(&mut found, &s.page);
-    let (page, total) = page_of(found, &s.page);
-    Ok(searchset_response(&base_url(&state, &headers), "Observation", query, &s.page, total, page, Vec::new()))
+    Ok(search_answer(&state, &headers, "Observation", query, &s, found))
 }
 
 /// The reviews a search looks at: the one `encounter` names, or every review of the people
@@ -271,10 +259,5 @@ pub async fn create_observation(
         .into_iter()
         .find(|o| o["id"] == id.to_string().as_str())
         .ok_or_else(|| FhirError::not_found("Observation"))?;
-    let mut response = resource_response(StatusCode::CREATED, &o, Some(1));
-    if let Ok(location) = HeaderValue::from_str(&format!("{}/Observation/{id}/_history/1", base_url(&state, &headers)))
-    {
-        response.headers_mut().insert(header::LOCATION, location);
-    }
-    Ok(response)
+    Ok(created(&state, &headers, &o, "Observation", id, 1))
 }

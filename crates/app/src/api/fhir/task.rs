@@ -4,13 +4,13 @@
 
 use super::gate::Gate;
 use super::{
-    Caller, FhirError, base_url, if_match, page_of, pairs, parse_id, parse_search, require_json, resource_response,
-    searchset_response, sort_by_last_updated,
+    Caller, FhirError, created, id_mismatch, if_match, pairs, parse_id, parse_search, require_json, resource_response,
+    search_answer, stale,
 };
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use carethread_domain::policy::Action;
 use carethread_domain::tasks::{Owner, TaskDetails};
@@ -91,9 +91,7 @@ pub async fn search(
             }
         }
     }
-    sort_by_last_updated(&mut found, &s.page);
-    let (page, total) = page_of(found, &s.page);
-    Ok(searchset_response(&base_url(&state, &headers), "Task", query, &s.page, total, page, Vec::new()))
+    Ok(search_answer(&state, &headers, "Task", query, &s, found))
 }
 
 /// The task form's rules, applied to what a client sent for this person's record.
@@ -126,13 +124,7 @@ pub async fn create(
     let details = details_for(&state, person, form).await?;
     let id = tasks::add(&state.db, &caller.audit(), person, &details, None).await?;
     let task = tasks::task(&state.db, &caller.audit(), person, id).await?;
-    let mut response = resource_response(StatusCode::CREATED, &as_fhir(&task), Some(task.version));
-    if let Ok(location) =
-        HeaderValue::from_str(&format!("{}/Task/{id}/_history/{}", base_url(&state, &headers), task.version))
-    {
-        response.headers_mut().insert(header::LOCATION, location);
-    }
-    Ok(response)
+    Ok(created(&state, &headers, &as_fhir(&task), "Task", id, task.version))
 }
 
 pub async fn update(
@@ -149,14 +141,7 @@ pub async fn update(
     let base = if_match(&headers)?;
     let form = fhir_task::task_from_fhir(&body).map_err(FhirError::invalid)?;
     if form.id.as_deref() != Some(raw.as_str()) {
-        return Err(FhirError {
-            status: StatusCode::BAD_REQUEST,
-            outcome: OperationOutcome::at(
-                IssueCode::Invalid,
-                "Task.id",
-                "The resource's id must be the id in the address.",
-            ),
-        });
+        return Err(id_mismatch("Task"));
     }
     if form.person != person.as_uuid() {
         return Err(FhirError {
@@ -174,13 +159,6 @@ pub async fn update(
             let task = tasks::task(&state.db, &caller.audit(), person, id).await?;
             Ok(resource_response(StatusCode::OK, &as_fhir(&task), Some(task.version)))
         }
-        Err(current) => Err(FhirError::new(
-            StatusCode::PRECONDITION_FAILED,
-            IssueCode::Conflict,
-            format!(
-                "The Task has changed since version {base} (it is now version {}). Read it again and reapply your change; nothing was written.",
-                current.version
-            ),
-        )),
+        Err(current) => Err(stale("Task", base, current.version)),
     }
 }
