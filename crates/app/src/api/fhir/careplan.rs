@@ -185,12 +185,17 @@ pub async fn search_care_plans(
     }
     let (page, total) = page_of(found, &s.page);
     let mut included: Vec<Value> = Vec::new();
+    // Each person's goals are loaded once, however many of their plan versions are on the page.
+    let mut goals_of: std::collections::HashMap<PersonId, Vec<(Uuid, Vec<Value>)>> = Default::default();
     for (person, number, r) in &page {
         let (person, number) = (*person, *number);
         if s.includes.iter().any(|i| i == "CarePlan:goal") {
             let wanted: Vec<&str> =
                 r["goal"].as_array().into_iter().flatten().filter_map(|g| g["reference"].as_str()).collect();
-            for (id, versions) in goals(&state, &caller, &mut gate, person).await? {
+            if let std::collections::hash_map::Entry::Vacant(slot) = goals_of.entry(person) {
+                slot.insert(goals(&state, &caller, &mut gate, person).await?);
+            }
+            for (id, versions) in goals_of.get(&person).into_iter().flatten() {
                 if !wanted.contains(&format!("Goal/{id}").as_str()) {
                     continue;
                 }
