@@ -206,8 +206,12 @@ def check_case_resources(base, auth, client):
         for vote in cast:
             valid(Observation, vote.serialize(), f"Observation {vote['id']}")
             expect(vote["encounter"]["reference"] == f"Encounter/{review['id']}", "a vote of another review was found")
-        if review["status"] == "finished":
-            expect(len(cast) == 6 * len(review["participant"]), f"review {review['id']}: {len(cast)} votes")
+        # The democratic outcome: each attendee votes at most once on each theme, and only attendees vote.
+        pairs = [(v["performer"][0].get("reference", v["performer"][0]["display"]), v["code"]["coding"][0]["code"])
+                 for v in cast]
+        expect(len(pairs) == len(set(pairs)), f"review {review['id']}: an attendee voted twice on a theme")
+        attendees = {p["individual"].get("reference", p["individual"]["display"]) for p in review.get("participant", [])}
+        expect({who for who, _ in pairs} <= attendees, f"review {review['id']}: a vote by someone not attending")
         votes += len(cast)
     # Follow every reference those resources make, and validate what each one names.
     seen = set()
