@@ -26,6 +26,20 @@ async fn get(app: &TestApp, token: &str, path: &str) -> (StatusCode, Value) {
     (status, r.json().await.expect("json"))
 }
 
+/// POSTs a FHIR JSON body; the status and the JSON answered.
+async fn post(app: &TestApp, token: String, path: &str, body: Value) -> (StatusCode, Value) {
+    let r = Client::new()
+        .post(app.url(path))
+        .bearer_auth(token)
+        .header("content-type", "application/fhir+json")
+        .body(body.to_string())
+        .send()
+        .await
+        .expect("post");
+    let status = r.status();
+    (status, r.json().await.expect("json"))
+}
+
 fn entries<'a>(bundle: &'a Value, mode: &str) -> Vec<&'a Value> {
     bundle["entry"]
         .as_array()
@@ -301,21 +315,7 @@ async fn reviews_are_encounters_and_each_vote_an_observation_recorded_once() {
             "valueCodeableConcept": { "coding": [{ "system": "https://carethread.app/fhir/CodeSystem/carethread-votes", "code": vote }] }
         })
     };
-    let post = |token: String, body: Value| {
-        let url = app.url("/fhir/Observation");
-        async move {
-            let r = Client::new()
-                .post(url)
-                .bearer_auth(token)
-                .header("content-type", "application/fhir+json")
-                .body(body.to_string())
-                .send()
-                .await
-                .expect("post");
-            let status = r.status();
-            (status, r.json::<Value>().await.expect("json"))
-        }
-    };
+    let post = |token: String, body: Value| post(&app, token, "/fhir/Observation", body);
     let friend = format!("RelatedPerson/{member}");
     let (status, created) = post(kw.clone(), vote(friend.clone(), "joining-in", "progressed")).await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
@@ -621,15 +621,8 @@ async fn a_task_written_through_fhir_is_the_task_on_the_page_and_changes_only_fr
 
     // Someone of another team may not write to the record.
     let outsider = token_for(&app, "demo-clinician").await;
-    let r = Client::new()
-        .post(app.url("/fhir/Task"))
-        .bearer_auth(outsider)
-        .header("content-type", "application/fhir+json")
-        .body(task("x", "requested").to_string())
-        .send()
-        .await
-        .expect("post");
-    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, _) = post(&app, outsider, "/fhir/Task", task("x", "requested")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 }
 
 #[tokio::test]
@@ -691,21 +684,7 @@ async fn a_batch_answers_each_entry_as_if_it_were_sent_alone() {
             { "request": { "method": "GET", "url": format!("CarePlan?subject=Patient/{id}&status=active") } }
         ]
     });
-    let post = |token: String, body: Value| {
-        let url = app.url("/fhir");
-        async move {
-            let r = Client::new()
-                .post(url)
-                .bearer_auth(token)
-                .header("content-type", "application/fhir+json")
-                .body(body.to_string())
-                .send()
-                .await
-                .expect("post");
-            let status = r.status();
-            (status, r.json::<Value>().await.expect("json"))
-        }
-    };
+    let post = |token: String, body: Value| post(&app, token, "/fhir", body);
     let (status, reply) = post(kw.clone(), batch.clone()).await;
     assert_eq!(status, StatusCode::OK, "{reply}");
     assert_eq!(reply["type"], "batch-response");
