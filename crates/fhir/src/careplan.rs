@@ -6,10 +6,12 @@
 //! `replaces` it, and the one people follow is `active`. A goal keeps its id across plan
 //! versions, so a Goal's history is the goal as each version of the plan said it.
 
-use crate::search::Params;
+use crate::datatypes::{Annotation, CodeableConcept, Extension, Meta, Narrative, Reference};
+use crate::outcome::{IssueCode, OperationOutcome};
+use crate::search::{Params, Ref};
 use crate::terminology::{self, PLAN_PARTS, THEMES};
 use carethread_domain::plan::lifecycle::{Agreement, PlanStatus};
-use carethread_domain::plan::{Achievement, Goal, Ownership, PlanContent};
+use carethread_domain::plan::{Achievement, Goal, GoalInput, Ownership, PlanContent};
 use carethread_domain::tasks::Owner;
 use carethread_domain::themes::Voice;
 use chrono::{DateTime, Utc};
@@ -280,6 +282,7 @@ pub fn goal_to_fhir(s: &StoredGoal<'_>) -> Value {
         Achievement::Achieved => goal["achievementStatus"] = achievement("achieved", "Achieved"),
         Achievement::Stopped => {}
     }
+    goal["extension"] = json!([{ "url": voice_url(), "valueCode": g.voice.slug() }]);
     // In the person's own words, or written with them: they expressed it.
     if matches!(g.voice, Voice::OwnWords | Voice::WithPerson) {
         goal["expressedBy"] = json!({ "reference": format!("Patient/{}", s.person_id) });
@@ -307,6 +310,11 @@ pub fn goal_to_fhir(s: &StoredGoal<'_>) -> Value {
     goal
 }
 
+/// Whose words a goal is in: own-words, with-person, perspective or professional.
+pub fn voice_url() -> String {
+    format!("{}/StructureDefinition/voice", crate::CANONICAL)
+}
+
 fn achievement(code: &str, display: &str) -> Value {
     json!({ "coding": [{
         "system": "http://terminology.hl7.org/CodeSystem/goal-achievement",
@@ -315,9 +323,427 @@ fn achievement(code: &str, display: &str) -> Value {
     }] })
 }
 
+// ---- Reading plans and goals that another system sends ----
+
+/// A Goal as a client sends it. Elements Carethread writes itself (`meta`, `text`, `target`,
+/// which comes from the steps' dates) are accepted and not kept.
+#[derive(Clone, Debug, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct GoalIn {
+    pub resource_type: String,
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub meta: Option<Meta>,
+    #[serde(default)]
+    pub text: Option<Narrative>,
+    #[serde(default)]
+    pub extension: Vec<Extension>,
+    pub lifecycle_status: String,
+    #[serde(default)]
+    pub achievement_status: Option<CodeableConcept>,
+    #[serde(default)]
+    pub category: Vec<CodeableConcept>,
+    pub description: CodeableConcept,
+    pub subject: Reference,
+    #[serde(default)]
+    pub target: Vec<Value>,
+    #[serde(default)]
+    pub expressed_by: Option<Reference>,
+    #[serde(default)]
+    pub addresses: Vec<Reference>,
+    #[serde(default)]
+    pub note: Vec<Annotation>,
+}
+
+/// A goal read from FHIR, as the goal form would have it (without its steps, which are the
+/// plan's activities), with whose goal it is and the problem areas it addresses.
+pub struct GoalForm {
+    pub person: Option<Ref>,
+    pub id: Option<String>,
+    pub input: GoalInput,
+    /// The Conditions it addresses, as written.
+    pub addresses: Vec<String>,
+}
+
+const WHAT_MATTERS: &str = "What matters: ";
+const COMMITMENT: &str = "What I will do: ";
+const PERSPECTIVE: (&str, &str) = ("Written from the point of view of ", ".");
+
+/// Reads a Goal: what the person wants to achieve is `description.text`; what matters to them,
+/// and what they will do themselves, are notes with those labels (an unlabelled note is what
+/// matters). Whose words they are comes from Carethread's voice extension, or else from
+/// `expressedBy` (the Patient: their own words); a goal another system wrote with neither is a
+/// professional's.
+pub fn goal_from_fhir(value: Value) -> Result<GoalForm, OperationOutcome> {
+    let g: GoalIn = crate::parse::value_as(value, "Goal")?;
+    let achieved =
+        g.achievement_status.iter().flat_map(|a| a.coding.iter()).any(|c| c.code.as_deref() == Some("achieved"));
+    let achievement = match g.lifecycle_status.as_str() {
+        "completed" => Achievement::Achieved,
+        _ if achieved => Achievement::Achieved,
+        "proposed" | "planned" | "accepted" | "active" | "on-hold" => Achievement::Working,
+        "cancelled" | "rejected" => Achievement::Stopped,
+        _ => {
+            return Err(OperationOutcome::at(
+                IssueCode::Value,
+                "Goal.lifecycleStatus",
+                "A goal's lifecycle status is one of proposed, planned, accepted, active, on-hold, completed, cancelled or rejected.",
+            ));
+        }
+    };
+    let themes_system = terminology::code_system_url(THEMES);
+    let mut themes = Vec::new();
+    for coding in g.category.iter().flat_map(|c| c.coding.iter()) {
+        if coding.system.as_deref() == Some(themes_system.as_str()) {
+            themes.push(coding.code.clone().unwrap_or_default());
+        }
+    }
+    let mut what_matters = Vec::new();
+    let mut commitment = String::new();
+    let mut perspective_of = String::new();
+    for note in &g.note {
+        let t = note.text.as_str();
+        if let Some(rest) = t.strip_prefix(WHAT_MATTERS) {
+            what_matters.push(rest.to_string());
+        } else if let Some(rest) = t.strip_prefix(COMMITMENT) {
+            commitment = rest.to_string();
+        } else if let Some(rest) = t.strip_prefix(PERSPECTIVE.0) {
+            perspective_of = rest.strip_suffix(PERSPECTIVE.1).unwrap_or(rest).to_string();
+        } else {
+            what_matters.push(t.to_string());
+        }
+    }
+    let person = g.subject.reference.as_deref().and_then(|r| Ref::parse(r, None));
+    let expressed_by_person = g
+        .expressed_by
+        .as_ref()
+        .and_then(|r| r.reference.as_deref())
+        .and_then(|r| Ref::parse(r, None))
+        .is_some_and(|r| r.kind == "Patient" && Some(r.id) == person.as_ref().map(|p| p.id));
+    let voice = match crate::datatypes::extension(&g.extension, &voice_url()).and_then(|e| e.value_code.clone()) {
+        Some(code) => code,
+        None if expressed_by_person => Voice::OwnWords.slug().to_string(),
+        None if !perspective_of.is_empty() => "perspective".to_string(),
+        None => Voice::Professional.slug().to_string(),
+    };
+    let input = GoalInput {
+        what_matters: what_matters.join("\n"),
+        achieve: g.description.text.clone().unwrap_or_default(),
+        voice,
+        perspective_of,
+        commitment,
+        themes,
+        problems: Vec::new(),
+        achievement: achievement.slug().to_string(),
+        steps: Vec::new(),
+    };
+    let addresses = g.addresses.iter().filter_map(|r| r.reference.clone()).collect();
+    Ok(GoalForm { person, id: g.id, input, addresses })
+}
+
+/// The goal form's errors, each against the element it came from.
+pub fn goal_errors(errors: &carethread_domain::errors::FieldErrors) -> OperationOutcome {
+    OperationOutcome::from_fields(errors, |field| match field {
+        "achieve" => "Goal.description.text",
+        "voice" => "Goal.extension",
+        "themes" => "Goal.category",
+        "problems" => "Goal.addresses",
+        "achievement" => "Goal.lifecycleStatus",
+        "steps" => "CarePlan.activity",
+        _ => "Goal.note",
+    })
+}
+
+/// A CarePlan as a client sends it.
+#[derive(Clone, Debug, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CarePlanIn {
+    pub resource_type: String,
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub meta: Option<Meta>,
+    #[serde(default)]
+    pub text: Option<Narrative>,
+    #[serde(default)]
+    pub extension: Vec<Extension>,
+    pub status: String,
+    pub intent: String,
+    #[serde(default)]
+    pub category: Vec<CodeableConcept>,
+    #[serde(default)]
+    pub title: Option<String>,
+    pub subject: Reference,
+    #[serde(default)]
+    pub created: Option<String>,
+    #[serde(default)]
+    pub period: Option<Value>,
+    #[serde(default)]
+    pub replaces: Vec<Reference>,
+    #[serde(default)]
+    pub part_of: Vec<Reference>,
+    #[serde(default)]
+    pub care_team: Vec<Reference>,
+    #[serde(default)]
+    pub goal: Vec<Reference>,
+    #[serde(default)]
+    pub activity: Vec<ActivityIn>,
+    #[serde(default)]
+    pub note: Vec<Annotation>,
+}
+
+#[derive(Clone, Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActivityIn {
+    pub detail: DetailIn,
+}
+
+#[derive(Clone, Debug, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DetailIn {
+    pub status: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub code: Option<CodeableConcept>,
+    #[serde(default)]
+    pub performer: Vec<Reference>,
+    #[serde(default)]
+    pub scheduled_string: Option<String>,
+    #[serde(default)]
+    pub goal: Vec<Reference>,
+}
+
+/// One step towards a goal, from a plan's activity: the goal and the supporter as written.
+pub struct StepForm {
+    pub goal: String,
+    pub what: String,
+    pub who: String,
+    pub by: String,
+}
+
+/// The plan in the person's own words, read from FHIR: its goals in order, their steps, and
+/// whose plan it is.
+pub struct PlanForm {
+    pub person: Option<Ref>,
+    pub goals: Vec<String>,
+    pub steps: Vec<StepForm>,
+    pub ownership: Ownership,
+}
+
+const OWNED: &str = "The person owns this plan.";
+const HELD_BY: &str = "Held for the person by ";
+
+/// Reads the care-and-support part of a plan (its goals and steps). The management and
+/// escalation parts are written in Carethread's plan pages; a plan sent with them is refused
+/// rather than half-read.
+pub fn plan_from_fhir(value: Value) -> Result<PlanForm, OperationOutcome> {
+    let p: CarePlanIn = crate::parse::value_as(value, "CarePlan")?;
+    let bad = |at: String, m: &str| OperationOutcome::at(IssueCode::Value, at, m);
+    if !matches!(p.intent.as_str(), "proposal" | "plan" | "order" | "option") {
+        return Err(bad("CarePlan.intent".into(), "A CarePlan's intent is proposal, plan, order or option."));
+    }
+    if !matches!(p.status.as_str(), "draft" | "active" | "on-hold" | "revoked" | "completed" | "unknown") {
+        return Err(bad(
+            "CarePlan.status".into(),
+            "A CarePlan's status is draft, active, on-hold, revoked, completed or unknown (not entered-in-error).",
+        ));
+    }
+    let parts = terminology::code_system_url(PLAN_PARTS);
+    let part = p
+        .category
+        .iter()
+        .flat_map(|c| c.coding.iter())
+        .find(|c| c.system.as_deref() == Some(parts.as_str()))
+        .and_then(|c| c.code.as_deref());
+    if part.is_some_and(|c| c != Part::CareAndSupport.code()) {
+        return Err(bad(
+            "CarePlan.category".into(),
+            "Only the plan in the person's own words (its goals and steps) can be sent here; write the management and escalation plans in Carethread's plan pages.",
+        ));
+    }
+    let mut steps = Vec::new();
+    for (i, a) in p.activity.iter().enumerate() {
+        let d = &a.detail;
+        let at = |e: &str| format!("CarePlan.activity[{i}].detail.{e}");
+        let goal = d.goal.first().and_then(|g| g.reference.clone()).ok_or_else(|| {
+            bad(at("goal"), "Each activity is a step towards one of the plan's goals: name the Goal.")
+        })?;
+        let who = d.performer.first().and_then(|r| r.reference.clone()).ok_or_else(|| {
+            bad(at("performer"), "Say who supports the step: the Patient, a RelatedPerson, a Practitioner or a team.")
+        })?;
+        let by = match d.scheduled_string.as_deref() {
+            None => String::new(),
+            Some(s) => s.strip_prefix("By ").unwrap_or(s).to_string(),
+        };
+        let what = d.description.clone().or_else(|| d.code.as_ref().and_then(|c| c.text.clone())).unwrap_or_default();
+        steps.push(StepForm { goal, what, who, by });
+    }
+    let mut ownership = Ownership::Person;
+    for (i, note) in p.note.iter().enumerate() {
+        let t = note.text.as_str();
+        if t == OWNED || t.starts_with("Agreed on ") {
+            continue;
+        }
+        match t.strip_prefix(HELD_BY).and_then(|rest| rest.split_once(": ")) {
+            Some((name, reason)) if !name.trim().is_empty() && !reason.trim().is_empty() => {
+                ownership = Ownership::Nominated { name: name.trim().into(), reason: reason.trim().into() };
+            }
+            _ => {
+                return Err(bad(
+                    format!("CarePlan.note[{i}]"),
+                    "A plan's notes say whose plan it is (\"Held for the person by NAME: REASON\"); anything else belongs in a goal.",
+                ));
+            }
+        }
+    }
+    Ok(PlanForm {
+        person: p.subject.reference.as_deref().and_then(|r| Ref::parse(r, None)),
+        goals: p.goal.iter().filter_map(|g| g.reference.clone()).collect(),
+        steps,
+        ownership,
+    })
+}
+
+/// The goal forms of a plan, in the plan's order, each with its steps and the problem areas it
+/// addresses filled in. References are `Type/id` by now (a Bundle's are resolved before).
+/// `goals` are the Goals sent with the plan, with the ids they will have.
+pub fn goal_inputs(
+    plan: &PlanForm,
+    goals: Vec<(Uuid, GoalForm)>,
+    person: Uuid,
+) -> Result<Vec<(Uuid, GoalInput)>, OperationOutcome> {
+    let bad = |at: String, m: &str| OperationOutcome::at(IssueCode::Invalid, at, m);
+    let mut order: Vec<Uuid> = Vec::new();
+    for (i, r) in plan.goals.iter().enumerate() {
+        match Ref::parse(r, Some("Goal")).filter(|r| r.kind == "Goal" && goals.iter().any(|(id, _)| *id == r.id)) {
+            Some(r) if !order.contains(&r.id) => order.push(r.id),
+            Some(_) => {}
+            None => return Err(bad(format!("CarePlan.goal[{i}]"), "Each goal of the plan is a Goal sent with it.")),
+        }
+    }
+    order.extend(goals.iter().map(|(id, _)| *id).filter(|id| !order.contains(id)).collect::<Vec<_>>());
+    for (i, step) in plan.steps.iter().enumerate() {
+        if !Ref::parse(&step.goal, Some("Goal")).is_some_and(|r| r.kind == "Goal" && order.contains(&r.id)) {
+            return Err(bad(
+                format!("CarePlan.activity[{i}].detail.goal"),
+                "The step's goal is a Goal sent with the plan.",
+            ));
+        }
+    }
+    let mut out = Vec::new();
+    for id in order {
+        let Some((_, form)) = goals.iter().find(|(g, _)| *g == id) else { continue };
+        let mut input = form.input.clone();
+        for (i, r) in form.addresses.iter().enumerate() {
+            match Ref::parse(r, Some("Condition")).filter(|r| r.kind == "Condition") {
+                Some(c) => input.problems.push(c.id.to_string()),
+                None => return Err(bad(format!("Goal.addresses[{i}]"), "A goal addresses the person's Conditions.")),
+            }
+        }
+        for (i, step) in plan.steps.iter().enumerate() {
+            if Ref::parse(&step.goal, Some("Goal")).map(|r| r.id) != Some(id) {
+                continue;
+            }
+            let who = crate::task::owner_value(&step.who, person).ok_or_else(|| {
+                bad(
+                    format!("CarePlan.activity[{i}].detail.performer[0]"),
+                    "A step is supported by the person (their Patient), someone in their circle (RelatedPerson), staff (Practitioner) or a team (Organization).",
+                )
+            })?;
+            input.steps.push(carethread_domain::plan::StepInput { what: step.what.clone(), who, by: step.by.clone() });
+        }
+        out.push((id, input));
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_plans_goals_and_steps_read_back_as_written() {
+        use carethread_domain::plan::{GoalChoices, Step};
+        use carethread_domain::themes::Theme;
+        let person = Uuid::now_v7();
+        let member = Uuid::now_v7();
+        let problem = Uuid::now_v7();
+        let goal = Goal {
+            id: Uuid::now_v7(),
+            what_matters: "Seeing my sister on Sundays".into(),
+            achieve: "Take the bus to Leeds on my own".into(),
+            voice: Voice::WithPerson,
+            steps: vec![
+                Step {
+                    what: "Practise the route".into(),
+                    who: Owner::Member(member),
+                    who_name: "Rita".into(),
+                    by: None,
+                },
+                Step {
+                    what: "Get a bus pass".into(),
+                    who: Owner::Person,
+                    who_name: "Aisha".into(),
+                    by: chrono::NaiveDate::from_ymd_opt(2027, 1, 31),
+                },
+            ],
+            commitment: Some("Keep the timetable on my phone".into()),
+            themes: vec![Theme::JoiningIn],
+            problems: vec![problem],
+            achievement: Achievement::Working,
+        };
+        let content = PlanContent {
+            goals: vec![goal.clone()],
+            ownership: Ownership::Nominated { name: "Rita".into(), reason: "Aisha asked her to".into() },
+            ..PlanContent::default()
+        };
+        let stored = StoredPlan {
+            version_id: Uuid::now_v7(),
+            person_id: person,
+            number: 1,
+            status: PlanStatus::Draft,
+            content: &content,
+            agreement: None,
+            review_due: None,
+            replaces: None,
+            created_at: DateTime::UNIX_EPOCH,
+            updated_at: DateTime::UNIX_EPOCH,
+            version: 1,
+        };
+        let plan = plan_from_fhir(to_fhir(&stored, Part::CareAndSupport)).expect("plan reads back");
+        assert_eq!(plan.ownership, content.ownership);
+        let written = goal_to_fhir(&StoredGoal {
+            goal: &goal,
+            person_id: person,
+            plan_number: 1,
+            updated_at: DateTime::UNIX_EPOCH,
+        });
+        let form = goal_from_fhir(written).expect("goal reads back");
+        let inputs = goal_inputs(&plan, vec![(goal.id, form)], person).expect("assembled");
+        let supporters = vec![(Owner::Person, "Aisha".to_string()), (Owner::Member(member), "Rita".to_string())];
+        let choices = GoalChoices { supporters: &supporters, problems: &[problem], written_by_person: false };
+        let (id, input) = &inputs[0];
+        assert_eq!(input.parse(*id, &choices).expect("valid"), goal);
+    }
+
+    #[test]
+    fn a_management_plan_or_a_stray_note_is_refused_by_name() {
+        let mut body = json!({ "resourceType": "CarePlan", "status": "draft", "intent": "plan",
+            "subject": { "reference": "Patient/x" },
+            "category": [{ "coding": [terminology::coding(PLAN_PARTS, "management")] }] });
+        let e = plan_from_fhir(body.clone()).err().expect("refused");
+        assert_eq!(e.issue[0].expression, vec!["CarePlan.category"]);
+        body["category"] = json!([]);
+        body["note"] = json!([{ "text": "Lovely chat" }]);
+        let e = plan_from_fhir(body.clone()).err().expect("refused");
+        assert_eq!(e.issue[0].expression, vec!["CarePlan.note[0]"]);
+        body["note"] = json!([]);
+        body["intent"] = json!("wish");
+        let e = plan_from_fhir(body).err().expect("refused");
+        assert_eq!(e.issue[0].expression, vec!["CarePlan.intent"]);
+    }
 
     #[test]
     fn plan_part_ids_read_back() {

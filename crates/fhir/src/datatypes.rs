@@ -106,14 +106,16 @@ pub struct Extension {
     pub value_string: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value_boolean: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value_code: Option<String>,
 }
 
 impl Extension {
     pub fn string(url: &str, value: &str) -> Self {
-        Extension { url: url.into(), value_string: Some(value.into()), value_boolean: None }
+        Extension { url: url.into(), value_string: Some(value.into()), ..Extension::default() }
     }
     pub fn boolean(url: &str, value: bool) -> Self {
-        Extension { url: url.into(), value_string: None, value_boolean: Some(value) }
+        Extension { url: url.into(), value_boolean: Some(value), ..Extension::default() }
     }
 }
 
@@ -124,4 +126,16 @@ pub struct Reference {
     pub reference: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub display: Option<String>,
+}
+
+/// A note: text only (Carethread keeps who wrote what in its own records).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Annotation {
+    pub text: String,
+}
+
+/// The extensions in `list` with this url.
+pub fn extension<'a>(list: &'a [Extension], url: &str) -> Option<&'a Extension> {
+    list.iter().find(|e| e.url == url)
 }

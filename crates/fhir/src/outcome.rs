@@ -82,6 +82,42 @@ impl OperationOutcome {
         }
     }
 
+    /// A form's errors, each against the element its field came from.
+    pub fn from_fields(
+        errors: &carethread_domain::errors::FieldErrors,
+        element: impl Fn(&str) -> &'static str,
+    ) -> Self {
+        OperationOutcome {
+            issue: errors
+                .iter()
+                .map(|e| Issue {
+                    severity: Severity::Error,
+                    code: IssueCode::Value,
+                    diagnostics: e.message.clone(),
+                    expression: vec![element(e.field).to_string()],
+                })
+                .collect(),
+        }
+    }
+
+    /// The same issues, with each element named from inside a Bundle entry: `Condition.code`
+    /// becomes `Bundle.entry[3].resource.code`.
+    pub fn within_entry(mut self, index: usize) -> Self {
+        let at = format!("Bundle.entry[{index}].resource");
+        for issue in &mut self.issue {
+            if issue.expression.is_empty() {
+                issue.expression.push(at.clone());
+            }
+            for e in &mut issue.expression {
+                *e = match e.split_once('.') {
+                    Some((_, rest)) => format!("{at}.{rest}"),
+                    None => at.clone(),
+                };
+            }
+        }
+        self
+    }
+
     pub fn push(&mut self, issue: Issue) {
         self.issue.push(issue);
     }

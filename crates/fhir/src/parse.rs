@@ -9,6 +9,11 @@ use serde::de::DeserializeOwned;
 pub fn resource<T: DeserializeOwned>(body: &[u8], resource_type: &str) -> Result<T, OperationOutcome> {
     let value: serde_json::Value = serde_json::from_slice(body)
         .map_err(|e| OperationOutcome::error(IssueCode::Structure, format!("The body is not valid JSON: {e}.")))?;
+    value_as(value, resource_type)
+}
+
+/// Like [`resource`], for a resource already read as JSON (an entry of a Bundle).
+pub fn value_as<T: DeserializeOwned>(value: serde_json::Value, resource_type: &str) -> Result<T, OperationOutcome> {
     let Some(object) = value.as_object() else {
         return Err(OperationOutcome::error(
             IssueCode::Structure,

@@ -62,6 +62,22 @@ pub fn owner_reference(owner: &Owner, person_id: Uuid) -> String {
     }
 }
 
+/// The task or step form's value for whoever a reference names, when it can own or support
+/// something in `person`'s care: `person`, `member:ID`, `staff:ID` or `team:ID`.
+pub fn owner_value(reference: &str, person: Uuid) -> Option<String> {
+    owner_kind_value(&crate::search::Ref::parse(reference, None)?, person)
+}
+
+fn owner_kind_value(r: &crate::search::Ref, person: Uuid) -> Option<String> {
+    match r.kind.as_str() {
+        "Patient" if r.id == person => Some("person".to_string()),
+        "RelatedPerson" => Some(format!("member:{}", r.id)),
+        "Practitioner" => Some(format!("staff:{}", r.id)),
+        "Organization" => Some(format!("team:{}", r.id)),
+        _ => None,
+    }
+}
+
 pub fn to_fhir(t: &Stored<'_>) -> Value {
     let d = t.details;
     let mut task = json!({
@@ -203,18 +219,12 @@ pub fn task_from_fhir(body: &[u8]) -> Result<TaskForm, crate::outcome::Operation
         .as_deref()
         .and_then(|r| crate::search::Ref::parse(r, None))
         .ok_or_else(|| bad("Task.owner", "Give the owner as a reference: Practitioner/<id>, and so on.".into()))?;
-    let owner = match owner.kind.as_str() {
-        "Patient" if owner.id == person => "person".to_string(),
-        "RelatedPerson" => format!("member:{}", owner.id),
-        "Practitioner" => format!("staff:{}", owner.id),
-        "Organization" => format!("team:{}", owner.id),
-        _ => {
-            return Err(bad(
-                "Task.owner",
-                "The owner is the person themselves, someone in their circle (RelatedPerson), staff (Practitioner) or a team (Organization).".into(),
-            ));
-        }
-    };
+    let owner = owner_kind_value(&owner, person).ok_or_else(|| {
+        bad(
+            "Task.owner",
+            "The owner is the person themselves, someone in their circle (RelatedPerson), staff (Practitioner) or a team (Organization).".into(),
+        )
+    })?;
     let due = chrono::NaiveDate::parse_from_str(&t.restriction.period.end, "%Y-%m-%d")
         .map_err(|_| bad("Task.restriction.period.end", "Give the due date as YYYY-MM-DD.".into()))?;
     let theme = match &t.reason_code {
@@ -244,24 +254,12 @@ pub fn task_from_fhir(body: &[u8]) -> Result<TaskForm, crate::outcome::Operation
 
 /// The task form's errors, each against the element it came from.
 pub fn form_errors(errors: &carethread_domain::errors::FieldErrors) -> crate::outcome::OperationOutcome {
-    use crate::outcome::{Issue, IssueCode, OperationOutcome, Severity};
-    let element = |field: &str| match field {
+    crate::outcome::OperationOutcome::from_fields(errors, |field| match field {
         "title" => "Task.description",
         "owner" => "Task.owner",
         "due" => "Task.restriction.period.end",
         "theme" => "Task.reasonCode",
         "blocked_reason" => "Task.statusReason.text",
         _ => "Task.status",
-    };
-    OperationOutcome {
-        issue: errors
-            .iter()
-            .map(|e| Issue {
-                severity: Severity::Error,
-                code: IssueCode::Value,
-                diagnostics: e.message.clone(),
-                expression: vec![element(e.field).to_string()],
-            })
-            .collect(),
-    }
+    })
 }
