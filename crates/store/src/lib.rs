@@ -16,6 +16,7 @@ pub mod bulk;
 mod clock;
 mod error;
 pub mod exports;
+pub mod import;
 pub mod insights;
 pub mod invites;
 mod json;

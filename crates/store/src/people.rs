@@ -210,11 +210,26 @@ pub async fn register(
     allocation: Allocation,
 ) -> Result<PersonId, StoreError> {
     let id = PersonId::new();
-    let now = crate::now();
     let mut tx = db.begin().await?;
-    check_allocation(&mut tx, org_id, allocation).await?;
+    register_in(&mut tx, ctx, id, org_id, details, allocation).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// [`register`] inside a transaction the caller holds, with the id chosen by the caller (an
+/// import names its records before it writes them).
+pub(crate) async fn register_in(
+    tx: &mut Tx,
+    ctx: &AuditContext,
+    id: PersonId,
+    org_id: OrgId,
+    details: &PersonDetails,
+    allocation: Allocation,
+) -> Result<(), StoreError> {
+    let now = crate::now();
+    check_allocation(tx, org_id, allocation).await?;
     let d = details;
-    exec_tx!(&mut tx, |c| sqlx::query(
+    exec_tx!(&mut *tx, |c| sqlx::query(
         "INSERT INTO people (id, org_id, nhs_number, given_name, family_name, preferred_name, pronouns, date_of_birth, \
          phone, email, address, communication_needs, easy_read, language, interpreter_needed, search_name, version, \
          created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18)"
@@ -240,8 +255,8 @@ pub async fn register(
     .execute(c)
     .await)
     .map_err(|e| StoreError::from(e).on_unique("This NHS number"))?;
-    insert_version(&mut tx, org_id, id, 1, d, ctx.user_id).await?;
-    exec_tx!(&mut tx, |c| {
+    insert_version(tx, org_id, id, 1, d, ctx.user_id).await?;
+    exec_tx!(&mut *tx, |c| {
         sqlx::query(
             "INSERT INTO cases (id, org_id, person_id, team_id, key_worker_id, status, opened_at, version, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $7)",
@@ -257,9 +272,7 @@ pub async fn register(
         .execute(c)
         .await
     })?;
-    record(&mut tx, ctx, AuditAction::Create, Some(id), "registered the person and opened their case").await?;
-    tx.commit().await?;
-    Ok(id)
+    record(tx, ctx, AuditAction::Create, Some(id), "registered the person and opened their case").await
 }
 
 /// The organisation holding a person's case, read inside a write so a new row can carry it.

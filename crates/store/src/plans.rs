@@ -155,38 +155,12 @@ pub async fn save_draft(
     let json = to_json(content)?;
     let saved = match (plan.draft(), base) {
         (None, 0) => {
-            let org = org_of(&mut tx, person).await?;
             if let Some(active) = plan.in_force().filter(|v| v.status == PlanStatus::Active) {
                 let next = active.status.after(PlanEvent::Revise).map_err(StoreError::Invalid)?;
                 set_status(&mut tx, active.id, next).await?;
             }
             let number = plan.versions.first().map_or(1, |v| v.number + 1);
-            exec_tx!(&mut tx, |c| sqlx::query(
-                "INSERT INTO plan_versions (id, org_id, person_id, number, status, content, created_by, version, \
-                 created_at, updated_at) VALUES ($1, $2, $3, $4, 'draft', $5, $6, 1, $7, $7)"
-            )
-            .bind(Uuid::now_v7())
-            .bind(org.as_uuid())
-            .bind(person.as_uuid())
-            .bind(number)
-            .bind(&json)
-            .bind(ctx.user_id.map(|u| u.as_uuid()))
-            .bind(now)
-            .execute(c)
-            .await)
-            // Someone else started a draft at the same moment: theirs stands, this editor is told.
-            .map_err(|e| match StoreError::from(e).on_unique("a draft") {
-                StoreError::Duplicate { .. } => StoreError::StaleVersion { current: 1 },
-                other => other,
-            })?;
-            record(
-                &mut tx,
-                ctx,
-                AuditAction::Create,
-                Some(person),
-                &format!("started draft {number} of the care plan: {what}"),
-            )
-            .await?;
+            insert_draft(&mut tx, ctx, person, Uuid::now_v7(), number, &json, what).await?;
             1
         }
         (Some(draft), b) if draft.version == b => {
@@ -212,9 +186,48 @@ pub async fn save_draft(
         }
         _ => return Ok(Err(plan)),
     };
-    let org = org_of(&mut tx, person).await?;
+    index_goals(&mut tx, person, content).await?;
+    tx.commit().await?;
+    Ok(Ok(saved))
+}
+
+/// Inserts a new draft version of the plan, numbered `number`.
+async fn insert_draft(
+    tx: &mut Tx,
+    ctx: &AuditContext,
+    person: PersonId,
+    id: Uuid,
+    number: i32,
+    json: &str,
+    what: &str,
+) -> Result<(), StoreError> {
+    let org = org_of(tx, person).await?;
+    exec_tx!(&mut *tx, |c| sqlx::query(
+        "INSERT INTO plan_versions (id, org_id, person_id, number, status, content, created_by, version, \
+         created_at, updated_at) VALUES ($1, $2, $3, $4, 'draft', $5, $6, 1, $7, $7)"
+    )
+    .bind(id)
+    .bind(org.as_uuid())
+    .bind(person.as_uuid())
+    .bind(number)
+    .bind(json)
+    .bind(ctx.user_id.map(|u| u.as_uuid()))
+    .bind(crate::now())
+    .execute(c)
+    .await)
+    // Someone else started a draft at the same moment: theirs stands, this editor is told.
+    .map_err(|e| match StoreError::from(e).on_unique("a draft") {
+        StoreError::Duplicate { .. } => StoreError::StaleVersion { current: 1 },
+        other => other,
+    })?;
+    record(tx, ctx, AuditAction::Create, Some(person), &format!("started draft {number} of the care plan: {what}")).await
+}
+
+/// Lets each of the plan's goals be found by its id (see `person_of_goal`).
+async fn index_goals(tx: &mut Tx, person: PersonId, content: &PlanContent) -> Result<(), StoreError> {
+    let org = org_of(tx, person).await?;
     for goal in &content.goals {
-        exec_tx!(&mut tx, |c| sqlx::query(
+        exec_tx!(&mut *tx, |c| sqlx::query(
             "INSERT INTO plan_goals (goal_id, org_id, person_id) VALUES ($1, $2, $3) ON CONFLICT (goal_id) DO NOTHING"
         )
         .bind(goal.id.to_string())
@@ -223,8 +236,21 @@ pub async fn save_draft(
         .execute(c)
         .await)?;
     }
-    tx.commit().await?;
-    Ok(Ok(saved))
+    Ok(())
+}
+
+/// The first draft of a new person's plan, with its id chosen by the caller, inside a
+/// transaction the caller holds (an import).
+pub(crate) async fn first_draft_in(
+    tx: &mut Tx,
+    ctx: &AuditContext,
+    person: PersonId,
+    id: Uuid,
+    content: &PlanContent,
+    what: &str,
+) -> Result<(), StoreError> {
+    insert_draft(tx, ctx, person, id, 1, &to_json(content)?, what).await?;
+    index_goals(tx, person, content).await
 }
 
 /// Records the person's agreement to the draft the agreer saw (`base` is its lock). The draft

@@ -519,12 +519,26 @@ pub async fn add_member(
     account: Option<&str>,
 ) -> Result<Uuid, StoreError> {
     let id = Uuid::now_v7();
+    let mut tx = db.begin().await?;
+    add_member_in(&mut tx, ctx, person, id, details, account).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// [`add_member`] inside a transaction the caller holds, with the id chosen by the caller.
+pub(crate) async fn add_member_in(
+    tx: &mut Tx,
+    ctx: &AuditContext,
+    person: PersonId,
+    id: Uuid,
+    details: &MemberDetails,
+    account: Option<&str>,
+) -> Result<(), StoreError> {
     let now = crate::now();
     let json = to_json(details)?;
-    let mut tx = db.begin().await?;
-    let org = org_of(&mut tx, person).await?;
-    let account = account_id(&mut tx, org, account).await?;
-    exec_tx!(&mut tx, |c| {
+    let org = org_of(tx, person).await?;
+    let account = account_id(tx, org, account).await?;
+    exec_tx!(&mut *tx, |c| {
         sqlx::query(
         "INSERT INTO circle_members (id, org_id, person_id, source, involvement, details, account_id, author_id, version, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)"
@@ -543,15 +557,13 @@ pub async fn add_member(
     .await
     })?;
     insert_version(
-        &mut tx,
+        tx,
         ctx,
         org,
         NewVersion { record_type: MEMBER, record_id: id, version: 1, details: &json, removed: false },
     )
     .await?;
-    record(&mut tx, ctx, AuditAction::Create, Some(person), "added a member to the circle of support").await?;
-    tx.commit().await?;
-    Ok(id)
+    record(tx, ctx, AuditAction::Create, Some(person), "added a member to the circle of support").await
 }
 
 async fn load_member(tx: &mut Tx, person: PersonId, id: Uuid) -> Result<MemberRecord, StoreError> {
@@ -816,11 +828,24 @@ pub async fn add_problem(
     details: &ProblemDetails,
 ) -> Result<Uuid, StoreError> {
     let id = Uuid::now_v7();
+    let mut tx = db.begin().await?;
+    add_problem_in(&mut tx, ctx, person, id, details).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// [`add_problem`] inside a transaction the caller holds, with the id chosen by the caller.
+pub(crate) async fn add_problem_in(
+    tx: &mut Tx,
+    ctx: &AuditContext,
+    person: PersonId,
+    id: Uuid,
+    details: &ProblemDetails,
+) -> Result<(), StoreError> {
     let now = crate::now();
     let json = to_json(details)?;
-    let mut tx = db.begin().await?;
-    let org = org_of(&mut tx, person).await?;
-    exec_tx!(&mut tx, |c| {
+    let org = org_of(tx, person).await?;
+    exec_tx!(&mut *tx, |c| {
         sqlx::query(
         "INSERT INTO problem_areas (id, org_id, person_id, details, version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6)"
     )
@@ -834,15 +859,13 @@ pub async fn add_problem(
     .await
     })?;
     insert_version(
-        &mut tx,
+        tx,
         ctx,
         org,
         NewVersion { record_type: PROBLEM, record_id: id, version: 1, details: &json, removed: false },
     )
     .await?;
-    record(&mut tx, ctx, AuditAction::Create, Some(person), "added a problem area").await?;
-    tx.commit().await?;
-    Ok(id)
+    record(tx, ctx, AuditAction::Create, Some(person), "added a problem area").await
 }
 
 /// The person's current problem areas, oldest first, each with its links (an audited read).

@@ -7,6 +7,7 @@ mod common;
 mod access;
 mod audit_chain;
 mod bulk;
+mod import;
 mod plans;
 mod reviews;
 mod store;
