@@ -157,6 +157,14 @@ impl MemberDetails {
         }
     }
 
+    /// How they are named where someone chooses who owns a task or supports a step.
+    pub fn label(&self) -> String {
+        match &self.organisation {
+            Some(org) => format!("{} ({}, {org})", self.name, self.relationship),
+            None => format!("{} ({})", self.name, self.relationship),
+        }
+    }
+
     fn mentions(&self, words: &[&str]) -> bool {
         let text = format!(" {} {} ", self.relationship, self.organisation.as_deref().unwrap_or("")).to_lowercase();
         words.iter().any(|w| text.contains(w))

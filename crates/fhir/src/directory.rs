@@ -155,6 +155,8 @@ pub struct MemberForm {
     pub person: Option<Ref>,
     pub id: Option<String>,
     pub input: MemberInput,
+    /// Whether the sender said where they come from (else the personal network is assumed).
+    pub source_given: bool,
 }
 
 /// Reads a RelatedPerson. Where they come from is a coding from Carethread's circle code system
@@ -172,10 +174,9 @@ pub fn member_from_fhir(value: Value) -> Result<MemberForm, OperationOutcome> {
     }
     let circle = terminology::code_system_url(CIRCLE);
     let codings = || r.relationship.iter().flat_map(|c| c.coding.iter());
-    let source = codings()
-        .find(|c| c.system.as_deref() == Some(circle.as_str()))
-        .and_then(|c| c.code.clone())
-        .unwrap_or_else(|| Source::PersonalNetwork.slug().to_string());
+    let given = codings().find(|c| c.system.as_deref() == Some(circle.as_str())).and_then(|c| c.code.clone());
+    let source_given = given.is_some();
+    let source = given.unwrap_or_else(|| Source::PersonalNetwork.slug().to_string());
     let relationship = r
         .relationship
         .iter()
@@ -202,7 +203,7 @@ pub fn member_from_fhir(value: Value) -> Result<MemberForm, OperationOutcome> {
         account: String::new(),
     };
     let person = r.patient.reference.as_deref().and_then(|p| Ref::parse(p, None));
-    Ok(MemberForm { person, id: r.id, input })
+    Ok(MemberForm { person, id: r.id, input, source_given })
 }
 
 /// The circle form's errors, each against the element it came from.

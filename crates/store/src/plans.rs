@@ -220,7 +220,8 @@ async fn insert_draft(
         StoreError::Duplicate { .. } => StoreError::StaleVersion { current: 1 },
         other => other,
     })?;
-    record(tx, ctx, AuditAction::Create, Some(person), &format!("started draft {number} of the care plan: {what}")).await
+    record(tx, ctx, AuditAction::Create, Some(person), &format!("started draft {number} of the care plan: {what}"))
+        .await
 }
 
 /// Lets each of the plan's goals be found by its id (see `person_of_goal`).

@@ -137,32 +137,40 @@ pub async fn owner_choices(db: &Db, person: PersonId) -> Result<Vec<OwnerChoice>
     for (id, details) in members {
         let d: carethread_domain::circle::MemberDetails =
             serde_json::from_str(&details).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let label = match d.organisation {
-            Some(org) => format!("{} ({}, {org})", d.name, d.relationship),
-            None => format!("{} ({})", d.name, d.relationship),
-        };
-        out.push(OwnerChoice { owner: Owner::Member(id), label });
+        out.push(OwnerChoice { owner: Owner::Member(id), label: d.label() });
     }
-    let staff: Vec<(Uuid, String, String)> = on_pool!(db, |p| sqlx::query_as(
-        "SELECT u.id, u.display_name, u.role FROM users u JOIN people p ON p.org_id = u.org_id \
-         WHERE p.id = $1 AND u.active = $2 AND u.role IN ('key-worker', 'clinician', 'team-manager', 'practice-admin') \
-         ORDER BY u.display_name"
+    let org: Option<(Uuid,)> = on_pool!(db, |p| sqlx::query_as("SELECT org_id FROM people WHERE id = $1")
+        .bind(person.as_uuid())
+        .fetch_optional(p)
+        .await)?;
+    if let Some((org,)) = org {
+        out.extend(staff_and_teams(db, OrgId::from_uuid(org)).await?);
+    }
+    Ok(out)
+}
+
+/// The active staff and teams of an organisation: who, besides the person and their circle,
+/// can own a task or support a step.
+pub async fn staff_and_teams(db: &Db, org: OrgId) -> Result<Vec<OwnerChoice>, StoreError> {
+    let mut out = Vec::new();
+    let staff: Vec<(Uuid, String)> = on_pool!(db, |p| sqlx::query_as(
+        "SELECT id, display_name FROM users \
+         WHERE org_id = $1 AND active = $2 AND role IN ('key-worker', 'clinician', 'team-manager', 'practice-admin') \
+         ORDER BY display_name"
     )
-    .bind(person.as_uuid())
+    .bind(org.as_uuid())
     .bind(true)
     .fetch_all(p)
     .await)?;
-    for (id, name, _) in staff {
+    for (id, name) in staff {
         out.push(OwnerChoice { owner: Owner::Staff(UserId::from_uuid(id)), label: name });
     }
     let teams: Vec<(Uuid, String)> = on_pool!(db, |p| {
-        sqlx::query_as(
-        "SELECT t.id, t.name FROM teams t JOIN people p ON p.org_id = t.org_id WHERE p.id = $1 AND t.active = $2 ORDER BY t.name"
-    )
-    .bind(person.as_uuid())
-    .bind(true)
-    .fetch_all(p)
-    .await
+        sqlx::query_as("SELECT id, name FROM teams WHERE org_id = $1 AND active = $2 ORDER BY name")
+            .bind(org.as_uuid())
+            .bind(true)
+            .fetch_all(p)
+            .await
     })?;
     for (id, name) in teams {
         out.push(OwnerChoice { owner: Owner::Team(TeamId::from_uuid(id)), label: format!("Team: {name}") });

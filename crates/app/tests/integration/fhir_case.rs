@@ -11,7 +11,7 @@ use carethread_store::{AuditContext, accounts, people, plans, themes};
 use reqwest::{Client, StatusCode};
 use serde_json::Value;
 
-async fn token_for(app: &TestApp, username: &str) -> String {
+pub(crate) async fn token_for(app: &TestApp, username: &str) -> String {
     let user = accounts::user_by_username(&app.db, username).await.expect("ran").expect("user");
     let secret = format!("ct_{}", token::random_secret());
     accounts::create_api_token(&app.db, &AuditContext::command_line("test"), &user, &token::hash(&secret))
@@ -20,14 +20,14 @@ async fn token_for(app: &TestApp, username: &str) -> String {
     secret
 }
 
-async fn get(app: &TestApp, token: &str, path: &str) -> (StatusCode, Value) {
+pub(crate) async fn get(app: &TestApp, token: &str, path: &str) -> (StatusCode, Value) {
     let r = Client::new().get(app.url(path)).bearer_auth(token).send().await.expect("get");
     let status = r.status();
     (status, r.json().await.expect("json"))
 }
 
 /// POSTs a FHIR JSON body; the status and the JSON answered.
-async fn post(app: &TestApp, token: String, path: &str, body: Value) -> (StatusCode, Value) {
+pub(crate) async fn post(app: &TestApp, token: String, path: &str, body: Value) -> (StatusCode, Value) {
     let r = Client::new()
         .post(app.url(path))
         .bearer_auth(token)
@@ -40,7 +40,7 @@ async fn post(app: &TestApp, token: String, path: &str, body: Value) -> (StatusC
     (status, r.json().await.expect("json"))
 }
 
-fn entries<'a>(bundle: &'a Value, mode: &str) -> Vec<&'a Value> {
+pub(crate) fn entries<'a>(bundle: &'a Value, mode: &str) -> Vec<&'a Value> {
     bundle["entry"]
         .as_array()
         .into_iter()
@@ -51,7 +51,7 @@ fn entries<'a>(bundle: &'a Value, mode: &str) -> Vec<&'a Value> {
 }
 
 /// The demo person whose plan has an active and a superseded version, and tasks.
-async fn aisha(app: &TestApp, token: &str) -> String {
+pub(crate) async fn aisha(app: &TestApp, token: &str) -> String {
     let (_, found) = get(app, token, "/fhir/Patient?name=aisha").await;
     found["entry"][0]["resource"]["id"].as_str().expect("Aisha is in the demo").to_string()
 }
@@ -706,13 +706,14 @@ async fn a_batch_answers_each_entry_as_if_it_were_sent_alone() {
     assert_eq!(theirs["entry"][0]["response"]["status"], "404 Not Found");
     assert_eq!(theirs["entry"][5]["resource"]["total"], 0);
 
-    // A transaction is refused as such; anything but a Bundle is refused.
+    // A transaction only imports new cases, so these reads are refused in one; anything but a
+    // Bundle is refused.
     let mut transaction = batch.clone();
     transaction["type"] = "transaction".into();
     let (status, outcome) = post(kw.clone(), transaction).await;
     assert_eq!(
         (status, outcome["issue"][0]["expression"][0].as_str()),
-        (StatusCode::UNPROCESSABLE_ENTITY, Some("Bundle.type"))
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("Bundle.entry[0].request.method"))
     );
     let (status, _) = post(kw.clone(), serde_json::json!({ "resourceType": "Patient" })).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);

@@ -3,8 +3,7 @@
 //! audit, and answered in a batch-response Bundle in the same order. One entry failing does not
 //! stop the others.
 //!
-//! Transaction Bundles (all or nothing) are refused for now, plainly: each entry here is its own
-//! database transaction, so a failure part-way could not undo the entries before it.
+//! A transaction Bundle (all or nothing) imports new cases instead: see `transaction`.
 
 use super::{Caller, FhirError, require_json, resource_response};
 use crate::state::AppState;
@@ -71,9 +70,9 @@ fn entry_request(i: usize, entry: &Value) -> Result<EntryRequest, FhirError> {
 
 pub async fn bundle(
     State(state): State<AppState>,
-    // Taken only so that a request without a valid token is refused before any entry runs;
-    // each entry is then checked again with the same token, as a request of its own.
-    _caller: Caller,
+    // A batch takes it only so that a request without a valid token is refused before any
+    // entry runs; each entry is then checked again with the same token, as a request of its own.
+    caller: Caller,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, FhirError> {
@@ -89,21 +88,15 @@ pub async fn bundle(
     }
     match bundle.get("type").and_then(Value::as_str) {
         Some("batch") => {}
-        Some("transaction") => {
-            return Err(FhirError {
-                status: StatusCode::UNPROCESSABLE_ENTITY,
-                outcome: OperationOutcome::at(
-                    IssueCode::NotSupported,
-                    "Bundle.type",
-                    "Transactions (all or nothing) are not supported yet. Send the entries as a batch, each applied on its own.",
-                ),
-            });
-        }
-        _ => return Err(invalid("Bundle.type", "The Bundle's type is batch.")),
+        Some("transaction") => {}
+        _ => return Err(invalid("Bundle.type", "The Bundle's type is batch or transaction.")),
     }
     let entries = bundle.get("entry").and_then(Value::as_array).cloned().unwrap_or_default();
     if entries.len() > MOST {
-        return Err(invalid("Bundle.entry", format!("A batch holds at most {MOST} entries.")));
+        return Err(invalid("Bundle.entry", format!("A Bundle holds at most {MOST} entries.")));
+    }
+    if bundle.get("type").and_then(Value::as_str) == Some("transaction") {
+        return super::transaction::transaction(&state, &caller, &entries).await;
     }
     let requests: Vec<EntryRequest> =
         entries.iter().enumerate().map(|(i, e)| entry_request(i, e)).collect::<Result<_, _>>()?;

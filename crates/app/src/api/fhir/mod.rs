@@ -15,6 +15,7 @@ mod prompt_sheet;
 mod review;
 mod task;
 mod terminology;
+mod transaction;
 
 use crate::auth::{RequestMeta, token};
 use crate::state::AppState;
