@@ -125,7 +125,9 @@ pub fn from_fhir(value: Value) -> Result<ConditionForm, OperationOutcome> {
     let mut input = ProblemInput {
         name,
         described_as: described_as.slug().to_string(),
-        code: if described_as == Described::Diagnosis { code } else { String::new() },
+        // Kept even beside "in plain words", so the form's rules refuse the pair rather than
+        // the code being dropped unseen.
+        code,
         ..ProblemInput::default()
     };
     for note in &c.note {

@@ -7,9 +7,13 @@ use serde::de::DeserializeOwned;
 /// Parses `body` as a `resource_type` into `T`. `T` refuses unknown elements, so a misspelt or
 /// unsupported element is an error rather than silently lost data.
 pub fn resource<T: DeserializeOwned>(body: &[u8], resource_type: &str) -> Result<T, OperationOutcome> {
-    let value: serde_json::Value = serde_json::from_slice(body)
-        .map_err(|e| OperationOutcome::error(IssueCode::Structure, format!("The body is not valid JSON: {e}.")))?;
-    value_as(value, resource_type)
+    value_as(json(body)?, resource_type)
+}
+
+/// The body as JSON, or why it is not.
+pub fn json(body: &[u8]) -> Result<serde_json::Value, OperationOutcome> {
+    serde_json::from_slice(body)
+        .map_err(|e| OperationOutcome::error(IssueCode::Structure, format!("The body is not valid JSON: {e}.")))
 }
 
 /// Like [`resource`], for a resource already read as JSON (an entry of a Bundle).

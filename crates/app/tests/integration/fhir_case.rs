@@ -40,6 +40,30 @@ pub(crate) async fn post(app: &TestApp, token: String, path: &str, body: Value) 
     (status, r.json().await.expect("json"))
 }
 
+/// Sends a FHIR request with an optional body and If-Match: the status, the ETag and the JSON
+/// answered (null when there is none, as after a delete).
+pub(crate) async fn send(
+    app: &TestApp,
+    token: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<&Value>,
+    if_match: Option<&str>,
+) -> (StatusCode, Option<String>, Value) {
+    let mut r = Client::new().request(method, app.url(path)).bearer_auth(token);
+    if let Some(body) = body {
+        r = r.header("content-type", "application/fhir+json").body(body.to_string());
+    }
+    if let Some(etag) = if_match {
+        r = r.header("if-match", etag);
+    }
+    let r = r.send().await.expect("send");
+    let status = r.status();
+    let etag = r.headers().get("etag").map(|e| e.to_str().unwrap_or("").to_string());
+    let text = r.text().await.expect("body");
+    (status, etag, if text.is_empty() { Value::Null } else { serde_json::from_str(&text).expect("json") })
+}
+
 pub(crate) fn entries<'a>(bundle: &'a Value, mode: &str) -> Vec<&'a Value> {
     bundle["entry"]
         .as_array()
@@ -526,22 +550,8 @@ async fn a_task_written_through_fhir_is_the_task_on_the_page_and_changes_only_fr
     let id = aisha(&app, &kw).await;
     let keyworker = accounts::user_by_username(&app.db, "demo-keyworker").await.expect("ran").expect("kw");
     let send = |method: reqwest::Method, path: String, body: Value, if_match: Option<String>| {
-        let url = app.url(&path);
-        let token = kw.clone();
-        async move {
-            let mut r = Client::new()
-                .request(method, url)
-                .bearer_auth(token)
-                .header("content-type", "application/fhir+json")
-                .body(body.to_string());
-            if let Some(etag) = if_match {
-                r = r.header("if-match", etag);
-            }
-            let r = r.send().await.expect("send");
-            let status = r.status();
-            let etag = r.headers().get("etag").map(|e| e.to_str().unwrap_or("").to_string());
-            (status, etag, r.json::<Value>().await.expect("json"))
-        }
+        let (app, kw) = (&app, kw.clone());
+        async move { send(app, &kw, method, &path, Some(&body), if_match.as_deref()).await }
     };
     let task = |title: &str, status: &str| {
         serde_json::json!({

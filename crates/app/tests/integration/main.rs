@@ -8,6 +8,7 @@ mod access;
 mod authz_matrix;
 mod cli;
 mod fhir_case;
+mod fhir_circle;
 mod fhir_import;
 mod fhir_patient;
 mod http;

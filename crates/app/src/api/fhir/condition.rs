@@ -2,18 +2,24 @@
 //! "problem toolkits" theme of the record, which a person may share on its own.
 
 use super::gate::Gate;
-use super::{Caller, FhirError, admitted, pairs, parse_id, parse_search, resource_response, search_answer};
+use super::{
+    Caller, FhirError, admitted, created, id_mismatch, if_match, moved, no_content, optional_if_match, pairs, parse_id,
+    parse_search, require_json, resource_response, search_answer, stale,
+};
 use crate::state::AppState;
+use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use carethread_domain::PersonId;
 use carethread_domain::plan::consent::Section;
 use carethread_domain::policy::Action;
+use carethread_domain::problems::ProblemDetails;
 use carethread_domain::themes::Theme;
-use carethread_fhir::condition::{self as fhir_condition, SEARCH, StoredProblem};
+use carethread_fhir::condition::{self as fhir_condition, ConditionForm, SEARCH, StoredProblem};
 use carethread_store::themes::{self, ProblemRecord};
 use serde_json::Value;
+use uuid::Uuid;
 
 pub(super) const ACTION: Action = Action::ReadSection(Section::Theme(Theme::ProblemToolkits));
 
@@ -35,11 +41,7 @@ pub async fn read(
     let id = parse_id(&raw, "Condition")?;
     let person = themes::person_of_problem(&state.db, id).await?.ok_or_else(|| FhirError::not_found("Condition"))?;
     Gate::new(&state, &caller).admit(person, ACTION, "Condition").await?;
-    let p = themes::problems(&state.db, &caller.audit(), person)
-        .await?
-        .into_iter()
-        .find(|p| p.id == id)
-        .ok_or_else(|| FhirError::not_found("Condition"))?;
+    let p = read_back(&state, &caller, person, id).await?;
     Ok(resource_response(StatusCode::OK, &as_fhir(person, &p), Some(p.version)))
 }
 
@@ -56,4 +58,85 @@ pub async fn search(
         found.extend(themes::problems(&state.db, &caller.audit(), person).await?.iter().map(|p| as_fhir(person, p)));
     }
     Ok(search_answer(&state, &headers, "Condition", query, &s, found))
+}
+
+/// The Condition in the body, checked by the problem-area form's rules.
+fn read_body(body: &[u8]) -> Result<(ConditionForm, ProblemDetails), FhirError> {
+    let form = carethread_fhir::parse::json(body).and_then(fhir_condition::from_fhir).map_err(FhirError::invalid)?;
+    let details = form.input.parse().map_err(|e| FhirError::invalid(fhir_condition::form_errors(&e)))?;
+    Ok((form, details))
+}
+
+/// One problem area of the record (an audited read).
+async fn read_back(state: &AppState, caller: &Caller, person: PersonId, id: Uuid) -> Result<ProblemRecord, FhirError> {
+    themes::problems(&state.db, &caller.audit(), person)
+        .await?
+        .into_iter()
+        .find(|p| p.id == id)
+        .ok_or_else(|| FhirError::not_found("Condition"))
+}
+
+/// Adds a problem area to the record the Condition's subject names.
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, FhirError> {
+    require_json(&headers)?;
+    let (form, details) = read_body(&body)?;
+    let person = Gate::new(&state, &caller).writable(form.person, "Condition.subject").await?;
+    let id = themes::add_problem(&state.db, &caller.audit(), person, &details).await?;
+    let p = read_back(&state, &caller, person, id).await?;
+    Ok(created(&state, &headers, &as_fhir(person, &p), "Condition", id, p.version))
+}
+
+/// Changes a problem area, only from the version the client read (If-Match).
+pub async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(raw): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, FhirError> {
+    let id = parse_id(&raw, "Condition")?;
+    let person = themes::person_of_problem(&state.db, id).await?.ok_or_else(|| FhirError::not_found("Condition"))?;
+    Gate::new(&state, &caller).admit(person, Action::EditPerson, "Condition").await?;
+    require_json(&headers)?;
+    let base = if_match(&headers)?;
+    let (form, details) = read_body(&body)?;
+    if form.id.as_deref() != Some(raw.as_str()) {
+        return Err(id_mismatch("Condition"));
+    }
+    if form.person.map(|r| r.id) != Some(person.as_uuid()) {
+        return Err(moved("Condition.subject"));
+    }
+    match themes::change_problem(&state.db, &caller.audit(), person, id, base, Some(&details)).await? {
+        Ok(_) => {
+            let p = read_back(&state, &caller, person, id).await?;
+            Ok(resource_response(StatusCode::OK, &as_fhir(person, &p), Some(p.version)))
+        }
+        Err((_, current)) => Err(stale("Condition", base, current)),
+    }
+}
+
+/// Takes a problem area off the record (its history stays). With If-Match, only from that
+/// version.
+pub async fn delete(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(raw): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, FhirError> {
+    let id = parse_id(&raw, "Condition")?;
+    let person = themes::person_of_problem(&state.db, id).await?.ok_or_else(|| FhirError::not_found("Condition"))?;
+    Gate::new(&state, &caller).admit(person, Action::EditPerson, "Condition").await?;
+    let base = match optional_if_match(&headers)? {
+        Some(v) => v,
+        None => read_back(&state, &caller, person, id).await?.version,
+    };
+    match themes::change_problem(&state.db, &caller.audit(), person, id, base, None).await? {
+        Ok(_) => Ok(no_content()),
+        Err((_, current)) => Err(stale("Condition", base, current)),
+    }
 }

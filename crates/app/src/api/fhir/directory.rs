@@ -1,22 +1,16 @@
-//! Practitioner, PractitionerRole and Organization (read), for staff of the same organisation;
-//! RelatedPerson (read and search), as part of a person's circle of support.
+//! Practitioner, PractitionerRole and Organization (read), for staff of the same organisation.
 
-use super::gate::Gate;
-use super::{Caller, FhirError, admitted, pairs, parse_id, parse_search, resource_response, search_answer};
+use super::{Caller, FhirError, parse_id, resource_response};
 use crate::state::AppState;
-use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::response::Response;
-use carethread_domain::plan::consent::Section;
 use carethread_domain::policy::{Action, Decision, decide};
-use carethread_domain::themes::Theme;
 use carethread_domain::{OrgId, UserId};
-use carethread_fhir::directory::{self, RELATED_SEARCH, StoredOrganisation, StoredRelated, StoredStaff};
+use carethread_fhir::directory::{self, StoredOrganisation, StoredStaff};
 use carethread_fhir::outcome::IssueCode;
-use carethread_store::{accounts, themes};
+use carethread_store::accounts;
 use serde_json::Value;
-
-pub(super) const CIRCLE: Action = Action::ReadSection(Section::Theme(Theme::CircleOfSupport));
 
 fn directory_allowed(caller: &Caller) -> Result<(), FhirError> {
     match decide(&caller.principal, Action::ReadDirectory, None) {
@@ -92,41 +86,4 @@ pub async fn read_organization(
     };
     let o = found.ok_or_else(|| FhirError::not_found("Organization"))?;
     Ok(resource_response(StatusCode::OK, &o, Some(1)))
-}
-
-pub(super) fn related(person: carethread_domain::PersonId, m: &themes::MemberRecord) -> Value {
-    directory::related_person(&StoredRelated {
-        id: m.id,
-        person_id: person.as_uuid(),
-        details: &m.details,
-        version: m.version,
-        updated_at: m.updated_at,
-    })
-}
-
-pub async fn read_related_person(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(raw): Path<String>,
-) -> Result<Response, FhirError> {
-    let id = parse_id(&raw, "RelatedPerson")?;
-    let person = themes::person_of_member(&state.db, id).await?.ok_or_else(|| FhirError::not_found("RelatedPerson"))?;
-    Gate::new(&state, &caller).admit(person, CIRCLE, "RelatedPerson").await?;
-    let m = themes::member(&state.db, &caller.audit(), person, id).await?;
-    Ok(resource_response(StatusCode::OK, &related(person, &m), Some(m.version)))
-}
-
-pub async fn search_related_people(
-    State(state): State<AppState>,
-    caller: Caller,
-    headers: HeaderMap,
-    RawQuery(raw): RawQuery,
-) -> Result<Response, FhirError> {
-    let query = pairs(raw.as_deref())?;
-    let s = parse_search(&RELATED_SEARCH, &query, &headers)?;
-    let mut found = Vec::new();
-    for person in admitted(&state, &caller, &s, CIRCLE).await? {
-        found.extend(themes::members(&state.db, &caller.audit(), person).await?.iter().map(|m| related(person, m)));
-    }
-    Ok(search_answer(&state, &headers, "RelatedPerson", query, &s, found))
 }

@@ -9,7 +9,7 @@
 
 use super::gate::Gate;
 use super::{
-    Caller, FhirError, base_url, careplan, careteam, condition, consent, directory, pairs, patient, review, task,
+    Caller, FhirError, base_url, careplan, careteam, condition, consent, pairs, patient, related_person, review, task,
 };
 use crate::state::AppState;
 use axum::extract::{Path, RawQuery, State};
@@ -166,10 +166,10 @@ async fn resources_of(
         let record = people::read(&state.db, &audit, person, "exported through FHIR").await?;
         out.push(serde_json::to_value(patient::as_fhir(&record)).unwrap_or_default());
     }
-    let circle = gate.allows(person, directory::CIRCLE).await?;
+    let circle = gate.allows(person, related_person::CIRCLE).await?;
     if wants("RelatedPerson") && circle {
         for m in themes::members(&state.db, &audit, person).await? {
-            out.push(directory::related(person, &m));
+            out.push(related_person::related(person, &m));
         }
     }
     if wants("CareTeam") && circle {

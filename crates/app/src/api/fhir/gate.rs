@@ -6,7 +6,8 @@ use crate::state::AppState;
 use axum::http::StatusCode;
 use carethread_domain::PersonId;
 use carethread_domain::policy::{Action, Decision, Target, decide};
-use carethread_fhir::outcome::IssueCode;
+use carethread_fhir::outcome::{IssueCode, OperationOutcome};
+use carethread_fhir::search::Ref;
 use carethread_store::{access, people};
 use std::collections::HashMap;
 
@@ -58,6 +59,22 @@ impl<'a> Gate<'a> {
                 }
             }
         }
+    }
+
+    /// For a new resource written on the record its `element` names (a Patient reference): the
+    /// caller must be able to change that record. A Patient they cannot see is a fault in the
+    /// body (422), never a sign that it exists.
+    pub async fn writable(&mut self, person: Option<Ref>, element: &str) -> Result<PersonId, FhirError> {
+        let unknown = || FhirError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            outcome: OperationOutcome::at(IssueCode::Invalid, element, "No Patient with that id is available to you."),
+        };
+        let person = person.filter(|r| r.kind == "Patient").map(|r| PersonId::from_uuid(r.id)).ok_or_else(unknown)?;
+        if !self.allows(person, Action::ReadPerson).await? {
+            return Err(unknown());
+        }
+        self.admit(person, Action::EditPerson, "Patient").await?;
+        Ok(person)
     }
 
     /// The people a search looks at: the one it names, when the caller may do any of `any_of`

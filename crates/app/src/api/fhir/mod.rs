@@ -12,6 +12,7 @@ mod gate;
 mod metadata;
 mod patient;
 mod prompt_sheet;
+mod related_person;
 mod review;
 mod task;
 mod terminology;
@@ -51,8 +52,8 @@ pub fn router() -> Routes<AppState> {
         "/fhir/Goal/{id}/_history/{version}" => get(careplan::vread_goal),
         "/fhir/CareTeam" => get(careteam::search),
         "/fhir/CareTeam/{id}" => get(careteam::read),
-        "/fhir/Condition" => get(condition::search),
-        "/fhir/Condition/{id}" => get(condition::read),
+        "/fhir/Condition" => get(condition::search).post(condition::create),
+        "/fhir/Condition/{id}" => get(condition::read).put(condition::update).delete(condition::delete),
         "/fhir/Consent" => get(consent::search),
         "/fhir/Consent/{id}" => get(consent::read),
         "/fhir/Encounter" => get(review::search_encounters),
@@ -63,8 +64,8 @@ pub fn router() -> Routes<AppState> {
         "/fhir/Questionnaire/{id}" => get(prompt_sheet::read_questionnaire),
         "/fhir/QuestionnaireResponse" => get(prompt_sheet::search_responses),
         "/fhir/QuestionnaireResponse/{id}" => get(prompt_sheet::read_response),
-        "/fhir/RelatedPerson" => get(directory::search_related_people),
-        "/fhir/RelatedPerson/{id}" => get(directory::read_related_person),
+        "/fhir/RelatedPerson" => get(related_person::search).post(related_person::create),
+        "/fhir/RelatedPerson/{id}" => get(related_person::read).put(related_person::update).delete(related_person::delete),
         "/fhir/Practitioner/{id}" => get(directory::read_practitioner),
         "/fhir/PractitionerRole/{id}" => get(directory::read_practitioner_role),
         "/fhir/Organization/{id}" => get(directory::read_organization),
@@ -258,16 +259,42 @@ pub fn pairs(raw: Option<&str>) -> Result<Vec<(String, String)>, FhirError> {
 
 /// The version an `If-Match` header names: `W/"3"` or `"3"`.
 pub fn if_match(headers: &HeaderMap) -> Result<i64, FhirError> {
-    let raw = headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok()).ok_or_else(|| {
+    optional_if_match(headers)?.ok_or_else(|| {
         FhirError::new(
             StatusCode::PRECONDITION_REQUIRED,
             IssueCode::Required,
             "Send If-Match with the version you changed (the ETag you read, such as W/\"3\"), so no one's change is overwritten.",
         )
-    })?;
-    raw.trim().trim_start_matches("W/").trim_matches('"').parse().map_err(|_| {
-        FhirError::new(StatusCode::BAD_REQUEST, IssueCode::Invalid, "If-Match must be an ETag such as W/\"3\".")
     })
+}
+
+/// The version in If-Match, when the client sent one.
+pub fn optional_if_match(headers: &HeaderMap) -> Result<Option<i64>, FhirError> {
+    let Some(raw) = headers.get(header::IF_MATCH) else { return Ok(None) };
+    raw.to_str()
+        .ok()
+        .and_then(|r| r.trim().trim_start_matches("W/").trim_matches('"').parse().ok())
+        .map(Some)
+        .ok_or_else(|| {
+            FhirError::new(StatusCode::BAD_REQUEST, IssueCode::Invalid, "If-Match must be an ETag such as W/\"3\".")
+        })
+}
+
+/// 204 No Content: done, nothing to show (a delete).
+pub fn no_content() -> Response {
+    StatusCode::NO_CONTENT.into_response()
+}
+
+/// An update that would move a record to another person's: refused.
+pub fn moved(element: &str) -> FhirError {
+    FhirError {
+        status: StatusCode::UNPROCESSABLE_ENTITY,
+        outcome: OperationOutcome::at(
+            IssueCode::Invariant,
+            element,
+            "A record cannot be moved to another person's record. Add it there, and remove it here.",
+        ),
+    }
 }
 
 /// One page of matches that are all in hand (each already let through by the policy), and how

@@ -16,6 +16,7 @@ use carethread_domain::policy::Action;
 use carethread_domain::tasks::{Owner, TaskDetails};
 use carethread_domain::{PersonId, TeamId, UserId};
 use carethread_fhir::outcome::{IssueCode, OperationOutcome};
+use carethread_fhir::search::Ref;
 use carethread_fhir::task::{self as fhir_task, SEARCH, Stored};
 use carethread_store::tasks::{self, TaskFilter, TaskRecord};
 use serde_json::Value;
@@ -100,13 +101,6 @@ async fn details_for(state: &AppState, person: PersonId, form: fhir_task::TaskFo
     form.input.parse(&owners, crate::web::current_date()).map_err(|e| FhirError::invalid(fhir_task::form_errors(&e)))
 }
 
-fn unknown_person() -> FhirError {
-    FhirError {
-        status: StatusCode::UNPROCESSABLE_ENTITY,
-        outcome: OperationOutcome::at(IssueCode::Invalid, "Task.for", "No Patient with that id is available to you."),
-    }
-}
-
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
@@ -115,12 +109,8 @@ pub async fn create(
 ) -> Result<Response, FhirError> {
     require_json(&headers)?;
     let form = fhir_task::task_from_fhir(&body).map_err(FhirError::invalid)?;
-    let person = PersonId::from_uuid(form.person);
-    let mut gate = Gate::new(&state, &caller);
-    if !gate.allows(person, Action::ReadPerson).await? {
-        return Err(unknown_person());
-    }
-    gate.admit(person, Action::EditPerson, "Patient").await?;
+    let patient = Ref { kind: "Patient".into(), id: form.person };
+    let person = Gate::new(&state, &caller).writable(Some(patient), "Task.for").await?;
     let details = details_for(&state, person, form).await?;
     let id = tasks::add(&state.db, &caller.audit(), person, &details, None).await?;
     let task = tasks::task(&state.db, &caller.audit(), person, id).await?;
