@@ -21,7 +21,10 @@ pub fn statement(base: &str, version: &str, date: &str) -> Value {
             "mode": "server",
             "interaction": [{
                 "code": "batch",
-                "documentation": "Each entry is handled as a request of its own. Transactions are not supported yet."
+                "documentation": "Each entry is handled as a request of its own, with the same token, policy and audit."
+            }, {
+                "code": "transaction",
+                "documentation": "Imports new cases, all or nothing: POST entries creating Patients with their RelatedPersons, CareTeam, Conditions, Goals and one CarePlan (the plan in their own words; it arrives as a draft until the person's agreement is recorded). Entries refer to each other by fullUrl (urn:uuid:). Any fault, named by entry and element, leaves nothing written."
             }],
             "security": {
                 "cors": false,
@@ -43,8 +46,8 @@ pub fn statement(base: &str, version: &str, date: &str) -> Value {
             case_resource(&crate::careteam::SEARCH, &["read", "search-type"]),
             case_resource(&crate::task::SEARCH, &["read", "search-type", "create", "update"]),
             case_resource(&crate::review::ENCOUNTER_SEARCH, &["read", "search-type"]),
-            case_resource(&crate::directory::RELATED_SEARCH, &["read", "search-type"]),
-            case_resource(&crate::condition::SEARCH, &["read", "search-type"]),
+            case_resource(&crate::directory::RELATED_SEARCH, &["read", "search-type", "create", "update", "delete"]),
+            case_resource(&crate::condition::SEARCH, &["read", "search-type", "create", "update", "delete"]),
             case_resource(&crate::consent::SEARCH, &["read", "search-type"]),
             case_resource(&crate::audit_event::SEARCH, &["search-type"]),
             case_resource(&crate::prompt_sheet::RESPONSE_SEARCH, &["read", "search-type"]),
@@ -75,7 +78,7 @@ pub fn statement(base: &str, version: &str, date: &str) -> Value {
     })
 }
 
-/// A read-only case resource: its interactions and the search parameters it takes.
+/// A case resource: its interactions and the search parameters it takes.
 fn case_resource(params: &Params, interactions: &[&str]) -> Value {
     let param = |name: &str, kind: &str, doc: String| json!({ "name": name, "type": kind, "documentation": doc });
     let mut search = vec![

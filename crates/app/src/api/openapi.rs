@@ -21,7 +21,10 @@ fn describe(path: &str, method: &str) -> (&'static str, Query) {
     use carethread_fhir::{audit_event, careplan, careteam, condition, consent, directory, prompt_sheet, review, task};
     match (path, method) {
         ("/fhir/metadata", _) => ("The CapabilityStatement: what this server supports", None),
-        ("/fhir", _) => ("A batch Bundle: each entry a request of its own, answered in order", None),
+        ("/fhir", _) => (
+            "A batch Bundle (each entry a request of its own, answered in order), or a transaction Bundle importing new cases all or nothing",
+            None,
+        ),
         ("/fhir/Patient", "get") => (
             "Search people you have a working relationship with",
             Fixed(&[
@@ -67,7 +70,10 @@ fn describe(path: &str, method: &str) -> (&'static str, Query) {
         ("/fhir/Goal/{id}/_history/{version}", _) => ("A goal as one plan version stated it", None),
         ("/fhir/CareTeam", _) => ("Search circles of support", Search(&careteam::SEARCH)),
         ("/fhir/CareTeam/{id}", _) => ("Read a person's circle of support (its id is the person's)", Format),
-        ("/fhir/Condition", _) => ("Search problem areas", Search(&condition::SEARCH)),
+        ("/fhir/Condition", "get") => ("Search problem areas", Search(&condition::SEARCH)),
+        ("/fhir/Condition", "post") => ("Add a problem area to a person's problem toolkits", None),
+        ("/fhir/Condition/{id}", "put") => ("Change a problem area (If-Match required)", None),
+        ("/fhir/Condition/{id}", "delete") => ("Take a problem area off the record (If-Match optional)", None),
         ("/fhir/Condition/{id}", _) => ("Read a problem area", Format),
         ("/fhir/Consent", _) => ("Search consents to share", Search(&consent::SEARCH)),
         ("/fhir/Consent/{id}", _) => ("Read a consent to share", Format),
@@ -86,7 +92,12 @@ fn describe(path: &str, method: &str) -> (&'static str, Query) {
         ("/fhir/QuestionnaireResponse/{id}", _) => {
             ("Read the prompt sheet of a review (its id is the review's)", Format)
         }
-        ("/fhir/RelatedPerson", _) => ("Search the members of circles of support", Search(&directory::RELATED_SEARCH)),
+        ("/fhir/RelatedPerson", "get") => {
+            ("Search the members of circles of support", Search(&directory::RELATED_SEARCH))
+        }
+        ("/fhir/RelatedPerson", "post") => ("Add someone to a person's circle of support", None),
+        ("/fhir/RelatedPerson/{id}", "put") => ("Change what the circle says of someone (If-Match required)", None),
+        ("/fhir/RelatedPerson/{id}", "delete") => ("Take someone off the circle (If-Match optional)", None),
         ("/fhir/RelatedPerson/{id}", _) => ("Read someone in a person's circle of support", Format),
         ("/fhir/Practitioner/{id}", _) => ("Read a member of staff of your organisation", Format),
         ("/fhir/PractitionerRole/{id}", _) => ("Read a member of staff's role and team", Format),
@@ -144,12 +155,21 @@ pub fn document(routes: &[Route], version: &str) -> Value {
         if route.method == "put" {
             parameters.push(json!({ "name": "If-Match", "in": "header", "required": true, "schema": { "type": "string" }, "description": "The ETag read, such as W/\"3\"" }));
         }
+        if route.method == "delete" {
+            parameters.push(json!({ "name": "If-Match", "in": "header", "schema": { "type": "string" }, "description": "Delete only from this version, such as W/\"3\"" }));
+        }
         if route.method == "post" {
             parameters.push(json!({ "name": "If-None-Exist", "in": "header", "schema": { "type": "string" } }));
         }
         let mut responses = Map::new();
-        let ok = if route.method == "post" { "201" } else { "200" };
-        responses.insert(ok.into(), json!({ "description": "The resource or bundle", "content": fhir_content() }));
+        match route.method {
+            "post" if route.path != "/fhir" => {
+                responses.insert("201".into(), json!({ "description": "Created", "content": fhir_content() }))
+            }
+            "delete" => responses.insert("204".into(), json!({ "description": "Deleted" })),
+            _ => responses
+                .insert("200".into(), json!({ "description": "The resource or bundle", "content": fhir_content() })),
+        };
         for (status, what) in [
             ("400", "Bad request: an OperationOutcome naming the element"),
             ("404", "Not found, or not yours to see"),
@@ -164,12 +184,14 @@ pub fn document(routes: &[Route], version: &str) -> Value {
                 json!({ "description": "Refused by the access policy", "content": fhir_content() }),
             );
         }
-        if route.method == "put" {
+        if matches!(route.method, "put" | "delete") {
             responses.insert(
                 "412".into(),
                 json!({ "description": "Changed by someone else since", "content": fhir_content() }),
             );
-            responses.insert("428".into(), json!({ "description": "If-Match missing", "content": fhir_content() }));
+            if route.method == "put" {
+                responses.insert("428".into(), json!({ "description": "If-Match missing", "content": fhir_content() }));
+            }
         }
         if route.method == "delete" {
             responses.insert("405".into(), json!({ "description": "Not allowed", "content": fhir_content() }));
