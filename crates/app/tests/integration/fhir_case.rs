@@ -791,3 +791,24 @@ async fn a_prompt_sheet_is_a_questionnaire_response_to_the_public_prompt_sheet()
     let outsider = token_for(&app, "demo-clinician").await;
     assert_eq!(get(&app, &outsider, &format!("/fhir/QuestionnaireResponse/{review}")).await.0, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn what_the_record_keeps_cannot_be_deleted_and_the_refusal_says_why() {
+    let app = TestApp::spawn().await;
+    let kw = token_for(&app, "demo-keyworker").await;
+    let id = aisha(&app, &kw).await;
+    let (_, tasks) = get(&app, &kw, &format!("/fhir/Task?patient={id}")).await;
+    let task = entries(&tasks, "match")[0]["id"].as_str().expect("task").to_string();
+    for (path, words) in [
+        (format!("/fhir/Task/{task}"), "completed or cancelled"),
+        (format!("/fhir/Patient/{id}"), "Close the person's case"),
+        (format!("/fhir/CareTeam/{id}"), "DELETE RelatedPerson"),
+    ] {
+        let (status, _, outcome) = send(&app, &kw, reqwest::Method::DELETE, &path, None, None).await;
+        assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED, "{path}");
+        assert_eq!(outcome["resourceType"], "OperationOutcome", "{path}");
+        assert!(outcome["issue"][0]["diagnostics"].as_str().unwrap_or("").contains(words), "{path}: {outcome}");
+    }
+    let (_, tasks_after) = get(&app, &kw, &format!("/fhir/Task/{task}")).await;
+    assert_eq!(tasks_after["id"], task.as_str(), "the task is still there");
+}

@@ -88,6 +88,43 @@ async fn unsupported() -> FhirError {
     )
 }
 
+/// A method a FHIR address does not take (axum's bare 405) becomes an OperationOutcome that says
+/// why, and what to do instead: people's records are kept whole, so most things are closed,
+/// withdrawn or replaced rather than deleted.
+pub async fn explain_method_not_allowed(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let method = request.method().clone();
+    let resource =
+        request.uri().path().strip_prefix("/fhir/").and_then(|p| p.split('/').next()).unwrap_or("").to_string();
+    let response = next.run(request).await;
+    if response.status() != StatusCode::METHOD_NOT_ALLOWED || response.headers().contains_key(header::CONTENT_TYPE) {
+        return response;
+    }
+    let allow = response.headers().get(header::ALLOW).cloned();
+    let why = match (method.as_str(), resource.as_str()) {
+        ("DELETE", "Task") => {
+            "Tasks are not deleted: set the status to completed or cancelled, so the case keeps its history."
+        }
+        ("DELETE", "CarePlan" | "Goal") => {
+            "A plan version is never deleted: agree a new version, and a goal that no longer fits is marked cancelled."
+        }
+        ("DELETE", "Observation") => "A vote stays in the review's record once it is cast.",
+        ("DELETE", "Encounter" | "QuestionnaireResponse") => "Reviews are part of the care record and are not deleted.",
+        ("DELETE", "Consent") => {
+            "A consent is withdrawn, not deleted, so it stays known what was shared and when. Withdraw it on the plan's sharing page."
+        }
+        ("DELETE", "CareTeam") => {
+            "A circle of support is not deleted: take people off it one by one (DELETE RelatedPerson)."
+        }
+        (_, "AuditEvent") => "The audit trail is read-only.",
+        _ => "This address does not take that method. GET /fhir/metadata lists what each resource supports.",
+    };
+    let mut r = FhirError::new(StatusCode::METHOD_NOT_ALLOWED, IssueCode::NotSupported, why).into_response();
+    if let Some(allow) = allow {
+        r.headers_mut().insert(header::ALLOW, allow);
+    }
+    r
+}
+
 /// An error as FHIR clients expect it: a status and an OperationOutcome.
 #[derive(Debug)]
 pub struct FhirError {
