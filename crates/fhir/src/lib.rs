@@ -18,6 +18,7 @@ pub mod outcome;
 pub mod parse;
 pub mod patient;
 pub mod prompt_sheet;
+pub mod provenance;
 pub mod review;
 pub mod search;
 pub mod task;

@@ -18,7 +18,9 @@ enum Query {
 /// What one path's operations are, in words, and which query parameters they take.
 fn describe(path: &str, method: &str) -> (&'static str, Query) {
     use Query::*;
-    use carethread_fhir::{audit_event, careplan, careteam, condition, consent, directory, prompt_sheet, review, task};
+    use carethread_fhir::{
+        audit_event, careplan, careteam, condition, consent, directory, prompt_sheet, provenance, review, task,
+    };
     match (path, method) {
         ("/fhir/metadata", _) => ("The CapabilityStatement: what this server supports", None),
         ("/fhir", _) => (
@@ -92,6 +94,8 @@ fn describe(path: &str, method: &str) -> (&'static str, Query) {
         ("/fhir/QuestionnaireResponse/{id}", _) => {
             ("Read the prompt sheet of a review (its id is the review's)", Format)
         }
+        ("/fhir/Provenance", _) => ("Who changed a person's records, and when", Search(&provenance::SEARCH)),
+        ("/fhir/Provenance/{id}", _) => ("One change to a person's record: what, when and by whom", Format),
         ("/fhir/RelatedPerson", "get") => {
             ("Search the members of circles of support", Search(&directory::RELATED_SEARCH))
         }

@@ -73,6 +73,8 @@ struct RecordIds {
     /// A review with a prompt sheet (if any has one): the id of its QuestionnaireResponse.
     sheet: String,
     consent: String,
+    /// A change to the record: the id of its Provenance.
+    change: String,
 }
 
 async fn record_ids(db: &Db, person: PersonId) -> RecordIds {
@@ -92,6 +94,7 @@ async fn record_ids(db: &Db, person: PersonId) -> RecordIds {
     let goal = version.content.goals[0].id;
     let plan_version = version.id;
     let consent = plans::consents(db, &c, person).await.expect("consents")[0].id;
+    let change = carethread_store::provenance::of_person(db, &c, person).await.expect("changes")[0].id;
     RecordIds {
         person,
         review: review.to_string(),
@@ -105,6 +108,7 @@ async fn record_ids(db: &Db, person: PersonId) -> RecordIds {
         vote: vote.to_string(),
         sheet: sheet.to_string(),
         consent: consent.to_string(),
+        change: change.to_string(),
     }
 }
 
@@ -316,6 +320,7 @@ fn fhir_record_path(path: &str) -> bool {
         "Condition",
         "Consent",
         "QuestionnaireResponse",
+        "Provenance",
     ]
     .iter()
     .any(|t| path.starts_with(&format!("/fhir/{t}/{{id}}")))
@@ -343,6 +348,8 @@ fn request(f: &Fixture, method: &str, path: &str, variant: Variant) -> (String, 
         record.consent.clone()
     } else if path.starts_with("/fhir/Condition/") {
         record.problem.clone()
+    } else if path.starts_with("/fhir/Provenance/") {
+        record.change.clone()
     } else if path.starts_with("/fhir/Practitioner") {
         f.staff.to_string()
     } else if path.starts_with("/fhir/Organization/") {

@@ -157,4 +157,30 @@ async fn a_member_added_through_fhir_joins_the_circle_keeps_their_account_link_a
     assert_eq!(send(&app, &kw, Method::DELETE, &path, None, None).await.0, StatusCode::NO_CONTENT);
     let (_, _, team) = send(&app, &kw, Method::GET, &format!("/fhir/CareTeam/{id}"), None, None).await;
     assert!(!team.to_string().contains("Morag Ellis"));
+
+    // Provenance tells who added, changed and removed her, and when, in that order.
+    let keyworker =
+        carethread_store::accounts::user_by_username(&app.db, "demo-keyworker").await.expect("ran").expect("kw");
+    let (status, _, trail) =
+        send(&app, &kw, Method::GET, &format!("/fhir/Provenance?patient={id}&_count=200"), None, None).await;
+    assert_eq!(status, StatusCode::OK, "{trail}");
+    let hers: Vec<&Value> = trail["entry"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .map(|e| &e["resource"])
+        .filter(|p| p["target"][0]["reference"] == format!("RelatedPerson/{mid}"))
+        .collect();
+    let activities: Vec<&str> = hers.iter().filter_map(|p| p["activity"]["coding"][0]["code"].as_str()).collect();
+    assert_eq!(activities, ["CREATE", "UPDATE", "DELETE"]);
+    assert!(hers.iter().all(|p| p["agent"][0]["who"]["reference"] == format!("Practitioner/{}", keyworker.id)));
+    let one = hers[1]["id"].as_str().expect("id");
+    let (status, _, read) = send(&app, &kw, Method::GET, &format!("/fhir/Provenance/{one}"), None, None).await;
+    assert_eq!((status, &read["recorded"]), (StatusCode::OK, &hers[1]["recorded"]));
+    // Only those who may read the whole record see who wrote what.
+    let outsider = token_for(&app, "demo-clinician").await;
+    assert_eq!(
+        send(&app, &outsider, Method::GET, &format!("/fhir/Provenance/{one}"), None, None).await.0,
+        StatusCode::NOT_FOUND
+    );
 }

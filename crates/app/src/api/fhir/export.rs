@@ -9,7 +9,8 @@
 
 use super::gate::Gate;
 use super::{
-    Caller, FhirError, base_url, careplan, careteam, condition, consent, pairs, patient, related_person, review, task,
+    Caller, FhirError, base_url, careplan, careteam, condition, consent, pairs, patient, provenance, related_person,
+    review, task,
 };
 use crate::state::AppState;
 use axum::extract::{Path, RawQuery, State};
@@ -26,7 +27,7 @@ use std::collections::BTreeMap;
 use uuid::Uuid;
 
 /// What an export holds, in the order the files are listed.
-pub const TYPES: [&str; 10] = [
+pub const TYPES: [&str; 11] = [
     "Patient",
     "RelatedPerson",
     "CareTeam",
@@ -37,6 +38,7 @@ pub const TYPES: [&str; 10] = [
     "Task",
     "Encounter",
     "Observation",
+    "Provenance",
 ];
 
 /// Lines per stored part: a file a client downloads, and the most held in memory per type.
@@ -210,6 +212,11 @@ async fn resources_of(
             if wants("Observation") {
                 out.extend(review::observations(&r, &stored));
             }
+        }
+    }
+    if wants("Provenance") && whole {
+        for r in carethread_store::provenance::of_person(&state.db, &audit, person).await? {
+            out.push(provenance::as_fhir(person, &r));
         }
     }
     Ok(out)

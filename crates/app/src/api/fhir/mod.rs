@@ -12,6 +12,7 @@ mod gate;
 mod metadata;
 mod patient;
 mod prompt_sheet;
+mod provenance;
 mod related_person;
 mod review;
 mod task;
@@ -64,6 +65,8 @@ pub fn router() -> Routes<AppState> {
         "/fhir/Questionnaire/{id}" => get(prompt_sheet::read_questionnaire),
         "/fhir/QuestionnaireResponse" => get(prompt_sheet::search_responses),
         "/fhir/QuestionnaireResponse/{id}" => get(prompt_sheet::read_response),
+        "/fhir/Provenance" => get(provenance::search),
+        "/fhir/Provenance/{id}" => get(provenance::read),
         "/fhir/RelatedPerson" => get(related_person::search).post(related_person::create),
         "/fhir/RelatedPerson/{id}" => get(related_person::read).put(related_person::update).delete(related_person::delete),
         "/fhir/Practitioner/{id}" => get(directory::read_practitioner),
