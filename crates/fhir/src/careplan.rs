@@ -2,8 +2,9 @@
 //! told apart by category (the plan in the person's own words, the management plan and the
 //! escalation plan, the latter two `partOf` the first), and the plan's goals as Goals.
 //!
-//! Each plan version is its own CarePlan: an agreed version never changes, a newer version
-//! `replaces` it, and the one people follow is `active`. A goal keeps its id across plan
+//! Each plan version is its own CarePlan: what an agreed version says never changes (only where
+//! it stands: in force, under review, replaced), a newer version `replaces` it, and the one
+//! people follow is `active`. Each state it passes through is a version of the CarePlan. A goal keeps its id across plan
 //! versions, so a Goal's history is the goal as each version of the plan said it.
 
 use crate::datatypes::{Annotation, CodeableConcept, Extension, Meta, Narrative, Reference};

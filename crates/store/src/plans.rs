@@ -9,6 +9,7 @@ use crate::db::{Db, Tx};
 use crate::error::StoreError;
 use crate::json::{from_json, to_json};
 use crate::people::org_of;
+use crate::themes::{NewVersion, insert_version};
 use carethread_domain::plan::PlanContent;
 use carethread_domain::plan::consent::ConsentDetails;
 use carethread_domain::plan::lifecycle::{Agreement, PlanEvent, PlanStatus};
@@ -128,14 +129,91 @@ pub async fn plan(db: &Db, ctx: &AuditContext, person: PersonId, what: &str) -> 
     Ok(plan)
 }
 
-async fn set_status(tx: &mut Tx, id: Uuid, status: PlanStatus) -> Result<(), StoreError> {
-    exec_tx!(tx, |c| sqlx::query("UPDATE plan_versions SET status = $1, updated_at = $2 WHERE id = $3")
-        .bind(status.slug())
-        .bind(crate::now())
+/// Moves a version on in its lifecycle. Its version number moves too: what FHIR serves of it
+/// changes, so its ETag must.
+async fn set_status(tx: &mut Tx, ctx: &AuditContext, id: Uuid, status: PlanStatus) -> Result<(), StoreError> {
+    exec_tx!(&mut *tx, |c| sqlx::query(
+        "UPDATE plan_versions SET status = $1, version = version + 1, updated_at = $2 WHERE id = $3"
+    )
+    .bind(status.slug())
+    .bind(crate::now())
+    .bind(id)
+    .execute(c)
+    .await)?;
+    snapshot(tx, ctx, id).await
+}
+
+/// The record_versions type under which each state of a plan version is kept.
+const PLAN_STATE: &str = "plan-version";
+
+/// One state of a plan version: what it said and where it stood in its lifecycle.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct PlanState {
+    pub version: i64,
+    pub status: PlanStatus,
+    pub content: PlanContent,
+    pub agreement: Option<Agreement>,
+    pub review_due: Option<NaiveDate>,
+    pub at: DateTime<Utc>,
+}
+
+/// Keeps the state a plan version has just reached, so every state it passes through can be
+/// read again (a draft is rewritten in place; its earlier states live only here).
+async fn snapshot(tx: &mut Tx, ctx: &AuditContext, id: Uuid) -> Result<(), StoreError> {
+    let sql = format!("{VERSION_SELECT} WHERE v.id = $1");
+    let row: VersionRow = on_tx!(&mut *tx, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_one(c).await)?;
+    let v = PlanVersion::try_from(row)?;
+    let state = PlanState {
+        version: v.version,
+        status: v.status,
+        content: v.content,
+        agreement: v.agreement,
+        review_due: v.review_due,
+        at: v.updated_at,
+    };
+    let (org,): (Uuid,) = on_tx!(&mut *tx, |c| sqlx::query_as("SELECT org_id FROM plan_versions WHERE id = $1")
         .bind(id)
-        .execute(c)
+        .fetch_one(c)
         .await)?;
-    Ok(())
+    let json = to_json(&state)?;
+    let new =
+        NewVersion { record_type: PLAN_STATE, record_id: id, version: state.version, details: &json, removed: false };
+    insert_version(tx, ctx, carethread_domain::OrgId::from_uuid(org), new).await
+}
+
+/// Every state a plan version has been in, oldest first, ending with its state now (an audited
+/// read). States from before Carethread kept them are not known: then only the present one is.
+pub async fn version_states(
+    db: &Db,
+    ctx: &AuditContext,
+    person: PersonId,
+    id: Uuid,
+) -> Result<Vec<PlanState>, StoreError> {
+    let mut tx = db.begin().await?;
+    let rows: Vec<(String,)> = on_tx!(&mut tx, |c| sqlx::query_as(
+        "SELECT s.details FROM record_versions s JOIN plan_versions v ON v.id = s.record_id \
+         WHERE s.record_type = $1 AND s.record_id = $2 AND v.person_id = $3 ORDER BY s.version"
+    )
+    .bind(PLAN_STATE)
+    .bind(id)
+    .bind(person.as_uuid())
+    .fetch_all(c)
+    .await)?;
+    let mut states: Vec<PlanState> = rows.iter().map(|(d,)| from_json(d)).collect::<Result<_, _>>()?;
+    let now = load(&mut tx, person).await?.versions.into_iter().find(|v| v.id == id).ok_or(StoreError::NotFound)?;
+    if states.last().is_none_or(|s| s.version != now.version) {
+        states.push(PlanState {
+            version: now.version,
+            status: now.status,
+            content: now.content,
+            agreement: now.agreement,
+            review_due: now.review_due,
+            at: now.updated_at,
+        });
+    }
+    record(&mut tx, ctx, AuditAction::Read, Some(person), "read the history of a plan version").await?;
+    tx.commit().await?;
+    Ok(states)
 }
 
 /// Saves the draft. `base` is the draft lock the editor saw, or 0 when they saw no draft: then
@@ -157,14 +235,14 @@ pub async fn save_draft(
         (None, 0) => {
             if let Some(active) = plan.in_force().filter(|v| v.status == PlanStatus::Active) {
                 let next = active.status.after(PlanEvent::Revise).map_err(StoreError::Invalid)?;
-                set_status(&mut tx, active.id, next).await?;
+                set_status(&mut tx, ctx, active.id, next).await?;
             }
             let number = plan.versions.first().map_or(1, |v| v.number + 1);
             insert_draft(&mut tx, ctx, person, Uuid::now_v7(), number, &json, what).await?;
             1
         }
         (Some(draft), b) if draft.version == b => {
-            exec_tx!(&mut tx, |c| sqlx::query(
+            let changed = exec_tx!(&mut tx, |c| sqlx::query(
                 "UPDATE plan_versions SET content = $1, version = version + 1, updated_at = $2 \
                  WHERE id = $3 AND status = 'draft' AND version = $4"
             )
@@ -174,6 +252,14 @@ pub async fn save_draft(
             .bind(b)
             .execute(c)
             .await)?;
+            // Another save got in between the read and this write (PostgreSQL lets both read):
+            // theirs stands, and this editor is shown the plan as it is now.
+            if changed != 1 {
+                drop(tx);
+                let mut fresh = db.begin().await?;
+                return Ok(Err(load(&mut fresh, person).await?));
+            }
+            snapshot(&mut tx, ctx, draft.id).await?;
             record(
                 &mut tx,
                 ctx,
@@ -220,6 +306,7 @@ async fn insert_draft(
         StoreError::Duplicate { .. } => StoreError::StaleVersion { current: 1 },
         other => other,
     })?;
+    snapshot(tx, ctx, id).await?;
     record(tx, ctx, AuditAction::Create, Some(person), &format!("started draft {number} of the care plan: {what}"))
         .await
 }
@@ -273,7 +360,7 @@ pub async fn agree(
     }
     let status = draft.status.after(PlanEvent::Agree).map_err(StoreError::Invalid)?;
     let due = draft.content.review_months.due_after(agreement.on);
-    exec_tx!(&mut tx, |c| sqlx::query(
+    let changed = exec_tx!(&mut tx, |c| sqlx::query(
         "UPDATE plan_versions SET status = $1, agreement = $2, agreed_on = $3, review_due = $4, recorded_by = $5, \
          version = version + 1, updated_at = $6 WHERE id = $7 AND version = $8"
     )
@@ -287,7 +374,14 @@ pub async fn agree(
     .bind(base)
     .execute(c)
     .await)?;
+    // Someone changed the draft between the read and this write: nothing is agreed.
+    if changed != 1 {
+        drop(tx);
+        let mut fresh = db.begin().await?;
+        return Ok(Err(load(&mut fresh, person).await?));
+    }
     let number = draft.number;
+    snapshot(&mut tx, ctx, draft.id).await?;
     record(
         &mut tx,
         ctx,
@@ -311,10 +405,10 @@ pub async fn activate(db: &Db, ctx: &AuditContext, person: PersonId, number: i32
     }
     for old in plan.versions.iter().filter(|v| v.number < number) {
         if let Ok(superseded) = old.status.after(PlanEvent::Supersede) {
-            set_status(&mut tx, old.id, superseded).await?;
+            set_status(&mut tx, ctx, old.id, superseded).await?;
         }
     }
-    set_status(&mut tx, target.id, next).await?;
+    set_status(&mut tx, ctx, target.id, next).await?;
     record(&mut tx, ctx, AuditAction::Update, Some(person), &format!("made version {number} of the care plan active"))
         .await?;
     tx.commit().await?;

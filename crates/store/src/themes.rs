@@ -20,15 +20,20 @@ pub(crate) const ENTRY: &str = "theme-entry";
 pub(crate) const MEMBER: &str = "circle-member";
 
 /// One version of a theme record, to be written to the history.
-struct NewVersion<'a> {
-    record_type: &'static str,
-    record_id: Uuid,
-    version: i64,
-    details: &'a str,
-    removed: bool,
+pub(crate) struct NewVersion<'a> {
+    pub(crate) record_type: &'static str,
+    pub(crate) record_id: Uuid,
+    pub(crate) version: i64,
+    pub(crate) details: &'a str,
+    pub(crate) removed: bool,
 }
 
-async fn insert_version(tx: &mut Tx, ctx: &AuditContext, org: OrgId, v: NewVersion<'_>) -> Result<(), StoreError> {
+pub(crate) async fn insert_version(
+    tx: &mut Tx,
+    ctx: &AuditContext,
+    org: OrgId,
+    v: NewVersion<'_>,
+) -> Result<(), StoreError> {
     exec_tx!(tx, |c| {
         sqlx::query(
         "INSERT INTO record_versions (id, org_id, record_type, record_id, version, details, removed, changed_by, changed_at) \

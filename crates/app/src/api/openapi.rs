@@ -62,6 +62,9 @@ fn describe(path: &str, method: &str) -> (&'static str, Query) {
             Search(&careplan::CAREPLAN_SEARCH),
         ),
         ("/fhir/CarePlan/{id}", _) => ("Read one part of one version of a person's plan", Format),
+        ("/fhir/CarePlan/{id}/_history", _) => {
+            ("Every state a plan part has been in: its draft's edits, agreement, coming into force, replacement", None)
+        }
         ("/fhir/CarePlan/{id}/_history/{version}", _) => ("Read a plan part at its version", None),
         ("/fhir/Goal", _) => (
             "Search the goals of people's plans, as the latest plan version states them",

@@ -812,3 +812,41 @@ async fn what_the_record_keeps_cannot_be_deleted_and_the_refusal_says_why() {
     let (_, tasks_after) = get(&app, &kw, &format!("/fhir/Task/{task}")).await;
     assert_eq!(tasks_after["id"], task.as_str(), "the task is still there");
 }
+
+#[tokio::test]
+async fn a_plan_versions_history_holds_each_state_it_passed_through() {
+    let app = TestApp::spawn().await;
+    let kw = token_for(&app, "demo-keyworker").await;
+    let id = aisha(&app, &kw).await;
+    let (_, all) = get(&app, &kw, &format!("/fhir/CarePlan?patient={id}&category=care-and-support")).await;
+    let replaced =
+        entries(&all, "match").into_iter().find(|p| p["status"] == "revoked").expect("the replaced version").clone();
+    let plan_id = replaced["id"].as_str().expect("id");
+    let (status, history) = get(&app, &kw, &format!("/fhir/CarePlan/{plan_id}/_history")).await;
+    assert_eq!((status, &history["type"]), (StatusCode::OK, &Value::from("history")));
+    let steps: Vec<(String, String)> = history["entry"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .map(|e| {
+            let r = &e["resource"];
+            (
+                r["meta"]["versionId"].as_str().unwrap_or("").into(),
+                r["extension"][0]["valueCode"].as_str().unwrap_or("").into(),
+            )
+        })
+        .collect();
+    // Newest first: written as a draft, agreed, in force, under review, replaced.
+    let expected: Vec<(String, String)> =
+        [("5", "superseded"), ("4", "under-review"), ("3", "active"), ("2", "agreed"), ("1", "draft")]
+            .iter()
+            .map(|(v, s)| (v.to_string(), s.to_string()))
+            .collect();
+    assert_eq!(steps, expected);
+    assert_eq!(history["entry"][0]["resource"], replaced, "the newest state is the CarePlan as read now");
+    let (status, first) = get(&app, &kw, &format!("/fhir/CarePlan/{plan_id}/_history/1")).await;
+    assert_eq!((status, &first["status"]), (StatusCode::OK, &Value::from("draft")));
+    assert!(first.get("period").is_none(), "before agreement there was no period");
+    let outsider = token_for(&app, "demo-clinician").await;
+    assert_eq!(get(&app, &outsider, &format!("/fhir/CarePlan/{plan_id}/_history")).await.0, StatusCode::NOT_FOUND);
+}

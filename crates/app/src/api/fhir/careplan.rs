@@ -1,5 +1,5 @@
-//! CarePlan and Goal: read, vread, search, Goal history, and `_include` of a plan's goals and
-//! care team. Staff with a working relationship (and the person) see every version of the plan;
+//! CarePlan and Goal: read, vread, history, search, and `_include` of a plan's goals and care
+//! team. Staff with a working relationship (and the person) see every version of the plan;
 //! someone the person shares parts of their plan with sees only the plan people follow now, and
 //! only the parts shared with them.
 
@@ -141,20 +141,88 @@ pub async fn read_care_plan(
     Ok(resource_response(StatusCode::OK, &plan, version_of(&plan)))
 }
 
+/// Each state of one CarePlan the caller may see, newest first. Staff and the person see every
+/// state the plan version has been in (a draft's edits, its agreement, its coming into force and
+/// its replacement); a supporter sees the plan in force as it is now.
+async fn care_plan_states(state: &AppState, caller: &Caller, raw: &str) -> Result<Vec<Value>, FhirError> {
+    let (version_id, part) = Part::parse_id(raw).ok_or_else(|| FhirError::not_found("CarePlan"))?;
+    let person =
+        plans::person_of_version(&state.db, version_id).await?.ok_or_else(|| FhirError::not_found("CarePlan"))?;
+    let mut gate = Gate::new(state, caller);
+    gate.admit(person, part_action(part), "CarePlan").await?;
+    let (v, replaces) = visible_versions(state, caller, &mut gate, person)
+        .await?
+        .into_iter()
+        .find(|(v, _)| v.id == version_id)
+        .ok_or_else(|| FhirError::not_found("CarePlan"))?;
+    let now = stored(person, &v, replaces);
+    if !gate.allows(person, Action::ReadPerson).await? {
+        return Ok(now.parts().contains(&part).then(|| fhir_plan::to_fhir(&now, part)).into_iter().collect());
+    }
+    let states = plans::version_states(&state.db, &caller.audit(), person, version_id).await?;
+    let mut out: Vec<Value> = states
+        .iter()
+        .filter_map(|st| {
+            let s = StoredPlan {
+                status: st.status,
+                content: &st.content,
+                agreement: st.agreement.as_ref(),
+                review_due: st.review_due,
+                updated_at: st.at,
+                version: st.version,
+                ..stored(person, &v, replaces)
+            };
+            s.parts().contains(&part).then(|| fhir_plan::to_fhir(&s, part))
+        })
+        .collect();
+    out.reverse();
+    Ok(out)
+}
+
 pub async fn vread_care_plan(
-    state: State<AppState>,
+    State(state): State<AppState>,
     caller: Caller,
     Path((raw, version)): Path<(String, String)>,
 ) -> Result<Response, FhirError> {
-    let response = read_care_plan(state, caller, Path(raw)).await?;
-    // A plan version keeps only its latest state: an agreed version never changes again, and a
-    // draft is rewritten in place until it is agreed.
-    let current = response.headers().get(axum::http::header::ETAG).and_then(|e| e.to_str().ok()).unwrap_or("");
-    if current.trim_start_matches("W/").trim_matches('"') == version {
-        Ok(response)
-    } else {
-        Err(FhirError::not_found("version of this CarePlan (a draft keeps only its latest state)"))
-    }
+    let states = care_plan_states(&state, &caller, &raw).await?;
+    let plan = states
+        .iter()
+        .find(|p| p["meta"]["versionId"] == version.as_str())
+        .ok_or_else(|| FhirError::not_found("version of this CarePlan"))?;
+    Ok(resource_response(StatusCode::OK, plan, version_of(plan)))
+}
+
+/// A CarePlan's history: each state of its plan version, newest first.
+pub async fn care_plan_history(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path(raw): Path<String>,
+) -> Result<Response, FhirError> {
+    let states = care_plan_states(&state, &caller, &raw).await?;
+    Ok(resource_response(StatusCode::OK, &history_bundle(&base_url(&state, &headers), "CarePlan", &raw, states), None))
+}
+
+/// A history Bundle of one resource's versions, newest first.
+fn history_bundle(base: &str, kind: &str, id: &str, versions: Vec<Value>) -> Value {
+    let entries: Vec<Value> = versions
+        .into_iter()
+        .map(|r| {
+            serde_json::json!({
+                "fullUrl": format!("{base}/{kind}/{id}"),
+                "request": { "method": "PUT", "url": format!("{kind}/{id}") },
+                "response": { "status": "200", "lastModified": r["meta"]["lastUpdated"] },
+                "resource": r,
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "resourceType": "Bundle",
+        "type": "history",
+        "total": entries.len(),
+        "link": [{ "relation": "self", "url": format!("{base}/{kind}/{id}/_history") }],
+        "entry": entries
+    })
 }
 
 pub async fn search_care_plans(
@@ -264,26 +332,7 @@ pub async fn goal_history(
     Path(raw): Path<String>,
 ) -> Result<Response, FhirError> {
     let versions = goal_versions(&state, &caller, &raw).await?;
-    let base = super::base_url(&state, &headers);
-    let entries: Vec<Value> = versions
-        .into_iter()
-        .map(|g| {
-            serde_json::json!({
-                "fullUrl": format!("{base}/Goal/{raw}"),
-                "resource": g,
-                "request": { "method": "PUT", "url": format!("Goal/{raw}") },
-                "response": { "status": "200", "lastModified": g["meta"]["lastUpdated"] }
-            })
-        })
-        .collect();
-    let bundle = serde_json::json!({
-        "resourceType": "Bundle",
-        "type": "history",
-        "total": entries.len(),
-        "link": [{ "relation": "self", "url": format!("{base}/Goal/{raw}/_history") }],
-        "entry": entries
-    });
-    Ok(resource_response(StatusCode::OK, &bundle, None))
+    Ok(resource_response(StatusCode::OK, &history_bundle(&base_url(&state, &headers), "Goal", &raw, versions), None))
 }
 
 pub async fn search_goals(

@@ -46,6 +46,7 @@ pub fn router() -> Routes<AppState> {
         "/fhir/AuditEvent" => get(audit_event::search),
         "/fhir/CarePlan" => get(careplan::search_care_plans),
         "/fhir/CarePlan/{id}" => get(careplan::read_care_plan),
+        "/fhir/CarePlan/{id}/_history" => get(careplan::care_plan_history),
         "/fhir/CarePlan/{id}/_history/{version}" => get(careplan::vread_care_plan),
         "/fhir/Goal" => get(careplan::search_goals),
         "/fhir/Goal/{id}" => get(careplan::read_goal),
