@@ -74,3 +74,33 @@ mod tests {
         assert_eq!(last.link[0].url, "http://h/fhir/Patient?_offset=100&_count=50");
     }
 }
+
+/// Rewrites every `reference` under `value` that names another entry of a transaction by its
+/// `urn:` fullUrl, using `map` (fullUrl to `Type/id`). `path` is where `value` is, so an unknown
+/// urn comes back as the element that names it.
+pub fn rewrite_references(
+    value: &mut Value,
+    path: &str,
+    map: &std::collections::HashMap<String, String>,
+) -> Result<(), String> {
+    match value {
+        Value::Object(object) => {
+            for (key, child) in object.iter_mut() {
+                let here = format!("{path}.{key}");
+                match (key.as_str(), child) {
+                    ("reference", Value::String(r)) if r.starts_with("urn:") => {
+                        *r = map.get(r.as_str()).cloned().ok_or(here)?;
+                    }
+                    (_, child) => rewrite_references(child, &here, map)?,
+                }
+            }
+        }
+        Value::Array(list) => {
+            for (i, child) in list.iter_mut().enumerate() {
+                rewrite_references(child, &format!("{path}[{i}]"), map)?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}

@@ -182,7 +182,7 @@ fn resolve_references(items: &mut [Item]) -> Result<(), FhirError> {
         items.iter().filter_map(|i| i.full_url.clone().map(|u| (u, format!("{}/{}", i.kind, i.id)))).collect();
     for item in items.iter_mut() {
         let at = format!("Bundle.entry[{}].resource", item.index);
-        rewrite(&mut item.resource, &at, &map).map_err(|element| {
+        carethread_fhir::bundle::rewrite_references(&mut item.resource, &at, &map).map_err(|element| {
             refused(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 IssueCode::NotFound,
@@ -190,30 +190,6 @@ fn resolve_references(items: &mut [Item]) -> Result<(), FhirError> {
                 "This reference names no entry of the Bundle: refer to another entry by its fullUrl.",
             )
         })?;
-    }
-    Ok(())
-}
-
-/// Rewrites every `reference` under `value` that names an entry; `path` is where `value` is.
-fn rewrite(value: &mut Value, path: &str, map: &HashMap<String, String>) -> Result<(), String> {
-    match value {
-        Value::Object(object) => {
-            for (key, child) in object.iter_mut() {
-                let here = format!("{path}.{key}");
-                match (key.as_str(), child) {
-                    ("reference", Value::String(r)) if r.starts_with("urn:") => {
-                        *r = map.get(r.as_str()).cloned().ok_or(here)?;
-                    }
-                    (_, child) => rewrite(child, &here, map)?,
-                }
-            }
-        }
-        Value::Array(list) => {
-            for (i, child) in list.iter_mut().enumerate() {
-                rewrite(child, &format!("{path}[{i}]"), map)?;
-            }
-        }
-        _ => {}
     }
     Ok(())
 }
