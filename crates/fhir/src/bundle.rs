@@ -58,23 +58,6 @@ pub fn searchset(
     Bundle { type_: "searchset", total, link, entry: entries }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn links_page_through_the_results() {
-        let b = searchset("http://h/fhir/Patient", "name=ok", 120, 50, 50, vec![]);
-        let rel: Vec<&str> = b.link.iter().map(|l| l.relation).collect();
-        assert_eq!(rel, ["self", "next", "previous"]);
-        assert_eq!(b.link[1].url, "http://h/fhir/Patient?name=ok&_offset=100&_count=50");
-        assert_eq!(b.link[2].url, "http://h/fhir/Patient?name=ok&_offset=0&_count=50");
-        let last = searchset("http://h/fhir/Patient", "", 120, 100, 50, vec![]);
-        assert_eq!(last.link.iter().map(|l| l.relation).collect::<Vec<_>>(), ["self", "previous"]);
-        assert_eq!(last.link[0].url, "http://h/fhir/Patient?_offset=100&_count=50");
-    }
-}
-
 /// Rewrites every `reference` under `value` that names another entry of a transaction by its
 /// `urn:` fullUrl, using `map` (fullUrl to `Type/id`). `path` is where `value` is, so an unknown
 /// urn comes back as the element that names it.
@@ -103,4 +86,21 @@ pub fn rewrite_references(
         _ => {}
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_page_through_the_results() {
+        let b = searchset("http://h/fhir/Patient", "name=ok", 120, 50, 50, vec![]);
+        let rel: Vec<&str> = b.link.iter().map(|l| l.relation).collect();
+        assert_eq!(rel, ["self", "next", "previous"]);
+        assert_eq!(b.link[1].url, "http://h/fhir/Patient?name=ok&_offset=100&_count=50");
+        assert_eq!(b.link[2].url, "http://h/fhir/Patient?name=ok&_offset=0&_count=50");
+        let last = searchset("http://h/fhir/Patient", "", 120, 100, 50, vec![]);
+        assert_eq!(last.link.iter().map(|l| l.relation).collect::<Vec<_>>(), ["self", "previous"]);
+        assert_eq!(last.link[0].url, "http://h/fhir/Patient?_offset=100&_count=50");
+    }
 }
