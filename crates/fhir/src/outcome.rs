@@ -22,6 +22,8 @@ pub enum IssueCode {
     Login,
     Forbidden,
     NotFound,
+    /// The resource existed and was removed.
+    Deleted,
     Conflict,
     Duplicate,
     Exception,

@@ -1148,21 +1148,24 @@ pub async fn circle_version(db: &Db, person: PersonId) -> Result<(i64, Option<Da
 }
 
 /// Whose circle a member is in, before anyone is let in to read it.
-pub async fn person_of_member(db: &Db, member: Uuid) -> Result<Option<PersonId>, StoreError> {
-    let row: Option<(Uuid,)> =
-        on_pool!(db, |p| sqlx::query_as("SELECT person_id FROM circle_members WHERE id = $1 AND removed_at IS NULL")
-            .bind(member)
-            .fetch_optional(p)
-            .await)?;
-    Ok(row.map(|(p,)| PersonId::from_uuid(p)))
+pub async fn person_of_member(db: &Db, member: Uuid) -> Result<Option<Whose>, StoreError> {
+    whose(db, "SELECT person_id, removed_at IS NOT NULL FROM circle_members WHERE id = $1", member).await
 }
 
 /// Whose record a problem area is in, before anyone is let in to read it.
-pub async fn person_of_problem(db: &Db, problem: Uuid) -> Result<Option<PersonId>, StoreError> {
-    let row: Option<(Uuid,)> =
-        on_pool!(db, |p| sqlx::query_as("SELECT person_id FROM problem_areas WHERE id = $1 AND removed_at IS NULL")
-            .bind(problem)
-            .fetch_optional(p)
-            .await)?;
-    Ok(row.map(|(p,)| PersonId::from_uuid(p)))
+pub async fn person_of_problem(db: &Db, problem: Uuid) -> Result<Option<Whose>, StoreError> {
+    whose(db, "SELECT person_id, removed_at IS NOT NULL FROM problem_areas WHERE id = $1", problem).await
+}
+
+/// Whose record something is in, and whether it has been taken off it (it keeps its history,
+/// so a reference to it is answered "gone" rather than "never existed").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Whose {
+    pub person: PersonId,
+    pub removed: bool,
+}
+
+async fn whose(db: &Db, sql: &'static str, id: Uuid) -> Result<Option<Whose>, StoreError> {
+    let row: Option<(Uuid, bool)> = on_pool!(db, |p| sqlx::query_as(sql).bind(id).fetch_optional(p).await)?;
+    Ok(row.map(|(p, removed)| Whose { person: PersonId::from_uuid(p), removed }))
 }

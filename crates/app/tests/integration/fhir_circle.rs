@@ -77,7 +77,9 @@ async fn a_problem_area_written_through_fhir_is_on_the_page_and_changes_only_fro
 
     // Deleted from version 2: gone from the record and the page.
     assert_eq!(send(&app, &kw, Method::DELETE, &path, None, Some("W/\"2\"")).await.0, StatusCode::NO_CONTENT);
-    assert_eq!(send(&app, &kw, Method::GET, &path, None, None).await.0, StatusCode::NOT_FOUND);
+    // Gone, not unknown: it existed, and its Provenance says who took it off and when.
+    assert_eq!(send(&app, &kw, Method::GET, &path, None, None).await.0, StatusCode::GONE);
+    assert_eq!(send(&app, &kw, Method::PUT, &path, Some(&changed), Some("W/\"3\"")).await.0, StatusCode::GONE);
     let (_, page) = app.get(&staff, &format!("/people/{id}/themes/problem-toolkits")).await;
     assert!(!page.contains("Hay fever"));
 }
@@ -155,6 +157,8 @@ async fn a_member_added_through_fhir_joins_the_circle_keeps_their_account_link_a
 
     // Taken off the circle without If-Match: gone from the CareTeam.
     assert_eq!(send(&app, &kw, Method::DELETE, &path, None, None).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(send(&app, &kw, Method::GET, &path, None, None).await.0, StatusCode::GONE);
+    assert_eq!(send(&app, &outsider_token(&app).await, Method::GET, &path, None, None).await.0, StatusCode::NOT_FOUND);
     let (_, _, team) = send(&app, &kw, Method::GET, &format!("/fhir/CareTeam/{id}"), None, None).await;
     assert!(!team.to_string().contains("Morag Ellis"));
 
@@ -183,4 +187,9 @@ async fn a_member_added_through_fhir_joins_the_circle_keeps_their_account_link_a
         send(&app, &outsider, Method::GET, &format!("/fhir/Provenance/{one}"), None, None).await.0,
         StatusCode::NOT_FOUND
     );
+}
+
+/// Someone with no relationship to the demo cases.
+async fn outsider_token(app: &TestApp) -> String {
+    token_for(app, "demo-clinician").await
 }

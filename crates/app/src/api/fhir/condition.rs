@@ -3,8 +3,8 @@
 
 use super::gate::Gate;
 use super::{
-    Caller, FhirError, admitted, created, id_mismatch, if_match, moved, no_content, optional_if_match, pairs, parse_id,
-    parse_search, require_json, resource_response, search_answer, stale,
+    Caller, FhirError, admitted, created, gone, id_mismatch, if_match, moved, no_content, optional_if_match, pairs,
+    parse_id, parse_search, require_json, resource_response, search_answer, stale,
 };
 use crate::state::AppState;
 use axum::body::Bytes;
@@ -39,8 +39,12 @@ pub async fn read(
     Path(raw): Path<String>,
 ) -> Result<Response, FhirError> {
     let id = parse_id(&raw, "Condition")?;
-    let person = themes::person_of_problem(&state.db, id).await?.ok_or_else(|| FhirError::not_found("Condition"))?;
+    let whose = themes::person_of_problem(&state.db, id).await?.ok_or_else(|| FhirError::not_found("Condition"))?;
+    let person = whose.person;
     Gate::new(&state, &caller).admit(person, ACTION, "Condition").await?;
+    if whose.removed {
+        return Err(gone("Condition"));
+    }
     let p = read_back(&state, &caller, person, id).await?;
     Ok(resource_response(StatusCode::OK, &as_fhir(person, &p), Some(p.version)))
 }
@@ -100,8 +104,12 @@ pub async fn update(
     body: Bytes,
 ) -> Result<Response, FhirError> {
     let id = parse_id(&raw, "Condition")?;
-    let person = themes::person_of_problem(&state.db, id).await?.ok_or_else(|| FhirError::not_found("Condition"))?;
+    let whose = themes::person_of_problem(&state.db, id).await?.ok_or_else(|| FhirError::not_found("Condition"))?;
+    let person = whose.person;
     Gate::new(&state, &caller).admit(person, Action::EditPerson, "Condition").await?;
+    if whose.removed {
+        return Err(gone("Condition"));
+    }
     require_json(&headers)?;
     let base = if_match(&headers)?;
     let (form, details) = read_body(&body)?;
@@ -129,8 +137,12 @@ pub async fn delete(
     headers: HeaderMap,
 ) -> Result<Response, FhirError> {
     let id = parse_id(&raw, "Condition")?;
-    let person = themes::person_of_problem(&state.db, id).await?.ok_or_else(|| FhirError::not_found("Condition"))?;
+    let whose = themes::person_of_problem(&state.db, id).await?.ok_or_else(|| FhirError::not_found("Condition"))?;
+    let person = whose.person;
     Gate::new(&state, &caller).admit(person, Action::EditPerson, "Condition").await?;
+    if whose.removed {
+        return Err(gone("Condition"));
+    }
     let base = match optional_if_match(&headers)? {
         Some(v) => v,
         None => read_back(&state, &caller, person, id).await?.version,

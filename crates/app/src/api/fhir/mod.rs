@@ -471,6 +471,16 @@ pub fn created(
     response
 }
 
+/// A record that was taken off the person's record: it existed, and its history says when and
+/// by whom (Provenance), but it is no longer there to read or change.
+pub fn gone(resource: &str) -> FhirError {
+    FhirError::new(
+        StatusCode::GONE,
+        IssueCode::Deleted,
+        format!("This {resource} was taken off the person's record. Its Provenance says when and by whom."),
+    )
+}
+
 /// An update made from a version that is no longer the latest: nothing was written.
 pub fn stale(resource: &str, base: i64, current: i64) -> FhirError {
     FhirError::new(

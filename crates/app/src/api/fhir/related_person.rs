@@ -4,8 +4,8 @@
 
 use super::gate::Gate;
 use super::{
-    Caller, FhirError, admitted, created, id_mismatch, if_match, moved, no_content, optional_if_match, pairs, parse_id,
-    parse_search, require_json, resource_response, search_answer, stale,
+    Caller, FhirError, admitted, created, gone, id_mismatch, if_match, moved, no_content, optional_if_match, pairs,
+    parse_id, parse_search, require_json, resource_response, search_answer, stale,
 };
 use crate::state::AppState;
 use axum::body::Bytes;
@@ -39,8 +39,12 @@ pub async fn read(
     Path(raw): Path<String>,
 ) -> Result<Response, FhirError> {
     let id = parse_id(&raw, "RelatedPerson")?;
-    let person = themes::person_of_member(&state.db, id).await?.ok_or_else(|| FhirError::not_found("RelatedPerson"))?;
+    let whose = themes::person_of_member(&state.db, id).await?.ok_or_else(|| FhirError::not_found("RelatedPerson"))?;
+    let person = whose.person;
     Gate::new(&state, &caller).admit(person, CIRCLE, "RelatedPerson").await?;
+    if whose.removed {
+        return Err(gone("RelatedPerson"));
+    }
     let m = themes::member(&state.db, &caller.audit(), person, id).await?;
     Ok(resource_response(StatusCode::OK, &related(person, &m), Some(m.version)))
 }
@@ -92,8 +96,12 @@ pub async fn update(
     body: Bytes,
 ) -> Result<Response, FhirError> {
     let id = parse_id(&raw, "RelatedPerson")?;
-    let person = themes::person_of_member(&state.db, id).await?.ok_or_else(|| FhirError::not_found("RelatedPerson"))?;
+    let whose = themes::person_of_member(&state.db, id).await?.ok_or_else(|| FhirError::not_found("RelatedPerson"))?;
+    let person = whose.person;
     Gate::new(&state, &caller).admit(person, Action::EditPerson, "RelatedPerson").await?;
+    if whose.removed {
+        return Err(gone("RelatedPerson"));
+    }
     require_json(&headers)?;
     let base = if_match(&headers)?;
     let (form, details) = read_body(&body)?;
@@ -123,8 +131,12 @@ pub async fn delete(
     headers: HeaderMap,
 ) -> Result<Response, FhirError> {
     let id = parse_id(&raw, "RelatedPerson")?;
-    let person = themes::person_of_member(&state.db, id).await?.ok_or_else(|| FhirError::not_found("RelatedPerson"))?;
+    let whose = themes::person_of_member(&state.db, id).await?.ok_or_else(|| FhirError::not_found("RelatedPerson"))?;
+    let person = whose.person;
     Gate::new(&state, &caller).admit(person, Action::EditPerson, "RelatedPerson").await?;
+    if whose.removed {
+        return Err(gone("RelatedPerson"));
+    }
     let base = match optional_if_match(&headers)? {
         Some(v) => v,
         None => themes::member(&state.db, &caller.audit(), person, id).await?.version,
