@@ -48,7 +48,7 @@ pub fn statement(base: &str, version: &str, date: &str) -> Value {
             case_resource(&crate::review::ENCOUNTER_SEARCH, &["read", "search-type"]),
             case_resource(&crate::directory::RELATED_SEARCH, &["read", "search-type", "create", "update", "delete"]),
             case_resource(&crate::condition::SEARCH, &["read", "search-type", "create", "update", "delete"]),
-            case_resource(&crate::consent::SEARCH, &["read", "search-type"]),
+            case_resource(&crate::consent::SEARCH, &["read", "search-type", "create", "update"]),
             case_resource(&crate::audit_event::SEARCH, &["search-type"]),
             case_resource(&crate::provenance::SEARCH, &["read", "search-type"]),
             case_resource(&crate::prompt_sheet::RESPONSE_SEARCH, &["read", "search-type"]),

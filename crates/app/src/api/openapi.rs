@@ -80,7 +80,11 @@ fn describe(path: &str, method: &str) -> (&'static str, Query) {
         ("/fhir/Condition/{id}", "put") => ("Change a problem area (If-Match required)", None),
         ("/fhir/Condition/{id}", "delete") => ("Take a problem area off the record (If-Match optional)", None),
         ("/fhir/Condition/{id}", _) => ("Read a problem area", Format),
-        ("/fhir/Consent", _) => ("Search consents to share", Search(&consent::SEARCH)),
+        ("/fhir/Consent", "get") => ("Search consents to share", Search(&consent::SEARCH)),
+        ("/fhir/Consent", "post") => ("Record a consent to share", None),
+        ("/fhir/Consent/{id}", "put") => {
+            ("Withdraw a consent: status inactive, the reason in the withdrawn extension (If-Match required)", None)
+        }
         ("/fhir/Consent/{id}", _) => ("Read a consent to share", Format),
         ("/fhir/Encounter", _) => ("Search reviews of people's cases", Search(&review::ENCOUNTER_SEARCH)),
         ("/fhir/Encounter/{id}", _) => ("Read a review, with its attendees", Format),

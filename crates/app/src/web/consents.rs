@@ -14,7 +14,7 @@ use askama_web::WebTemplate;
 use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use carethread_domain::plan::consent::{ConsentInput, Section};
+use carethread_domain::plan::consent::{ConsentInput, Section, withdrawal_reason};
 use carethread_domain::policy::Action;
 use carethread_domain::{FieldErrors, PersonId};
 use carethread_store::plans::{self, ConsentRecord};
@@ -177,19 +177,24 @@ async fn withdraw(
 ) -> Result<Response, AppError> {
     let id = authorise(&state, &viewer, &meta, Action::ManageSharing, &id).await?;
     let consent: Uuid = crate::web::record_id(&consent)?;
-    let reason = Pairs(pairs).one("reason");
-    let reason = reason.trim();
-    let problem = if reason.is_empty() {
-        Some("Say why consent is withdrawn (for example, “Asked by the person”).".to_string())
-    } else if reason.chars().count() > 500 {
-        Some("The reason must be 500 characters or fewer.".to_string())
-    } else {
-        match plans::withdraw_consent(&state.db, &viewer.audit(&meta), id, consent, crate::web::current_date(), reason)
+    let typed = Pairs(pairs).one("reason");
+    let problem = match withdrawal_reason(&typed) {
+        Err(message) => Some(message.to_string()),
+        Ok(reason) => {
+            match plans::withdraw_consent(
+                &state.db,
+                &viewer.audit(&meta),
+                id,
+                consent,
+                crate::web::current_date(),
+                reason,
+            )
             .await
-        {
-            Ok(()) => None,
-            Err(StoreError::Invalid(message)) => Some(message.to_string()),
-            Err(e) => return Err(e.into()),
+            {
+                Ok(()) => None,
+                Err(StoreError::Invalid(message)) => Some(message.to_string()),
+                Err(e) => return Err(e.into()),
+            }
         }
     };
     match problem {

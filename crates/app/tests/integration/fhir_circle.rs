@@ -193,3 +193,86 @@ async fn a_member_added_through_fhir_joins_the_circle_keeps_their_account_link_a
 async fn outsider_token(app: &TestApp) -> String {
     token_for(app, "demo-clinician").await
 }
+
+#[tokio::test]
+async fn a_consent_withdrawn_and_recorded_through_fhir_changes_what_a_supporter_sees_at_once() {
+    let app = TestApp::spawn().await;
+    let kw = token_for(&app, "demo-keyworker").await;
+    let (_, _, found) = send(&app, &kw, Method::GET, "/fhir/Patient?name=jordan", None, None).await;
+    let jordan = found["entry"][0]["resource"]["id"].as_str().expect("Jordan").to_string();
+    let person = token_for(&app, "demo-person").await;
+    let (_, _, consents) =
+        send(&app, &person, Method::GET, &format!("/fhir/Consent?patient={jordan}&status=active"), None, None).await;
+    let mums = consents["entry"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .map(|e| e["resource"].clone())
+        .find(|c| {
+            c["provision"]["actor"][0]["reference"]["reference"]
+                .as_str()
+                .is_some_and(|r| r.starts_with("RelatedPerson/"))
+        })
+        .expect("Jordan shares with his mum");
+    let lorna = app.signed_in("demo-supporter").await;
+    let shared = format!("/people/{jordan}/shared");
+    assert_eq!(app.get(&lorna, &shared).await.0, StatusCode::OK);
+
+    // Jordan withdraws it himself: a reason is needed, and then access stops at once.
+    let path = format!("/fhir/Consent/{}", mums["id"].as_str().expect("id"));
+    let mut withdrawn = mums.clone();
+    withdrawn["status"] = json!("inactive");
+    let (status, _, outcome) = send(&app, &person, Method::PUT, &path, Some(&withdrawn), Some("W/\"1\"")).await;
+    assert_eq!(
+        (status, outcome["issue"][0]["expression"][0].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("Consent.extension"))
+    );
+    withdrawn["extension"].as_array_mut().expect("extensions").push(
+        json!({ "url": "https://carethread.app/fhir/StructureDefinition/withdrawn", "valueString": "I want to tell Mum myself" }),
+    );
+    let (status, etag, now) = send(&app, &person, Method::PUT, &path, Some(&withdrawn), Some("W/\"1\"")).await;
+    assert_eq!(
+        (status, etag.as_deref(), &now["status"]),
+        (StatusCode::OK, Some("W/\"2\""), &json!("inactive")),
+        "{now}"
+    );
+    assert_eq!(app.get(&lorna, &shared).await.0, StatusCode::NOT_FOUND, "withdrawal takes effect on the next request");
+    assert_eq!(
+        send(&app, &person, Method::PUT, &path, Some(&withdrawn), Some("W/\"1\"")).await.0,
+        StatusCode::PRECONDITION_FAILED
+    );
+
+    // A new consent, recorded by Jordan through FHIR: Lorna sees the crisis plan again.
+    let mut again = mums.clone();
+    let object = again.as_object_mut().expect("object");
+    object.remove("id");
+    object.remove("meta");
+    again["provision"]["code"] = json!([{ "text": "Escalation (crisis) plan" }]);
+    again["provision"]["period"] = json!({ "start": chrono::Utc::now().date_naive().to_string() });
+    let (status, _, made) = send(&app, &person, Method::POST, "/fhir/Consent", Some(&again), None).await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    assert_eq!(app.get(&lorna, &shared).await.0, StatusCode::OK);
+
+    // What a consent says is not changed in place; a supporter records none.
+    let mut wider = made.clone();
+    wider["provision"]["code"] = json!([{ "text": "Management plan" }]);
+    let (status, _, outcome) = send(
+        &app,
+        &person,
+        Method::PUT,
+        &format!("/fhir/Consent/{}", made["id"].as_str().expect("id")),
+        Some(&wider),
+        Some("W/\"1\""),
+    )
+    .await;
+    assert_eq!(
+        (status, outcome["issue"][0]["expression"][0].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("Consent.provision"))
+    );
+    let supporter = token_for(&app, "demo-supporter").await;
+    let (status, _, outcome) = send(&app, &supporter, Method::POST, "/fhir/Consent", Some(&again), None).await;
+    assert_eq!(
+        (status, outcome["issue"][0]["expression"][0].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("Consent.patient"))
+    );
+}

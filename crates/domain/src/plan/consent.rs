@@ -129,6 +129,16 @@ impl ConsentGiven {
     }
 }
 
+/// Why a consent is withdrawn, as typed: said in words (for example "Asked by the person"), up
+/// to 500 characters.
+pub fn withdrawal_reason(raw: &str) -> Result<&str, &'static str> {
+    match raw.trim() {
+        "" => Err("Say why consent is withdrawn (for example, \u{201c}Asked by the person\u{201d})."),
+        r if r.chars().count() > 500 => Err("The reason must be 500 characters or fewer."),
+        r => Ok(r),
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConsentDetails {
     pub with: ShareWith,

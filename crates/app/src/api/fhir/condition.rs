@@ -89,7 +89,7 @@ pub async fn create(
 ) -> Result<Response, FhirError> {
     require_json(&headers)?;
     let (form, details) = read_body(&body)?;
-    let person = Gate::new(&state, &caller).writable(form.person, "Condition.subject").await?;
+    let person = Gate::new(&state, &caller).writable(form.person, "Condition.subject", Action::EditPerson).await?;
     let id = themes::add_problem(&state.db, &caller.audit(), person, &details).await?;
     let p = read_back(&state, &caller, person, id).await?;
     Ok(created(&state, &headers, &as_fhir(person, &p), "Condition", id, p.version))

@@ -62,9 +62,14 @@ impl<'a> Gate<'a> {
     }
 
     /// For a new resource written on the record its `element` names (a Patient reference): the
-    /// caller must be able to change that record. A Patient they cannot see is a fault in the
-    /// body (422), never a sign that it exists.
-    pub async fn writable(&mut self, person: Option<Ref>, element: &str) -> Result<PersonId, FhirError> {
+    /// caller must be allowed `action` on that record. A Patient they cannot see is a fault in
+    /// the body (422), never a sign that it exists.
+    pub async fn writable(
+        &mut self,
+        person: Option<Ref>,
+        element: &str,
+        action: Action,
+    ) -> Result<PersonId, FhirError> {
         let unknown = || FhirError {
             status: StatusCode::UNPROCESSABLE_ENTITY,
             outcome: OperationOutcome::at(IssueCode::Invalid, element, "No Patient with that id is available to you."),
@@ -73,7 +78,7 @@ impl<'a> Gate<'a> {
         if !self.allows(person, Action::ReadPerson).await? {
             return Err(unknown());
         }
-        self.admit(person, Action::EditPerson, "Patient").await?;
+        self.admit(person, action, "Patient").await?;
         Ok(person)
     }
 

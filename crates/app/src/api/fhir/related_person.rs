@@ -80,7 +80,7 @@ pub async fn create(
 ) -> Result<Response, FhirError> {
     require_json(&headers)?;
     let (form, details) = read_body(&body)?;
-    let person = Gate::new(&state, &caller).writable(form.person, "RelatedPerson.patient").await?;
+    let person = Gate::new(&state, &caller).writable(form.person, "RelatedPerson.patient", Action::EditPerson).await?;
     let id = themes::add_member(&state.db, &caller.audit(), person, &details, None).await?;
     let m = themes::member(&state.db, &caller.audit(), person, id).await?;
     Ok(created(&state, &headers, &related(person, &m), "RelatedPerson", id, m.version))

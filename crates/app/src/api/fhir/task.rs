@@ -110,7 +110,7 @@ pub async fn create(
     require_json(&headers)?;
     let form = fhir_task::task_from_fhir(&body).map_err(FhirError::invalid)?;
     let patient = Ref { kind: "Patient".into(), id: form.person };
-    let person = Gate::new(&state, &caller).writable(Some(patient), "Task.for").await?;
+    let person = Gate::new(&state, &caller).writable(Some(patient), "Task.for", Action::EditPerson).await?;
     let details = details_for(&state, person, form).await?;
     let id = tasks::add(&state.db, &caller.audit(), person, &details, None).await?;
     let task = tasks::task(&state.db, &caller.audit(), person, id).await?;
