@@ -43,6 +43,7 @@ fn first_version(mum: Uuid, staff: Owner, today: NaiveDate) -> anyhow::Result<Pl
         themes: vec![Theme::JoiningIn],
         problems: vec![],
         achievement: Achievement::Working,
+        revision: 1,
     });
     plan.management.treatments.push(Treatment { text: "Sertraline 50 mg each morning".into(), code: None });
     plan.management.self_management =
@@ -114,6 +115,7 @@ pub async fn load(
         themes: vec![Theme::KeepingSafe],
         problems: vec![],
         achievement: Achievement::Working,
+        revision: 1,
     });
     v2.escalation.crisis_preferences =
         Some("If I have to go to hospital I want Mum with me, and my headphones.".into());

@@ -42,7 +42,10 @@ pub fn statement(base: &str, version: &str, date: &str) -> Value {
                 "searchParam": [param("url", "uri", "The canonical address of the value set.")]
             },
             case_resource(&crate::careplan::CAREPLAN_SEARCH, &["read", "vread", "history-instance", "search-type"]),
-            case_resource(&crate::careplan::GOAL_SEARCH, &["read", "vread", "history-instance", "search-type"]),
+            case_resource(
+                &crate::careplan::GOAL_SEARCH,
+                &["read", "vread", "history-instance", "search-type", "create", "update"],
+            ),
             case_resource(&crate::careteam::SEARCH, &["read", "search-type"]),
             case_resource(&crate::task::SEARCH, &["read", "search-type", "create", "update"]),
             case_resource(&crate::review::ENCOUNTER_SEARCH, &["read", "search-type"]),

@@ -5,7 +5,8 @@
 //! Each plan version is its own CarePlan: what an agreed version says never changes (only where
 //! it stands: in force, under review, replaced), a newer version `replaces` it, and the one
 //! people follow is `active`. Each state it passes through is a version of the CarePlan. A goal keeps its id across plan
-//! versions, so a Goal's history is the goal as each version of the plan said it.
+//! versions, and its version is its revision: how many different things it has said. A Goal's
+//! history is each different thing the plan has said of it.
 
 use crate::datatypes::{Annotation, CodeableConcept, Extension, Meta, Narrative, Reference};
 use crate::outcome::{IssueCode, OperationOutcome};
@@ -255,8 +256,6 @@ pub fn to_fhir(p: &StoredPlan<'_>, part: Part) -> Value {
 pub struct StoredGoal<'a> {
     pub goal: &'a Goal,
     pub person_id: Uuid,
-    /// The number of the plan version this is from: the Goal's version.
-    pub plan_number: i32,
     pub updated_at: DateTime<Utc>,
 }
 
@@ -273,7 +272,7 @@ pub fn goal_to_fhir(s: &StoredGoal<'_>) -> Value {
     let mut goal = json!({
         "resourceType": "Goal",
         "id": g.id.to_string(),
-        "meta": crate::meta(i64::from(s.plan_number), s.updated_at),
+        "meta": crate::meta(i64::from(g.revision), s.updated_at),
         "lifecycleStatus": goal_status_code(g.achievement),
         "description": { "text": g.achieve },
         "subject": { "reference": format!("Patient/{}", s.person_id) },
@@ -694,6 +693,7 @@ mod tests {
             themes: vec![Theme::JoiningIn],
             problems: vec![problem],
             achievement: Achievement::Working,
+            revision: 1,
         };
         let content = PlanContent {
             goals: vec![goal.clone()],
@@ -715,12 +715,7 @@ mod tests {
         };
         let plan = plan_from_fhir(to_fhir(&stored, Part::CareAndSupport)).expect("plan reads back");
         assert_eq!(plan.ownership, content.ownership);
-        let written = goal_to_fhir(&StoredGoal {
-            goal: &goal,
-            person_id: person,
-            plan_number: 1,
-            updated_at: DateTime::UNIX_EPOCH,
-        });
+        let written = goal_to_fhir(&StoredGoal { goal: &goal, person_id: person, updated_at: DateTime::UNIX_EPOCH });
         let form = goal_from_fhir(written).expect("goal reads back");
         let inputs = goal_inputs(&plan, vec![(goal.id, form)], person).expect("assembled");
         let supporters = vec![(Owner::Person, "Aisha".to_string()), (Owner::Member(member), "Rita".to_string())];

@@ -230,7 +230,11 @@ pub async fn save_draft(
     let mut tx = db.begin().await?;
     let plan = load(&mut tx, person).await?;
     let now = crate::now();
-    let json = to_json(content)?;
+    // Each goal's revision counts from what the plan said before this save: the draft being
+    // changed, or the plan a new draft starts from.
+    let mut content = content.clone();
+    content.count_revisions(&plan.working_copy().0);
+    let json = to_json(&content)?;
     let saved = match (plan.draft(), base) {
         (None, 0) => {
             if let Some(active) = plan.in_force().filter(|v| v.status == PlanStatus::Active) {
@@ -272,7 +276,7 @@ pub async fn save_draft(
         }
         _ => return Ok(Err(plan)),
     };
-    index_goals(&mut tx, person, content).await?;
+    index_goals(&mut tx, person, &content).await?;
     tx.commit().await?;
     Ok(Ok(saved))
 }

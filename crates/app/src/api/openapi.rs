@@ -66,13 +66,15 @@ fn describe(path: &str, method: &str) -> (&'static str, Query) {
             ("Every state a plan part has been in: its draft's edits, agreement, coming into force, replacement", None)
         }
         ("/fhir/CarePlan/{id}/_history/{version}", _) => ("Read a plan part at its version", None),
+        ("/fhir/Goal", "post") => ("Add a goal to a person's plan (in its draft)", None),
+        ("/fhir/Goal/{id}", "put") => ("Change a goal in the plan's draft (If-Match: the revision read)", None),
         ("/fhir/Goal", _) => (
             "Search the goals of people's plans, as the latest plan version states them",
             Search(&careplan::GOAL_SEARCH),
         ),
         ("/fhir/Goal/{id}", _) => ("Read a goal", Format),
-        ("/fhir/Goal/{id}/_history", _) => ("A goal as each version of the plan stated it", None),
-        ("/fhir/Goal/{id}/_history/{version}", _) => ("A goal as one plan version stated it", None),
+        ("/fhir/Goal/{id}/_history", _) => ("Each revision of a goal, newest first", None),
+        ("/fhir/Goal/{id}/_history/{version}", _) => ("A goal at one revision", None),
         ("/fhir/CareTeam", _) => ("Search circles of support", Search(&careteam::SEARCH)),
         ("/fhir/CareTeam/{id}", _) => ("Read a person's circle of support (its id is the person's)", Format),
         ("/fhir/Condition", "get") => ("Search problem areas", Search(&condition::SEARCH)),

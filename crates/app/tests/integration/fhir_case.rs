@@ -850,3 +850,108 @@ async fn a_plan_versions_history_holds_each_state_it_passed_through() {
     let outsider = token_for(&app, "demo-clinician").await;
     assert_eq!(get(&app, &outsider, &format!("/fhir/CarePlan/{plan_id}/_history")).await.0, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn goals_written_through_fhir_join_the_draft_and_change_only_from_their_revision() {
+    let app = TestApp::spawn().await;
+    let kw = token_for(&app, "demo-keyworker").await;
+    let (_, found) = get(&app, &kw, "/fhir/Patient?name=jordan").await;
+    let jordan = found["entry"][0]["resource"]["id"].as_str().expect("Jordan").to_string();
+    let goal = serde_json::json!({
+        "resourceType": "Goal",
+        "lifecycleStatus": "active",
+        "description": { "text": "Cook pasta for my friends" },
+        "subject": { "reference": format!("Patient/{jordan}") },
+        "category": [{ "coding": [{ "system": "https://carethread.app/fhir/CodeSystem/carethread-themes", "code": "joining-in" }] }],
+        "extension": [{ "url": "https://carethread.app/fhir/StructureDefinition/voice", "valueCode": "with-person" }],
+        "note": [{ "text": "What matters: Having friends round" }]
+    });
+    let (status, etag, written) = send(&app, &kw, reqwest::Method::POST, "/fhir/Goal", Some(&goal), None).await;
+    assert_eq!((status, etag.as_deref()), (StatusCode::CREATED, Some("W/\"1\"")), "{written}");
+    let gid = written["id"].as_str().expect("id").to_string();
+    let staff = app.signed_in("demo-keyworker").await;
+    let (_, page) = app.get(&staff, &format!("/people/{jordan}/plan")).await;
+    assert!(page.contains("Cook pasta for my friends"), "the plan page shows the draft's new goal");
+
+    // Changed from revision 1; a change from revision 1 again is stale and writes nothing.
+    let path = format!("/fhir/Goal/{gid}");
+    let mut changed = written.clone();
+    changed["description"]["text"] = "Cook pasta and a pudding for my friends".into();
+    let (status, etag, _) = send(&app, &kw, reqwest::Method::PUT, &path, Some(&changed), Some("W/\"1\"")).await;
+    assert_eq!((status, etag.as_deref()), (StatusCode::OK, Some("W/\"2\"")));
+    let mut late = written.clone();
+    late["description"]["text"] = "Written from an old revision".into();
+    let (status, _, _) = send(&app, &kw, reqwest::Method::PUT, &path, Some(&late), Some("W/\"1\"")).await;
+    assert_eq!(status, StatusCode::PRECONDITION_FAILED);
+    let (_, history) = get(&app, &kw, &format!("{path}/_history")).await;
+    let texts: Vec<&str> = history["entry"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter_map(|e| e["resource"]["description"]["text"].as_str())
+        .collect();
+    assert_eq!(texts, ["Cook pasta and a pudding for my friends", "Cook pasta for my friends"]);
+    assert_eq!(
+        get(&app, &kw, &format!("{path}/_history/1")).await.0,
+        StatusCode::OK,
+        "every revision can be read again"
+    );
+
+    // Changing a goal of a plan in force starts a new draft from it, and the goal keeps its steps.
+    let aisha = aisha(&app, &kw).await;
+    let (_, in_force) =
+        get(&app, &kw, &format!("/fhir/CarePlan?patient={aisha}&status=active&category=care-and-support")).await;
+    let plan = entries(&in_force, "match")[0].clone();
+    let first = plan["goal"][0]["reference"].as_str().expect("a goal").to_string();
+    let steps_of = |plan: &Value| -> Vec<String> {
+        plan["activity"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|a| a["detail"]["goal"][0]["reference"] == first.as_str())
+            .map(|a| a["detail"]["description"].as_str().unwrap_or("").to_string())
+            .collect()
+    };
+    let r = Client::new().get(app.url(&format!("/fhir/{first}"))).bearer_auth(&kw).send().await.expect("read");
+    let revision = r.headers()["etag"].to_str().expect("etag").to_string();
+    let mut reworded: Value = r.json().await.expect("json");
+    reworded["description"]["text"] = "Go to the Saturday café, and stay for the quiz".into();
+    let (status, _, _) =
+        send(&app, &kw, reqwest::Method::PUT, &format!("/fhir/{first}"), Some(&reworded), Some(&revision)).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, drafts) =
+        get(&app, &kw, &format!("/fhir/CarePlan?patient={aisha}&status=draft&category=care-and-support")).await;
+    let draft = entries(&drafts, "match")[0].clone();
+    assert!(!steps_of(&plan).is_empty());
+    assert_eq!(steps_of(&draft), steps_of(&plan), "the goal's steps came with it into the new draft");
+
+    // The person writes their own goal: it is in their own words, whatever the body says.
+    let person = token_for(&app, "demo-person").await;
+    let mut own = goal.clone();
+    own["description"]["text"] = "Go to the gig in March".into();
+    own["extension"][0]["valueCode"] = "professional".into();
+    let (status, _, mine) = send(&app, &person, reqwest::Method::POST, "/fhir/Goal", Some(&own), None).await;
+    assert_eq!(status, StatusCode::CREATED, "{mine}");
+    assert_eq!(mine["extension"][0]["valueCode"], "own-words");
+    assert_eq!(mine["expressedBy"]["reference"], format!("Patient/{jordan}"));
+
+    // Bad bodies are named; an outsider cannot write; a supporter cannot either.
+    let mut no_matters = goal.clone();
+    no_matters["note"] = serde_json::json!([]);
+    let (status, _, outcome) = send(&app, &kw, reqwest::Method::POST, "/fhir/Goal", Some(&no_matters), None).await;
+    assert_eq!(
+        (status, outcome["issue"][0]["expression"][0].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("Goal.note"))
+    );
+    let outsider = token_for(&app, "demo-clinician").await;
+    let (status, _, outcome) = send(&app, &outsider, reqwest::Method::POST, "/fhir/Goal", Some(&goal), None).await;
+    assert_eq!(
+        (status, outcome["issue"][0]["expression"][0].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("Goal.subject"))
+    );
+    let supporter = token_for(&app, "demo-supporter").await;
+    assert_ne!(
+        send(&app, &supporter, reqwest::Method::PUT, &path, Some(&changed), Some("W/\"2\"")).await.0,
+        StatusCode::OK
+    );
+}

@@ -187,6 +187,7 @@ mod tests {
             themes: vec![],
             problems: vec![],
             achievement: Achievement::Working,
+            revision: 1,
         });
         p.escalation.contacts.push(CrisisContact {
             name: "Rita".into(),

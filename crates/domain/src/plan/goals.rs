@@ -24,6 +24,23 @@ pub struct Goal {
     pub themes: Vec<Theme>,
     pub problems: Vec<Uuid>,
     pub achievement: Achievement,
+    /// How many different things the goal has said: 1 when written, one more each time what it
+    /// says changes (see [`PlanContent::count_revisions`](super::PlanContent::count_revisions)).
+    /// It is the goal's version to other systems, so two people changing the same goal cannot
+    /// overwrite each other.
+    #[serde(default = "first_revision")]
+    pub revision: u32,
+}
+
+fn first_revision() -> u32 {
+    1
+}
+
+impl Goal {
+    /// Whether two statements of a goal say the same, whatever their revisions.
+    pub fn says_the_same_as(&self, other: &Goal) -> bool {
+        Goal { revision: other.revision, ..self.clone() } == *other
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -161,9 +178,18 @@ impl GoalInput {
             }
         }
         match voice {
-            Some(voice) if errors.is_empty() => {
-                Ok(Goal { id, what_matters, achieve, voice, steps, commitment, themes, problems, achievement })
-            }
+            Some(voice) if errors.is_empty() => Ok(Goal {
+                id,
+                what_matters,
+                achieve,
+                voice,
+                steps,
+                commitment,
+                themes,
+                problems,
+                achievement,
+                revision: 1,
+            }),
             _ => Err(errors),
         }
     }

@@ -243,6 +243,7 @@ mod tests {
             themes: vec![],
             problems: vec![],
             achievement: Achievement::Working,
+            revision: 1,
         };
         PlanContent { goals: vec![goal], ..PlanContent::default() }
     }

@@ -68,6 +68,18 @@ impl PlanContent {
     pub fn goal(&self, id: uuid::Uuid) -> Option<&Goal> {
         self.goals.iter().find(|g| g.id == id)
     }
+
+    /// Numbers each goal's revision from what the plan said `before` this change: a goal that
+    /// says the same keeps its revision, a changed one goes up by one, a new one is 1.
+    pub fn count_revisions(&mut self, before: &PlanContent) {
+        for goal in &mut self.goals {
+            goal.revision = match before.goal(goal.id) {
+                Some(old) if goal.says_the_same_as(old) => old.revision,
+                Some(old) => old.revision + 1,
+                None => 1,
+            };
+        }
+    }
 }
 
 /// Whose plan it is. It is the person's unless someone else was nominated, and then the reason

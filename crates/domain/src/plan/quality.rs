@@ -143,6 +143,7 @@ mod tests {
             themes: vec![],
             problems: vec![],
             achievement: Achievement::Working,
+            revision: 1,
         });
         p.escalation.warning_signs.push("Stops singing".into());
         p.escalation.what_to_do.push("Call Rita".into());

@@ -25,6 +25,7 @@ fn goal(achieve: &str) -> Goal {
         themes: vec![],
         problems: vec![],
         achievement: Achievement::Working,
+        revision: 1,
     }
 }
 

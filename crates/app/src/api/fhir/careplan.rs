@@ -89,33 +89,48 @@ pub(super) async fn care_plans(
     Ok(out)
 }
 
-/// Each goal of the person's plan the caller may see, as every visible version states it,
-/// newest first: (goal id, versions).
+/// One version of a Goal: the goal as it read, and the plan versions that stated it so.
+pub(super) struct GoalVersion {
+    pub resource: Value,
+    pub plan_numbers: Vec<i32>,
+}
+
+/// Each goal of the person's plan the caller may see, with its versions newest first: (goal id,
+/// versions). A goal that says the same in two plan versions is one version of the Goal, and the
+/// newest statement of it stands for it.
 pub(super) async fn goals(
     state: &AppState,
     caller: &Caller,
     gate: &mut Gate<'_>,
     person: PersonId,
-) -> Result<Vec<(Uuid, Vec<Value>)>, FhirError> {
+) -> Result<Vec<(Uuid, Vec<GoalVersion>)>, FhirError> {
     if !gate.allows(person, Action::ReadSection(Section::Goals)).await? {
         return Ok(Vec::new());
     }
-    let mut out: Vec<(Uuid, Vec<Value>)> = Vec::new();
+    let mut out: Vec<(Uuid, Vec<GoalVersion>)> = Vec::new();
     for (v, _) in visible_versions(state, caller, gate, person).await? {
         for g in &v.content.goals {
-            let r = fhir_plan::goal_to_fhir(&StoredGoal {
-                goal: g,
-                person_id: person.as_uuid(),
-                plan_number: v.number,
-                updated_at: v.updated_at,
-            });
-            match out.iter_mut().find(|(id, _)| *id == g.id) {
-                Some((_, versions)) => versions.push(r),
-                None => out.push((g.id, vec![r])),
+            let r =
+                fhir_plan::goal_to_fhir(&StoredGoal { goal: g, person_id: person.as_uuid(), updated_at: v.updated_at });
+            let versions = match out.iter_mut().find(|(id, _)| *id == g.id) {
+                Some((_, versions)) => versions,
+                None => {
+                    out.push((g.id, Vec::new()));
+                    &mut out.last_mut().expect("just pushed").1
+                }
+            };
+            match versions.iter_mut().find(|known| known.resource["meta"]["versionId"] == r["meta"]["versionId"]) {
+                Some(known) => known.plan_numbers.push(v.number),
+                None => versions.push(GoalVersion { resource: r, plan_numbers: vec![v.number] }),
             }
         }
     }
     Ok(out)
+}
+
+/// Just the resources, newest first.
+fn resources(versions: Vec<GoalVersion>) -> Vec<Value> {
+    versions.into_iter().map(|v| v.resource).collect()
 }
 
 fn version_of(r: &Value) -> Option<i64> {
@@ -254,7 +269,7 @@ pub async fn search_care_plans(
     let (page, total) = page_of(found, &s.page);
     let mut included: Vec<Value> = Vec::new();
     // Each person's goals are loaded once, however many of their plan versions are on the page.
-    let mut goals_of: std::collections::HashMap<PersonId, Vec<(Uuid, Vec<Value>)>> = Default::default();
+    let mut goals_of: std::collections::HashMap<PersonId, Vec<(Uuid, Vec<GoalVersion>)>> = Default::default();
     for (person, number, r) in &page {
         let (person, number) = (*person, *number);
         if s.includes.iter().any(|i| i == "CarePlan:goal") {
@@ -268,10 +283,10 @@ pub async fn search_care_plans(
                     continue;
                 }
                 // The goal as this version of the plan states it.
-                if let Some(g) = versions.iter().find(|g| g["meta"]["versionId"] == number.to_string().as_str())
-                    && !included.iter().any(|i| i["resourceType"] == "Goal" && i["id"] == g["id"])
+                if let Some(g) = versions.iter().find(|g| g.plan_numbers.contains(&number))
+                    && !included.iter().any(|i| i["resourceType"] == "Goal" && i["id"] == g.resource["id"])
                 {
-                    included.push(g.clone());
+                    included.push(g.resource.clone());
                 }
             }
         }
@@ -288,17 +303,34 @@ pub async fn search_care_plans(
 }
 
 /// The goal's versions the caller may see, newest first, or not found.
-async fn goal_versions(state: &AppState, caller: &Caller, raw: &str) -> Result<Vec<Value>, FhirError> {
+/// Every version of one Goal the caller may see, newest first. Staff and the person see each
+/// revision the goal has had, drafts' included; a supporter sees the goal as the plan in force
+/// states it.
+pub(super) async fn goal_versions(state: &AppState, caller: &Caller, raw: &str) -> Result<Vec<Value>, FhirError> {
     let id = parse_id(raw, "Goal")?;
     let person = plans::person_of_goal(&state.db, id).await?.ok_or_else(|| FhirError::not_found("Goal"))?;
     let mut gate = Gate::new(state, caller);
     gate.admit(person, Action::ReadSection(Section::Goals), "Goal").await?;
-    goals(state, caller, &mut gate, person)
+    let mut versions = goals(state, caller, &mut gate, person)
         .await?
         .into_iter()
         .find(|(g, _)| *g == id)
-        .map(|(_, versions)| versions)
-        .ok_or_else(|| FhirError::not_found("Goal"))
+        .map(|(_, versions)| resources(versions))
+        .ok_or_else(|| FhirError::not_found("Goal"))?;
+    if gate.allows(person, Action::ReadPerson).await? {
+        for (v, _) in visible_versions(state, caller, &mut gate, person).await? {
+            for st in plans::version_states(&state.db, &caller.audit(), person, v.id).await? {
+                let Some(g) = st.content.goal(id) else { continue };
+                let r =
+                    fhir_plan::goal_to_fhir(&StoredGoal { goal: g, person_id: person.as_uuid(), updated_at: st.at });
+                if !versions.iter().any(|known| known["meta"]["versionId"] == r["meta"]["versionId"]) {
+                    versions.push(r);
+                }
+            }
+        }
+        versions.sort_by_key(|r| std::cmp::Reverse(version_of(r)));
+    }
+    Ok(versions)
 }
 
 pub async fn read_goal(
@@ -347,7 +379,7 @@ pub async fn search_goals(
     let mut found = Vec::new();
     for person in gate.people(s.patient, &PLAN_SECTIONS).await? {
         for (_, versions) in goals(&state, &caller, &mut gate, person).await? {
-            let Some(g) = versions.into_iter().next() else { continue };
+            let Some(g) = versions.into_iter().next().map(|v| v.resource) else { continue };
             if s.statuses.is_empty() || s.statuses.iter().any(|c| g["lifecycleStatus"] == c.as_str()) {
                 found.push(g);
             }

@@ -186,7 +186,10 @@ async fn resources_of(
     }
     if wants("Goal") && plan_readable {
         out.extend(
-            careplan::goals(state, caller, gate, person).await?.into_iter().filter_map(|(_, v)| v.into_iter().next()),
+            careplan::goals(state, caller, gate, person)
+                .await?
+                .into_iter()
+                .filter_map(|(_, v)| v.into_iter().next().map(|v| v.resource)),
         );
     }
     if wants("Condition") && gate.allows(person, condition::ACTION).await? {

@@ -9,6 +9,7 @@ mod consent;
 mod directory;
 mod export;
 mod gate;
+mod goal_write;
 mod metadata;
 mod patient;
 mod prompt_sheet;
@@ -48,8 +49,8 @@ pub fn router() -> Routes<AppState> {
         "/fhir/CarePlan/{id}" => get(careplan::read_care_plan),
         "/fhir/CarePlan/{id}/_history" => get(careplan::care_plan_history),
         "/fhir/CarePlan/{id}/_history/{version}" => get(careplan::vread_care_plan),
-        "/fhir/Goal" => get(careplan::search_goals),
-        "/fhir/Goal/{id}" => get(careplan::read_goal),
+        "/fhir/Goal" => get(careplan::search_goals).post(goal_write::create),
+        "/fhir/Goal/{id}" => get(careplan::read_goal).put(goal_write::update),
         "/fhir/Goal/{id}/_history" => get(careplan::goal_history),
         "/fhir/Goal/{id}/_history/{version}" => get(careplan::vread_goal),
         "/fhir/CareTeam" => get(careteam::search),
