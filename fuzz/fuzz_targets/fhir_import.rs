@@ -23,11 +23,17 @@ fuzz_target!(|data: &[u8]| {
     }
     let _ = careteam::circle_from_fhir(value.clone());
     let goal = careplan::goal_from_fhir(value.clone());
-    let plan = careplan::plan_from_fhir(value);
-    if let (Ok(goal), Ok(plan)) = (goal, plan) {
+    let plan = careplan::part_from_fhir(value);
+    let supporters = vec![(Owner::Person, "The person".to_string())];
+    if let Ok(careplan::PartForm::Management(_, input)) = &plan {
+        let _ = input.parse(&supporters);
+    }
+    if let Ok(careplan::PartForm::Escalation(_, input)) = &plan {
+        let _ = input.parse();
+    }
+    if let (Ok(goal), Ok(careplan::PartForm::CareAndSupport(plan))) = (goal, plan) {
         let id = Uuid::nil();
         if let Ok(inputs) = careplan::goal_inputs(&plan, vec![(id, goal)], id) {
-            let supporters = vec![(Owner::Person, "The person".to_string())];
             let choices = GoalChoices { supporters: &supporters, problems: &[], written_by_person: false };
             for (id, input) in inputs {
                 let _ = input.parse(id, &choices);

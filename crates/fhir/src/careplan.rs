@@ -13,7 +13,10 @@ use crate::outcome::{IssueCode, OperationOutcome};
 use crate::search::{Params, Ref};
 use crate::terminology::{self, PLAN_PARTS, THEMES};
 use carethread_domain::plan::lifecycle::{Agreement, PlanStatus};
-use carethread_domain::plan::{Achievement, Goal, GoalInput, Ownership, PlanContent};
+use carethread_domain::plan::{
+    Achievement, ContactInput, DutyInput, EscalationInput, Goal, GoalInput, ManagementInput, MandateInput, MandateKind,
+    Ownership, PlanContent,
+};
 use carethread_domain::tasks::Owner;
 use carethread_domain::themes::Voice;
 use chrono::{DateTime, Utc};
@@ -118,6 +121,20 @@ pub fn status_code(status: PlanStatus) -> &'static str {
     }
 }
 
+const WARNING_SIGN: &str = "Warning sign: ";
+const WHAT_HELPS: &str = "What helps: ";
+const WHAT_NOT_TO_DO: &str = "What not to do: ";
+const CRISIS_WISHES: &str = "Preferences in a crisis: ";
+const KEPT_AT: &str = " (kept at ";
+const SOCIAL_PRESCRIBING: &str = "Social prescribing: ";
+const SELF_MANAGEMENT: &str = "Self-management: ";
+
+/// One part of a crisis contact (`name`, `role`, `phone`, `hours`), on the escalation plan's
+/// "call" activities.
+pub fn contact_url(part: &str) -> String {
+    format!("{}/StructureDefinition/crisis-contact-{part}", crate::CANONICAL)
+}
+
 fn plan_status_url() -> String {
     format!("{}/StructureDefinition/plan-status", crate::CANONICAL)
 }
@@ -210,24 +227,25 @@ pub fn to_fhir(p: &StoredPlan<'_>, part: Part) -> Value {
                 }
                 activities.push(a);
             }
-            activities.extend(m.social_prescribing.iter().map(|s| activity(format!("Social prescribing: {s}"), None)));
-            activities.extend(m.self_management.iter().map(|s| activity(format!("Self-management: {s}"), None)));
+            activities.extend(m.social_prescribing.iter().map(|s| activity(format!("{SOCIAL_PRESCRIBING}{s}"), None)));
+            activities.extend(m.self_management.iter().map(|s| activity(format!("{SELF_MANAGEMENT}{s}"), None)));
             for r in &m.responsibilities {
                 let (reference, name) = owner_performer(&r.who, &r.who_name, p.person_id);
                 activities.push(activity(r.what.clone(), Some((reference, &name))));
             }
         }
         Part::Escalation => {
+            // One note per item, each after its label, so each reads back as it was written.
             let e = &c.escalation;
-            let list =
-                |label: &str, items: &[String]| (!items.is_empty()).then(|| format!("{label}: {}", items.join("; ")));
-            notes.extend(list("Warning signs", &e.warning_signs));
-            notes.extend(list("What helps", &e.what_helps));
-            notes.extend(list("What not to do", &e.what_not_to_do));
-            notes.extend(e.crisis_preferences.as_ref().map(|p| format!("Preferences in a crisis: {p}")));
+            for (label, items) in
+                [(WARNING_SIGN, &e.warning_signs), (WHAT_HELPS, &e.what_helps), (WHAT_NOT_TO_DO, &e.what_not_to_do)]
+            {
+                notes.extend(items.iter().map(|i| format!("{label}{i}")));
+            }
+            notes.extend(e.crisis_preferences.as_ref().map(|p| format!("{CRISIS_WISHES}{p}")));
             activities.extend(e.what_to_do.iter().map(|w| activity(w.clone(), None)));
             for contact in &e.contacts {
-                activities.push(activity(
+                let mut a = activity(
                     format!(
                         "Call {} ({}) on {}: {}",
                         contact.name,
@@ -236,10 +254,22 @@ pub fn to_fhir(p: &StoredPlan<'_>, part: Part) -> Value {
                         contact.hours
                     ),
                     None,
-                ));
+                );
+                a["detail"]["extension"] = Value::Array(
+                    [
+                        ("name", contact.name.as_str()),
+                        ("role", contact.role.as_str()),
+                        ("phone", contact.phone.as_str()),
+                        ("hours", contact.hours.as_str()),
+                    ]
+                    .iter()
+                    .map(|(part, value)| json!({ "url": contact_url(part), "valueString": value }))
+                    .collect(),
+                );
+                activities.push(a);
             }
             for m in &e.mandates {
-                notes.push(format!("{}: {} (kept at {})", m.kind.label(), m.says, m.kept_at));
+                notes.push(format!("{}: {}{KEPT_AT}{})", m.kind.label(), m.says, m.kept_at));
             }
         }
     }
@@ -455,6 +485,19 @@ pub fn goal_errors(errors: &carethread_domain::errors::FieldErrors) -> Operation
     })
 }
 
+/// The management plan form's errors, against the CarePlan's activities.
+pub fn management_errors(errors: &carethread_domain::errors::FieldErrors) -> OperationOutcome {
+    OperationOutcome::from_fields(errors, |_| "CarePlan.activity")
+}
+
+/// The escalation plan form's errors: contacts and what to do are activities, the rest notes.
+pub fn escalation_errors(errors: &carethread_domain::errors::FieldErrors) -> OperationOutcome {
+    OperationOutcome::from_fields(errors, |field| match field {
+        "contacts" | "what_to_do" => "CarePlan.activity",
+        _ => "CarePlan.note",
+    })
+}
+
 /// A CarePlan as a client sends it.
 #[derive(Clone, Debug, serde::Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -513,6 +556,8 @@ pub struct DetailIn {
     pub scheduled_string: Option<String>,
     #[serde(default)]
     pub goal: Vec<Reference>,
+    #[serde(default)]
+    pub extension: Vec<Extension>,
 }
 
 /// One step towards a goal, from a plan's activity: the goal and the supporter as written.
@@ -535,10 +580,17 @@ pub struct PlanForm {
 const OWNED: &str = "The person owns this plan.";
 const HELD_BY: &str = "Held for the person by ";
 
-/// Reads the care-and-support part of a plan (its goals and steps). The management and
-/// escalation parts are written in Carethread's plan pages; a plan sent with them is refused
-/// rather than half-read.
-pub fn plan_from_fhir(value: Value) -> Result<PlanForm, OperationOutcome> {
+/// One part of a plan version read from FHIR, as the plan's forms would have it.
+pub enum PartForm {
+    /// The plan in the person's own words: its goals and their steps, and whose plan it is.
+    CareAndSupport(PlanForm),
+    Management(Option<Ref>, ManagementInput),
+    Escalation(Option<Ref>, EscalationInput),
+}
+
+/// Reads one part of a plan: which part it is comes from its category (Carethread's plan-parts
+/// code system; a CarePlan without one is the plan in the person's own words).
+pub fn part_from_fhir(value: Value) -> Result<PartForm, OperationOutcome> {
     let p: CarePlanIn = crate::parse::value_as(value, "CarePlan")?;
     let bad = |at: String, m: &str| OperationOutcome::at(IssueCode::Value, at, m);
     if !matches!(p.intent.as_str(), "proposal" | "plan" | "order" | "option") {
@@ -557,12 +609,115 @@ pub fn plan_from_fhir(value: Value) -> Result<PlanForm, OperationOutcome> {
         .flat_map(|c| c.coding.iter())
         .find(|c| c.system.as_deref() == Some(parts.as_str()))
         .and_then(|c| c.code.as_deref());
-    if part.is_some_and(|c| c != Part::CareAndSupport.code()) {
-        return Err(bad(
-            "CarePlan.category".into(),
-            "Only the plan in the person's own words (its goals and steps) can be sent here; write the management and escalation plans in Carethread's plan pages.",
-        ));
+    let person = p.subject.reference.as_deref().and_then(|r| Ref::parse(r, None));
+    match part {
+        None | Some("care-and-support") => care_and_support(p).map(PartForm::CareAndSupport),
+        Some("management") => management(&p).map(|m| PartForm::Management(person, m)),
+        Some("escalation") => escalation(&p).map(|e| PartForm::Escalation(person, e)),
+        Some(_) => Err(bad("CarePlan.category".into(), "A plan's part is care-and-support, management or escalation.")),
     }
+}
+
+fn stray_note(i: usize) -> OperationOutcome {
+    OperationOutcome::at(
+        IssueCode::Value,
+        format!("CarePlan.note[{i}]"),
+        "This part of the plan has no place for that note: each note is one item after its label, as Carethread writes them.",
+    )
+}
+
+/// The management plan: treatments (coded or not), social prescribing and looking after oneself
+/// (each an activity after its label), and who does what (an activity with a performer).
+fn management(p: &CarePlanIn) -> Result<ManagementInput, OperationOutcome> {
+    if !p.note.is_empty() {
+        return Err(stray_note(0));
+    }
+    let person = p.subject.reference.as_deref().and_then(|r| Ref::parse(r, None)).map_or(Uuid::nil(), |r| r.id);
+    let mut input = ManagementInput::default();
+    let (mut treatments, mut social, mut own) = (Vec::new(), Vec::new(), Vec::new());
+    for (i, a) in p.activity.iter().enumerate() {
+        let d = &a.detail;
+        let text = d.description.clone().or_else(|| d.code.as_ref().and_then(|c| c.text.clone())).unwrap_or_default();
+        if let Some(who) = d.performer.first() {
+            let who = who.reference.as_deref().and_then(|r| crate::task::owner_value(r, person)).ok_or_else(|| {
+                OperationOutcome::at(
+                    IssueCode::Value,
+                    format!("CarePlan.activity[{i}].detail.performer[0]"),
+                    "Who does it is the person (their Patient), someone in their circle (RelatedPerson), staff (Practitioner) or a team (Organization).",
+                )
+            })?;
+            input.duties.push(DutyInput { who, what: text });
+        } else if let Some(rest) = text.strip_prefix(SOCIAL_PRESCRIBING) {
+            social.push(rest.to_string());
+        } else if let Some(rest) = text.strip_prefix(SELF_MANAGEMENT) {
+            own.push(rest.to_string());
+        } else {
+            let code = d.code.as_ref().and_then(|c| c.coding.first()).and_then(|c| c.code.clone());
+            treatments.push(match code {
+                Some(code) => format!("[{code}] {text}"),
+                None => text,
+            });
+        }
+    }
+    input.treatments = treatments.join("\n");
+    input.social_prescribing = social.join("\n");
+    input.self_management = own.join("\n");
+    Ok(input)
+}
+
+/// The escalation plan: warning signs, what helps, what not to do and wishes in a crisis (a note
+/// each, after its label), mandates (a note each), what to do (activities), and who to call
+/// (activities with the contact's parts in extensions).
+fn escalation(p: &CarePlanIn) -> Result<EscalationInput, OperationOutcome> {
+    let mut input = EscalationInput::default();
+    let (mut signs, mut helps, mut not_to_do, mut to_do) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for (i, note) in p.note.iter().enumerate() {
+        let t = note.text.as_str();
+        let mandate = MandateKind::ALL.into_iter().find_map(|k| {
+            let rest = t.strip_prefix(k.label())?.strip_prefix(": ")?.strip_suffix(')')?;
+            let (says, kept_at) = rest.rsplit_once(KEPT_AT)?;
+            Some(MandateInput { kind: k.slug().into(), says: says.into(), kept_at: kept_at.into() })
+        });
+        if let Some(m) = mandate {
+            input.mandates.push(m);
+        } else if let Some(rest) = t.strip_prefix(WARNING_SIGN) {
+            signs.push(rest.to_string());
+        } else if let Some(rest) = t.strip_prefix(WHAT_HELPS) {
+            helps.push(rest.to_string());
+        } else if let Some(rest) = t.strip_prefix(WHAT_NOT_TO_DO) {
+            not_to_do.push(rest.to_string());
+        } else if let Some(rest) = t.strip_prefix(CRISIS_WISHES) {
+            input.crisis_preferences = rest.to_string();
+        } else {
+            return Err(stray_note(i));
+        }
+    }
+    for a in &p.activity {
+        let d = &a.detail;
+        let part = |name: &str| {
+            crate::datatypes::extension(&d.extension, &contact_url(name)).and_then(|e| e.value_string.clone())
+        };
+        match part("name") {
+            Some(name) => input.contacts.push(ContactInput {
+                name,
+                role: part("role").unwrap_or_default(),
+                phone: part("phone").unwrap_or_default(),
+                hours: part("hours").unwrap_or_default(),
+            }),
+            None => to_do.push(d.description.clone().unwrap_or_default()),
+        }
+    }
+    input.warning_signs = signs.join("\n");
+    input.what_helps = helps.join("\n");
+    input.what_not_to_do = not_to_do.join("\n");
+    input.what_to_do = to_do.join("\n");
+    Ok(input)
+}
+
+/// The plan in the person's own words: its goals in order, each activity a step towards one of
+/// them with who supports it, and a note saying whose plan it is.
+fn care_and_support(p: CarePlanIn) -> Result<PlanForm, OperationOutcome> {
+    let bad = |at: String, m: &str| OperationOutcome::at(IssueCode::Value, at, m);
     let mut steps = Vec::new();
     for (i, a) in p.activity.iter().enumerate() {
         let d = &a.detail;
@@ -713,7 +868,9 @@ mod tests {
             updated_at: DateTime::UNIX_EPOCH,
             version: 1,
         };
-        let plan = plan_from_fhir(to_fhir(&stored, Part::CareAndSupport)).expect("plan reads back");
+        let Ok(PartForm::CareAndSupport(plan)) = part_from_fhir(to_fhir(&stored, Part::CareAndSupport)) else {
+            panic!("the plan reads back")
+        };
         assert_eq!(plan.ownership, content.ownership);
         let written = goal_to_fhir(&StoredGoal { goal: &goal, person_id: person, updated_at: DateTime::UNIX_EPOCH });
         let form = goal_from_fhir(written).expect("goal reads back");
@@ -725,20 +882,87 @@ mod tests {
     }
 
     #[test]
-    fn a_management_plan_or_a_stray_note_is_refused_by_name() {
+    fn an_unknown_part_or_a_stray_note_is_refused_by_name() {
         let mut body = json!({ "resourceType": "CarePlan", "status": "draft", "intent": "plan",
             "subject": { "reference": "Patient/x" },
-            "category": [{ "coding": [terminology::coding(PLAN_PARTS, "management")] }] });
-        let e = plan_from_fhir(body.clone()).err().expect("refused");
+            "category": [{ "coding": [{ "system": terminology::code_system_url(PLAN_PARTS), "code": "diet" }] }] });
+        let e = part_from_fhir(body.clone()).err().expect("refused");
         assert_eq!(e.issue[0].expression, vec!["CarePlan.category"]);
-        body["category"] = json!([]);
-        body["note"] = json!([{ "text": "Lovely chat" }]);
-        let e = plan_from_fhir(body.clone()).err().expect("refused");
-        assert_eq!(e.issue[0].expression, vec!["CarePlan.note[0]"]);
+        for part in ["care-and-support", "management", "escalation"] {
+            body["category"] = json!([{ "coding": [terminology::coding(PLAN_PARTS, part)] }]);
+            body["note"] = json!([{ "text": "Lovely chat" }]);
+            let e = part_from_fhir(body.clone()).err().expect("refused");
+            assert_eq!(e.issue[0].expression, vec!["CarePlan.note[0]"], "{part}");
+        }
         body["note"] = json!([]);
         body["intent"] = json!("wish");
-        let e = plan_from_fhir(body).err().expect("refused");
+        let e = part_from_fhir(body).err().expect("refused");
         assert_eq!(e.issue[0].expression, vec!["CarePlan.intent"]);
+    }
+
+    #[test]
+    fn the_management_and_escalation_plans_read_back_as_written() {
+        use carethread_domain::plan::{
+            CrisisContact, EscalationPlan, ManagementPlan, Mandate, PhoneNumber, Responsibility, Treatment,
+        };
+        let person = Uuid::now_v7();
+        let member = Uuid::now_v7();
+        let content = PlanContent {
+            management: ManagementPlan {
+                treatments: vec![
+                    Treatment { text: "Paracetamol 500mg when needed".into(), code: Some("322236009".into()) },
+                    Treatment { text: "Talking therapy; weekly".into(), code: None },
+                ],
+                social_prescribing: vec!["Walking group on Tuesdays".into()],
+                self_management: vec!["Keep a mood diary".into(), "Sleep by eleven".into()],
+                responsibilities: vec![Responsibility {
+                    who: Owner::Member(member),
+                    who_name: "Rita (Mum)".into(),
+                    what: "Lifts to the walking group".into(),
+                }],
+            },
+            escalation: EscalationPlan {
+                warning_signs: vec!["Stops eating; stays in bed".into(), "Talks about money worries".into()],
+                what_helps: vec!["Quiet room".into()],
+                what_to_do: vec!["Ring Mum first".into()],
+                contacts: vec![CrisisContact {
+                    name: "Westmere crisis line".into(),
+                    role: "Crisis team (24 hours)".into(),
+                    phone: PhoneNumber::try_from("0800 000 0145".to_string()).expect("phone"),
+                    hours: "Any time: day or night".into(),
+                }],
+                what_not_to_do: vec!["Do not raise your voice".into()],
+                crisis_preferences: Some("Mum with me, and my headphones".into()),
+                mandates: vec![Mandate {
+                    kind: MandateKind::LpaProperty,
+                    says: "Rita is attorney (for money)".into(),
+                    kept_at: "Blue folder".into(),
+                }],
+            },
+            ..PlanContent::default()
+        };
+        let stored = StoredPlan {
+            version_id: Uuid::now_v7(),
+            person_id: person,
+            number: 1,
+            status: PlanStatus::Draft,
+            content: &content,
+            agreement: None,
+            review_due: None,
+            replaces: None,
+            created_at: DateTime::UNIX_EPOCH,
+            updated_at: DateTime::UNIX_EPOCH,
+            version: 1,
+        };
+        let supporters = vec![(Owner::Person, "Aisha".to_string()), (Owner::Member(member), "Rita (Mum)".to_string())];
+        let Ok(PartForm::Management(_, management)) = part_from_fhir(to_fhir(&stored, Part::Management)) else {
+            panic!("the management plan reads back")
+        };
+        assert_eq!(management.parse(&supporters).expect("valid"), content.management);
+        let Ok(PartForm::Escalation(_, escalation)) = part_from_fhir(to_fhir(&stored, Part::Escalation)) else {
+            panic!("the escalation plan reads back")
+        };
+        assert_eq!(escalation.parse().expect("valid"), content.escalation);
     }
 
     #[test]

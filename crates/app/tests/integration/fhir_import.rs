@@ -20,12 +20,8 @@ async fn read_case(app: &TestApp, token: &str, id: &str, plan_status: &str) -> V
     let (_, related) = get(app, token, &format!("/fhir/RelatedPerson?patient={id}&_count=100")).await;
     let (_, team) = get(app, token, &format!("/fhir/CareTeam/{id}")).await;
     let (_, conditions) = get(app, token, &format!("/fhir/Condition?patient={id}&_count=100")).await;
-    let (_, plan) = get(
-        app,
-        token,
-        &format!("/fhir/CarePlan?patient={id}&status={plan_status}&category=care-and-support&_include=CarePlan:goal"),
-    )
-    .await;
+    let (_, plan) =
+        get(app, token, &format!("/fhir/CarePlan?patient={id}&status={plan_status}&_include=CarePlan:goal")).await;
     let mut out = vec![patient, team];
     out.extend(entries(&related, "match").into_iter().cloned());
     out.extend(entries(&conditions, "match").into_iter().cloned());

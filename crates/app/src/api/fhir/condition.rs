@@ -3,8 +3,8 @@
 
 use super::gate::Gate;
 use super::{
-    Caller, FhirError, admitted, created, gone, id_mismatch, if_match, moved, no_content, optional_if_match, pairs,
-    parse_id, parse_search, require_json, resource_response, search_answer, stale,
+    Caller, FhirError, SameRecord, admitted, created, gone, if_match, no_content, optional_if_match, pairs, parse_id,
+    parse_search, require_json, resource_response, search_answer, stale,
 };
 use crate::state::AppState;
 use axum::body::Bytes;
@@ -113,12 +113,8 @@ pub async fn update(
     require_json(&headers)?;
     let base = if_match(&headers)?;
     let (form, details) = read_body(&body)?;
-    if form.id.as_deref() != Some(raw.as_str()) {
-        return Err(id_mismatch("Condition"));
-    }
-    if form.person.map(|r| r.id) != Some(person.as_uuid()) {
-        return Err(moved("Condition.subject"));
-    }
+    SameRecord { raw: &raw, person, subject: "Condition.subject" }
+        .check(form.id.as_deref(), form.person.map(|r| r.id))?;
     match themes::change_problem(&state.db, &caller.audit(), person, id, base, Some(&details)).await? {
         Ok(_) => {
             let p = read_back(&state, &caller, person, id).await?;

@@ -3,7 +3,7 @@
 
 use super::gate::Gate;
 use super::{
-    Caller, FhirError, admitted, created, id_mismatch, if_match, moved, pairs, parse_id, parse_search, require_json,
+    Caller, FhirError, SameRecord, admitted, created, if_match, pairs, parse_id, parse_search, require_json,
     resource_response, search_answer, stale,
 };
 use crate::state::AppState;
@@ -117,12 +117,8 @@ pub async fn update(
     require_json(&headers)?;
     let base = if_match(&headers)?;
     let form = carethread_fhir::parse::json(&body).and_then(fhir_consent::from_fhir).map_err(FhirError::invalid)?;
-    if form.id.as_deref() != Some(raw.as_str()) {
-        return Err(id_mismatch("Consent"));
-    }
-    if form.person.map(|r| r.id) != Some(person.as_uuid()) {
-        return Err(moved("Consent.patient"));
-    }
+    SameRecord { raw: &raw, person, subject: "Consent.patient" }
+        .check(form.id.as_deref(), form.person.map(|r| r.id))?;
     let current = read_back(&state, &caller, person, id).await?;
     if version(&current) != base {
         return Err(stale("Consent", base, version(&current)));

@@ -5,9 +5,7 @@
 //! always their own.
 
 use super::gate::Gate;
-use super::{
-    Caller, FhirError, created, id_mismatch, if_match, moved, parse_id, require_json, resource_response, stale,
-};
+use super::{Caller, FhirError, SameRecord, created, if_match, parse_id, require_json, resource_response, stale};
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -146,12 +144,8 @@ pub async fn update(
     require_json(&headers)?;
     let base = if_match(&headers)?;
     let form = carethread_fhir::parse::json(&body).and_then(fhir_plan::goal_from_fhir).map_err(FhirError::invalid)?;
-    if form.id.as_deref() != Some(raw.as_str()) {
-        return Err(id_mismatch("Goal"));
-    }
-    if form.person.as_ref().map(|r| r.id) != Some(person.as_uuid()) {
-        return Err(moved("Goal.subject"));
-    }
+    SameRecord { raw: &raw, person, subject: "Goal.subject" }
+        .check(form.id.as_deref(), form.person.as_ref().map(|r| r.id))?;
     let plan = plans::plan(&state.db, &caller.audit(), person, "read the plan to change a goal through FHIR").await?;
     let (now, _) = plan.working_copy();
     let current = current_goal(&now, id, base)?;

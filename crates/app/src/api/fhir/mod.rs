@@ -504,3 +504,24 @@ pub fn id_mismatch(resource: &str) -> FhirError {
         ),
     }
 }
+
+/// What an update's body must say of itself: the id in its address (`raw`), and the same
+/// person's record as the resource is on now (named by `subject`, such as `Condition.subject`).
+pub struct SameRecord<'a> {
+    pub raw: &'a str,
+    pub person: carethread_domain::PersonId,
+    pub subject: &'a str,
+}
+
+impl SameRecord<'_> {
+    pub fn check(&self, sent_id: Option<&str>, sent_person: Option<uuid::Uuid>) -> Result<(), FhirError> {
+        if sent_id != Some(self.raw) {
+            let resource = self.subject.split('.').next().unwrap_or_default();
+            return Err(id_mismatch(resource));
+        }
+        if sent_person != Some(self.person.as_uuid()) {
+            return Err(moved(self.subject));
+        }
+        Ok(())
+    }
+}

@@ -4,7 +4,7 @@
 
 use super::gate::Gate;
 use super::{
-    Caller, FhirError, created, id_mismatch, if_match, pairs, parse_id, parse_search, require_json, resource_response,
+    Caller, FhirError, SameRecord, created, if_match, pairs, parse_id, parse_search, require_json, resource_response,
     search_answer, stale,
 };
 use crate::state::AppState;
@@ -15,7 +15,6 @@ use axum::response::Response;
 use carethread_domain::policy::Action;
 use carethread_domain::tasks::{Owner, TaskDetails};
 use carethread_domain::{PersonId, TeamId, UserId};
-use carethread_fhir::outcome::{IssueCode, OperationOutcome};
 use carethread_fhir::search::Ref;
 use carethread_fhir::task::{self as fhir_task, SEARCH, Stored};
 use carethread_store::tasks::{self, TaskFilter, TaskRecord};
@@ -130,19 +129,7 @@ pub async fn update(
     require_json(&headers)?;
     let base = if_match(&headers)?;
     let form = fhir_task::task_from_fhir(&body).map_err(FhirError::invalid)?;
-    if form.id.as_deref() != Some(raw.as_str()) {
-        return Err(id_mismatch("Task"));
-    }
-    if form.person != person.as_uuid() {
-        return Err(FhirError {
-            status: StatusCode::UNPROCESSABLE_ENTITY,
-            outcome: OperationOutcome::at(
-                IssueCode::Invariant,
-                "Task.for",
-                "A task cannot be moved to another person's record.",
-            ),
-        });
-    }
+    SameRecord { raw: &raw, person, subject: "Task.for" }.check(form.id.as_deref(), Some(form.person))?;
     let details = details_for(&state, person, form).await?;
     match tasks::update(&state.db, &caller.audit(), person, id, base, &details).await? {
         Ok(_) => {

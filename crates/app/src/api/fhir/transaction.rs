@@ -14,12 +14,12 @@ use crate::state::AppState;
 use axum::http::StatusCode;
 use axum::response::Response;
 use carethread_domain::circle::{MemberDetails, MemberInput, Source};
-use carethread_domain::plan::{GoalChoices, Ownership, PlanContent};
+use carethread_domain::plan::{EscalationInput, GoalChoices, ManagementInput, Ownership, PlanContent};
 use carethread_domain::policy::{Action, Decision, decide};
 use carethread_domain::problems::ProblemDetails;
 use carethread_domain::tasks::Owner;
 use carethread_domain::{PersonDetails, PersonId, Role, TeamId, UserId};
-use carethread_fhir::careplan::{self, GoalForm, PlanForm};
+use carethread_fhir::careplan::{self, GoalForm, Part, PartForm, PlanForm};
 use carethread_fhir::outcome::{IssueCode, OperationOutcome};
 use carethread_fhir::search::Ref;
 use carethread_fhir::{careteam, condition, directory, patient as fhir_patient};
@@ -58,6 +58,8 @@ struct CaseDraft {
     problems: Vec<(Uuid, ProblemDetails)>,
     goals: Vec<(usize, Uuid, GoalForm)>,
     plan: Option<(usize, Uuid, PlanForm)>,
+    management: Option<(usize, ManagementInput)>,
+    escalation: Option<(usize, EscalationInput)>,
 }
 
 /// A member of the circle, from a RelatedPerson entry or a CareTeam participant.
@@ -243,7 +245,16 @@ async fn gather_cases(
         }
         cases.insert(
             item.id,
-            CaseDraft { index: item.index, details, members: vec![], problems: vec![], goals: vec![], plan: None },
+            CaseDraft {
+                index: item.index,
+                details,
+                members: vec![],
+                problems: vec![],
+                goals: vec![],
+                plan: None,
+                management: None,
+                escalation: None,
+            },
         );
     }
     for item in items.iter().filter(|i| i.kind == "RelatedPerson") {
@@ -350,18 +361,26 @@ async fn gather_cases(
         case.goals.push((item.index, item.id, form));
     }
     for item in items.iter().filter(|i| i.kind == "CarePlan") {
-        let form = careplan::plan_from_fhir(item.resource.clone()).map_err(entry_error(item.index))?;
-        let person = owner(&cases, item.index, form.person.clone(), "subject")?;
+        let part = careplan::part_from_fhir(item.resource.clone()).map_err(entry_error(item.index))?;
+        let who = match &part {
+            PartForm::CareAndSupport(form) => form.person.clone(),
+            PartForm::Management(person, _) | PartForm::Escalation(person, _) => person.clone(),
+        };
+        let person = owner(&cases, item.index, who, "subject")?;
         let Some(case) = cases.get_mut(&person) else { continue };
-        if case.plan.is_some() {
+        let twice = match part {
+            PartForm::CareAndSupport(form) => case.plan.replace((item.index, item.id, form)).is_some(),
+            PartForm::Management(_, input) => case.management.replace((item.index, input)).is_some(),
+            PartForm::Escalation(_, input) => case.escalation.replace((item.index, input)).is_some(),
+        };
+        if twice {
             return Err(refused(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 IssueCode::Invariant,
                 format!("Bundle.entry[{}].resource", item.index),
-                "A person has one plan: send its goals as Goals and its steps as the CarePlan's activities.",
+                "A person has one plan, with at most one CarePlan for each part of it (care-and-support, management, escalation).",
             ));
         }
-        case.plan = Some((item.index, item.id, form));
     }
     Ok(cases)
 }
@@ -421,8 +440,22 @@ fn assemble(person: Uuid, case: CaseDraft, staff: &[tasks::OwnerChoice]) -> Resu
     for (id, input) in inputs {
         goals.push(input.parse(id, &choices).map_err(|e| place(careplan::goal_errors(&e), Some(id)))?);
     }
-    let plan = (plan_index.is_some() || had_goals)
-        .then(|| (plan_id, PlanContent { goals, ownership: plan_form.ownership, ..PlanContent::default() }));
+    let management = match case.management {
+        Some((i, input)) => {
+            input.parse(&supporters).map_err(|e| FhirError::invalid(careplan::management_errors(&e).within_entry(i)))?
+        }
+        None => Default::default(),
+    };
+    let escalation = match case.escalation {
+        Some((i, input)) => {
+            input.parse().map_err(|e| FhirError::invalid(careplan::escalation_errors(&e).within_entry(i)))?
+        }
+        None => Default::default(),
+    };
+    let written = plan_index.is_some() || had_goals || !management.is_empty() || !escalation.is_empty();
+    let content =
+        PlanContent { goals, ownership: plan_form.ownership, management, escalation, ..PlanContent::default() };
+    let plan = written.then_some((plan_id, content));
     Ok(NewCase { id: PersonId::from_uuid(person), details: case.details, members, problems: case.problems, plan })
 }
 
@@ -437,6 +470,20 @@ fn response(items: &[Item], cases: &[NewCase]) -> Value {
                     let person =
                         cases.iter().find(|c| item_person(item) == Some(c.id.as_uuid())).map(|c| c.id.as_uuid());
                     format!("CareTeam/{}", person.unwrap_or(item.id))
+                }
+                // Each part of the plan is named after the plan version.
+                "CarePlan" => {
+                    let version = cases
+                        .iter()
+                        .find(|c| item_person(item) == Some(c.id.as_uuid()))
+                        .and_then(|c| c.plan.as_ref())
+                        .map_or(item.id, |(id, _)| *id);
+                    let part = match careplan::part_from_fhir(item.resource.clone()) {
+                        Ok(PartForm::Management(..)) => Part::Management,
+                        Ok(PartForm::Escalation(..)) => Part::Escalation,
+                        _ => Part::CareAndSupport,
+                    };
+                    format!("CarePlan/{}/_history/1", part.resource_id(version))
                 }
                 kind => format!("{kind}/{}/_history/1", item.id),
             };
