@@ -200,11 +200,16 @@ pub async fn vread_care_plan(
     Path((raw, version)): Path<(String, String)>,
 ) -> Result<Response, FhirError> {
     let states = care_plan_states(&state, &caller, &raw).await?;
-    let plan = states
+    vread_answer(&states, &version, "CarePlan")
+}
+
+/// The one of a resource's versions a vread names.
+fn vread_answer(versions: &[Value], version: &str, resource: &str) -> Result<Response, FhirError> {
+    let found = versions
         .iter()
-        .find(|p| p["meta"]["versionId"] == version.as_str())
-        .ok_or_else(|| FhirError::not_found("version of this CarePlan"))?;
-    Ok(resource_response(StatusCode::OK, plan, version_of(plan)))
+        .find(|r| r["meta"]["versionId"] == version)
+        .ok_or_else(|| FhirError::not_found(&format!("version of this {resource}")))?;
+    Ok(resource_response(StatusCode::OK, found, version_of(found)))
 }
 
 /// A CarePlan's history: each state of its plan version, newest first.
@@ -303,10 +308,24 @@ pub async fn search_care_plans(
 }
 
 /// The goal's versions the caller may see, newest first, or not found.
-/// Every version of one Goal the caller may see, newest first. Staff and the person see each
+/// How far back a read of a Goal looks.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum History {
+    /// What the plan's versions say of it now: enough for its current version.
+    Current,
+    /// Every revision, drafts' earlier states included (for history and vread).
+    Every,
+}
+
+/// The versions of one Goal the caller may see, newest first. Staff and the person see each
 /// revision the goal has had, drafts' included; a supporter sees the goal as the plan in force
 /// states it.
-pub(super) async fn goal_versions(state: &AppState, caller: &Caller, raw: &str) -> Result<Vec<Value>, FhirError> {
+pub(super) async fn goal_versions(
+    state: &AppState,
+    caller: &Caller,
+    raw: &str,
+    history: History,
+) -> Result<Vec<Value>, FhirError> {
     let id = parse_id(raw, "Goal")?;
     let person = plans::person_of_goal(&state.db, id).await?.ok_or_else(|| FhirError::not_found("Goal"))?;
     let mut gate = Gate::new(state, caller);
@@ -317,7 +336,7 @@ pub(super) async fn goal_versions(state: &AppState, caller: &Caller, raw: &str) 
         .find(|(g, _)| *g == id)
         .map(|(_, versions)| resources(versions))
         .ok_or_else(|| FhirError::not_found("Goal"))?;
-    if gate.allows(person, Action::ReadPerson).await? {
+    if history == History::Every && gate.allows(person, Action::ReadPerson).await? {
         for (v, _) in visible_versions(state, caller, &mut gate, person).await? {
             for st in plans::version_states(&state.db, &caller.audit(), person, v.id).await? {
                 let Some(g) = st.content.goal(id) else { continue };
@@ -338,7 +357,7 @@ pub async fn read_goal(
     caller: Caller,
     Path(raw): Path<String>,
 ) -> Result<Response, FhirError> {
-    let versions = goal_versions(&state, &caller, &raw).await?;
+    let versions = goal_versions(&state, &caller, &raw, History::Current).await?;
     let goal = versions.first().ok_or_else(|| FhirError::not_found("Goal"))?;
     Ok(resource_response(StatusCode::OK, goal, version_of(goal)))
 }
@@ -348,22 +367,18 @@ pub async fn vread_goal(
     caller: Caller,
     Path((raw, version)): Path<(String, String)>,
 ) -> Result<Response, FhirError> {
-    let versions = goal_versions(&state, &caller, &raw).await?;
-    let goal = versions
-        .iter()
-        .find(|g| g["meta"]["versionId"] == version.as_str())
-        .ok_or_else(|| FhirError::not_found("version of this Goal"))?;
-    Ok(resource_response(StatusCode::OK, goal, version_of(goal)))
+    let versions = goal_versions(&state, &caller, &raw, History::Every).await?;
+    vread_answer(&versions, &version, "Goal")
 }
 
-/// A Goal's history: the goal as each version of the plan the caller may see stated it.
+/// A Goal's history: each revision of it the caller may see, newest first.
 pub async fn goal_history(
     State(state): State<AppState>,
     caller: Caller,
     headers: HeaderMap,
     Path(raw): Path<String>,
 ) -> Result<Response, FhirError> {
-    let versions = goal_versions(&state, &caller, &raw).await?;
+    let versions = goal_versions(&state, &caller, &raw, History::Every).await?;
     Ok(resource_response(StatusCode::OK, &history_bundle(&base_url(&state, &headers), "Goal", &raw, versions), None))
 }
 

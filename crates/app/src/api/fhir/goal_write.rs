@@ -100,7 +100,10 @@ async fn save(
 
 /// The goal as a read of it now answers.
 async fn read_back(state: &AppState, caller: &Caller, id: Uuid) -> Result<(serde_json::Value, i64), FhirError> {
-    let newest = super::careplan::goal_versions(state, caller, &id.to_string()).await?.into_iter().next();
+    let newest = super::careplan::goal_versions(state, caller, &id.to_string(), super::careplan::History::Current)
+        .await?
+        .into_iter()
+        .next();
     let goal = newest.ok_or_else(|| FhirError::not_found("Goal"))?;
     let version = goal["meta"]["versionId"].as_str().and_then(|v| v.parse().ok()).unwrap_or(1);
     Ok((goal, version))
