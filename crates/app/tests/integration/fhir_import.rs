@@ -236,6 +236,27 @@ async fn a_transaction_with_any_fault_writes_nothing_and_names_the_fault() {
         assert_eq!((got, outcome["issue"][0]["expression"][0].as_str()), (status, Some(element)), "{outcome}");
         assert_eq!(people_named(&app, &kw, "Quarry").await, 0, "nothing of a faulty Bundle is written ({element})");
     }
+    // A crisis contact whose number is not a phone number, in the escalation plan.
+    let mut with_crisis_plan = good();
+    with_crisis_plan.push((
+        "urn:uuid:e1",
+        json!({ "resourceType": "CarePlan", "status": "active", "intent": "plan",
+            "subject": { "reference": "urn:uuid:p1" },
+            "category": [{ "coding": [{ "system": "https://carethread.app/fhir/CodeSystem/carethread-plan-parts", "code": "escalation" }] }],
+            "activity": [{ "detail": { "status": "in-progress", "description": "Call the crisis line",
+                "extension": [
+                    { "url": "https://carethread.app/fhir/StructureDefinition/crisis-contact-name", "valueString": "Crisis line" },
+                    { "url": "https://carethread.app/fhir/StructureDefinition/crisis-contact-phone", "valueString": "ring me" }
+                ] } }] }),
+    ));
+    let (got, outcome) = post(&app, kw.clone(), "/fhir", bundle(with_crisis_plan)).await;
+    assert_eq!(
+        (got, outcome["issue"][0]["expression"][0].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("Bundle.entry[3].resource.activity")),
+        "{outcome}"
+    );
+    assert_eq!(people_named(&app, &kw, "Quarry").await, 0);
+
     // A request other than a create is refused in a transaction.
     let mut with_read = bundle(good());
     with_read["entry"][1]["request"] = json!({ "method": "GET", "url": format!("Patient/{aisha_id}") });
