@@ -157,8 +157,14 @@ pub async fn create(
             }
         }
     }
-    // The case is held by the caller's team, and by the caller as key worker when they are one,
-    // as on the registration page.
+    let id = people::register(&state.db, &caller.audit(), caller.user.org(), &details, allocation(&caller)?).await?;
+    let record = people::read(&state.db, &caller.audit(), id, "read the new Patient back through FHIR").await?;
+    Ok(created(&state, &headers, &as_fhir(&record), "Patient", id, record.version))
+}
+
+/// Who holds a case the caller registers (through FHIR, or by importing it): the caller's team,
+/// and the caller as key worker when they are one, as on the registration page.
+pub(super) fn allocation(caller: &Caller) -> Result<Allocation, FhirError> {
     let allocation = Allocation {
         team_id: caller.principal.team_id,
         key_worker_id: (caller.principal.role == Role::KeyWorker).then_some(caller.principal.user_id),
@@ -170,9 +176,7 @@ pub async fn create(
             "Your account has no team, so no one could open the new record. Ask an administrator to put you in a team.",
         ));
     }
-    let id = people::register(&state.db, &caller.audit(), caller.user.org(), &details, allocation).await?;
-    let record = people::read(&state.db, &caller.audit(), id, "read the new Patient back through FHIR").await?;
-    Ok(created(&state, &headers, &as_fhir(&record), "Patient", id, record.version))
+    Ok(allocation)
 }
 
 pub async fn update(

@@ -18,13 +18,13 @@ use carethread_domain::plan::{EscalationInput, GoalChoices, ManagementInput, Own
 use carethread_domain::policy::{Action, Decision, decide};
 use carethread_domain::problems::ProblemDetails;
 use carethread_domain::tasks::Owner;
-use carethread_domain::{PersonDetails, PersonId, Role, TeamId, UserId};
+use carethread_domain::{PersonDetails, PersonId, TeamId, UserId};
 use carethread_fhir::careplan::{self, GoalForm, Part, PartForm, PlanForm};
 use carethread_fhir::outcome::{IssueCode, OperationOutcome};
 use carethread_fhir::search::Ref;
 use carethread_fhir::{careteam, condition, directory, patient as fhir_patient};
 use carethread_store::import::{self, NewCase};
-use carethread_store::people::{self, Allocation};
+use carethread_store::people;
 use carethread_store::tasks;
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -80,23 +80,13 @@ pub async fn transaction(state: &AppState, caller: &Caller, entries: &[Value]) -
     resolve_references(&mut items)?;
     let org = caller.user.org();
     let staff = tasks::staff_and_teams(&state.db, org).await?;
-    let mut cases = gather_cases(state, caller, &items, &staff).await?;
+    let allocation = super::patient::allocation(caller)?;
+    // In the order the Patients were sent, so the first fault found is always the same one.
+    let mut cases: Vec<(Uuid, CaseDraft)> = gather_cases(state, caller, &items, &staff).await?.into_iter().collect();
+    cases.sort_by_key(|(_, case)| case.index);
     let mut new_cases = Vec::with_capacity(cases.len());
-    for (person, case) in cases.drain() {
+    for (person, case) in cases {
         new_cases.push(assemble(person, case, &staff)?);
-    }
-    // The case is held by the caller's team, and by the caller as key worker when they are one,
-    // as when one person is registered.
-    let allocation = Allocation {
-        team_id: caller.principal.team_id,
-        key_worker_id: (caller.principal.role == Role::KeyWorker).then_some(caller.principal.user_id),
-    };
-    if allocation.team_id.is_none() && allocation.key_worker_id.is_none() {
-        return Err(FhirError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            IssueCode::Invariant,
-            "Your account has no team, so no one could open the imported records. Ask an administrator to put you in a team.",
-        ));
     }
     import::cases(&state.db, &caller.audit(), org, allocation, &new_cases).await?;
     Ok(resource_response(StatusCode::OK, &response(&items, &new_cases), None))
