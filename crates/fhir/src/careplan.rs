@@ -855,19 +855,7 @@ mod tests {
             ownership: Ownership::Nominated { name: "Rita".into(), reason: "Aisha asked her to".into() },
             ..PlanContent::default()
         };
-        let stored = StoredPlan {
-            version_id: Uuid::now_v7(),
-            person_id: person,
-            number: 1,
-            status: PlanStatus::Draft,
-            content: &content,
-            agreement: None,
-            review_due: None,
-            replaces: None,
-            created_at: DateTime::UNIX_EPOCH,
-            updated_at: DateTime::UNIX_EPOCH,
-            version: 1,
-        };
+        let stored = first_draft(person, &content);
         let Ok(PartForm::CareAndSupport(plan)) = part_from_fhir(to_fhir(&stored, Part::CareAndSupport)) else {
             panic!("the plan reads back")
         };
@@ -941,19 +929,7 @@ mod tests {
             },
             ..PlanContent::default()
         };
-        let stored = StoredPlan {
-            version_id: Uuid::now_v7(),
-            person_id: person,
-            number: 1,
-            status: PlanStatus::Draft,
-            content: &content,
-            agreement: None,
-            review_due: None,
-            replaces: None,
-            created_at: DateTime::UNIX_EPOCH,
-            updated_at: DateTime::UNIX_EPOCH,
-            version: 1,
-        };
+        let stored = first_draft(person, &content);
         let supporters = vec![(Owner::Person, "Aisha".to_string()), (Owner::Member(member), "Rita (Mum)".to_string())];
         let Ok(PartForm::Management(_, management)) = part_from_fhir(to_fhir(&stored, Part::Management)) else {
             panic!("the management plan reads back")
@@ -963,6 +939,23 @@ mod tests {
             panic!("the escalation plan reads back")
         };
         assert_eq!(escalation.parse().expect("valid"), content.escalation);
+    }
+
+    /// `content` as the first draft of `person`'s plan.
+    fn first_draft(person: Uuid, content: &PlanContent) -> StoredPlan<'_> {
+        StoredPlan {
+            version_id: Uuid::now_v7(),
+            person_id: person,
+            number: 1,
+            status: PlanStatus::Draft,
+            content,
+            agreement: None,
+            review_due: None,
+            replaces: None,
+            created_at: DateTime::UNIX_EPOCH,
+            updated_at: DateTime::UNIX_EPOCH,
+            version: 1,
+        }
     }
 
     #[test]
