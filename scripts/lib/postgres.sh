@@ -1,6 +1,6 @@
 # Starts a throwaway PostgreSQL cluster on 127.0.0.1 in a temporary folder, for tests and
 # benchmarks. Source this file, then call start_postgres; it sets PG_URL (a superuser URL to the
-# "postgres" database) and registers stop_postgres to run on exit. As root, the server runs as
+# "postgres" database); the caller stops it with stop_postgres. As root, the server runs as
 # the "postgres" user, since PostgreSQL refuses to run as root.
 
 pg_bin_dir() {
@@ -39,9 +39,12 @@ start_postgres() {
   fi
   "${run_as[@]}" "$bin/initdb" -D "$PG_DIR/data" -A trust -U postgres --no-sync -E UTF8 >"$PG_DIR/initdb.log" 2>&1 \
     || { cat "$PG_DIR/initdb.log"; return 1; }
-  # fsync off: this cluster is thrown away after the run, and it saves minutes of disk waits.
+  # fsync off for tests: this cluster is thrown away after the run, and it saves minutes of disk
+  # waits. The benchmark sets PG_DURABLE=1: its writes must reach the disk, as SQLite's do.
+  local durability="-c fsync=off -c synchronous_commit=off"
+  if [ -n "${PG_DURABLE:-}" ]; then durability="-c shared_buffers=256MB"; fi
   "${run_as[@]}" "$bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 \
-    -o "-h 127.0.0.1 -p $PG_PORT -k $PG_DIR -c fsync=off -c synchronous_commit=off -c max_connections=300" start >/dev/null \
+    -o "-h 127.0.0.1 -p $PG_PORT -k $PG_DIR $durability -c max_connections=300" start >/dev/null \
     || { cat "$PG_DIR/server.log"; return 1; }
   PG_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres"
   PG_STOP=("${run_as[@]}" "$bin/pg_ctl" -D "$PG_DIR/data" -m immediate stop)

@@ -47,8 +47,13 @@ enum Command {
     /// Fill the database with a synthetic organisation of many cases, for benchmarks and load
     /// tests. The same seed gives the same people and records.
     Generate {
-        /// How many cases (each with its person, circle of support, theme entries and problem areas).
+        /// How many people in the population register, each with their health figures. Defaults
+        /// to as many as there are cases.
         #[arg(long, value_parser = clap::value_parser!(u64).range(1..=5_000_000))]
+        people: Option<u64>,
+        /// How many of those people have a case: a circle of support, theme entries, problem
+        /// areas, a care plan, reviews with votes and tasks.
+        #[arg(long, value_parser = clap::value_parser!(u64).range(0..=5_000_000))]
         cases: u64,
         /// Seeds the generator; also names the organisation, so each seed can be loaded once.
         #[arg(long, default_value_t = 1)]
@@ -213,15 +218,17 @@ async fn run(command: Command) -> anyhow::Result<()> {
             println!("Took {} ms.", started.elapsed().as_millis());
             Ok(())
         }
-        Command::Generate { cases, seed, db } => {
+        Command::Generate { people, cases, seed, db } => {
             let db = open(&db).await?;
-            let g = crate::generate::run(&db, cases as usize, seed).await?;
+            let people = people.unwrap_or(cases.max(1));
+            let g = crate::generate::run(&db, people as usize, cases as usize, seed).await?;
             println!(
-                "Generated {} cases in “{}” in {:.1} s ({:.0} cases per second).",
+                "Generated {} people, {} of them with a case, in “{}” in {:.1} s ({:.0} people per second).",
+                g.people,
                 g.cases,
                 g.org_name,
                 g.seconds,
-                g.cases as f64 / g.seconds
+                g.people as f64 / g.seconds
             );
             Ok(())
         }

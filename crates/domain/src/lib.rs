@@ -16,6 +16,7 @@ pub mod nhs_number;
 pub mod person;
 pub mod plan;
 pub mod policy;
+pub mod population;
 pub mod problems;
 pub mod reviews;
 pub mod role;

@@ -22,6 +22,7 @@ pub mod invites;
 mod json;
 pub mod people;
 pub mod plans;
+pub mod population;
 pub mod provenance;
 mod query;
 pub mod reviews;

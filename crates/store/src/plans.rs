@@ -144,7 +144,7 @@ async fn set_status(tx: &mut Tx, ctx: &AuditContext, id: Uuid, status: PlanStatu
 }
 
 /// The record_versions type under which each state of a plan version is kept.
-const PLAN_STATE: &str = "plan-version";
+pub(crate) const PLAN_STATE: &str = "plan-version";
 
 /// One state of a plan version: what it said and where it stood in its lifecycle.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]

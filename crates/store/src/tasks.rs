@@ -211,7 +211,7 @@ async fn check_owner(tx: &mut Tx, person: PersonId, org: OrgId, owner: Owner) ->
     ))
 }
 
-fn owner_columns(owner: Owner) -> (Option<Uuid>, Option<Uuid>, Option<Uuid>) {
+pub(crate) fn owner_columns(owner: Owner) -> (Option<Uuid>, Option<Uuid>, Option<Uuid>) {
     match owner {
         Owner::Person => (None, None, None),
         Owner::Member(id) => (Some(id), None, None),

@@ -39,6 +39,7 @@ async fn every_command_has_help_naming_the_database_option() {
         &["user", "deactivate"],
         &["token", "create"],
         &["backup"],
+        &["generate"],
         &["audit", "verify"],
         &["audit", "checkpoint"],
         &["audit", "checkpoints"],
@@ -237,4 +238,31 @@ async fn audit_verify_passes_an_intact_log_and_fails_on_one_changed_entry() {
     std::fs::write(&garbled, "not json\n").expect("write");
     let refused = carethread(&["audit", "verify", "--db", db, "--against", &garbled.to_string_lossy()], None);
     assert!(stderr(&refused).contains("line 1 of") && stderr(&refused).contains("is not a checkpoint"));
+}
+
+#[tokio::test]
+async fn generate_fills_a_population_with_some_cases_and_refuses_impossible_sizes() {
+    let url = testing::fresh_url().await;
+    let db = url.as_str();
+    let made = carethread(&["generate", "--db", db, "--people", "400", "--cases", "40", "--seed", "5"], None);
+    assert!(made.status.success(), "{}", stderr(&made));
+    assert!(stdout(&made).contains("Generated 400 people, 40 of them with a case"), "{}", stdout(&made));
+    // Counted by touching every row: the number of rows an UPDATE matches.
+    let store = Db::connect(db).await.expect("connect");
+    let count = |table: &str| format!("UPDATE {table} SET person_id = person_id");
+    assert_eq!(testing::execute_raw(&store, &count("population_health")).await.expect("health"), 400);
+    assert_eq!(testing::execute_raw(&store, &count("cases")).await.expect("cases"), 40);
+    assert!(testing::execute_raw(&store, &count("plan_versions")).await.expect("plans") >= 40);
+    assert!(testing::execute_raw(&store, &count("tasks")).await.expect("tasks") >= 80);
+    assert!(testing::execute_raw(&store, &count("review_votes")).await.expect("votes") >= 40 * 6);
+    // Every generated record joined the audit chain without a break.
+    let checked = carethread(&["audit", "verify", "--db", db], None);
+    assert!(stdout(&checked).contains("The audit log is intact."), "{}", stdout(&checked));
+
+    let again = carethread(&["generate", "--db", db, "--people", "10", "--cases", "1", "--seed", "5"], None);
+    assert!(!again.status.success());
+    assert!(stderr(&again).contains("is already in this database"), "{}", stderr(&again));
+    let too_many = carethread(&["generate", "--db", db, "--people", "10", "--cases", "11", "--seed", "6"], None);
+    assert!(!too_many.status.success());
+    assert!(stderr(&too_many).contains("cannot be more than --people"), "{}", stderr(&too_many));
 }

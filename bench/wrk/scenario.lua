@@ -1,0 +1,88 @@
+-- One benchmark scenario for wrk. `wrk ... -s scenario.lua -- FILE [MODE]` reads its requests
+-- from FILE, one per line: METHOD, a tab, the path, and optionally a tab and the body. The
+-- connections of each thread take the lines in turn, each thread starting at its own place.
+--
+-- MODE "write" measures FHIR writes: it alternates creating a Task (the lines' POSTs) with
+-- updating one (the lines' PUTs, whose If-Match comes from the version the server last reported
+-- for that Task, read from each response body), so no two updates of one Task race and every
+-- update is expected to succeed.
+--
+-- At the end it prints one line, `RESULT {json}`, with the counts and latency percentiles in ms.
+
+local threads = {}
+local counter = 0
+
+function setup(thread)
+  counter = counter + 1
+  thread:set("id", counter)
+  table.insert(threads, thread)
+end
+
+local lines, creates, ready, versions, bodies = {}, {}, {}, {}, {}
+local next_line, turn, write_mode = 1, 0, false
+
+function init(args)
+  write_mode = args[2] == "write"
+  for line in io.lines(args[1]) do
+    local method, path, body = line:match("^(%u+)\t([^\t]*)\t?(.*)$")
+    local r = { method = method, path = path, body = body ~= "" and body or nil }
+    if write_mode and method == "PUT" then
+      local task = path:match("/Task/([%w%-]+)$")
+      versions[task] = 1
+      bodies[task] = body
+      ready[#ready + 1] = task
+    elseif write_mode then
+      creates[#creates + 1] = r
+    else
+      lines[#lines + 1] = r
+    end
+  end
+  local n = write_mode and #creates or #lines
+  next_line = ((id or 1) - 1) * math.floor(n / 2) % math.max(n, 1) + 1
+end
+
+local function take(list)
+  local r = list[next_line]
+  next_line = next_line % #list + 1
+  return r
+end
+
+function request()
+  if not write_mode then
+    local r = take(lines)
+    return wrk.format(r.method, r.path, nil, r.body)
+  end
+  turn = turn + 1
+  if turn % 2 == 0 and #ready > 0 then
+    local task = table.remove(ready, 1)
+    local headers = { ["If-Match"] = 'W/"' .. versions[task] .. '"' }
+    -- Each update really changes the Task: its status flips with every version.
+    local status = (versions[task] % 2 == 0) and "accepted" or "in-progress"
+    local body = bodies[task]:gsub("__STATUS__", status)
+    return wrk.format("PUT", "/fhir/Task/" .. task, headers, body)
+  end
+  local r = take(creates)
+  return wrk.format(r.method, r.path, nil, r.body)
+end
+
+function response(status, headers, body)
+  if not write_mode or status ~= 200 then
+    return
+  end
+  -- An update answers with the Task: note its new version and make it ready again.
+  local task = body:match('"id":"([%w%-]+)"')
+  local version = body:match('"versionId":"(%d+)"')
+  if task and version and versions[task] then
+    versions[task] = tonumber(version)
+    ready[#ready + 1] = task
+  end
+end
+
+function done(summary, latency, requests)
+  local e = summary.errors
+  local errors = e.connect + e.read + e.write + e.status + e.timeout
+  io.write(string.format(
+    'RESULT {"requests": %d, "seconds": %.3f, "errors": %d, "status_errors": %d, "p50_ms": %.3f, "p95_ms": %.3f, "p99_ms": %.3f, "mean_ms": %.3f}\n',
+    summary.requests, summary.duration / 1e6, errors, e.status,
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000, latency.mean / 1000))
+end
