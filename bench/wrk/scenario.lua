@@ -55,7 +55,12 @@ function request()
   turn = turn + 1
   if turn % 2 == 0 and #ready > 0 then
     local task = table.remove(ready, 1)
-    local headers = { ["If-Match"] = 'W/"' .. versions[task] .. '"' }
+    -- wrk.format uses the headers given instead of the command line's, so start from those.
+    local headers = {}
+    for k, v in pairs(wrk.headers) do
+      headers[k] = v
+    end
+    headers["If-Match"] = 'W/"' .. versions[task] .. '"'
     -- Each update really changes the Task: its status flips with every version.
     local status = (versions[task] % 2 == 0) and "accepted" or "in-progress"
     local body = bodies[task]:gsub("__STATUS__", status)

@@ -1,6 +1,8 @@
 //! The audit log: who did what to which person's record, when, from where.
 //!
-//! Entries are written by the repositories, inside the transaction of the work they record.
+//! Entries are written by the repositories, inside the transaction of the work they record;
+//! a read's entry is written just after its transaction commits, by the group-commit writer
+//! (`crate::audit_writer`), and is durable before the read's caller gets the data.
 //! Nothing here updates or deletes an entry.
 
 use crate::audit_chain::{self, ChainedEntry};
@@ -60,11 +62,38 @@ pub(crate) async fn record(
         ip: ctx.ip.clone(),
         request_id: ctx.request_id.clone(),
     };
-    let chain = entry.chain();
-    let (seq, prev) = audit_chain::claim(tx, chain, 1).await?;
-    let hash = entry.hash(&prev, seq);
-    insert(tx, &entry, seq, &prev, &hash).await?;
-    audit_chain::advance(tx, chain, &hash).await
+    // A read or search changes nothing, so its entry need not share the transaction's fate: it is written
+    // with other requests' reads after this transaction commits, before the caller sees the data.
+    if matches!(action, AuditAction::Read | AuditAction::Search) {
+        tx.reads.push(entry);
+        return Ok(());
+    }
+    insert_chained(tx, vec![entry]).await
+}
+
+/// Writes entries in `tx`, each linked into its organisation's hash chain in the order given:
+/// one claim on each chain's head for all of that chain's entries.
+pub(crate) async fn insert_chained(tx: &mut Tx, entries: Vec<ChainedEntry>) -> Result<(), StoreError> {
+    let mut chains: Vec<(Uuid, Vec<ChainedEntry>)> = Vec::new();
+    for e in entries {
+        let chain = e.chain();
+        match chains.iter_mut().find(|(c, _)| *c == chain) {
+            Some((_, list)) => list.push(e),
+            None => chains.push((chain, vec![e])),
+        }
+    }
+    // Always the same order, so two writers taking several chains cannot wait on each other.
+    chains.sort_by_key(|(c, _)| *c);
+    for (chain, list) in chains {
+        let (first, mut prev) = audit_chain::claim(tx, chain, list.len() as i64).await?;
+        for (seq, e) in (first..).zip(&list) {
+            let hash = e.hash(&prev, seq);
+            insert(tx, e, seq, &prev, &hash).await?;
+            prev = hash;
+        }
+        audit_chain::advance(tx, chain, &prev).await?;
+    }
+    Ok(())
 }
 
 /// Inserts one entry already linked into its chain.
@@ -120,7 +149,7 @@ pub async fn record_each(db: &Db, ctx: &AuditContext, people: &[PersonId], detai
     if people.is_empty() {
         return Ok(());
     }
-    let mut tx = db.begin().await?;
+    let mut tx = db.read().await?;
     for person in people {
         record(&mut tx, ctx, AuditAction::Read, Some(*person), detail).await?;
     }
@@ -215,7 +244,7 @@ impl Look {
 /// Who has looked at a person's record, newest first: every read and every refused attempt
 /// (changes are shown in the record itself). The person looking at this list is audited too.
 pub async fn looks_at(db: &Db, ctx: &AuditContext, person: PersonId, limit: i64) -> Result<Vec<Look>, StoreError> {
-    let mut tx = db.begin().await?;
+    let mut tx = db.read().await?;
     let rows: Vec<Look> = on_tx!(&mut tx, |c| sqlx::query_as(
         "SELECT a.id, a.at, COALESCE(u.display_name, a.username) AS who, a.role, a.action, a.detail \
          FROM audit_log a LEFT JOIN users u ON u.id = a.user_id \

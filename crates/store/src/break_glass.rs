@@ -260,7 +260,7 @@ const IN_SCOPE: &str = "($2 IS NULL OR u.team_id = $2 OR EXISTS (SELECT 1 FROM c
 /// The emergency accesses in the reviewer's scope: those waiting for review first (oldest
 /// first), then the most recently reviewed. The queue names people, so viewing it is audited.
 pub async fn queue(db: &Db, ctx: &AuditContext, org: OrgId, scope: Scope) -> Result<Vec<GrantRow>, StoreError> {
-    let mut tx = db.begin().await?;
+    let mut tx = db.read().await?;
     let rows: Vec<GrantRow> = on_tx!(&mut tx, |c| {
         sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT g.id, g.user_id, u.display_name AS who, u.role, g.person_id, p.given_name, p.family_name, p.preferred_name, \

@@ -10,6 +10,7 @@
 
 use crate::audit::AuditContext;
 use crate::audit_chain::{self, ChainedEntry};
+use crate::db::TxConn;
 use crate::error::StoreError;
 use crate::json::to_json;
 use crate::plans::{PLAN_STATE, PlanState};
@@ -710,7 +711,7 @@ pub async fn write(db: &Db, prepared: Prepared) -> Result<(), StoreError> {
     let Prepared(batch) = prepared;
     let org_id = batch.org_id;
     let mut tx = db.begin().await?;
-    if let Tx::Sqlite(t) = &mut tx {
+    if let TxConn::Sqlite(t) = &mut tx.conn {
         // Loading touches every index at random places; SQLite's default 2 MB page cache would
         // spend most of the time re-reading pages. The setting stays with this one connection.
         sqlx::query("PRAGMA cache_size = -262144").execute(&mut **t).await?;

@@ -4,6 +4,8 @@
 //! and the [`on_tx!`] / [`on_pool!`] macros expand the same code for each backend's types. This
 //! keeps one copy of each query without sqlx's `Any` driver, which loses type information.
 
+use crate::audit_chain::ChainedEntry;
+use crate::audit_writer::AuditWriter;
 use crate::error::StoreError;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
@@ -14,8 +16,15 @@ use std::time::Duration;
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
+/// A pool for one backend, and the audit log's group-commit writer (see [`crate::audit_writer`]).
 #[derive(Clone, Debug)]
-pub enum Db {
+pub struct Db {
+    pub(crate) pool: Pool,
+    audit: AuditWriter,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum Pool {
     Sqlite(SqlitePool),
     Postgres(PgPool),
 }
@@ -27,7 +36,16 @@ pub enum Backend {
 }
 
 /// An open write transaction. Dropping it without [`Tx::commit`] rolls everything back.
-pub enum Tx {
+pub struct Tx {
+    pub(crate) conn: TxConn,
+    /// Audit entries of reads made in this transaction: written by the group-commit writer once
+    /// the transaction has committed, and durable before `commit` returns.
+    pub(crate) reads: Vec<ChainedEntry>,
+    /// `None` for the writer's own transactions, which record no reads.
+    audit: Option<AuditWriter>,
+}
+
+pub(crate) enum TxConn {
     Sqlite(Transaction<'static, Sqlite>),
     Postgres(Transaction<'static, Postgres>),
 }
@@ -35,12 +53,12 @@ pub enum Tx {
 /// Runs `$body` with `$c` bound to the transaction's connection, for whichever backend it is.
 macro_rules! on_tx {
     ($tx:expr, |$c:ident| $body:expr) => {
-        match $tx {
-            $crate::db::Tx::Sqlite(t) => {
+        match &mut ($tx).conn {
+            $crate::db::TxConn::Sqlite(t) => {
                 let $c = &mut **t;
                 $body
             }
-            $crate::db::Tx::Postgres(t) => {
+            $crate::db::TxConn::Postgres(t) => {
                 let $c = &mut **t;
                 $body
             }
@@ -52,12 +70,12 @@ macro_rules! on_tx {
 /// since the two backends' result types differ.
 macro_rules! exec_tx {
     ($tx:expr, |$c:ident| $body:expr) => {
-        match $tx {
-            $crate::db::Tx::Sqlite(t) => {
+        match &mut ($tx).conn {
+            $crate::db::TxConn::Sqlite(t) => {
                 let $c = &mut **t;
                 $body.map(|r| r.rows_affected())
             }
-            $crate::db::Tx::Postgres(t) => {
+            $crate::db::TxConn::Postgres(t) => {
                 let $c = &mut **t;
                 $body.map(|r| r.rows_affected())
             }
@@ -68,9 +86,9 @@ macro_rules! exec_tx {
 /// Runs `$body` with `$p` bound to the pool, for whichever backend it is.
 macro_rules! on_pool {
     ($db:expr, |$p:ident| $body:expr) => {
-        match $db {
-            $crate::db::Db::Sqlite($p) => $body,
-            $crate::db::Db::Postgres($p) => $body,
+        match &($db).pool {
+            $crate::db::Pool::Sqlite($p) => $body,
+            $crate::db::Pool::Postgres($p) => $body,
         }
     };
 }
@@ -91,8 +109,14 @@ impl Db {
                 .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10));
-            let pool = SqlitePoolOptions::new().max_connections(8).min_connections(1).connect_with(options).await?;
-            Ok(Db::Sqlite(pool))
+            let pool =
+                SqlitePoolOptions::new().max_connections(8).min_connections(1).connect_with(options.clone()).await?;
+            // The audit writer's own connection: see `audit_writer` for why NORMAL is enough there.
+            let audit = SqlitePoolOptions::new()
+                .max_connections(1)
+                .connect_with(options.synchronous(SqliteSynchronous::Normal))
+                .await?;
+            Ok(Db { pool: Pool::Sqlite(pool), audit: AuditWriter::start(Pool::Sqlite(audit)) })
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let options = PgConnectOptions::from_str(url).map_err(|_| StoreError::BadUrl(redact(url)))?;
             let pool = PgPoolOptions::new()
@@ -100,24 +124,24 @@ impl Db {
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(options)
                 .await?;
-            Ok(Db::Postgres(pool))
+            Ok(Db { audit: AuditWriter::start(Pool::Postgres(pool.clone())), pool: Pool::Postgres(pool) })
         } else {
             Err(StoreError::BadUrl(redact(url)))
         }
     }
 
     pub fn backend(&self) -> Backend {
-        match self {
-            Db::Sqlite(_) => Backend::Sqlite,
-            Db::Postgres(_) => Backend::Postgres,
+        match self.pool {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
         }
     }
 
     /// Brings the schema up to date. Safe to run at every start-up and from several processes.
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        match self {
-            Db::Sqlite(p) => SQLITE_MIGRATIONS.run(p).await?,
-            Db::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await?,
+        match &self.pool {
+            Pool::Sqlite(p) => SQLITE_MIGRATIONS.run(p).await?,
+            Pool::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await?,
         }
         Ok(())
     }
@@ -137,32 +161,39 @@ impl Db {
         Ok(())
     }
 
-    /// Starts a transaction that will write. On SQLite it takes the write lock at once
-    /// (`BEGIN IMMEDIATE`), so two writers queue on the busy timeout instead of one failing
-    /// half-way when it tries to upgrade a read lock.
+    /// Starts a transaction that will write (see [`Pool::begin`]).
     pub async fn begin(&self) -> Result<Tx, StoreError> {
-        Ok(match self {
-            Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
-            Db::Postgres(p) => Tx::Postgres(p.begin().await?),
-        })
+        Ok(Tx { conn: self.pool.begin().await?, reads: Vec::new(), audit: Some(self.audit.clone()) })
+    }
+
+    /// Starts a transaction that only reads (its audit entries are written after it, see
+    /// [`Tx::commit`]). On SQLite it takes no write lock, so reads run side by side with each
+    /// other and with a writer; on PostgreSQL it is `READ ONLY`, so a write slipped into a read
+    /// fails loudly in the tests instead of going unnoticed.
+    pub async fn read(&self) -> Result<Tx, StoreError> {
+        let conn = match &self.pool {
+            Pool::Sqlite(p) => TxConn::Sqlite(p.begin_with("BEGIN DEFERRED").await?),
+            Pool::Postgres(p) => TxConn::Postgres(p.begin_with("BEGIN READ ONLY").await?),
+        };
+        Ok(Tx { conn, reads: Vec::new(), audit: Some(self.audit.clone()) })
     }
 
     /// Writes a consistent copy of a SQLite database to `path` while it stays in use.
     /// PostgreSQL backups are taken with `pg_dump` by the caller.
     pub async fn sqlite_backup(&self, path: &str) -> Result<(), StoreError> {
-        match self {
-            Db::Sqlite(p) => {
+        match &self.pool {
+            Pool::Sqlite(p) => {
                 sqlx::query("VACUUM INTO $1").bind(path).execute(p).await?;
                 Ok(())
             }
-            Db::Postgres(_) => Err(StoreError::BadUrl("VACUUM INTO is for SQLite".into())),
+            Pool::Postgres(_) => Err(StoreError::BadUrl("VACUUM INTO is for SQLite".into())),
         }
     }
 
     /// The names of every table and its columns, sorted: used to check both schemas agree.
     pub async fn schema_columns(&self) -> Result<Vec<(String, String)>, StoreError> {
-        let mut cols: Vec<(String, String)> = match self {
-            Db::Sqlite(p) => {
+        let mut cols: Vec<(String, String)> = match &self.pool {
+            Pool::Sqlite(p) => {
                 sqlx::query_as(
                     "SELECT m.name, c.name FROM sqlite_master m JOIN pragma_table_info(m.name) c \
                      WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> '_sqlx_migrations'",
@@ -170,7 +201,7 @@ impl Db {
                 .fetch_all(p)
                 .await?
             }
-            Db::Postgres(p) => {
+            Pool::Postgres(p) => {
                 sqlx::query_as(
                     "SELECT table_name::text, column_name::text FROM information_schema.columns \
                      WHERE table_schema = current_schema() AND table_name <> '_sqlx_migrations'",
@@ -184,22 +215,60 @@ impl Db {
     }
 
     pub async fn close(&self) {
-        on_pool!(self, |p| p.close().await)
+        on_pool!(self, |p| p.close().await);
+        self.audit.close().await;
+    }
+}
+
+impl Pool {
+    /// Starts a transaction that will write. On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`), so two writers queue on the busy timeout instead of one failing
+    /// half-way when it tries to upgrade a read lock.
+    pub(crate) async fn begin(&self) -> Result<TxConn, StoreError> {
+        Ok(match self {
+            Pool::Sqlite(p) => TxConn::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Pool::Postgres(p) => TxConn::Postgres(p.begin().await?),
+        })
+    }
+
+    /// A transaction of the audit writer's own, which records no reads.
+    pub(crate) async fn begin_tx(&self) -> Result<Tx, StoreError> {
+        Ok(Tx { conn: self.begin().await?, reads: Vec::new(), audit: None })
     }
 }
 
 impl Tx {
     pub fn backend(&self) -> Backend {
-        match self {
-            Tx::Sqlite(_) => Backend::Sqlite,
-            Tx::Postgres(_) => Backend::Postgres,
+        match self.conn {
+            TxConn::Sqlite(_) => Backend::Sqlite,
+            TxConn::Postgres(_) => Backend::Postgres,
         }
     }
 
-    pub async fn commit(self) -> Result<(), StoreError> {
+    /// Commits, then makes the audit entries of the reads in it durable before returning, so
+    /// nothing read leaves the server unaudited. Many requests' read entries share one write
+    /// (group commit): a read no longer costs a disk flush of its own.
+    pub async fn commit(mut self) -> Result<(), StoreError> {
+        let reads = std::mem::take(&mut self.reads);
+        match (&self.audit, reads.is_empty()) {
+            (_, true) => {}
+            (Some(writer), false) => {
+                let writer = writer.clone();
+                self.conn.commit().await?;
+                return writer.append(reads).await;
+            }
+            // No writer: the entries go into this transaction, as any other audit entry does.
+            (None, false) => crate::audit::insert_chained(&mut self, reads).await?,
+        }
+        self.conn.commit().await
+    }
+}
+
+impl TxConn {
+    pub(crate) async fn commit(self) -> Result<(), StoreError> {
         match self {
-            Tx::Sqlite(t) => t.commit().await?,
-            Tx::Postgres(t) => t.commit().await?,
+            TxConn::Sqlite(t) => t.commit().await?,
+            TxConn::Postgres(t) => t.commit().await?,
         }
         Ok(())
     }

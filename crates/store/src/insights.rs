@@ -35,7 +35,7 @@ pub async fn figures(
     team: Option<TeamId>,
     (from, until): (DateTime<Utc>, DateTime<Utc>),
 ) -> Result<Figures, StoreError> {
-    let mut tx = db.begin().await?;
+    let mut tx = db.read().await?;
     let team_id = team.map(|t| t.as_uuid());
     let open: Vec<(Option<String>, i64)> = on_tx!(&mut tx, |c| sqlx::query_as(
         "SELECT t.name, COUNT(*) FROM cases c LEFT JOIN teams t ON t.id = c.team_id \

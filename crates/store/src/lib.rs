@@ -11,6 +11,7 @@ pub mod access;
 pub mod accounts;
 pub mod audit;
 pub mod audit_chain;
+mod audit_writer;
 pub mod break_glass;
 pub mod bulk;
 mod clock;

@@ -306,7 +306,7 @@ async fn load(tx: &mut Tx, id: PersonId) -> Result<PersonRecord, StoreError> {
 
 /// Reads a person's record, leaving an audit entry. Call only after the policy allowed it.
 pub async fn read(db: &Db, ctx: &AuditContext, id: PersonId, purpose: &str) -> Result<PersonRecord, StoreError> {
-    let mut tx = db.begin().await?;
+    let mut tx = db.read().await?;
     let record_ = load(&mut tx, id).await?;
     record(&mut tx, ctx, AuditAction::Read, Some(id), purpose).await?;
     tx.commit().await?;
@@ -420,7 +420,7 @@ pub struct DetailsVersion {
 
 /// Every version of a person's details, newest first (an audited read).
 pub async fn history(db: &Db, ctx: &AuditContext, id: PersonId) -> Result<Vec<DetailsVersion>, StoreError> {
-    let mut tx = db.begin().await?;
+    let mut tx = db.read().await?;
     let rows: Vec<(i64, DateTime<Utc>, Option<String>, String)> = on_tx!(&mut tx, |c| sqlx::query_as(
         "SELECT v.version, v.changed_at, u.display_name, v.details FROM person_versions v \
          LEFT JOIN users u ON u.id = v.changed_by WHERE v.person_id = $1 ORDER BY v.version DESC"
@@ -590,7 +590,7 @@ pub async fn caseload(
         "{SUMMARY_SELECT} WHERE c.key_worker_id = $1 AND ($2 OR c.status = 'open') \
          ORDER BY c.status DESC, p.family_name, p.given_name LIMIT 500"
     );
-    let mut tx = db.begin().await?;
+    let mut tx = db.read().await?;
     let rows: Vec<PersonSummary> = on_tx!(&mut tx, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(key_worker.as_uuid())
         .bind(include_closed)
@@ -615,7 +615,7 @@ pub async fn search(
     let org_id = who.org_id;
     let (user, team) = (who.user_id.as_uuid(), who.team_id.map(|t| t.as_uuid()));
     let related = crate::access::related(4, 5);
-    let mut tx = db.begin().await?;
+    let mut tx = db.read().await?;
     let limit = SEARCH_LIMIT + 1;
     let rows: Vec<PersonSummary> = match query {
         PeopleQuery::NhsNumber(n) => {
@@ -749,7 +749,7 @@ pub async fn find(
     let offset_at = args.add(Arg::Int(i64::try_from(offset).unwrap_or(i64::MAX)));
     let page_sql = format!("SELECT p.id {from_where} ORDER BY {order} LIMIT {limit_at} OFFSET {offset_at}");
     let count_args = args.0.len() - 2;
-    let mut tx = db.begin().await?;
+    let mut tx = db.read().await?;
     let (total,): (i64,) =
         on_tx!(&mut tx, |c| bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(count_sql.clone())), &args.0[..count_args])
             .fetch_one(c)

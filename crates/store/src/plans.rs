@@ -122,7 +122,7 @@ async fn load(tx: &mut Tx, person: PersonId) -> Result<Plan, StoreError> {
 
 /// Every version of the person's plan (an audited read; `what` says which page showed it).
 pub async fn plan(db: &Db, ctx: &AuditContext, person: PersonId, what: &str) -> Result<Plan, StoreError> {
-    let mut tx = db.begin().await?;
+    let mut tx = db.read().await?;
     let plan = load(&mut tx, person).await?;
     record(&mut tx, ctx, AuditAction::Read, Some(person), what).await?;
     tx.commit().await?;
@@ -189,7 +189,7 @@ pub async fn version_states(
     person: PersonId,
     id: Uuid,
 ) -> Result<Vec<PlanState>, StoreError> {
-    let mut tx = db.begin().await?;
+    let mut tx = db.read().await?;
     let rows: Vec<(String,)> = on_tx!(&mut tx, |c| sqlx::query_as(
         "SELECT s.details FROM record_versions s JOIN plan_versions v ON v.id = s.record_id \
          WHERE s.record_type = $1 AND s.record_id = $2 AND v.person_id = $3 ORDER BY s.version"
@@ -469,7 +469,7 @@ async fn load_consents(tx: &mut Tx, person: PersonId) -> Result<Vec<ConsentRecor
 
 /// The person's consents to share, newest first, withdrawn ones included (an audited read).
 pub async fn consents(db: &Db, ctx: &AuditContext, person: PersonId) -> Result<Vec<ConsentRecord>, StoreError> {
-    let mut tx = db.begin().await?;
+    let mut tx = db.read().await?;
     let list = load_consents(&mut tx, person).await?;
     record(&mut tx, ctx, AuditAction::Read, Some(person), "opened the consents to share").await?;
     tx.commit().await?;
@@ -592,7 +592,7 @@ pub async fn for_quality_report(
     let (me, my_team) = (who.user_id.as_uuid(), who.team_id.map(|t| t.as_uuid()));
     // Only the cases the asker has a working relationship with: the report names people.
     let related = crate::access::related(3, 4);
-    let mut tx = db.begin().await?;
+    let mut tx = db.read().await?;
     let people: Vec<NameRow> = on_tx!(&mut tx, |c| sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT p.id, p.given_name, p.family_name, p.preferred_name, t.name FROM people p \
          JOIN cases c ON c.person_id = p.id LEFT JOIN teams t ON t.id = c.team_id \

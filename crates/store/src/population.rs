@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 
 /// The person's latest figures, if the register has any (an audited read).
 pub async fn health(db: &Db, ctx: &AuditContext, person: PersonId) -> Result<Option<HealthSnapshot>, StoreError> {
-    let mut tx = db.begin().await?;
+    let mut tx = db.read().await?;
     let row: Option<(String, i64, i64, i64, i64, NaiveDate)> = on_tx!(&mut tx, |c| sqlx::query_as(
         "SELECT conditions, frailty_index, activation_level, admissions, emergency_visits, recorded_on \
          FROM population_health WHERE person_id = $1"

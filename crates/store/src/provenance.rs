@@ -64,7 +64,7 @@ const USER: &str = "u.id, u.display_name, u.role, u.person_id";
 
 /// Every recorded change to the person's records, oldest first (an audited read).
 pub async fn of_person(db: &Db, ctx: &AuditContext, person: PersonId) -> Result<Vec<ProvenanceRecord>, StoreError> {
-    let mut tx = db.begin().await?;
+    let mut tx = db.read().await?;
     let mut out = Vec::new();
     let details = format!(
         "SELECT v.id, v.person_id, v.version, FALSE, v.changed_at, {USER} FROM person_versions v \

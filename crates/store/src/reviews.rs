@@ -367,7 +367,7 @@ async fn load(tx: &mut Tx, person: PersonId, review: Uuid) -> Result<ReviewRecor
 
 /// Reads one review with its attendees and votes (an audited read).
 pub async fn review(db: &Db, ctx: &AuditContext, person: PersonId, id: Uuid) -> Result<ReviewRecord, StoreError> {
-    let mut tx = db.begin().await?;
+    let mut tx = db.read().await?;
     let r = load(&mut tx, person, id).await?;
     record(&mut tx, ctx, AuditAction::Read, Some(person), "opened a review").await?;
     tx.commit().await?;
@@ -753,7 +753,7 @@ pub async fn review_of_vote(db: &Db, vote: Uuid) -> Result<Option<(PersonId, Uui
 
 /// Every review of the person in full (attendees, votes, minutes), oldest first: an audited read.
 pub async fn reviews_in_full(db: &Db, ctx: &AuditContext, person: PersonId) -> Result<Vec<ReviewRecord>, StoreError> {
-    let mut tx = db.begin().await?;
+    let mut tx = db.read().await?;
     let ids: Vec<(Uuid,)> =
         on_tx!(&mut tx, |c| sqlx::query_as("SELECT id FROM reviews WHERE person_id = $1 ORDER BY scheduled_for, id")
             .bind(person.as_uuid())

@@ -289,7 +289,7 @@ async fn load(tx: &mut Tx, person: PersonId, id: Uuid) -> Result<TaskRecord, Sto
 }
 
 pub async fn task(db: &Db, ctx: &AuditContext, person: PersonId, id: Uuid) -> Result<TaskRecord, StoreError> {
-    let mut tx = db.begin().await?;
+    let mut tx = db.read().await?;
     let t = load(&mut tx, person, id).await?;
     record(&mut tx, ctx, AuditAction::Read, Some(person), "opened a task").await?;
     tx.commit().await?;
@@ -364,7 +364,7 @@ pub async fn for_person(db: &Db, ctx: &AuditContext, person: PersonId) -> Result
         "{TASK_SELECT} WHERE t.person_id = $1 \
          ORDER BY CASE WHEN t.status IN ('done', 'cancelled') THEN 1 ELSE 0 END, t.due_on, t.id"
     );
-    let mut tx = db.begin().await?;
+    let mut tx = db.read().await?;
     let rows: Vec<TaskRow> =
         on_tx!(&mut tx, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(person.as_uuid()).fetch_all(c).await)?;
     record(&mut tx, ctx, AuditAction::Read, Some(person), "listed the tasks of the case").await?;
@@ -391,7 +391,7 @@ pub async fn for_holder(db: &Db, ctx: &AuditContext, holder: Holder) -> Result<V
          OR t.owner_member_id IN (SELECT id FROM circle_members WHERE account_id = $2 AND removed_at IS NULL)) \
          ORDER BY t.due_on, t.id LIMIT 500"
     );
-    let mut tx = db.begin().await?;
+    let mut tx = db.read().await?;
     let rows: Vec<TaskRow> = on_tx!(&mut tx, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(holder.org.as_uuid())
         .bind(holder.user.as_uuid())
@@ -484,7 +484,7 @@ pub async fn search(
         None => "t.due_on, t.id",
     };
     let sql = format!("{TASK_SELECT} WHERE {} ORDER BY {order}", clauses.join(" AND "));
-    let mut tx = db.begin().await?;
+    let mut tx = db.read().await?;
     let rows: Vec<TaskRow> =
         on_tx!(&mut tx, |c| bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())), &args.0).fetch_all(c).await)?;
     let tasks: Vec<TaskRecord> = rows.into_iter().map(TryInto::try_into).collect::<Result<_, _>>()?;

@@ -34,7 +34,7 @@ pub async fn fresh_url() -> String {
             let server = std::env::var("CARETHREAD_TEST_POSTGRES_URL")
                 .expect("CARETHREAD_TEST_BACKEND=postgres needs CARETHREAD_TEST_POSTGRES_URL (scripts/test sets both)");
             let admin = Db::connect(&server).await.expect("connect to the test PostgreSQL server");
-            if let Db::Postgres(pool) = &admin {
+            if let crate::db::Pool::Postgres(pool) = &admin.pool {
                 sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
                     .execute(pool)
                     .await

@@ -182,7 +182,7 @@ async fn load_entry(tx: &mut Tx, person: PersonId, id: Uuid) -> Result<EntryReco
 
 /// One entry of a person's record (an audited read).
 pub async fn entry(db: &Db, ctx: &AuditContext, person: PersonId, id: Uuid) -> Result<EntryRecord, StoreError> {
-    let mut tx = db.begin().await?;
+    let mut tx = db.read().await?;
     let e = load_entry(&mut tx, person, id).await?;
     record(&mut tx, ctx, AuditAction::Read, Some(person), &format!("opened an entry in {}", e.theme.title())).await?;
     tx.commit().await?;
@@ -301,7 +301,7 @@ pub async fn entries(
         "{ENTRY_SELECT} WHERE e.person_id = $1 AND e.theme = $2 AND e.removed_at IS NULL AND ($3 OR NOT e.withheld) \
          ORDER BY e.created_at, e.id"
     );
-    let mut tx = db.begin().await?;
+    let mut tx = db.read().await?;
     let rows: Vec<EntryRow> = on_tx!(&mut tx, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(person.as_uuid())
         .bind(theme.slug())
@@ -418,7 +418,7 @@ async fn versions<T: serde::de::DeserializeOwned>(
          JOIN {table} r ON r.id = v.record_id LEFT JOIN users u ON u.id = v.changed_by \
          WHERE v.record_type = $1 AND v.record_id = $2 AND r.person_id = $3 ORDER BY v.version DESC"
     );
-    let mut tx = db.begin().await?;
+    let mut tx = db.read().await?;
     let rows: Vec<VersionRow> = on_tx!(&mut tx, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(record_type)
         .bind(id)
@@ -579,7 +579,7 @@ async fn load_member(tx: &mut Tx, person: PersonId, id: Uuid) -> Result<MemberRe
 }
 
 pub async fn member(db: &Db, ctx: &AuditContext, person: PersonId, id: Uuid) -> Result<MemberRecord, StoreError> {
-    let mut tx = db.begin().await?;
+    let mut tx = db.read().await?;
     let m = load_member(&mut tx, person, id).await?;
     record(&mut tx, ctx, AuditAction::Read, Some(person), "opened a member of the circle of support").await?;
     tx.commit().await?;
@@ -670,7 +670,7 @@ pub async fn members(db: &Db, ctx: &AuditContext, person: PersonId) -> Result<Ve
         "{MEMBER_SELECT} WHERE m.person_id = $1 AND m.removed_at IS NULL \
          ORDER BY CASE m.involvement WHEN 'core' THEN 1 WHEN 'regular' THEN 2 ELSE 3 END, m.created_at"
     );
-    let mut tx = db.begin().await?;
+    let mut tx = db.read().await?;
     let rows: Vec<MemberRow> =
         on_tx!(&mut tx, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(person.as_uuid()).fetch_all(c).await)?;
     record(&mut tx, ctx, AuditAction::Read, Some(person), "opened the circle of support").await?;
@@ -700,7 +700,7 @@ pub async fn shareable_entries(
     let sql = format!(
         "{ENTRY_SELECT} WHERE e.person_id = $1 AND e.removed_at IS NULL AND e.withheld = $2 ORDER BY e.created_at, e.id"
     );
-    let mut tx = db.begin().await?;
+    let mut tx = db.read().await?;
     let rows: Vec<EntryRow> = on_tx!(&mut tx, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(person.as_uuid())
         .bind(false)
@@ -875,7 +875,7 @@ pub(crate) async fn add_problem_in(
 
 /// The person's current problem areas, oldest first, each with its links (an audited read).
 pub async fn problems(db: &Db, ctx: &AuditContext, person: PersonId) -> Result<Vec<ProblemRecord>, StoreError> {
-    let mut tx = db.begin().await?;
+    let mut tx = db.read().await?;
     let rows: Vec<(Uuid, String, i64, DateTime<Utc>)> = on_tx!(&mut tx, |c| {
         sqlx::query_as(
         "SELECT id, details, version, updated_at FROM problem_areas WHERE person_id = $1 AND removed_at IS NULL ORDER BY created_at, id"
@@ -934,7 +934,7 @@ pub async fn problem(
     person: PersonId,
     id: Uuid,
 ) -> Result<(ProblemDetails, i64), StoreError> {
-    let mut tx = db.begin().await?;
+    let mut tx = db.read().await?;
     let found = load_problem(&mut tx, person, id).await?;
     record(&mut tx, ctx, AuditAction::Read, Some(person), "opened a problem area").await?;
     tx.commit().await?;

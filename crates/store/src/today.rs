@@ -231,7 +231,7 @@ pub async fn for_team(
 }
 
 async fn record_view(db: &Db, ctx: &AuditContext) -> Result<(), StoreError> {
-    let mut tx = db.begin().await?;
+    let mut tx = db.read().await?;
     record(&mut tx, ctx, AuditAction::Read, None, "opened a team's Today page").await?;
     tx.commit().await
 }

@@ -3,6 +3,7 @@
 //! chain that no longer matches an exported checkpoint.
 
 use crate::common::{ctx, org_with_person};
+use carethread_store::audit::{self, AuditFilter};
 use carethread_store::audit_chain::{self, Checkpoint};
 use carethread_store::testing::{self, execute_raw};
 use carethread_store::{Backend, plans};
@@ -90,4 +91,32 @@ async fn a_chain_rewritten_after_an_exported_checkpoint_no_longer_matches_it() {
         "{:?}",
         report.problems
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_made_at_once_each_leave_their_entry_in_an_unbroken_chain() {
+    // Reads hand their entries to one writer that writes many at a time (group commit): the
+    // chain must still hold every one, in order, with no gap or fork.
+    let db = testing::fresh_db().await;
+    let (org, person) = org_with_person(&db).await;
+    let before = audit_chain::verify(&db, &[]).await.expect("verify").entries;
+    let reads: Vec<_> = (0..40)
+        .map(|i| {
+            let db = db.clone();
+            let c = ctx(Some(org), &format!("reader-{i}"));
+            tokio::spawn(async move { plans::plan(&db, &c, person, "opened the care plan").await.map(|_| ()) })
+        })
+        .collect();
+    for read in reads {
+        read.await.expect("the read ran").expect("the read succeeded");
+    }
+    // Each read's entry is written before the read returns: all 40 are there now.
+    let filter = AuditFilter { person_id: Some(person), username: None, from: None, until: None };
+    let (entries, _) = audit::browse(&db, &ctx(Some(org), "auditor"), &filter, 0).await.expect("browse");
+    let readers: std::collections::BTreeSet<&str> =
+        entries.iter().filter(|e| e.username.starts_with("reader-")).map(|e| e.username.as_str()).collect();
+    assert_eq!(readers.len(), 40, "one entry per read");
+    let verified = audit_chain::verify(&db, &[]).await.expect("verify");
+    assert!(verified.problems.is_empty(), "{:?}", verified.problems);
+    assert_eq!(verified.entries, before + 40 + 1, "40 reads and the audit browse itself");
 }
