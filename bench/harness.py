@@ -168,7 +168,7 @@ def wrk(base, lines_file, headers, seconds, mode=None):
             f.writelines(creates + updates[: len(updates) // 2])
         with open(measured_file, "w") as f:
             f.writelines(creates + updates[len(updates) // 2:])
-    mode_args = [mode] if mode else []
+    mode_args = [mode, "2"] if mode else []
     run(args + [f"-d{max(1, seconds // 3)}s", base, "--", warm_file] + mode_args)
     out = run(args + [f"-d{seconds}s", base, "--", measured_file] + mode_args).stdout
     m = re.search(r"^RESULT (\{.*\})$", out, re.M)

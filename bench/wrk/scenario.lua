@@ -1,4 +1,4 @@
--- One benchmark scenario for wrk. `wrk ... -s scenario.lua -- FILE [MODE]` reads its requests
+-- One benchmark scenario for wrk. `wrk ... -s scenario.lua -- FILE [MODE THREADS]` reads its requests
 -- from FILE, one per line: METHOD, a tab, the path, and optionally a tab and the body. The
 -- connections of each thread take the lines in turn, each thread starting at its own place.
 --
@@ -23,14 +23,19 @@ local next_line, turn, write_mode = 1, 0, false
 
 function init(args)
   write_mode = args[2] == "write"
+  -- Each thread updates its own share of the Tasks: two threads updating one Task would race.
+  local threads, puts = tonumber(args[3] or "1"), 0
   for line in io.lines(args[1]) do
     local method, path, body = line:match("^(%u+)\t([^\t]*)\t?(.*)$")
     local r = { method = method, path = path, body = body ~= "" and body or nil }
     if write_mode and method == "PUT" then
-      local task = path:match("/Task/([%w%-]+)$")
-      versions[task] = 1
-      bodies[task] = body
-      ready[#ready + 1] = task
+      puts = puts + 1
+      if (puts - 1) % threads == (id or 1) - 1 then
+        local task = path:match("/Task/([%w%-]+)$")
+        versions[task] = 1
+        bodies[task] = body
+        ready[#ready + 1] = task
+      end
     elseif write_mode then
       creates[#creates + 1] = r
     else

@@ -47,7 +47,7 @@ impl AuditWriter {
 
     pub(crate) async fn close(&self) {
         match &self.pool {
-            Pool::Sqlite(p) => p.close().await,
+            Pool::Sqlite(p, _) => p.close().await,
             // The database's own pool, closed by the caller.
             Pool::Postgres(_) => {}
         }
