@@ -26,7 +26,8 @@ pub(crate) fn related(user: u8, team: u8) -> String {
 }
 
 #[derive(sqlx::FromRow)]
-struct TiesRow {
+struct TiesOfRow {
+    id: Uuid,
     org_id: Uuid,
     key_worker_id: Option<Uuid>,
     team_id: Option<Uuid>,
@@ -34,23 +35,14 @@ struct TiesRow {
     break_glass: bool,
 }
 
-/// The person's record as a policy target for this asker, or None when no such person exists.
-/// `today` is the organisation's date, for deciding which consents are in force.
-pub async fn target(db: &Db, who: &Principal, id: PersonId, today: NaiveDate) -> Result<Option<Target>, StoreError> {
-    let row: Option<TiesRow> = on_pool!(db, |p| {
-        sqlx::query_as(
-        "SELECT p.org_id, c.key_worker_id, c.team_id, \
-         EXISTS (SELECT 1 FROM circle_members m WHERE m.person_id = p.id AND m.account_id = $2 AND m.removed_at IS NULL) AS in_circle, \
-         EXISTS (SELECT 1 FROM break_glass_grants g WHERE g.person_id = p.id AND g.user_id = $2 AND g.ended_at IS NULL AND g.expires_at > $3) AS break_glass \
-         FROM people p LEFT JOIN cases c ON c.person_id = p.id WHERE p.id = $1"
-    )
-    .bind(id.as_uuid())
-    .bind(who.user_id.as_uuid())
-    .bind(crate::now())
-    .fetch_optional(p)
-    .await
-    })?;
-    let Some(row) = row else { return Ok(None) };
+/// What ties the asker to each person (`$2` the asker, `$3` now); the caller adds which people.
+const TIES_SELECT: &str = "SELECT p.id, p.org_id, c.key_worker_id, c.team_id, \
+     EXISTS (SELECT 1 FROM circle_members m WHERE m.person_id = p.id AND m.account_id = $2 AND m.removed_at IS NULL) AS in_circle, \
+     EXISTS (SELECT 1 FROM break_glass_grants g WHERE g.person_id = p.id AND g.user_id = $2 AND g.ended_at IS NULL AND g.expires_at > $3) AS break_glass \
+     FROM people p LEFT JOIN cases c ON c.person_id = p.id";
+
+async fn to_target(db: &Db, who: &Principal, row: TiesOfRow, today: NaiveDate) -> Result<Target, StoreError> {
+    let id = PersonId::from_uuid(row.id);
     let shared = if who.role == Role::Supporter { shared_sections(db, who, id, today).await? } else { Vec::new() };
     let ties = Ties {
         key_worker: row.key_worker_id == Some(who.user_id.as_uuid()),
@@ -59,7 +51,36 @@ pub async fn target(db: &Db, who: &Principal, id: PersonId, today: NaiveDate) ->
         break_glass: row.break_glass,
         shared,
     };
-    Ok(Some(Target { person_id: id, org_id: OrgId::from_uuid(row.org_id), ties }))
+    Ok(Target { person_id: id, org_id: OrgId::from_uuid(row.org_id), ties })
+}
+
+/// The person's record as a policy target for this asker, or None when no such person exists.
+pub async fn target(db: &Db, who: &Principal, id: PersonId, today: NaiveDate) -> Result<Option<Target>, StoreError> {
+    Ok(targets(db, who, &[id], today).await?.pop())
+}
+
+/// [`target`] for many people at once (the rows of a search): one query, not one per person.
+/// People who do not exist are left out.
+pub async fn targets(db: &Db, who: &Principal, ids: &[PersonId], today: NaiveDate) -> Result<Vec<Target>, StoreError> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 4)).collect();
+        let sql = format!("{TIES_SELECT} WHERE p.id = $1 OR p.id IN ({})", list.join(", "));
+        let rows: Vec<TiesOfRow> = on_pool!(db, |p| {
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+                .bind(chunk[0].as_uuid())
+                .bind(who.user_id.as_uuid())
+                .bind(crate::now());
+            for id in chunk {
+                q = q.bind(id.as_uuid());
+            }
+            q.fetch_all(p).await
+        })?;
+        for row in rows {
+            out.push(to_target(db, who, row, today).await?);
+        }
+    }
+    Ok(out)
 }
 
 /// Every section that a consent in force today shares with the asker, through the circle of

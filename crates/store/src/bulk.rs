@@ -741,38 +741,22 @@ pub async fn write(db: &Db, prepared: Prepared) -> Result<(), StoreError> {
             Value::Text(hash),
         ]);
     }
-    let Batch {
-        people,
-        person_versions,
-        health,
-        cases,
-        members,
-        entries,
-        problems,
-        plan_versions,
-        plan_goals,
-        reviews,
-        attendees,
-        votes,
-        tasks,
-        versions,
-        ..
-    } = batch;
+    // Parents before children, for the foreign keys.
     for rows in [
-        people,
-        person_versions,
-        health,
-        cases,
-        members,
-        entries,
-        problems,
-        plan_versions,
-        plan_goals,
-        reviews,
-        attendees,
-        votes,
-        tasks,
-        versions,
+        batch.people,
+        batch.person_versions,
+        batch.health,
+        batch.cases,
+        batch.members,
+        batch.entries,
+        batch.problems,
+        batch.plan_versions,
+        batch.plan_goals,
+        batch.reviews,
+        batch.attendees,
+        batch.votes,
+        batch.tasks,
+        batch.versions,
         audit,
     ] {
         rows.write(&mut tx).await.map_err(|e| e.on_unique("An NHS number or record id"))?;

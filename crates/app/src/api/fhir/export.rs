@@ -129,7 +129,9 @@ async fn write_export(state: &AppState, caller: &Caller, job: Uuid, types: &[&st
     let mut gate = Gate::new(state, caller);
     // Per type: the NDJSON not yet stored, its line count, and the next part's number.
     let mut pending: BTreeMap<&str, (String, usize, i32)> = BTreeMap::new();
-    for person in access::people_within_reach(&state.db, &caller.principal).await? {
+    let people = access::people_within_reach(&state.db, &caller.principal).await?;
+    gate.prefetch(people.iter().copied()).await?;
+    for person in people {
         for resource in resources_of(state, caller, &mut gate, person, types).await? {
             let kind = TYPES.iter().find(|t| resource["resourceType"] == **t).copied().unwrap_or("Unknown");
             let (text, lines, part) = pending.entry(kind).or_insert_with(|| (String::new(), 0, 1));

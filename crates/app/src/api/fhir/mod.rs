@@ -430,7 +430,9 @@ pub async fn admitted(
 ) -> Result<Vec<carethread_domain::PersonId>, FhirError> {
     let mut gate = gate::Gate::new(state, caller);
     let mut out = Vec::new();
-    for person in gate.people(s.patient, &[action]).await? {
+    let people = gate.people(s.patient, &[action]).await?;
+    gate.prefetch(people.iter().copied()).await?;
+    for person in people {
         if gate.allows(person, action).await? {
             out.push(person);
         }
