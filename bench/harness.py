@@ -14,7 +14,7 @@ For each backend (SQLite, then PostgreSQL) it:
 Every request is checked: a scenario with any non-2xx/3xx answer or socket error reports it in
 `errors`. Results go to a table on stdout and to bench/results/latest.json.
 """
-import argparse, datetime, http.cookiejar, json, os, platform, random, re, shutil, sqlite3, subprocess, sys, tempfile, time
+import argparse, datetime, http.cookiejar, json, os, platform, re, shutil, sqlite3, subprocess, sys, tempfile, time
 import urllib.error, urllib.parse, urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -37,7 +37,8 @@ impl AuditContext {
     }
 }
 
-/// Writes one audit entry as part of `tx`, linked into its organisation's hash chain.
+/// Writes one audit entry as part of `tx`, linked into its organisation's hash chain; a read's
+/// or search's entry is kept with `tx` and written when it commits (see [`Tx::commit`]).
 ///
 /// Call it after the transaction's other writes: it holds the chain's head until commit, and a
 /// transaction that wrote rows after taking the head could deadlock (on PostgreSQL) with one

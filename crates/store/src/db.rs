@@ -16,7 +16,7 @@ use std::time::Duration;
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
-/// A pool for one backend, and the audit log's group-commit writer (see [`crate::audit_writer`]).
+/// A pool for one backend, and the audit log's group-commit writer (module `audit_writer`).
 #[derive(Clone, Debug)]
 pub struct Db {
     pub(crate) pool: Pool,
@@ -171,7 +171,8 @@ impl Db {
         Ok(())
     }
 
-    /// Starts a transaction that will write (see [`Pool::begin`]).
+    /// Starts a transaction that will write: on SQLite it waits for its turn at the write gate
+    /// and takes the write lock at once (`BEGIN IMMEDIATE`).
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         let (conn, turn) = self.pool.begin().await?;
         Ok(Tx { conn, _turn: turn, reads: Vec::new(), audit: Some(self.audit.clone()) })
