@@ -35,10 +35,10 @@ struct TiesOfRow {
     break_glass: bool,
 }
 
-/// What ties the asker to each person (`$2` the asker, `$3` now); the caller adds which people.
+/// What ties the asker to each person (`$1` the asker, `$2` now); the caller adds which people.
 const TIES_SELECT: &str = "SELECT p.id, p.org_id, c.key_worker_id, c.team_id, \
-     EXISTS (SELECT 1 FROM circle_members m WHERE m.person_id = p.id AND m.account_id = $2 AND m.removed_at IS NULL) AS in_circle, \
-     EXISTS (SELECT 1 FROM break_glass_grants g WHERE g.person_id = p.id AND g.user_id = $2 AND g.ended_at IS NULL AND g.expires_at > $3) AS break_glass \
+     EXISTS (SELECT 1 FROM circle_members m WHERE m.person_id = p.id AND m.account_id = $1 AND m.removed_at IS NULL) AS in_circle, \
+     EXISTS (SELECT 1 FROM break_glass_grants g WHERE g.person_id = p.id AND g.user_id = $1 AND g.ended_at IS NULL AND g.expires_at > $2) AS break_glass \
      FROM people p LEFT JOIN cases c ON c.person_id = p.id";
 
 async fn to_target(db: &Db, who: &Principal, row: TiesOfRow, today: NaiveDate) -> Result<Target, StoreError> {
@@ -64,13 +64,10 @@ pub async fn target(db: &Db, who: &Principal, id: PersonId, today: NaiveDate) ->
 pub async fn targets(db: &Db, who: &Principal, ids: &[PersonId], today: NaiveDate) -> Result<Vec<Target>, StoreError> {
     let mut out = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(500) {
-        let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 4)).collect();
-        let sql = format!("{TIES_SELECT} WHERE p.id = $1 OR p.id IN ({})", list.join(", "));
+        let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 3)).collect();
+        let sql = format!("{TIES_SELECT} WHERE p.id IN ({})", list.join(", "));
         let rows: Vec<TiesOfRow> = on_pool!(db, |p| {
-            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
-                .bind(chunk[0].as_uuid())
-                .bind(who.user_id.as_uuid())
-                .bind(crate::now());
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(who.user_id.as_uuid()).bind(crate::now());
             for id in chunk {
                 q = q.bind(id.as_uuid());
             }
