@@ -177,6 +177,19 @@ def wrk(base, lines_file, headers, seconds, mode=None):
     return json.loads(m.group(1))
 
 
+def report_failure(name, result, work):
+    """Says what went wrong in a scenario with errors: wrk's kinds of error, the statuses the
+    server answered, and the end of the server's log (the scratch folder is deleted after the run)."""
+    log(f"   {name} failed: {json.dumps(result['error_kinds'])}; failed statuses {json.dumps(result['failed_statuses'])}")
+    show_server_log(work)
+
+
+def show_server_log(work):
+    with open(os.path.join(work, "server.log")) as f:
+        tail = f.readlines()[-40:]
+    log("   the server's log, last lines:\n" + "".join("     | " + line for line in tail))
+
+
 def export_rate(base, token):
     """Kicks off $export of everything the user may see, polls until done, and counts the
     resources in the files: resources per second from kick-off to the last file read."""
@@ -199,15 +212,9 @@ def export_rate(base, token):
     return resources, took
 
 
-def measure_backend(system, db_url, work, people, cases, seconds):
-    log(f"== {system}: generating {people:,} people, {cases:,} cases")
-    took = generate(db_url, people, cases)
-    log(f"   {people / took:,.0f} people/s ({took:.1f} s)")
-    token = add_bench_user(db_url)
-    ids_people, ids_plans, key_workers, tasks, open_reviews = samples(db_url, 2000)
-    if not (ids_people and ids_plans and key_workers and tasks and open_reviews):
-        raise SystemExit(f"{system}: the generated data has no cases, plans, tasks or open reviews for the bench user")
-    proc, base = start_server(db_url, work)
+def run_scenarios(system, proc, base, work, token, seconds, people, cases,
+                  ids_people, ids_plans, key_workers, tasks, open_reviews):
+    """Every scenario against the running server, then the export; peak RSS at the end."""
     cookie, csrf = sign_in(base)
     bearer = [f"Authorization: Bearer {token}", "Accept: application/fhir+json"]
     f = lambda name, lines: write_lines(os.path.join(work, f"{system}-{name}.tsv"), lines)
@@ -240,6 +247,8 @@ def measure_backend(system, db_url, work, people, cases, seconds):
         r = wrk(base, lines_file, headers, seconds, mode)
         rps = r["requests"] / r["seconds"]
         log(f"   {name:<32} {rps:>9,.0f} req/s  p50 {r['p50_ms']:.2f}  p99 {r['p99_ms']:.2f} ms  errors {r['errors']}")
+        if r["errors"]:
+            report_failure(name, r, work)
         results.append({"scenario": name, "system": system, "rps": round(rps, 1), "p50_ms": r["p50_ms"],
                         "p95_ms": r["p95_ms"], "p99_ms": r["p99_ms"], "errors": r["errors"], "dataset": dataset})
     resources, export_took = export_rate(base, token)
@@ -249,10 +258,29 @@ def measure_backend(system, db_url, work, people, cases, seconds):
                     "p95_ms": None, "p99_ms": None, "errors": 0,
                     "dataset": f"{dataset}; {resources:,} resources exported"})
     rss = peak_rss_mb(proc.pid)
-    proc.terminate()
-    proc.wait(timeout=30)
     for r in results:
         r["rss_mb"] = round(rss, 1)
+    return results
+
+
+def measure_backend(system, db_url, work, people, cases, seconds):
+    log(f"== {system}: generating {people:,} people, {cases:,} cases")
+    took = generate(db_url, people, cases)
+    log(f"   {people / took:,.0f} people/s ({took:.1f} s)")
+    token = add_bench_user(db_url)
+    ids_people, ids_plans, key_workers, tasks, open_reviews = samples(db_url, 2000)
+    if not (ids_people and ids_plans and key_workers and tasks and open_reviews):
+        raise SystemExit(f"{system}: the generated data has no cases, plans, tasks or open reviews for the bench user")
+    proc, base = start_server(db_url, work)
+    try:
+        results = run_scenarios(system, proc, base, work, token, seconds, people, cases,
+                                ids_people, ids_plans, key_workers, tasks, open_reviews)
+    except BaseException:
+        show_server_log(work)
+        raise
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
     results.append({"scenario": "generate", "system": system, "rps": round(people / took, 1), "p50_ms": None,
                     "p95_ms": None, "p99_ms": None, "errors": 0, "rss_mb": None,
                     "dataset": f"{people:,} people, {cases:,} cases (people per second)"})

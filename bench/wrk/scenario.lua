@@ -7,7 +7,8 @@
 -- for that Task, read from each response body), so no two updates of one Task race and every
 -- update is expected to succeed.
 --
--- At the end it prints one line, `RESULT {json}`, with the counts and latency percentiles in ms.
+-- At the end it prints one line, `RESULT {json}`, with the counts and latency percentiles in ms,
+-- and for a run with errors their kinds and the statuses of failed responses.
 
 local threads = {}
 local counter = 0
@@ -75,7 +76,13 @@ function request()
   return wrk.format(r.method, r.path, nil, r.body)
 end
 
+-- Failed responses by status, so a run with errors says what the server answered.
+failed = {}
+
 function response(status, headers, body)
+  if status >= 400 then
+    failed[status] = (failed[status] or 0) + 1
+  end
   if not write_mode or status ~= 200 then
     return
   end
@@ -91,8 +98,18 @@ end
 function done(summary, latency, requests)
   local e = summary.errors
   local errors = e.connect + e.read + e.write + e.status + e.timeout
+  local counts, statuses = {}, {}
+  for _, thread in ipairs(threads) do
+    for status, n in pairs(thread:get("failed") or {}) do
+      counts[status] = (counts[status] or 0) + n
+    end
+  end
+  for status, n in pairs(counts) do
+    statuses[#statuses + 1] = string.format('"%d": %d', status, n)
+  end
   io.write(string.format(
-    'RESULT {"requests": %d, "seconds": %.3f, "errors": %d, "status_errors": %d, "p50_ms": %.3f, "p95_ms": %.3f, "p99_ms": %.3f, "mean_ms": %.3f}\n',
-    summary.requests, summary.duration / 1e6, errors, e.status,
+    'RESULT {"requests": %d, "seconds": %.3f, "errors": %d, "error_kinds": {"connect": %d, "read": %d, "write": %d, "timeout": %d, "status": %d}, "failed_statuses": {%s}, "p50_ms": %.3f, "p95_ms": %.3f, "p99_ms": %.3f, "mean_ms": %.3f}\n',
+    summary.requests, summary.duration / 1e6, errors, e.connect, e.read, e.write, e.timeout, e.status,
+    table.concat(statuses, ", "),
     latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000, latency.mean / 1000))
 end

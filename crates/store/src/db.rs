@@ -185,7 +185,7 @@ impl Db {
     pub async fn read(&self) -> Result<Tx, StoreError> {
         let conn = match &self.pool {
             Pool::Sqlite(p, _) => TxConn::Sqlite(p.begin_with("BEGIN DEFERRED").await?),
-            Pool::Postgres(p) => TxConn::Postgres(p.begin_with("BEGIN READ ONLY").await?),
+            Pool::Postgres(p) => TxConn::Postgres(begin_postgres(p, "BEGIN READ ONLY").await?),
         };
         Ok(Tx { conn, _turn: None, reads: Vec::new(), audit: Some(self.audit.clone()) })
     }
@@ -246,7 +246,7 @@ impl Pool {
                     .map_err(|_| StoreError::Invalid("The database is busy. Try again in a moment."))?;
                 (TxConn::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?), Some(turn))
             }
-            Pool::Postgres(p) => (TxConn::Postgres(p.begin().await?), None),
+            Pool::Postgres(p) => (TxConn::Postgres(begin_postgres(p, "BEGIN").await?), None),
         })
     }
 
@@ -254,6 +254,22 @@ impl Pool {
     pub(crate) async fn begin_tx(&self) -> Result<Tx, StoreError> {
         let (conn, turn) = self.begin().await?;
         Ok(Tx { conn, _turn: turn, reads: Vec::new(), audit: None })
+    }
+}
+
+/// Starts a PostgreSQL transaction in a task of its own, so that a request dropped half-way (a
+/// client that hangs up) cannot stop it between sending `BEGIN` and reading the answer. sqlx
+/// 0.9.0 leaves a session stopped there inside the transaction and gives it to the next
+/// borrower, whose pooled writes then wait uncommitted and whose own writes fail if the stray
+/// transaction was `READ ONLY` (transact-rs/sqlx#4393; the benchmark met both). Run to its end,
+/// an unwanted transaction is dropped like any other and rolled back before its connection is
+/// reused.
+async fn begin_postgres(pool: &PgPool, statement: &'static str) -> Result<Transaction<'static, Postgres>, StoreError> {
+    let pool = pool.clone();
+    match tokio::spawn(async move { pool.begin_with(statement).await }).await {
+        Ok(began) => Ok(began?),
+        // Only a panic inside sqlx ends the task early; say so rather than pass it on.
+        Err(_) => Err(StoreError::Db(sqlx::Error::WorkerCrashed)),
     }
 }
 

@@ -425,15 +425,23 @@ pub struct TaskFilter {
     pub newest_first: Option<bool>,
 }
 
-/// The tasks matching `filter`: of the one person it names, or else of everyone the asker has a
-/// working relationship with (or is). The caller still passes each row through the policy. Each
-/// person whose tasks are returned gets an audit entry, and so does the search.
+/// One task a search found: enough to ask the policy about it and to page, before its row is read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TaskHit {
+    pub id: Uuid,
+    pub person_id: PersonId,
+}
+
+/// The tasks matching `filter`, in the order asked: of the one person it names, or else of
+/// everyone the asker has a working relationship with (or is). Only ids come back, so a search
+/// that matches hundreds of tasks reads and audits only the page it returns ([`by_ids`]); the
+/// caller passes each hit through the policy first. The search itself gets an audit entry.
 pub async fn search(
     db: &Db,
     ctx: &AuditContext,
     who: &carethread_domain::policy::Principal,
     filter: &TaskFilter,
-) -> Result<Vec<TaskRecord>, StoreError> {
+) -> Result<Vec<TaskHit>, StoreError> {
     let mut args = Args(vec![Arg::Uuid(who.org_id.as_uuid())]);
     let mut clauses = vec!["t.org_id = $1".to_string()];
     match filter.person {
@@ -483,16 +491,35 @@ pub async fn search(
         Some(false) => "t.updated_at, t.id",
         None => "t.due_on, t.id",
     };
-    let sql = format!("{TASK_SELECT} WHERE {} ORDER BY {order}", clauses.join(" AND "));
+    let sql = format!("SELECT t.id, t.person_id FROM tasks t WHERE {} ORDER BY {order}", clauses.join(" AND "));
+    let mut tx = db.read().await?;
+    let rows: Vec<(Uuid, Uuid)> =
+        on_tx!(&mut tx, |c| bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())), &args.0).fetch_all(c).await)?;
+    record(&mut tx, ctx, AuditAction::Search, None, &format!("searched tasks through the API ({} found)", rows.len()))
+        .await?;
+    tx.commit().await?;
+    Ok(rows.into_iter().map(|(id, person)| TaskHit { id, person_id: PersonId::from_uuid(person) }).collect())
+}
+
+/// The tasks of a search's page, in the order of `ids`, read in one query. Each person whose
+/// tasks are read gets an audit entry. Ids that are not (or no longer) this organisation's tasks
+/// are left out.
+pub async fn by_ids(db: &Db, ctx: &AuditContext, org: OrgId, ids: &[Uuid]) -> Result<Vec<TaskRecord>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut args = Args(vec![Arg::Uuid(org.as_uuid())]);
+    let list: Vec<String> = ids.iter().map(|id| args.add(Arg::Uuid(*id))).collect();
+    let sql = format!("{TASK_SELECT} WHERE t.org_id = $1 AND t.id IN ({})", list.join(", "));
     let mut tx = db.read().await?;
     let rows: Vec<TaskRow> =
         on_tx!(&mut tx, |c| bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())), &args.0).fetch_all(c).await)?;
-    let tasks: Vec<TaskRecord> = rows.into_iter().map(TryInto::try_into).collect::<Result<_, _>>()?;
+    let mut tasks: Vec<TaskRecord> = rows.into_iter().map(TryInto::try_into).collect::<Result<_, _>>()?;
+    let place: std::collections::HashMap<Uuid, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+    tasks.sort_by_key(|t| place.get(&t.id).copied());
     let mut people: Vec<PersonId> = tasks.iter().map(|t| t.person_id).collect();
     people.sort();
     people.dedup();
-    record(&mut tx, ctx, AuditAction::Search, None, &format!("searched tasks through the API ({} found)", tasks.len()))
-        .await?;
     for person in people {
         record(&mut tx, ctx, AuditAction::Read, Some(person), "read tasks through an API search").await?;
     }

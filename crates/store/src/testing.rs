@@ -60,3 +60,21 @@ pub async fn execute_raw(db: &Db, sql: &str) -> Result<u64, crate::StoreError> {
     let sql = sqlx::AssertSqlSafe(sql.to_string());
     Ok(on_pool!(db, |p| sqlx::query(sql).execute(p).await.map(|r| r.rows_affected()))?)
 }
+
+/// How many of this database's sessions sit inside a transaction with nothing running: on
+/// PostgreSQL, from `pg_stat_activity` (not counting the session that asks); `None` on SQLite,
+/// which has no sessions to ask about.
+pub async fn idle_in_transaction(db: &Db) -> Option<i64> {
+    match &db.pool {
+        crate::db::Pool::Sqlite(..) => None,
+        crate::db::Pool::Postgres(pool) => Some(
+            sqlx::query_scalar(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
+                 AND state LIKE 'idle in transaction%' AND pid <> pg_backend_pid()",
+            )
+            .fetch_one(pool)
+            .await
+            .expect("ask PostgreSQL about its sessions"),
+        ),
+    }
+}

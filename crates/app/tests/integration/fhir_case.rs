@@ -192,6 +192,65 @@ async fn staff_read_every_version_of_the_plan_its_goals_circle_and_tasks() {
 }
 
 #[tokio::test]
+async fn a_task_search_across_the_caseload_pages_in_order_and_audits_only_the_people_on_the_page() {
+    let app = TestApp::spawn().await;
+    let kw = token_for(&app, "demo-keyworker").await;
+    let task_ids = |bundle: &Value| -> Vec<String> {
+        entries(bundle, "match").iter().map(|t| t["id"].as_str().expect("id").to_string()).collect()
+    };
+    // Give a second person on the caseload two tasks of their own.
+    let (_, found) = get(&app, &kw, "/fhir/Patient?name=jordan").await;
+    let jordan = found["entry"][0]["resource"]["id"].as_str().expect("Jordan is in the demo").to_string();
+    let due = (chrono::Utc::now().date_naive() + chrono::Days::new(30)).to_string();
+    for description in ["Ring about the club", "Book the annual health check"] {
+        let task = serde_json::json!({"resourceType": "Task", "status": "requested", "intent": "plan",
+            "description": description, "for": {"reference": format!("Patient/{jordan}")},
+            "owner": {"reference": format!("Patient/{jordan}")}, "restriction": {"period": {"end": due}}});
+        let (status, body) = post(&app, kw.clone(), "/fhir/Task", task).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    let (_, all) = get(&app, &kw, "/fhir/Task?_count=1000").await;
+    let ids = task_ids(&all);
+    let mut people: Vec<&str> = entries(&all, "match").iter().filter_map(|t| t["for"]["reference"].as_str()).collect();
+    people.sort();
+    people.dedup();
+    assert!(ids.len() >= 3 && people.len() >= 2, "the demo caseload has tasks for several people");
+    assert_eq!(all["total"], ids.len());
+
+    // One page of one task reads, and so audits, that task's person only.
+    let (_, first) = get(&app, &kw, "/fhir/Task?_count=1").await;
+    assert_eq!((task_ids(&first), &first["total"]), (vec![ids[0].clone()], &Value::from(ids.len())));
+    let shown = entries(&first, "match")[0]["for"]["reference"].as_str().expect("for").to_string();
+    let filter = carethread_store::audit::AuditFilter { username: Some("demo-keyworker".into()), ..Default::default() };
+    let (log, _) = carethread_store::audit::browse(&app.db, &AuditContext::command_line("test"), &filter, 0)
+        .await
+        .expect("audit log");
+    let task_reads: Vec<String> = log
+        .iter()
+        .filter(|e| e.detail == "read tasks through an API search")
+        .map(|e| format!("Patient/{}", e.person_id.expect("a person")))
+        .collect();
+    // The first search (of everything) read every person's tasks; the paged one only the first.
+    assert_eq!(task_reads.len(), people.len() + 1, "{task_reads:?}");
+    assert_eq!(task_reads[0], shown, "the newest entry is the paged search's");
+
+    // Walking the pages two at a time gives the same tasks in the same order, each once.
+    let mut walked = Vec::new();
+    let mut next = Some("/fhir/Task?_count=2".to_string());
+    while let Some(path) = next.take() {
+        let (status, page) = get(&app, &kw, &path).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert_eq!(page["total"], ids.len());
+        walked.extend(task_ids(&page));
+        next = page["link"].as_array().expect("links").iter().find(|l| l["relation"] == "next").map(|l| {
+            let url = l["url"].as_str().expect("url");
+            url[url.find("/fhir/").expect("a FHIR address")..].to_string()
+        });
+    }
+    assert_eq!(walked, ids);
+}
+
+#[tokio::test]
 async fn a_supporter_sees_only_the_shared_part_of_the_plan_in_force_and_outsiders_nothing() {
     let app = TestApp::spawn().await;
     let kw = token_for(&app, "demo-keyworker").await;

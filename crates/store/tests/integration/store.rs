@@ -298,3 +298,47 @@ async fn a_team_for_an_organisation_that_does_not_exist_is_refused_in_plain_word
         .expect_err("no such org");
     assert!(matches!(err, StoreError::Invalid("Choose an organisation from the list.")), "{err:?}");
 }
+
+/// A client that hangs up drops its request's future wherever it is, even between sending
+/// `BEGIN` and reading the answer. The session must not be left inside that transaction: the
+/// next request given the connection would write into it, and nothing it wrote would be kept.
+#[tokio::test]
+async fn transactions_abandoned_while_they_begin_leave_no_session_inside_them() {
+    let db = testing::fresh_db().await;
+    // Each attempt polls BEGIN a number of times, letting the runtime read the sockets in
+    // between, then drops it. Taking a pooled connection costs a round trip of its own (the pool
+    // pings it), so a small number of polls ends an attempt before BEGIN is sent, a larger one
+    // while its answer is on the way (the case that matters), a larger still after the
+    // transaction is open. After each number, no session may be left inside a transaction
+    // (look before anything else runs, since the next borrower's own BEGIN would hide it).
+    let mut left_open = Vec::new();
+    for polls in 1..=40 {
+        for write in [false, true] {
+            for _ in 0..2 {
+                let mut attempt: std::pin::Pin<Box<dyn std::future::Future<Output = _> + Send>> =
+                    if write { Box::pin(db.begin()) } else { Box::pin(db.read()) };
+                for _ in 0..polls {
+                    let poll_once = std::future::poll_fn(|cx| std::task::Poll::Ready(attempt.as_mut().poll(cx)));
+                    if poll_once.await.is_ready() {
+                        break;
+                    }
+                    tokio::task::yield_now().await;
+                }
+            }
+        }
+        // A dropped transaction is rolled back as its connection goes back to the pool, in the
+        // background: give that a moment.
+        tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+        if let Some(stuck) = testing::idle_in_transaction(&db).await
+            && stuck > 0
+        {
+            left_open.push(format!("{stuck} after {polls} polls"));
+        }
+    }
+    assert!(left_open.is_empty(), "sessions left inside an abandoned transaction: {left_open:?}");
+    // The store still works afterwards. On SQLite, which has no sessions to ask about, a
+    // `BEGIN IMMEDIATE` left open would still hold the write lock, and this write would be
+    // refused as busy.
+    db.begin().await.expect("a write transaction still begins").commit().await.expect("commit");
+    db.read().await.expect("a read transaction still begins").commit().await.expect("commit");
+}

@@ -20,7 +20,7 @@ use carethread_domain::PersonId;
 use carethread_domain::policy::{Action, Decision, decide};
 use carethread_fhir::outcome::IssueCode;
 use carethread_store::exports::{self, JobStatus};
-use carethread_store::tasks::{self, TaskFilter};
+use carethread_store::tasks;
 use carethread_store::{access, people, plans, reviews, themes};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -205,8 +205,7 @@ async fn resources_of(
         }
     }
     if wants("Task") && whole {
-        let filter = TaskFilter { person: Some(person), ..TaskFilter::default() };
-        out.extend(tasks::search(&state.db, &audit, &caller.principal, &filter).await?.iter().map(task::as_fhir));
+        out.extend(tasks::for_person(&state.db, &audit, person).await?.iter().map(task::as_fhir));
     }
     if (wants("Encounter") || wants("Observation")) && whole {
         for r in reviews::reviews_in_full(&state.db, &audit, person).await? {

@@ -4,8 +4,8 @@
 
 use super::gate::Gate;
 use super::{
-    Caller, FhirError, SameRecord, created, if_match, pairs, parse_id, parse_search, require_json, resource_response,
-    search_answer, stale,
+    Caller, FhirError, SameRecord, base_url, created, if_match, page_of, pairs, parse_id, parse_search, require_json,
+    resource_response, searchset_response, stale,
 };
 use crate::state::AppState;
 use axum::body::Bytes;
@@ -83,17 +83,22 @@ pub async fn search(
     if let Some(person) = filter.person {
         nothing |= !gate.allows(person, Action::ReadPerson).await?;
     }
-    let mut found = Vec::new();
+    // The policy decides on every hit, so the total and the pages count only what the caller may
+    // read; the rows themselves are read (and audited) for the page alone.
+    let mut allowed = Vec::new();
     if !nothing {
-        let rows = tasks::search(&state.db, &caller.audit(), &caller.principal, &filter).await?;
-        gate.prefetch(rows.iter().map(|t| t.person_id)).await?;
-        for t in rows {
-            if gate.allows(t.person_id, Action::ReadPerson).await? {
-                found.push(as_fhir(&t));
+        let hits = tasks::search(&state.db, &caller.audit(), &caller.principal, &filter).await?;
+        gate.prefetch(hits.iter().map(|t| t.person_id)).await?;
+        for hit in hits {
+            if gate.allows(hit.person_id, Action::ReadPerson).await? {
+                allowed.push(hit.id);
             }
         }
     }
-    Ok(search_answer(&state, &headers, "Task", query, &s, found))
+    let (page, total) = page_of(allowed, &s.page);
+    let rows = tasks::by_ids(&state.db, &caller.audit(), caller.principal.org_id, &page).await?;
+    let found = rows.iter().map(as_fhir).collect();
+    Ok(searchset_response(&base_url(&state, &headers), "Task", query, &s.page, total, found, Vec::new()))
 }
 
 /// The task form's rules, applied to what a client sent for this person's record.
