@@ -10,12 +10,17 @@ For each backend (SQLite, then PostgreSQL) it:
   3. starts `carethread serve` on loopback and measures each scenario with wrk (16 connections,
      2 threads, a warm-up run first that is not counted);
   4. records the server's peak resident memory (VmHWM) after the scenarios.
+Then it loads the peers (bench/peer_systems.py) with the Patients, CarePlans and Tasks the SQLite
+run's export returned and runs the four FHIR scenarios against each, with the same requests.
 
 Every request is checked: a scenario with any non-2xx/3xx answer or socket error reports it in
 `errors`. Results go to a table on stdout and to bench/results/latest.json.
 """
-import argparse, datetime, http.cookiejar, json, os, platform, re, shutil, sqlite3, subprocess, sys, tempfile, time
+import argparse, collections, datetime, http.cookiejar, json, os, platform, re, shutil, sqlite3, subprocess, sys, tempfile, time
 import urllib.error, urllib.parse, urllib.request
+
+import peer_systems
+from peer_systems import TYPES as PEER_TYPES
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # scripts/bench builds the release binary, or names another build in CARETHREAD_BIN.
@@ -120,6 +125,9 @@ def sign_in(base):
     return cookie, session_token
 
 
+Sample = collections.namedtuple("Sample", "people plans key_workers tasks open_reviews")
+
+
 def samples(db_url, limit):
     """Ids from the first synthetic team's cases, which the bench user may see."""
     sql = Sql(db_url)
@@ -141,7 +149,7 @@ def samples(db_url, limit):
         f"JOIN cases c ON c.person_id = r.person_id JOIN review_attendees a ON a.review_id = r.id "
         f"WHERE c.team_id = {team} AND r.status = 'scheduled' AND a.attendance IN ('present', 'sent-views') "
         f"ORDER BY r.id, a.id LIMIT {limit}")]
-    return people, plans, key_workers, tasks, open_reviews
+    return Sample(people, plans, key_workers, tasks, open_reviews)
 
 
 def write_lines(path, lines):
@@ -177,22 +185,24 @@ def wrk(base, lines_file, headers, seconds, mode=None):
     return json.loads(m.group(1))
 
 
-def report_failure(name, result, work):
+def report_failure(name, result, server_log):
     """Says what went wrong in a scenario with errors: wrk's kinds of error, the statuses the
     server answered, and the end of the server's log (the scratch folder is deleted after the run)."""
     log(f"   {name} failed: {json.dumps(result['error_kinds'])}; failed statuses {json.dumps(result['failed_statuses'])}")
-    show_server_log(work)
+    show_server_log(server_log)
 
 
-def show_server_log(work):
-    with open(os.path.join(work, "server.log")) as f:
+def show_server_log(path):
+    with open(path) as f:
         tail = f.readlines()[-40:]
     log("   the server's log, last lines:\n" + "".join("     | " + line for line in tail))
 
 
-def export_rate(base, token):
+def export_rate(base, token, keep=None):
     """Kicks off $export of everything the user may see, polls until done, and counts the
-    resources in the files: resources per second from kick-off to the last file read."""
+    resources in the files: resources per second from kick-off to the last file read. With
+    `keep` (a folder), the Patients, CarePlans and Tasks are also written there, one NDJSON file
+    per type: the data the peers are loaded with."""
     auth = {"Authorization": f"Bearer {token}", "Accept": "application/fhir+json", "Prefer": "respond-async"}
     began = time.perf_counter()
     req = urllib.request.Request(base + "/fhir/$export", headers=auth)
@@ -206,52 +216,78 @@ def export_rate(base, token):
         time.sleep(0.05)
     resources = 0
     for item in manifest["output"]:
+        kept = None
+        if keep and item["type"] in PEER_TYPES:
+            os.makedirs(keep, exist_ok=True)
+            kept = open(os.path.join(keep, f"{item['type']}.ndjson"), "ab")
         with urllib.request.urlopen(urllib.request.Request(item["url"], headers=auth), timeout=300) as r:
-            resources += sum(1 for line in r if line.strip())
+            for line in r:
+                if line.strip():
+                    resources += 1
+                    if kept:
+                        kept.write(line)
+        if kept:
+            kept.close()
     took = time.perf_counter() - began
     return resources, took
 
 
-def run_scenarios(system, proc, base, work, token, seconds, people, cases,
-                  ids_people, ids_plans, key_workers, tasks, open_reviews):
-    """Every scenario against the running server, then the export; peak RSS at the end."""
-    cookie, csrf = sign_in(base)
-    bearer = [f"Authorization: Bearer {token}", "Accept: application/fhir+json"]
-    f = lambda name, lines: write_lines(os.path.join(work, f"{system}-{name}.tsv"), lines)
-    scenarios = [
-        ("baseline-http", f("baseline", [("GET", "/healthz", None)]), [], None),
-        ("fhir-read", f("read", [x for i, p in enumerate(ids_people)
+def fhir_scenarios(f, sample):
+    """The FHIR scenarios, as (name, request file, mode): the same requests for Carethread and
+    for the peers. Searches ask for 20 rows a page, the peers' default, so all do the same work."""
+    return [
+        ("fhir-read", f("read", [x for i, p in enumerate(sample.people)
                                  for x in [("GET", f"/fhir/Patient/{p}", None),
-                                           ("GET", f"/fhir/CarePlan/{ids_plans[i % len(ids_plans)]}", None)]]),
-         bearer, None),
+                                           ("GET", f"/fhir/CarePlan/{sample.plans[i % len(sample.plans)]}", None)]]),
+         None),
         ("fhir-search-careplan-subject",
-         f("search-careplan", [("GET", f"/fhir/CarePlan?subject=Patient/{p}", None) for p in ids_people]), bearer, None),
+         f("search-careplan", [("GET", f"/fhir/CarePlan?subject=Patient/{p}&_count=20", None) for p in sample.people]),
+         None),
         ("fhir-search-task-owner-status",
-         f("search-task", [("GET", f"/fhir/Task?owner=Practitioner/{k}&status={s}", None)
-                           for k in key_workers for s in ["requested", "accepted", "in-progress", "on-hold"]]),
-         bearer, None),
+         f("search-task", [("GET", f"/fhir/Task?owner=Practitioner/{k}&status={s}&_count=20", None)
+                           for k in sample.key_workers for s in ["requested", "accepted", "in-progress", "on-hold"]]),
+         None),
         ("fhir-write", f("write", [("POST", "/fhir/Task", json.dumps(new_task(p), separators=(",", ":")))
-                                   for p in ids_people] +
+                                   for p in sample.people] +
                               [("PUT", f"/fhir/Task/{t}", json.dumps(task_body(t, p), separators=(",", ":")))
-                               for t, p in tasks]),
-         bearer + ["Content-Type: application/fhir+json"], "write"),
-        ("case-page", f("case-page", [("GET", f"/people/{p}", None) for p in ids_people]),
-         [f"Cookie: {cookie}", "Accept: text/html"], None),
-        ("vote-record", f("vote", [("POST", f"/people/{p}/reviews/{r}/votes/{a}", ballot(csrf, i))
-                                   for i, (p, r, a) in enumerate(open_reviews)]),
-         [f"Cookie: {cookie}", "Content-Type: application/x-www-form-urlencoded"], None),
+                               for t, p in sample.tasks]),
+         "write"),
     ]
+
+
+def measure(system, base, server_log, scenarios, seconds, dataset):
+    """Runs each (name, request file, headers, mode) under wrk; one result row each."""
     results = []
-    dataset = f"{people:,} people, {cases:,} cases; bench user's team: {len(ids_people):,} sampled cases"
     for name, lines_file, headers, mode in scenarios:
         r = wrk(base, lines_file, headers, seconds, mode)
         rps = r["requests"] / r["seconds"]
         log(f"   {name:<32} {rps:>9,.0f} req/s  p50 {r['p50_ms']:.2f}  p99 {r['p99_ms']:.2f} ms  errors {r['errors']}")
         if r["errors"]:
-            report_failure(name, r, work)
+            report_failure(name, r, server_log)
         results.append({"scenario": name, "system": system, "rps": round(rps, 1), "p50_ms": r["p50_ms"],
                         "p95_ms": r["p95_ms"], "p99_ms": r["p99_ms"], "errors": r["errors"], "dataset": dataset})
-    resources, export_took = export_rate(base, token)
+    return results
+
+
+def run_scenarios(system, proc, base, work, token, seconds, sample, dataset, keep_export):
+    """Every scenario against the running server, then the export (its Patients, CarePlans and
+    Tasks kept in `keep_export` when given, to load the peers with); peak RSS at the end."""
+    cookie, csrf = sign_in(base)
+    bearer = [f"Authorization: Bearer {token}", "Accept: application/fhir+json"]
+    f = lambda name, lines: write_lines(os.path.join(work, f"{system}-{name}.tsv"), lines)
+    scenarios = [("baseline-http", f("baseline", [("GET", "/healthz", None)]), [], None)]
+    for name, lines_file, mode in fhir_scenarios(f, sample):
+        headers = bearer + (["Content-Type: application/fhir+json"] if mode == "write" else [])
+        scenarios.append((name, lines_file, headers, mode))
+    scenarios += [
+        ("case-page", f("case-page", [("GET", f"/people/{p}", None) for p in sample.people]),
+         [f"Cookie: {cookie}", "Accept: text/html"], None),
+        ("vote-record", f("vote", [("POST", f"/people/{p}/reviews/{r}/votes/{a}", ballot(csrf, i))
+                                   for i, (p, r, a) in enumerate(sample.open_reviews)]),
+         [f"Cookie: {cookie}", "Content-Type: application/x-www-form-urlencoded"], None),
+    ]
+    results = measure(system, base, os.path.join(work, "server.log"), scenarios, seconds, dataset)
+    resources, export_took = export_rate(base, token, keep_export)
     rate = resources / export_took
     log(f"   {'export':<32} {rate:>9,.0f} resources/s ({resources:,} resources in {export_took:.1f} s)")
     results.append({"scenario": "export", "system": system, "rps": round(rate, 1), "p50_ms": None,
@@ -263,20 +299,20 @@ def run_scenarios(system, proc, base, work, token, seconds, people, cases,
     return results
 
 
-def measure_backend(system, db_url, work, people, cases, seconds):
+def measure_backend(system, db_url, work, people, cases, seconds, keep_export=None):
     log(f"== {system}: generating {people:,} people, {cases:,} cases")
     took = generate(db_url, people, cases)
     log(f"   {people / took:,.0f} people/s ({took:.1f} s)")
     token = add_bench_user(db_url)
-    ids_people, ids_plans, key_workers, tasks, open_reviews = samples(db_url, 2000)
-    if not (ids_people and ids_plans and key_workers and tasks and open_reviews):
+    sample = samples(db_url, 2000)
+    if not all(sample):
         raise SystemExit(f"{system}: the generated data has no cases, plans, tasks or open reviews for the bench user")
+    dataset = f"{people:,} people, {cases:,} cases; bench user's team: {len(sample.people):,} sampled cases"
     proc, base = start_server(db_url, work)
     try:
-        results = run_scenarios(system, proc, base, work, token, seconds, people, cases,
-                                ids_people, ids_plans, key_workers, tasks, open_reviews)
+        results = run_scenarios(system, proc, base, work, token, seconds, sample, dataset, keep_export)
     except BaseException:
-        show_server_log(work)
+        show_server_log(os.path.join(work, "server.log"))
         raise
     finally:
         proc.terminate()
@@ -284,7 +320,58 @@ def measure_backend(system, db_url, work, people, cases, seconds):
     results.append({"scenario": "generate", "system": system, "rps": round(people / took, 1), "p50_ms": None,
                     "p95_ms": None, "p99_ms": None, "errors": 0, "rss_mb": None,
                     "dataset": f"{people:,} people, {cases:,} cases (people per second)"})
+    return results, sample, dataset
+
+
+def measure_peer(peer, exported, work, sample, dataset, seconds):
+    """The FHIR scenarios against one peer, loaded with what Carethread exported."""
+    counts = {}
+    for name in os.listdir(exported):
+        with open(os.path.join(exported, name)) as f:
+            counts[name.split(".")[0]] = sum(1 for line in f if line.strip())
+    loaded = ", ".join(f"{n:,} {t}s" for t, n in sorted(counts.items()))
+    log(f"== {peer.system}: loading {loaded}")
+    proc, base, took = peer.start(exported, work)
+    log(f"   loaded and ready in {took:.1f} s")
+    try:
+        check_peer_answers(peer.system, base, exported, sample)
+    except BaseException:
+        proc.terminate()
+        raise
+    f = lambda name, lines: write_lines(os.path.join(work, f"{peer.system}-{name}.tsv"), lines)
+    accept = ["Accept: application/fhir+json"]
+    scenarios = [(name, lines_file, accept + (["Content-Type: application/fhir+json"] if mode else []), mode)
+                 for name, lines_file, mode in fhir_scenarios(f, sample)]
+    try:
+        results = measure(peer.system, base, peer.log_path, scenarios, seconds,
+                          f"{dataset}; the peer holds the bench user's {loaded} from Carethread's export")
+        rss = peak_rss_mb(proc.pid)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    for r in results:
+        r["rss_mb"] = round(rss, 1)
     return results
+
+
+def check_peer_answers(system, base, exported, sample):
+    """A peer's searches must find what is in the data it holds, or comparing speeds would
+    compare different work: the first sampled searches' totals are checked against the files."""
+    def resources(kind):
+        with open(os.path.join(exported, f"{kind}.ndjson")) as f:
+            return [json.loads(line) for line in f if line.strip()]
+    plans = collections.Counter(r["subject"]["reference"] for r in resources("CarePlan"))
+    tasks = collections.Counter((r.get("owner", {}).get("reference"), r["status"]) for r in resources("Task"))
+    asks = [(f"/fhir/CarePlan?subject=Patient/{p}&_count=20", plans[f"Patient/{p}"]) for p in sample.people[:5]]
+    asks += [(f"/fhir/Task?owner=Practitioner/{k}&status={s}&_count=20", tasks[(f"Practitioner/{k}", s)])
+             for k in sample.key_workers[:2] for s in ["requested", "accepted", "in-progress", "on-hold"]]
+    for path, expected in asks:
+        req = urllib.request.Request(base + path, headers={"Accept": "application/fhir+json"})
+        with urllib.request.urlopen(req, timeout=60) as r:
+            total = json.loads(r.read()).get("total")
+        if total != expected:
+            raise SystemExit(f"{system} answered {path} with a total of {total}, but holds {expected}: "
+                             "its speed would not be comparable")
 
 
 def new_task(person):
@@ -342,17 +429,24 @@ def main():
     a = ap.parse_args()
     # Only a full run's figures are kept in the repository; a quick run's are for looking at.
     output = os.path.join(ROOT, "bench", "results", "latest-quick.json" if a.quick else "latest.json")
-    people, cases, seconds = (20_000, 2_000, 3) if a.quick else (1_000_000, 100_000, 15)
+    people, cases, seconds = (10_000, 1_000, 2) if a.quick else (1_000_000, 100_000, 15)
     work = tempfile.mkdtemp(prefix="carethread-bench-")
     began = time.perf_counter()
     runs = []
+    exported = os.path.join(work, "exported")
     try:
-        runs += measure_backend("carethread-sqlite", f"sqlite://{work}/bench.db", work, people, cases, seconds)
+        for peer in peer_systems.ALL:
+            peer.install()
+        results, sample, dataset = measure_backend("carethread-sqlite", f"sqlite://{work}/bench.db", work,
+                                                   people, cases, seconds, keep_export=exported)
+        runs += results
         pg_db = "carethread_bench"
         run(["psql", a.postgres_url, "-qc", f"DROP DATABASE IF EXISTS {pg_db}"])
         run(["psql", a.postgres_url, "-qc", f"CREATE DATABASE {pg_db}"])
         pg_url = a.postgres_url.rsplit("/", 1)[0] + "/" + pg_db
-        runs += measure_backend("carethread-postgres", pg_url, work, people, cases, seconds)
+        runs += measure_backend("carethread-postgres", pg_url, work, people, cases, seconds)[0]
+        for peer in peer_systems.ALL:
+            runs += measure_peer(peer, exported, work, sample, dataset, seconds)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print(table(runs))

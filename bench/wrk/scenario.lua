@@ -19,7 +19,7 @@ function setup(thread)
   table.insert(threads, thread)
 end
 
-local lines, creates, ready, versions, bodies = {}, {}, {}, {}, {}
+local lines, creates, ready, versions, flips, bodies = {}, {}, {}, {}, {}, {}
 local next_line, turn, write_mode = 1, 0, false
 
 function init(args)
@@ -33,7 +33,8 @@ function init(args)
       puts = puts + 1
       if (puts - 1) % threads == (id or 1) - 1 then
         local task = path:match("/Task/([%w%-]+)$")
-        versions[task] = 1
+        versions[task] = "1"
+        flips[task] = 0
         bodies[task] = body
         ready[#ready + 1] = task
       end
@@ -67,8 +68,9 @@ function request()
       headers[k] = v
     end
     headers["If-Match"] = 'W/"' .. versions[task] .. '"'
-    -- Each update really changes the Task: its status flips with every version.
-    local status = (versions[task] % 2 == 0) and "accepted" or "in-progress"
+    -- Each update really changes the Task: its status flips every time.
+    flips[task] = flips[task] + 1
+    local status = (flips[task] % 2 == 0) and "accepted" or "in-progress"
     local body = bodies[task]:gsub("__STATUS__", status)
     return wrk.format("PUT", "/fhir/Task/" .. task, headers, body)
   end
@@ -88,9 +90,10 @@ function response(status, headers, body)
   end
   -- An update answers with the Task: note its new version and make it ready again.
   local task = body:match('"id":"([%w%-]+)"')
-  local version = body:match('"versionId":"(%d+)"')
+  -- Not always a number: Medplum's versions are UUIDs.
+  local version = body:match('"versionId":"([^"]+)"')
   if task and version and versions[task] then
-    versions[task] = tonumber(version)
+    versions[task] = version
     ready[#ready + 1] = task
   end
 end
