@@ -81,6 +81,7 @@ pub async fn run(db: &Db, people: usize, cases: usize, seed: u64) -> anyhow::Res
     }
     // The maker stops early only on a fault; the channel closing then says nothing about why.
     maker.await??;
+    bulk::analyse(db).await?;
     Ok(Generated { org_name, people, cases, seconds: began.elapsed().as_secs_f64() })
 }
 

@@ -706,6 +706,21 @@ pub fn prepare(
     Ok(Prepared(batch))
 }
 
+/// Gathers the query planner's statistics once a bulk load is written. Without them SQLite
+/// chooses join orders from the schema alone, and some of its choices walk a whole table per
+/// lookup. `analysis_limit` has SQLite sample each index instead of reading all of it.
+pub async fn analyse(db: &Db) -> Result<(), StoreError> {
+    match &db.pool {
+        crate::db::Pool::Sqlite(p, _) => {
+            sqlx::raw_sql("PRAGMA analysis_limit = 1000; ANALYZE").execute(p).await?;
+        }
+        crate::db::Pool::Postgres(p) => {
+            sqlx::query("ANALYZE").execute(p).await?;
+        }
+    }
+    Ok(())
+}
+
 /// Writes a prepared load in one transaction.
 pub async fn write(db: &Db, prepared: Prepared) -> Result<(), StoreError> {
     let Prepared(batch) = prepared;

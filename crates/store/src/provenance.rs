@@ -76,10 +76,13 @@ pub async fn of_person(db: &Db, ctx: &AuditContext, person: PersonId) -> Result<
     for (kind, record_type, table) in
         [(Kind::CircleMember, MEMBER, "circle_members"), (Kind::ProblemArea, PROBLEM, "problem_areas")]
     {
+        // The person's records first, then their versions: written as a join, SQLite without
+        // statistics (a freshly loaded database) walked every version of the type and looked
+        // each record up, so a bulk export took time in the square of the caseload.
         let sql = format!(
             "SELECT v.id, v.record_id, v.version, v.removed, v.changed_at, {USER} FROM record_versions v \
-             JOIN {table} r ON r.id = v.record_id LEFT JOIN users u ON u.id = v.changed_by \
-             WHERE v.record_type = $1 AND r.person_id = $2"
+             LEFT JOIN users u ON u.id = v.changed_by \
+             WHERE v.record_type = $1 AND v.record_id IN (SELECT id FROM {table} WHERE person_id = $2)"
         );
         let rows: Vec<Row> = on_tx!(&mut tx, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(record_type)
