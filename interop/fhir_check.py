@@ -278,6 +278,29 @@ def check_case_resources(base, auth, client):
     task.save()
     expect(task["status"] == "completed" and task["meta"]["versionId"] == "2", "the Task update did not take")
 
+    # The management plan in force, sent back through the client to start the next draft, which
+    # is then changed with its ETag.
+    # (Someone whose plan has no draft yet: the browser suite, run before, may have started one.)
+    drafting = {p["subject"]["reference"] for p in client.resources("CarePlan").search(status="draft").fetch_all()}
+    in_force = [p.serialize() for p in client.resources("CarePlan").search(status="active", category="management")
+                .fetch_all() if p["subject"]["reference"] not in drafting]
+    expect(in_force, "nobody has a management plan in force without a draft")
+    body = {k: v for k, v in in_force[0].items() if k not in ("id", "meta")}
+    body["status"] = "draft"
+    body["activity"].append({"detail": {"status": "in-progress", "description": "Self-management: Interop check"}})
+    draft = client.resource("CarePlan", **body)
+    draft.save()
+    valid(CarePlan, draft.serialize(), "the CarePlan draft created")
+    expect(draft["status"] == "draft" and draft["meta"]["versionId"] == "1", "the CarePlan draft was not created")
+    changing = SyncFHIRClient(base, authorization=auth["Authorization"],
+                              extra_headers={"If-Match": f'W/"{draft["meta"]["versionId"]}"'})
+    plan = changing.reference("CarePlan", draft["id"]).to_resource()
+    plan["activity"].append({"detail": {"status": "in-progress", "description": "Social prescribing: Interop choir"}})
+    plan.save()
+    expect(plan["meta"]["versionId"] == "2"
+           and any(a["detail"]["description"].endswith("Interop choir") for a in plan["activity"]),
+           "the CarePlan update did not take")
+
     reviews = client.resources("Encounter").limit(1).fetch_all()
     expect(reviews, "the key worker sees no review (Encounter) in the demo")
     votes = 0

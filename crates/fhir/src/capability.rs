@@ -41,7 +41,10 @@ pub fn statement(base: &str, version: &str, date: &str) -> Value {
                 "interaction": [{ "code": "read" }, { "code": "search-type" }],
                 "searchParam": [param("url", "uri", "The canonical address of the value set.")]
             },
-            case_resource(&crate::careplan::CAREPLAN_SEARCH, &["read", "vread", "history-instance", "search-type"]),
+            case_resource(
+                &crate::careplan::CAREPLAN_SEARCH,
+                &["read", "vread", "history-instance", "search-type", "create", "update"],
+            ),
             case_resource(
                 &crate::careplan::GOAL_SEARCH,
                 &["read", "vread", "history-instance", "search-type", "create", "update"],

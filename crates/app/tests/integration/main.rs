@@ -11,6 +11,7 @@ mod fhir_case;
 mod fhir_circle;
 mod fhir_import;
 mod fhir_patient;
+mod fhir_plan_write;
 mod http;
 mod insights;
 mod plans;

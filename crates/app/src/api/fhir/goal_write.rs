@@ -29,6 +29,28 @@ fn invalid_at(status: StatusCode, element: String, message: &str) -> FhirError {
     FhirError { status, outcome: OperationOutcome::at(IssueCode::Invariant, element, message) }
 }
 
+/// Who may support a step or take on a duty in the person's plan, as the plan's pages offer them.
+pub(super) async fn supporters(
+    state: &AppState,
+    caller: &Caller,
+    person: PersonId,
+) -> Result<Vec<(Owner, String)>, FhirError> {
+    let name = people::read(&state.db, &caller.audit(), person, "wrote in the plan through FHIR")
+        .await?
+        .details
+        .display_name();
+    Ok(tasks::owner_choices(&state.db, person)
+        .await?
+        .into_iter()
+        .map(|c| if c.owner == Owner::Person { (Owner::Person, name.clone()) } else { (c.owner, c.label) })
+        .collect())
+}
+
+/// The person's problem areas, which their goals may address.
+pub(super) async fn problem_ids(state: &AppState, caller: &Caller, person: PersonId) -> Result<Vec<Uuid>, FhirError> {
+    Ok(themes::problems(&state.db, &caller.audit(), person).await?.iter().map(|p| p.id).collect())
+}
+
 /// The goal in the body, checked by the goal form's rules for this person's plan, with the
 /// steps `keep` (a changed goal keeps its steps).
 async fn parse_goal(
@@ -39,14 +61,8 @@ async fn parse_goal(
     id: Uuid,
     keep: Option<&Goal>,
 ) -> Result<Goal, FhirError> {
-    let audit = caller.audit();
-    let name = people::read(&state.db, &audit, person, "wrote a goal through FHIR").await?.details.display_name();
-    let supporters: Vec<(Owner, String)> = tasks::owner_choices(&state.db, person)
-        .await?
-        .into_iter()
-        .map(|c| if c.owner == Owner::Person { (Owner::Person, name.clone()) } else { (c.owner, c.label) })
-        .collect();
-    let problems: Vec<Uuid> = themes::problems(&state.db, &audit, person).await?.iter().map(|p| p.id).collect();
+    let supporters = supporters(state, caller, person).await?;
+    let problems = problem_ids(state, caller, person).await?;
     let mut input = form.input;
     for (i, r) in form.addresses.iter().enumerate() {
         match Ref::parse(r, Some("Condition")).filter(|c| c.kind == "Condition") {

@@ -3,6 +3,7 @@
 mod audit_event;
 mod batch;
 mod careplan;
+mod careplan_write;
 mod careteam;
 mod condition;
 mod consent;
@@ -45,8 +46,8 @@ pub fn router() -> Routes<AppState> {
         "/fhir/Patient/{id}" => get(patient::read).put(patient::update).delete(patient::delete),
         "/fhir/Patient/{id}/_history/{version}" => get(patient::vread),
         "/fhir/AuditEvent" => get(audit_event::search),
-        "/fhir/CarePlan" => get(careplan::search_care_plans),
-        "/fhir/CarePlan/{id}" => get(careplan::read_care_plan),
+        "/fhir/CarePlan" => get(careplan::search_care_plans).post(careplan_write::create),
+        "/fhir/CarePlan/{id}" => get(careplan::read_care_plan).put(careplan_write::update),
         "/fhir/CarePlan/{id}/_history" => get(careplan::care_plan_history),
         "/fhir/CarePlan/{id}/_history/{version}" => get(careplan::vread_care_plan),
         "/fhir/Goal" => get(careplan::search_goals).post(goal_write::create),
