@@ -8,6 +8,7 @@ failure, saying what failed.
 Usage: python fhir_check.py BASE_URL TOKEN
 """
 
+import datetime
 import importlib
 import json
 import sys
@@ -23,12 +24,14 @@ from fhir.resources.R4B.goal import Goal
 from fhir.resources.R4B.observation import Observation
 from fhir.resources.R4B.operationoutcome import OperationOutcome
 from fhir.resources.R4B.patient import Patient
+from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 from fhir.resources.R4B.task import Task
 from fhir.resources.R4B.valueset import ValueSet
 from fhirpy import SyncFHIRClient
 from fhirpy.base.exceptions import MultipleResourcesFound
 
 NHS = "https://fhir.nhs.uk/Id/nhs-number"
+CANONICAL = "https://carethread.app/fhir"
 checked = 0
 
 
@@ -301,6 +304,30 @@ def check_case_resources(base, auth, client):
            and any(a["detail"]["description"].endswith("Interop choir") for a in plan["activity"]),
            "the CarePlan update did not take")
 
+    # A review scheduled with the client, and its prompt sheet filled in and then changed.
+    day = (datetime.date.today() + datetime.timedelta(days=21)).isoformat()
+    review = client.resource(
+        "Encounter", status="planned", type=[{"text": "Key-worker conversation"}],
+        **{"class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "AMB"}},
+        subject={"reference": subject}, period={"start": f"{day}T10:30:00Z"},
+        location=[{"location": {"display": "Interop café"}}],
+        extension=[{"url": "https://carethread.app/fhir/StructureDefinition/review-chair", "valueString": "Interop"}])
+    review.save()
+    valid(Encounter, review.serialize(), "the scheduled Encounter")
+    expect(review["period"]["start"] == f"{day}T10:30:00Z", f"the review's start: {review['period']}")
+    sheet = client.resource(
+        "QuestionnaireResponse", status="completed", questionnaire=f"{CANONICAL}/Questionnaire/prompt-sheet",
+        subject={"reference": subject}, encounter={"reference": f"Encounter/{review['id']}"},
+        item=[{"linkId": "who-i-want-there", "answer": [{"valueString": "Interop check"}]}])
+    sheet.save()
+    valid(QuestionnaireResponse, sheet.serialize(), "the QuestionnaireResponse created")
+    changing = SyncFHIRClient(base, authorization=auth["Authorization"],
+                              extra_headers={"If-Match": f'W/"{sheet["meta"]["versionId"]}"'})
+    answers = changing.reference("QuestionnaireResponse", sheet["id"]).to_resource()
+    answers["item"][0]["answer"][0]["valueString"] = "Interop check, changed"
+    answers.save()
+    expect(answers["meta"]["versionId"] == "2", "the QuestionnaireResponse update did not take")
+
     reviews = client.resources("Encounter").limit(1).fetch_all()
     expect(reviews, "the key worker sees no review (Encounter) in the demo")
     votes = 0
@@ -339,6 +366,13 @@ def check_case_resources(base, auth, client):
         for entry in listing.get("entry", []):
             module = importlib.import_module(f"fhir.resources.R4B.{kind.lower()}")
             valid(getattr(module, kind), entry["resource"], f"{kind} {entry['resource']['id']}")
+            if kind in ("RelatedPerson", "Condition"):
+                history = requests.get(f"{base}/{kind}/{entry['resource']['id']}/_history", headers=auth, timeout=30)
+                expect(history.status_code == 200, f"the history of {kind} {entry['resource']['id']}")
+                valid(Bundle, history.json(), f"the history of {kind} {entry['resource']['id']}")
+                for version in history.json()["entry"]:
+                    if "resource" in version:
+                        valid(getattr(module, kind), version["resource"], f"a version of {kind}")
         collect(requests.get(f"{base}/{kind}", params={"patient": subject, "_count": "1000"}, headers=auth, timeout=30).json())
     for reference in sorted(seen):
         kind = reference.split("/")[0]

@@ -3,9 +3,10 @@
 //! said (progressed, unchanged, slipped back), `performer` who said it, `encounter` the review.
 //! A signed-off review is `finished` and its votes `final`; before that they are `preliminary`.
 
+use crate::datatypes::Extension;
 use crate::search::Params;
 use crate::terminology::{self, THEMES, VOTES};
-use carethread_domain::reviews::{Attendance, ReviewDetails, Vote};
+use carethread_domain::reviews::{Attendance, AttendeeInput, ReviewDetails, ReviewKind, Vote};
 use carethread_domain::themes::Theme;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
@@ -74,6 +75,11 @@ fn attendance_url() -> String {
     format!("{}/StructureDefinition/attendance", crate::CANONICAL)
 }
 
+/// Who chairs the review, by name.
+pub fn chair_url() -> String {
+    format!("{}/StructureDefinition/review-chair", crate::CANONICAL)
+}
+
 pub fn encounter_status(signed_off: bool) -> &'static str {
     if signed_off { "finished" } else { "planned" }
 }
@@ -98,6 +104,7 @@ pub fn to_encounter(r: &StoredReview<'_>) -> Value {
         "resourceType": "Encounter",
         "id": r.id.to_string(),
         "meta": crate::meta(r.version, r.updated_at),
+        "extension": [{ "url": chair_url(), "valueString": r.details.chair }],
         "status": encounter_status(r.signed_off),
         // A meeting about the person's care, not a clinical visit: "ambulatory" is the nearest
         // class HL7 offers.
@@ -285,6 +292,173 @@ pub fn vote_from_fhir(body: &[u8]) -> Result<NewVote, crate::outcome::OperationO
         }
     };
     Ok(NewVote { review, person, performer, theme, vote, comment })
+}
+
+/// An Encounter as a client sends it to schedule a review.
+#[derive(Clone, Debug, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EncounterIn {
+    pub resource_type: String,
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub meta: Option<crate::datatypes::Meta>,
+    #[serde(default)]
+    pub text: Option<crate::datatypes::Narrative>,
+    #[serde(default)]
+    pub extension: Vec<Extension>,
+    pub status: String,
+    pub class: crate::datatypes::Coding,
+    #[serde(default, rename = "type")]
+    pub kind: Vec<crate::datatypes::CodeableConcept>,
+    pub subject: crate::datatypes::Reference,
+    #[serde(default)]
+    pub period: Option<PeriodIn>,
+    #[serde(default)]
+    pub location: Vec<LocationIn>,
+    #[serde(default)]
+    pub participant: Vec<ParticipantIn>,
+}
+
+#[derive(Clone, Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PeriodIn {
+    #[serde(default)]
+    pub start: Option<String>,
+    #[serde(default)]
+    pub end: Option<String>,
+}
+
+#[derive(Clone, Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LocationIn {
+    pub location: crate::datatypes::Reference,
+}
+
+#[derive(Clone, Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParticipantIn {
+    #[serde(default)]
+    pub extension: Vec<Extension>,
+    #[serde(default, rename = "type")]
+    pub kind: Vec<crate::datatypes::CodeableConcept>,
+    #[serde(default)]
+    pub individual: Option<crate::datatypes::Reference>,
+}
+
+/// Someone invited to a review, as an Encounter names them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum InviteForm {
+    /// The person whose review it is (always invited, named or not).
+    Person,
+    /// Someone in their circle of support: the RelatedPerson's id, and the participant's index.
+    Member(usize, Uuid),
+    /// Anyone else, by name and role (as the review page adds them).
+    Named(usize, AttendeeInput),
+}
+
+/// A review to schedule, read from an Encounter. The time is an instant; the organisation's
+/// clock turns it into the day and time the review page shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReviewForm {
+    pub person: Option<crate::search::Ref>,
+    pub kind: ReviewKind,
+    pub start: DateTime<chrono::FixedOffset>,
+    pub place: String,
+    pub chair: String,
+    pub invited: Vec<InviteForm>,
+}
+
+/// Reads an Encounter that schedules a review: a planned one (a review is finished by signing it
+/// off on its page), of one of the kinds of review, with when, where and who chairs it.
+pub fn review_from_fhir(body: &[u8]) -> Result<ReviewForm, crate::outcome::OperationOutcome> {
+    use crate::outcome::{IssueCode, OperationOutcome};
+    let e: EncounterIn = crate::parse::resource(body, "Encounter")?;
+    if e.status != "planned" {
+        return Err(OperationOutcome::at(
+            IssueCode::Value,
+            "Encounter.status",
+            "A review is scheduled as planned; it is finished by signing it off on its page.",
+        ));
+    }
+    let named = |text: &str| {
+        ReviewKind::ALL.iter().copied().find(|k| k.slug() == text.trim() || k.label().eq_ignore_ascii_case(text.trim()))
+    };
+    let kind = e
+        .kind
+        .iter()
+        .flat_map(|c| c.text.iter().chain(c.coding.iter().filter_map(|c| c.code.as_ref())))
+        .find_map(|t| named(t))
+        .ok_or_else(|| {
+            let kinds: Vec<&str> = ReviewKind::ALL.iter().map(|k| k.label()).collect();
+            OperationOutcome::at(
+                IssueCode::Value,
+                "Encounter.type",
+                format!("Say which kind of review it is, as type text: {}.", kinds.join(", ")),
+            )
+        })?;
+    let start = e
+        .period
+        .as_ref()
+        .and_then(|p| p.start.as_deref())
+        .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+        .filter(|t| t.timestamp() % 60 == 0)
+        .ok_or_else(|| {
+            OperationOutcome::at(
+                IssueCode::Value,
+                "Encounter.period.start",
+                "Say when the review starts, to the minute, as a date and time with its offset (for example 2026-12-03T14:30:00Z).",
+            )
+        })?;
+    let place = match e.location.as_slice() {
+        [] => String::new(),
+        [l] => l.location.display.clone().unwrap_or_default(),
+        _ => {
+            return Err(OperationOutcome::at(
+                IssueCode::Invalid,
+                "Encounter.location",
+                "Give one location: where the review happens, as its display.",
+            ));
+        }
+    };
+    let chair = crate::datatypes::extension(&e.extension, &chair_url())
+        .and_then(|x| x.value_string.clone())
+        .unwrap_or_default();
+    let person = e.subject.reference.as_deref().and_then(|r| crate::search::Ref::parse(r, None));
+    let mut invited = Vec::new();
+    for (i, p) in e.participant.iter().enumerate() {
+        let individual = p.individual.clone().unwrap_or_default();
+        let reference = individual.reference.as_deref().map(|r| crate::search::Ref::parse(r, None));
+        invited.push(match reference {
+            Some(Some(r)) if r.kind == "Patient" && person.as_ref().is_some_and(|p| p.id == r.id) => InviteForm::Person,
+            Some(Some(r)) if r.kind == "RelatedPerson" => InviteForm::Member(i, r.id),
+            Some(_) => {
+                return Err(OperationOutcome::at(
+                    IssueCode::Value,
+                    format!("Encounter.participant[{i}].individual"),
+                    "Invite the person whose review it is (their Patient), someone in their circle (RelatedPerson), or anyone else by name in display with their role as type text.",
+                ));
+            }
+            None => {
+                let role = p.kind.first().and_then(|t| t.text.clone()).unwrap_or_default();
+                let display = individual.display.unwrap_or_default();
+                // Carethread writes "Name (Role)"; the role is type text.
+                let name = display.strip_suffix(&format!(" ({role})")).unwrap_or(&display).to_string();
+                InviteForm::Named(i, AttendeeInput { name, role })
+            }
+        });
+    }
+    Ok(ReviewForm { person, kind, start, place, chair, invited })
+}
+
+/// The scheduling form's errors, each against the element it came from.
+pub fn review_errors(errors: &carethread_domain::errors::FieldErrors) -> crate::outcome::OperationOutcome {
+    crate::outcome::OperationOutcome::from_fields(errors, |field| match field {
+        "kind" => "Encounter.type",
+        "place" => "Encounter.location",
+        "chair" => "Encounter.extension",
+        _ => "Encounter.period.start",
+    })
 }
 
 #[cfg(test)]

@@ -176,8 +176,14 @@ async fn snapshot(tx: &mut Tx, ctx: &AuditContext, id: Uuid) -> Result<(), Store
         .fetch_one(c)
         .await)?;
     let json = to_json(&state)?;
-    let new =
-        NewVersion { record_type: PLAN_STATE, record_id: id, version: state.version, details: &json, removed: false };
+    let new = NewVersion {
+        record_type: PLAN_STATE,
+        record_id: id,
+        version: state.version,
+        details: &json,
+        removed: false,
+        at: state.at,
+    };
     insert_version(tx, ctx, carethread_domain::OrgId::from_uuid(org), new).await
 }
 

@@ -84,10 +84,20 @@ pub struct ReviewRecord {
     pub updated_at: DateTime<Utc>,
     pub attendees: Vec<AttendeeRecord>,
     pub votes: Vec<VoteRecord>,
-    /// The person's prompt sheet, with who saved it and when.
-    pub prompt_sheet: Option<(PromptSheet, Option<String>, DateTime<Utc>)>,
+    /// The person's prompt sheet, with who saved it, when, and how many times.
+    pub prompt_sheet: Option<SavedSheet>,
     /// Corrections recorded after sign-off, oldest first: (what and why, by whom, when).
     pub amendments: Vec<(String, Option<String>, DateTime<Utc>)>,
+}
+
+/// A review's prompt sheet as last saved.
+#[derive(Clone, Debug)]
+pub struct SavedSheet {
+    pub sheet: PromptSheet,
+    pub saved_by: Option<String>,
+    pub saved_at: DateTime<Utc>,
+    /// How many times it has been saved: the lock a change names (see `save_prompt_sheet`).
+    pub version: i64,
 }
 
 /// One theme's outcome in a review.
@@ -260,6 +270,7 @@ struct ReviewRow {
     prompt_sheet: Option<String>,
     prompt_sheet_at: Option<DateTime<Utc>>,
     prompt_sheet_by: Option<String>,
+    prompt_sheet_version: i64,
     updated_at: DateTime<Utc>,
 }
 
@@ -316,7 +327,7 @@ impl TryFrom<VoteRow> for VoteRecord {
 async fn load(tx: &mut Tx, person: PersonId, review: Uuid) -> Result<ReviewRecord, StoreError> {
     let row: ReviewRow = on_tx!(tx, |c| sqlx::query_as(
         "SELECT r.id, r.details, r.minutes, r.status, r.version, r.signed_off_at, u.display_name AS signed_off_by, \
-         r.prompt_sheet, r.prompt_sheet_at, ps.display_name AS prompt_sheet_by, r.updated_at \
+         r.prompt_sheet, r.prompt_sheet_at, ps.display_name AS prompt_sheet_by, r.prompt_sheet_version, r.updated_at \
          FROM reviews r LEFT JOIN users u ON u.id = r.signed_off_by LEFT JOIN users ps ON ps.id = r.prompt_sheet_by \
          WHERE r.id = $1 AND r.person_id = $2"
     )
@@ -359,7 +370,12 @@ async fn load(tx: &mut Tx, person: PersonId, review: Uuid) -> Result<ReviewRecor
         attendees: attendees.into_iter().map(TryInto::try_into).collect::<Result<_, _>>()?,
         votes: votes.into_iter().map(TryInto::try_into).collect::<Result<_, _>>()?,
         prompt_sheet: match (row.prompt_sheet, row.prompt_sheet_at) {
-            (Some(json), Some(at)) => Some((from_json(&json)?, row.prompt_sheet_by, at)),
+            (Some(json), Some(at)) => Some(SavedSheet {
+                sheet: from_json(&json)?,
+                saved_by: row.prompt_sheet_by,
+                saved_at: at,
+                version: row.prompt_sheet_version,
+            }),
             _ => None,
         },
     })
@@ -481,30 +497,44 @@ pub async fn set_attendance(
     tx.commit().await
 }
 
-/// Saves the person's prompt sheet (replacing an earlier one). Their answers count whether or
-/// not they come: a person still marked invited, or as sending apologies, becomes "sent their
-/// views", which also gives them a vote.
+/// Saves the person's prompt sheet (replacing an earlier one), only if it is still at `base`,
+/// the version the writer started from (0: there was none yet); otherwise nothing is written.
+/// Their answers count whether or not they come: a person still marked invited, or as sending
+/// apologies, becomes "sent their views", which also gives them a vote. Returns the new version.
 pub async fn save_prompt_sheet(
     db: &Db,
     ctx: &AuditContext,
     person: PersonId,
     review: Uuid,
+    base: i64,
     sheet: &PromptSheet,
-) -> Result<(), StoreError> {
+) -> Result<i64, StoreError> {
     let mut tx = db.begin().await?;
     lock_open(&mut tx, person, review).await?;
-    exec_tx!(&mut tx, |c| {
+    let changed = exec_tx!(&mut tx, |c| {
         sqlx::query(
-        "UPDATE reviews SET prompt_sheet = $1, prompt_sheet_at = $2, prompt_sheet_by = $3 WHERE id = $4 AND person_id = $5"
+        "UPDATE reviews SET prompt_sheet = $1, prompt_sheet_at = $2, prompt_sheet_by = $3, \
+         prompt_sheet_version = prompt_sheet_version + 1 WHERE id = $4 AND person_id = $5 AND prompt_sheet_version = $6"
     )
     .bind(to_json(sheet)?)
     .bind(crate::now())
     .bind(ctx.user_id.map(|u| u.as_uuid()))
     .bind(review)
     .bind(person.as_uuid())
+    .bind(base)
     .execute(c)
     .await
     })?;
+    if changed != 1 {
+        let (current,): (i64,) = on_tx!(&mut tx, |c| sqlx::query_as(
+            "SELECT prompt_sheet_version FROM reviews WHERE id = $1 AND person_id = $2"
+        )
+        .bind(review)
+        .bind(person.as_uuid())
+        .fetch_one(c)
+        .await)?;
+        return Err(StoreError::StaleVersion { current });
+    }
     exec_tx!(&mut tx, |c| sqlx::query(
         "UPDATE review_attendees SET attendance = 'sent-views' \
          WHERE review_id = $1 AND is_person = $2 AND attendance IN ('invited', 'apologies')"
@@ -514,7 +544,8 @@ pub async fn save_prompt_sheet(
     .execute(c)
     .await)?;
     record(&mut tx, ctx, AuditAction::Update, Some(person), "saved the person's prompt sheet for a review").await?;
-    tx.commit().await
+    tx.commit().await?;
+    Ok(base + 1)
 }
 
 /// Saves the minutes, if nobody else saved them since `base_version`.

@@ -26,6 +26,9 @@ pub(crate) struct NewVersion<'a> {
     pub(crate) version: i64,
     pub(crate) details: &'a str,
     pub(crate) removed: bool,
+    /// When: the same instant the record itself was changed at, so that the version and the
+    /// record as read now say the same.
+    pub(crate) at: chrono::DateTime<chrono::Utc>,
 }
 
 pub(crate) async fn insert_version(
@@ -47,7 +50,7 @@ pub(crate) async fn insert_version(
     .bind(v.details)
     .bind(v.removed)
     .bind(ctx.user_id.map(|u| u.as_uuid()))
-    .bind(crate::now())
+    .bind(v.at)
     .execute(c)
     .await
     })?;
@@ -161,7 +164,7 @@ pub async fn add_entry(
         &mut tx,
         ctx,
         org,
-        NewVersion { record_type: ENTRY, record_id: id, version: 1, details: &json, removed: false },
+        NewVersion { record_type: ENTRY, record_id: id, version: 1, details: &json, removed: false, at: now },
     )
     .await?;
     let mut detail = format!("added to {}: {}", theme.title(), details.kind.label().to_lowercase());
@@ -207,6 +210,7 @@ pub async fn update_entry(
     check_review(&mut tx, person, details).await?;
     let json = to_json(details)?;
     let version = base_version + 1;
+    let now = crate::now();
     let n = exec_tx!(&mut tx, |c| {
         sqlx::query(
         "UPDATE theme_entries SET kind = $1, status = $2, withheld = $3, details = $4, version = $5, updated_at = $6 \
@@ -217,7 +221,7 @@ pub async fn update_entry(
     .bind(details.withheld.is_some())
     .bind(&json)
     .bind(version)
-    .bind(crate::now())
+    .bind(now)
     .bind(id)
     .bind(person.as_uuid())
     .bind(base_version)
@@ -232,7 +236,7 @@ pub async fn update_entry(
         &mut tx,
         ctx,
         org,
-        NewVersion { record_type: ENTRY, record_id: id, version, details: &json, removed: false },
+        NewVersion { record_type: ENTRY, record_id: id, version, details: &json, removed: false, at: now },
     )
     .await?;
     let mut detail = format!("changed an entry in {}", current.theme.title());
@@ -258,11 +262,12 @@ pub async fn remove_entry(
         return Ok(Err(current));
     }
     let version = base_version + 1;
+    let now = crate::now();
     let n = exec_tx!(&mut tx, |c| {
         sqlx::query(
         "UPDATE theme_entries SET removed_at = $1, version = $2, updated_at = $1 WHERE id = $3 AND person_id = $4 AND version = $5"
     )
-    .bind(crate::now())
+    .bind(now)
     .bind(version)
     .bind(id)
     .bind(person.as_uuid())
@@ -275,7 +280,7 @@ pub async fn remove_entry(
     }
     let org = org_of(&mut tx, person).await?;
     let json = to_json(&current.details)?;
-    let v = NewVersion { record_type: ENTRY, record_id: id, version, details: &json, removed: true };
+    let v = NewVersion { record_type: ENTRY, record_id: id, version, details: &json, removed: true, at: now };
     insert_version(&mut tx, ctx, org, v).await?;
     record(
         &mut tx,
@@ -565,7 +570,7 @@ pub(crate) async fn add_member_in(
         tx,
         ctx,
         org,
-        NewVersion { record_type: MEMBER, record_id: id, version: 1, details: &json, removed: false },
+        NewVersion { record_type: MEMBER, record_id: id, version: 1, details: &json, removed: false, at: now },
     )
     .await?;
     record(tx, ctx, AuditAction::Create, Some(person), "added a member to the circle of support").await
@@ -656,7 +661,7 @@ pub async fn change_member(
         &mut tx,
         ctx,
         org,
-        NewVersion { record_type: MEMBER, record_id: id, version, details: &json, removed },
+        NewVersion { record_type: MEMBER, record_id: id, version, details: &json, removed, at: now },
     )
     .await?;
     record(&mut tx, ctx, AuditAction::Update, Some(person), detail).await?;
@@ -806,7 +811,7 @@ pub async fn save_good_lives(
             id
         }
     };
-    let v = NewVersion { record_type: GOOD_LIVES, record_id: id, version, details: &json, removed: false };
+    let v = NewVersion { record_type: GOOD_LIVES, record_id: id, version, details: &json, removed: false, at: now };
     insert_version(&mut tx, ctx, org, v).await?;
     record(&mut tx, ctx, AuditAction::Update, Some(person), "updated the Good Lives checklist").await?;
     tx.commit().await?;
@@ -867,7 +872,7 @@ pub(crate) async fn add_problem_in(
         tx,
         ctx,
         org,
-        NewVersion { record_type: PROBLEM, record_id: id, version: 1, details: &json, removed: false },
+        NewVersion { record_type: PROBLEM, record_id: id, version: 1, details: &json, removed: false, at: now },
     )
     .await?;
     record(tx, ctx, AuditAction::Create, Some(person), "added a problem area").await
@@ -983,7 +988,7 @@ pub async fn change_problem(
         &mut tx,
         ctx,
         org,
-        NewVersion { record_type: PROBLEM, record_id: id, version, details: &json, removed },
+        NewVersion { record_type: PROBLEM, record_id: id, version, details: &json, removed, at: now },
     )
     .await?;
     let detail = if removed { "removed a problem area" } else { "changed a problem area" };

@@ -86,12 +86,17 @@ fn describe(path: &str, method: &str) -> (&'static str, Query) {
         ("/fhir/Condition/{id}", "put") => ("Change a problem area (If-Match required)", None),
         ("/fhir/Condition/{id}", "delete") => ("Take a problem area off the record (If-Match optional)", None),
         ("/fhir/Condition/{id}", _) => ("Read a problem area", Format),
+        ("/fhir/Condition/{id}/_history", _) => ("Every version of a problem area, its removal included", None),
+        ("/fhir/Condition/{id}/_history/{version}", _) => ("A problem area at one version", None),
         ("/fhir/Consent", "get") => ("Search consents to share", Search(&consent::SEARCH)),
         ("/fhir/Consent", "post") => ("Record a consent to share", None),
         ("/fhir/Consent/{id}", "put") => {
             ("Withdraw a consent: status inactive, the reason in the withdrawn extension (If-Match required)", None)
         }
         ("/fhir/Consent/{id}", _) => ("Read a consent to share", Format),
+        ("/fhir/Encounter", "post") => {
+            ("Schedule a review: when, where, who chairs it and who is invited (the person always is)", None)
+        }
         ("/fhir/Encounter", _) => ("Search reviews of people's cases", Search(&review::ENCOUNTER_SEARCH)),
         ("/fhir/Encounter/{id}", _) => ("Read a review, with its attendees", Format),
         ("/fhir/Observation", "get") => {
@@ -101,6 +106,12 @@ fn describe(path: &str, method: &str) -> (&'static str, Query) {
         ("/fhir/Observation/{id}", _) => ("Read one vote", Format),
         ("/fhir/Questionnaire", _) => ("The prompt sheet's questions", None),
         ("/fhir/Questionnaire/{id}", _) => ("The prompt sheet's questions (id prompt-sheet)", None),
+        ("/fhir/QuestionnaireResponse", "post") => {
+            ("Fill in the prompt sheet of a review (encounter) that has none yet", None)
+        }
+        ("/fhir/QuestionnaireResponse/{id}", "put") => {
+            ("Change a review's prompt sheet until it is signed off (If-Match required)", None)
+        }
         ("/fhir/QuestionnaireResponse", _) => {
             ("Search prompt sheets filled in before reviews", Search(&prompt_sheet::RESPONSE_SEARCH))
         }
@@ -116,6 +127,10 @@ fn describe(path: &str, method: &str) -> (&'static str, Query) {
         ("/fhir/RelatedPerson/{id}", "put") => ("Change what the circle says of someone (If-Match required)", None),
         ("/fhir/RelatedPerson/{id}", "delete") => ("Take someone off the circle (If-Match optional)", None),
         ("/fhir/RelatedPerson/{id}", _) => ("Read someone in a person's circle of support", Format),
+        ("/fhir/RelatedPerson/{id}/_history", _) => {
+            ("Every version of what the circle says of someone, their removal included", None)
+        }
+        ("/fhir/RelatedPerson/{id}/_history/{version}", _) => ("Someone in the circle at one version", None),
         ("/fhir/Practitioner/{id}", _) => ("Read a member of staff of your organisation", Format),
         ("/fhir/PractitionerRole/{id}", _) => ("Read a member of staff's role and team", Format),
         ("/fhir/Organization/{id}", _) => ("Read your organisation or one of its teams", Format),

@@ -194,14 +194,31 @@ async fn schedule(
                 .await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
-    let record = people::read(&state.db, &ctx, id, "scheduled a review").await?;
-    let members = themes::members(&state.db, &ctx, id).await?;
+    // A box ticked for someone taken off the circle meanwhile invites nobody.
+    let members: Vec<Uuid> = invited.iter().filter_map(|m| m.parse().ok()).collect();
+    let (invitees, _) = invitees(&state.db, &ctx, id, &members, extra.into_iter().collect()).await?;
+    let review = store::schedule(&state.db, &ctx, id, &details, &invitees).await?;
+    Ok(Redirect::to(&format!("/people/{id}/reviews/{review}")).into_response())
+}
+
+/// Who a new review invites: the person always, then the members of their circle among
+/// `members` (in the circle's order), then anyone else by name. The ids in `members` that are
+/// not in the circle come back beside them.
+pub(crate) async fn invitees(
+    db: &carethread_store::Db,
+    ctx: &carethread_store::AuditContext,
+    person: PersonId,
+    members: &[Uuid],
+    others: Vec<AttendeeDetails>,
+) -> Result<(Vec<Invitee>, Vec<Uuid>), StoreError> {
+    let record = people::read(db, ctx, person, "scheduled a review").await?;
+    let circle = themes::members(db, ctx, person).await?;
     let mut invitees = vec![Invitee {
         details: AttendeeDetails { name: record.details.display_name(), role: "The person".into(), is_person: true },
         member_id: None,
-        account_id: people::account_of(&state.db, id).await?,
+        account_id: people::account_of(db, person).await?,
     }];
-    for m in members.iter().filter(|m| invited.contains(&m.id.to_string())) {
+    for m in circle.iter().filter(|m| members.contains(&m.id)) {
         invitees.push(Invitee {
             details: AttendeeDetails {
                 name: m.details.name.clone(),
@@ -212,11 +229,9 @@ async fn schedule(
             account_id: m.account_id,
         });
     }
-    if let Some(d) = extra {
-        invitees.push(Invitee { details: d, member_id: None, account_id: None });
-    }
-    let review = store::schedule(&state.db, &ctx, id, &details, &invitees).await?;
-    Ok(Redirect::to(&format!("/people/{id}/reviews/{review}")).into_response())
+    invitees.extend(others.into_iter().map(|details| Invitee { details, member_id: None, account_id: None }));
+    let unknown = members.iter().filter(|id| !circle.iter().any(|m| m.id == **id)).copied().collect();
+    Ok((invitees, unknown))
 }
 
 // ----- the review page -----
@@ -298,7 +313,7 @@ async fn review_page_for(
                 |prefix: &str| minutes_form.as_ref().and_then(|f| f.get(&format!("{prefix}-{}", t.slug())).cloned());
             ThemeRow {
                 theme: *t,
-                prompts: review.prompt_sheet.as_ref().map(|(sheet, _, _)| sheet.of(*t)).unwrap_or_default(),
+                prompts: review.prompt_sheet.as_ref().map(|saved| saved.sheet.of(*t)).unwrap_or_default(),
                 open_tasks: all_tasks
                     .iter()
                     .filter(|task| task.details.theme == Some(*t) && task.details.status.is_open())
@@ -755,6 +770,10 @@ impl PromptSheetPage {
     fn other(&self, key: &str) -> &str {
         self.form.get(key).map(String::as_str).unwrap_or("")
     }
+    /// The version of the sheet the form was opened at.
+    fn version(&self) -> &str {
+        self.other("version")
+    }
     fn picto_theme(&self, t: &Theme) -> String {
         crate::web::pictograms::theme(*t)
     }
@@ -769,7 +788,14 @@ async fn prompt_sheet_for(
 ) -> Result<PromptSheetPage, AppError> {
     let On { state, viewer, meta, id } = on;
     let review = store::review(&state.db, &viewer.audit(meta), id, review_id).await?;
-    let form = typed.unwrap_or_else(|| review.prompt_sheet.as_ref().map(|(s, _, _)| s.to_input()).unwrap_or_default());
+    let saved = review.prompt_sheet.as_ref();
+    // A form sent back with errors keeps the version it was opened at, so saving it again is
+    // still checked against what its writer saw.
+    let form = typed.unwrap_or_else(|| {
+        let mut form = saved.map(|s| s.sheet.to_input()).unwrap_or_default();
+        form.insert("version".into(), saved.map_or(0, |s| s.version).to_string());
+        form
+    });
     let mut layout = Layout::new(viewer, "Before my review", "");
     // The sheet is always easy read: it is written for the person.
     layout.easy_read = true;
@@ -815,9 +841,10 @@ async fn save_prompt_sheet(
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
-    match store::save_prompt_sheet(&state.db, &viewer.audit(&meta), id, review, &sheet).await {
-        Ok(()) if viewer.user.person() == Some(id) => Ok(Redirect::to("/me?sheet=saved").into_response()),
-        Ok(()) => Ok(Redirect::to(&format!("/people/{id}/reviews/{review}#minutes")).into_response()),
+    let base = crate::web::forms::parse_version(form.get("version").map_or("", String::as_str))?;
+    match store::save_prompt_sheet(&state.db, &viewer.audit(&meta), id, review, base, &sheet).await {
+        Ok(_) if viewer.user.person() == Some(id) => Ok(Redirect::to("/me?sheet=saved").into_response()),
+        Ok(_) => Ok(Redirect::to(&format!("/people/{id}/reviews/{review}#minutes")).into_response()),
         Err(e) => {
             let message = refusal(e)?;
             let page = prompt_sheet_for(on, review, Some(form), FieldErrors::new(), Some(message)).await?;

@@ -241,7 +241,7 @@ async fn fixture(db: &Db) -> Fixture {
             who_i_want_there: Some("Matrix".into()),
             ..carethread_domain::reviews::PromptSheet::default()
         };
-        reviews::save_prompt_sheet(db, &c, person, review, &sheet).await.expect("sheet");
+        reviews::save_prompt_sheet(db, &c, person, review, 0, &sheet).await.expect("sheet");
     }
 
     Fixture {

@@ -835,7 +835,7 @@ async fn a_prompt_sheet_is_a_questionnaire_response_to_the_public_prompt_sheet()
         "joining-in".into(),
         PromptAnswers { going_well: Some("The choir on Thursdays".into()), ..PromptAnswers::default() },
     );
-    reviews::save_prompt_sheet(&app.db, &ctx, person, review, &sheet).await.expect("saved");
+    reviews::save_prompt_sheet(&app.db, &ctx, person, review, 0, &sheet).await.expect("saved");
 
     let (status, found) = get(&app, &kw, &format!("/fhir/QuestionnaireResponse?encounter=Encounter/{review}")).await;
     assert_eq!(status, StatusCode::OK);

@@ -82,6 +82,28 @@ async fn a_problem_area_written_through_fhir_is_on_the_page_and_changes_only_fro
     assert_eq!(send(&app, &kw, Method::PUT, &path, Some(&changed), Some("W/\"3\"")).await.0, StatusCode::GONE);
     let (_, page) = app.get(&staff, &format!("/people/{id}/themes/problem-toolkits")).await;
     assert!(!page.contains("Hay fever"));
+
+    // Its history stays: each version as it read, newest first, ending in its removal.
+    let (status, _, history) = send(&app, &kw, Method::GET, &format!("{path}/_history"), None, None).await;
+    assert_eq!(status, StatusCode::OK, "{history}");
+    let steps: Vec<(&str, &str)> = history["entry"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .map(|e| (e["request"]["method"].as_str().unwrap_or(""), e["response"]["etag"].as_str().unwrap_or("")))
+        .collect();
+    assert_eq!(steps[0], ("DELETE", "W/\"3\""));
+    assert_eq!(steps.iter().map(|(m, _)| *m).collect::<Vec<_>>(), ["DELETE", "PUT", "PUT"]);
+    assert_eq!(history["entry"][1]["resource"]["note"][1]["text"], "Plan: Antihistamine from February");
+    let (status, _, first) = send(&app, &kw, Method::GET, &format!("{path}/_history/1"), None, None).await;
+    assert_eq!((status, &first), (StatusCode::OK, &written), "version 1 reads as it was written");
+    assert_eq!(send(&app, &kw, Method::GET, &format!("{path}/_history/3"), None, None).await.0, StatusCode::GONE);
+    assert_eq!(send(&app, &kw, Method::GET, &format!("{path}/_history/9"), None, None).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(
+        send(&app, &outsider, Method::GET, &format!("{path}/_history"), None, None).await.0,
+        StatusCode::NOT_FOUND,
+        "an outsider learns nothing of it from its history either"
+    );
 }
 
 #[tokio::test]
@@ -161,6 +183,13 @@ async fn a_member_added_through_fhir_joins_the_circle_keeps_their_account_link_a
     assert_eq!(send(&app, &outsider_token(&app).await, Method::GET, &path, None, None).await.0, StatusCode::NOT_FOUND);
     let (_, _, team) = send(&app, &kw, Method::GET, &format!("/fhir/CareTeam/{id}"), None, None).await;
     assert!(!team.to_string().contains("Morag Ellis"));
+    let (status, _, history) = send(&app, &kw, Method::GET, &format!("{path}/_history"), None, None).await;
+    assert_eq!(status, StatusCode::OK, "{history}");
+    let methods: Vec<&str> =
+        history["entry"].as_array().expect("entries").iter().filter_map(|e| e["request"]["method"].as_str()).collect();
+    assert_eq!(methods, ["DELETE", "PUT", "PUT"], "added, changed, taken off: newest first");
+    let (status, _, first) = send(&app, &kw, Method::GET, &format!("{path}/_history/1"), None, None).await;
+    assert_eq!((status, first["id"].as_str()), (StatusCode::OK, Some(mid.as_str())));
 
     // Provenance tells who added, changed and removed her, and when, in that order.
     let keyworker =

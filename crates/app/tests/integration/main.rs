@@ -12,6 +12,7 @@ mod fhir_circle;
 mod fhir_import;
 mod fhir_patient;
 mod fhir_plan_write;
+mod fhir_review_write;
 mod http;
 mod insights;
 mod plans;

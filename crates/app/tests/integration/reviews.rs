@@ -308,6 +308,7 @@ async fn the_person_fills_in_a_prompt_sheet_that_reaches_the_agenda_and_signed_o
             &sheet,
             &sheet,
             &[
+                ("version", "0"),
                 ("going-well-joining-in", "I like my job at the café"),
                 ("worries-keeping-safe", "The man at the bus stop"),
                 ("who-i-want-there", "Mum"),
@@ -345,7 +346,7 @@ async fn the_person_fills_in_a_prompt_sheet_that_reaches_the_agenda_and_signed_o
         app.post_form(&client, &page_url, &format!("{page_url}/sign-off"), &sign).await.status(),
         StatusCode::SEE_OTHER
     );
-    let r = app.post_form(&person, &sheet, &sheet, &[("going-well-about-me", "late")]).await;
+    let r = app.post_form(&person, &sheet, &sheet, &[("version", "1"), ("going-well-about-me", "late")]).await;
     assert_eq!(r.status(), StatusCode::CONFLICT, "the sheet is locked with the review");
     let r = app.post_form(&client, &page_url, &format!("{page_url}/amendments"), &[("body", " ")]).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);

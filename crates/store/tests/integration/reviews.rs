@@ -173,9 +173,16 @@ async fn a_prompt_sheet_counts_even_when_the_person_stays_away() {
         "joining-in".into(),
         carethread_domain::reviews::PromptAnswers { going_well: Some("My café job".into()), ..Default::default() },
     );
-    reviews::save_prompt_sheet(&db, &c, person, id, &sheet).await.expect("save");
+    assert_eq!(reviews::save_prompt_sheet(&db, &c, person, id, 0, &sheet).await.expect("save"), 1);
     let r = reviews::review(&db, &c, person, id).await.expect("read");
-    assert_eq!(r.prompt_sheet.as_ref().map(|(s, _, _)| s), Some(&sheet));
+    assert_eq!(r.prompt_sheet.as_ref().map(|s| (&s.sheet, s.version)), Some((&sheet, 1)));
+    // A save from before the first (someone else had the sheet open too) writes nothing.
+    let mut late = sheet.clone();
+    late.who_i_want_there = Some("Nobody".into());
+    let stale = reviews::save_prompt_sheet(&db, &c, person, id, 0, &late).await;
+    assert!(matches!(stale, Err(StoreError::StaleVersion { current: 1 })), "{stale:?}");
+    let r = reviews::review(&db, &c, person, id).await.expect("read");
+    assert_eq!(r.prompt_sheet.as_ref().map(|s| &s.sheet), Some(&sheet));
     assert_eq!(r.attendees[0].attendance, Attendance::SentViews, "their views count, and so does their vote");
     reviews::record_ballot(&db, &c, person, id, r.attendees[0].id, &all_themes(Vote::Progressed)).await.expect("vote");
 }

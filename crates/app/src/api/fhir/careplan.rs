@@ -5,6 +5,7 @@
 
 use super::careteam;
 use super::gate::Gate;
+use super::history::{self, Historic};
 use super::{
     Caller, FhirError, base_url, page_of, pairs, parse_id, parse_search, resource_response, search_answer,
     searchset_response,
@@ -200,16 +201,12 @@ pub async fn vread_care_plan(
     Path((raw, version)): Path<(String, String)>,
 ) -> Result<Response, FhirError> {
     let states = care_plan_states(&state, &caller, &raw).await?;
-    vread_answer(&states, &version, "CarePlan")
+    history::vread(&kept(states), &version, "CarePlan")
 }
 
-/// The one of a resource's versions a vread names.
-fn vread_answer(versions: &[Value], version: &str, resource: &str) -> Result<Response, FhirError> {
-    let found = versions
-        .iter()
-        .find(|r| r["meta"]["versionId"] == version)
-        .ok_or_else(|| FhirError::not_found(&format!("version of this {resource}")))?;
-    Ok(resource_response(StatusCode::OK, found, version_of(found)))
+/// A plan's versions are never taken off the record: each is kept as it read.
+fn kept(versions: Vec<Value>) -> Vec<Historic> {
+    versions.into_iter().map(Historic::Kept).collect()
 }
 
 /// A CarePlan's history: each state of its plan version, newest first.
@@ -220,29 +217,8 @@ pub async fn care_plan_history(
     Path(raw): Path<String>,
 ) -> Result<Response, FhirError> {
     let states = care_plan_states(&state, &caller, &raw).await?;
-    Ok(resource_response(StatusCode::OK, &history_bundle(&base_url(&state, &headers), "CarePlan", &raw, states), None))
-}
-
-/// A history Bundle of one resource's versions, newest first.
-fn history_bundle(base: &str, kind: &str, id: &str, versions: Vec<Value>) -> Value {
-    let entries: Vec<Value> = versions
-        .into_iter()
-        .map(|r| {
-            serde_json::json!({
-                "fullUrl": format!("{base}/{kind}/{id}"),
-                "request": { "method": "PUT", "url": format!("{kind}/{id}") },
-                "response": { "status": "200", "lastModified": r["meta"]["lastUpdated"] },
-                "resource": r,
-            })
-        })
-        .collect();
-    serde_json::json!({
-        "resourceType": "Bundle",
-        "type": "history",
-        "total": entries.len(),
-        "link": [{ "relation": "self", "url": format!("{base}/{kind}/{id}/_history") }],
-        "entry": entries
-    })
+    let bundle = history::bundle(&base_url(&state, &headers), "CarePlan", &raw, kept(states));
+    Ok(resource_response(StatusCode::OK, &bundle, None))
 }
 
 pub async fn search_care_plans(
@@ -368,7 +344,7 @@ pub async fn vread_goal(
     Path((raw, version)): Path<(String, String)>,
 ) -> Result<Response, FhirError> {
     let versions = goal_versions(&state, &caller, &raw, History::Every).await?;
-    vread_answer(&versions, &version, "Goal")
+    history::vread(&kept(versions), &version, "Goal")
 }
 
 /// A Goal's history: each revision of it the caller may see, newest first.
@@ -379,7 +355,8 @@ pub async fn goal_history(
     Path(raw): Path<String>,
 ) -> Result<Response, FhirError> {
     let versions = goal_versions(&state, &caller, &raw, History::Every).await?;
-    Ok(resource_response(StatusCode::OK, &history_bundle(&base_url(&state, &headers), "Goal", &raw, versions), None))
+    let bundle = history::bundle(&base_url(&state, &headers), "Goal", &raw, kept(versions));
+    Ok(resource_response(StatusCode::OK, &bundle, None))
 }
 
 pub async fn search_goals(

@@ -2,9 +2,10 @@
 //! "problem toolkits" theme of the record, which a person may share on its own.
 
 use super::gate::Gate;
+use super::history::{self, Historic};
 use super::{
-    Caller, FhirError, SameRecord, admitted, created, gone, if_match, no_content, optional_if_match, pairs, parse_id,
-    parse_search, require_json, resource_response, search_answer, stale,
+    Caller, FhirError, SameRecord, admitted, base_url, created, gone, if_match, no_content, optional_if_match, pairs,
+    parse_id, parse_search, require_json, resource_response, search_answer, stale,
 };
 use crate::state::AppState;
 use axum::body::Bytes;
@@ -147,4 +148,46 @@ pub async fn delete(
         Ok(_) => Ok(no_content()),
         Err((_, current)) => Err(stale("Condition", base, current)),
     }
+}
+
+/// Every version of a problem area, newest first, its removal included: its history stays
+/// readable after it is taken off the record.
+async fn versions(state: &AppState, caller: &Caller, raw: &str) -> Result<Vec<Historic>, FhirError> {
+    let id = parse_id(raw, "Condition")?;
+    let whose = themes::person_of_problem(&state.db, id).await?.ok_or_else(|| FhirError::not_found("Condition"))?;
+    let person = whose.person;
+    Gate::new(state, caller).admit(person, ACTION, "Condition").await?;
+    Ok(themes::problem_versions(&state.db, &caller.audit(), person, id)
+        .await?
+        .into_iter()
+        .map(|v| match v.removed {
+            true => Historic::Removed { version: v.version, at: v.changed_at },
+            false => Historic::Kept(fhir_condition::to_fhir(&StoredProblem {
+                id,
+                person_id: person.as_uuid(),
+                details: &v.details,
+                version: v.version,
+                updated_at: v.changed_at,
+            })),
+        })
+        .collect())
+}
+
+pub async fn history(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path(raw): Path<String>,
+) -> Result<Response, FhirError> {
+    let versions = versions(&state, &caller, &raw).await?;
+    let bundle = history::bundle(&base_url(&state, &headers), "Condition", &raw, versions);
+    Ok(resource_response(StatusCode::OK, &bundle, None))
+}
+
+pub async fn vread(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((raw, version)): Path<(String, String)>,
+) -> Result<Response, FhirError> {
+    history::vread(&versions(&state, &caller, &raw).await?, &version, "Condition")
 }

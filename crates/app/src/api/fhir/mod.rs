@@ -11,6 +11,7 @@ mod directory;
 mod export;
 mod gate;
 mod goal_write;
+mod history;
 mod metadata;
 mod patient;
 mod prompt_sheet;
@@ -58,20 +59,24 @@ pub fn router() -> Routes<AppState> {
         "/fhir/CareTeam/{id}" => get(careteam::read),
         "/fhir/Condition" => get(condition::search).post(condition::create),
         "/fhir/Condition/{id}" => get(condition::read).put(condition::update).delete(condition::delete),
+        "/fhir/Condition/{id}/_history" => get(condition::history),
+        "/fhir/Condition/{id}/_history/{version}" => get(condition::vread),
         "/fhir/Consent" => get(consent::search).post(consent::create),
         "/fhir/Consent/{id}" => get(consent::read).put(consent::update),
-        "/fhir/Encounter" => get(review::search_encounters),
+        "/fhir/Encounter" => get(review::search_encounters).post(review::create_encounter),
         "/fhir/Encounter/{id}" => get(review::read_encounter),
         "/fhir/Observation" => get(review::search_observations).post(review::create_observation),
         "/fhir/Observation/{id}" => get(review::read_observation),
         "/fhir/Questionnaire" => get(prompt_sheet::search_questionnaires),
         "/fhir/Questionnaire/{id}" => get(prompt_sheet::read_questionnaire),
-        "/fhir/QuestionnaireResponse" => get(prompt_sheet::search_responses),
-        "/fhir/QuestionnaireResponse/{id}" => get(prompt_sheet::read_response),
+        "/fhir/QuestionnaireResponse" => get(prompt_sheet::search_responses).post(prompt_sheet::create_response),
+        "/fhir/QuestionnaireResponse/{id}" => get(prompt_sheet::read_response).put(prompt_sheet::update_response),
         "/fhir/Provenance" => get(provenance::search),
         "/fhir/Provenance/{id}" => get(provenance::read),
         "/fhir/RelatedPerson" => get(related_person::search).post(related_person::create),
         "/fhir/RelatedPerson/{id}" => get(related_person::read).put(related_person::update).delete(related_person::delete),
+        "/fhir/RelatedPerson/{id}/_history" => get(related_person::history),
+        "/fhir/RelatedPerson/{id}/_history/{version}" => get(related_person::vread),
         "/fhir/Practitioner/{id}" => get(directory::read_practitioner),
         "/fhir/PractitionerRole/{id}" => get(directory::read_practitioner_role),
         "/fhir/Organization/{id}" => get(directory::read_organization),

@@ -1,20 +1,27 @@
 //! Questionnaire (the prompt sheet, public: it holds no one's answers) and QuestionnaireResponse
-//! (one review's prompt sheet, read and searched by those who may read the record).
+//! (one review's prompt sheet, read and searched by those who may read the record, and filled
+//! in or changed by those who may take part in the review, until it is signed off).
 
 use super::gate::Gate;
 use super::review::person_reviews;
 use super::{
-    Caller, FhirError, base_url, pairs, parse_id, parse_search, resource_response, search_answer, searchset_response,
+    Caller, FhirError, SameRecord, base_url, created, if_match, pairs, parse_id, parse_search, require_json,
+    resource_response, search_answer, searchset_response, stale,
 };
 use crate::state::AppState;
+use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use carethread_domain::PersonId;
 use carethread_domain::policy::Action;
-use carethread_fhir::prompt_sheet::{self as sheet, RESPONSE_SEARCH, StoredSheet};
+use carethread_domain::reviews::{PromptSheet, parse_prompt_sheet};
+use carethread_fhir::outcome::{IssueCode, OperationOutcome};
+use carethread_fhir::prompt_sheet::{self as sheet, RESPONSE_SEARCH, SheetForm, StoredSheet};
+use carethread_store::StoreError;
 use carethread_store::reviews::{self, ReviewRecord};
 use serde_json::Value;
+use uuid::Uuid;
 
 pub async fn read_questionnaire(Path(raw): Path<String>) -> Result<Response, FhirError> {
     if raw != sheet::ID {
@@ -30,13 +37,14 @@ pub async fn search_questionnaires(State(state): State<AppState>, headers: Heade
 }
 
 fn as_fhir(person: PersonId, r: &ReviewRecord) -> Option<Value> {
-    let (s, by, at) = r.prompt_sheet.as_ref()?;
+    let saved = r.prompt_sheet.as_ref()?;
     Some(sheet::response(&StoredSheet {
         review_id: r.id,
         person_id: person.as_uuid(),
-        sheet: s,
-        saved_by: by.as_deref(),
-        saved_at: *at,
+        sheet: &saved.sheet,
+        saved_by: saved.saved_by.as_deref(),
+        saved_at: saved.saved_at,
+        version: saved.version,
     }))
 }
 
@@ -51,7 +59,8 @@ pub async fn read_response(
     Gate::new(&state, &caller).admit(person, Action::ReadPerson, "QuestionnaireResponse").await?;
     let r = reviews::review(&state.db, &caller.audit(), person, id).await?;
     let response = as_fhir(person, &r).ok_or_else(|| FhirError::not_found("QuestionnaireResponse"))?;
-    Ok(resource_response(StatusCode::OK, &response, Some(1)))
+    let version = r.prompt_sheet.as_ref().map(|s| s.version);
+    Ok(resource_response(StatusCode::OK, &response, version))
 }
 
 pub async fn search_responses(
@@ -69,4 +78,109 @@ pub async fn search_responses(
         .filter_map(|(person, r)| as_fhir(*person, r))
         .collect();
     Ok(search_answer(&state, &headers, "QuestionnaireResponse", query, &s, found))
+}
+
+fn unprocessable(element: &str, message: impl Into<String>) -> FhirError {
+    FhirError {
+        status: StatusCode::UNPROCESSABLE_ENTITY,
+        outcome: OperationOutcome::at(IssueCode::Invalid, element, message),
+    }
+}
+
+/// Saves the sheet from the version `base` the writer started from, and answers with it as
+/// read now.
+async fn save(
+    state: &AppState,
+    caller: &Caller,
+    person: PersonId,
+    review: Uuid,
+    base: i64,
+    sheet: &PromptSheet,
+) -> Result<(Value, i64), FhirError> {
+    let audit = caller.audit();
+    match reviews::save_prompt_sheet(&state.db, &audit, person, review, base, sheet).await {
+        Ok(_) => {}
+        Err(StoreError::StaleVersion { current }) if base == 0 => {
+            return Err(FhirError::new(
+                StatusCode::CONFLICT,
+                IssueCode::Conflict,
+                format!(
+                    "This review's prompt sheet is already filled in; nothing was written. Change it with PUT QuestionnaireResponse/{review} and If-Match: W/\"{current}\"."
+                ),
+            ));
+        }
+        Err(StoreError::StaleVersion { current }) => return Err(stale("QuestionnaireResponse", base, current)),
+        Err(StoreError::Invalid(m)) => return Err(unprocessable("QuestionnaireResponse.encounter", m)),
+        Err(e) => return Err(e.into()),
+    }
+    let r = reviews::review(&state.db, &audit, person, review).await?;
+    let version = r.prompt_sheet.as_ref().map_or(0, |s| s.version);
+    let response = as_fhir(person, &r).ok_or_else(|| FhirError::not_found("QuestionnaireResponse"))?;
+    Ok((response, version))
+}
+
+fn parse(form: &SheetForm) -> Result<PromptSheet, FhirError> {
+    parse_prompt_sheet(&form.input).map_err(|e| FhirError::invalid(sheet::sheet_errors(&e)))
+}
+
+/// Fills in the prompt sheet of the review the response's encounter names, which has none yet.
+pub async fn create_response(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, FhirError> {
+    require_json(&headers)?;
+    let form = sheet::sheet_from_fhir(&body).map_err(FhirError::invalid)?;
+    let unknown = || unprocessable("QuestionnaireResponse.encounter", "No review with that id is available to you.");
+    let review = form.review.as_ref().filter(|r| r.kind == "Encounter").ok_or_else(unknown)?.id;
+    let person = reviews::person_of(&state.db, review).await?.ok_or_else(unknown)?;
+    let mut gate = Gate::new(&state, &caller);
+    if !gate.allows(person, Action::ReadPerson).await? {
+        return Err(unknown());
+    }
+    if form.person.as_ref().map(|p| p.id) != Some(person.as_uuid()) {
+        return Err(unprocessable(
+            "QuestionnaireResponse.subject",
+            "The subject must be the person whose review it is.",
+        ));
+    }
+    gate.admit(person, Action::VoteInReview, "Encounter").await?;
+    let sheet = parse(&form)?;
+    let (response, version) = save(&state, &caller, person, review, 0, &sheet).await?;
+    Ok(created(&state, &headers, &response, "QuestionnaireResponse", review, version))
+}
+
+/// Changes a review's prompt sheet, only from the version the client read (If-Match).
+pub async fn update_response(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(raw): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, FhirError> {
+    let review = parse_id(&raw, "QuestionnaireResponse")?;
+    let person =
+        reviews::person_of(&state.db, review).await?.ok_or_else(|| FhirError::not_found("QuestionnaireResponse"))?;
+    let mut gate = Gate::new(&state, &caller);
+    gate.admit(person, Action::ReadPerson, "QuestionnaireResponse").await?;
+    gate.admit(person, Action::VoteInReview, "QuestionnaireResponse").await?;
+    require_json(&headers)?;
+    let base = if_match(&headers)?;
+    let form = sheet::sheet_from_fhir(&body).map_err(FhirError::invalid)?;
+    SameRecord { raw: &raw, person, subject: "QuestionnaireResponse.subject" }
+        .check(form.id.as_deref(), form.person.as_ref().map(|p| p.id))?;
+    if form.review.as_ref().map(|r| (r.kind.as_str(), r.id)) != Some(("Encounter", review)) {
+        return Err(unprocessable(
+            "QuestionnaireResponse.encounter",
+            "A prompt sheet belongs to one review: its encounter is the review in its id.",
+        ));
+    }
+    let sheet = parse(&form)?;
+    let saved = reviews::review(&state.db, &caller.audit(), person, review).await?;
+    if saved.prompt_sheet.is_none() {
+        return Err(FhirError::not_found("QuestionnaireResponse"));
+    }
+    let (response, version) = save(&state, &caller, person, review, base, &sheet).await?;
+    Ok(resource_response(StatusCode::OK, &response, Some(version)))
 }

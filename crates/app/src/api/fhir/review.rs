@@ -1,5 +1,5 @@
-//! Encounter (reviews) and Observation (democratic-outcome votes): read and search, and
-//! recording a vote by creating an Observation. A review is part of the whole record, not a
+//! Encounter (reviews) and Observation (democratic-outcome votes): read and search, scheduling
+//! a review by creating an Encounter, and recording a vote by creating an Observation. A review is part of the whole record, not a
 //! section a person shares, so reading it needs what reading the record needs.
 
 use super::gate::Gate;
@@ -12,22 +12,26 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use carethread_domain::policy::Action;
-use carethread_domain::reviews::Ballot;
+use carethread_domain::reviews::{Ballot, ReviewInput};
 use carethread_domain::{PersonId, Role};
 use carethread_fhir::outcome::{IssueCode, OperationOutcome};
 use carethread_fhir::review::{
-    self as fhir_review, ENCOUNTER_SEARCH, OBSERVATION_SEARCH, StoredAttendee, StoredReview, StoredVote,
+    self as fhir_review, ENCOUNTER_SEARCH, InviteForm, OBSERVATION_SEARCH, StoredAttendee, StoredReview, StoredVote,
 };
 use carethread_fhir::search::Search;
 use carethread_store::reviews::{self, ReviewRecord, ReviewStatus};
-use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, NaiveDateTime, TimeZone, Utc};
 use serde_json::Value;
 use uuid::Uuid;
 
+/// The caller's organisation's clock, by which reviews are scheduled.
+fn time_zone(caller: &Caller) -> chrono_tz::Tz {
+    caller.user.org_time_zone.parse().unwrap_or(crate::web::layout::DEFAULT_TIME_ZONE)
+}
+
 /// A review's local time as an instant, in the caller's organisation's time zone.
 fn instant(at: NaiveDateTime, caller: &Caller) -> DateTime<Utc> {
-    let tz: chrono_tz::Tz = caller.user.org_time_zone.parse().unwrap_or(crate::web::layout::DEFAULT_TIME_ZONE);
-    tz.from_local_datetime(&at).earliest().map_or_else(|| at.and_utc(), |t| t.with_timezone(&Utc))
+    time_zone(caller).from_local_datetime(&at).earliest().map_or_else(|| at.and_utc(), |t| t.with_timezone(&Utc))
 }
 
 pub(super) fn stored<'a>(r: &'a ReviewRecord, person: PersonId, caller: &Caller) -> StoredReview<'a> {
@@ -260,4 +264,57 @@ pub async fn create_observation(
         .find(|o| o["id"] == id.to_string().as_str())
         .ok_or_else(|| FhirError::not_found("Observation"))?;
     Ok(created(&state, &headers, &o, "Observation", id, 1))
+}
+
+/// Schedules a review of the case of the Patient the Encounter's subject names, by the rules of
+/// the scheduling page: the person is always invited, with the members of their circle and
+/// anyone else the Encounter names by name and role.
+pub async fn create_encounter(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, FhirError> {
+    require_json(&headers)?;
+    let form = fhir_review::review_from_fhir(&body).map_err(FhirError::invalid)?;
+    let person =
+        Gate::new(&state, &caller).writable(form.person.clone(), "Encounter.subject", Action::EditPerson).await?;
+    let local = form.start.with_timezone(&time_zone(&caller)).naive_local();
+    let input = ReviewInput {
+        kind: form.kind.slug().into(),
+        day: local.day().to_string(),
+        month: local.month().to_string(),
+        year: local.year().to_string(),
+        time: local.format("%H:%M").to_string(),
+        place: form.place,
+        chair: form.chair,
+    };
+    let details =
+        input.parse(crate::web::current_date()).map_err(|e| FhirError::invalid(fhir_review::review_errors(&e)))?;
+    let (mut members, mut others) = (Vec::new(), Vec::new());
+    for invite in &form.invited {
+        match invite {
+            InviteForm::Person => {}
+            InviteForm::Member(_, id) => members.push(*id),
+            InviteForm::Named(i, who) => others.push(who.parse().map_err(|e| {
+                let why: Vec<String> = e.iter().map(|x| x.message.clone()).collect();
+                unprocessable(&format!("Encounter.participant[{i}]"), why.join(" "))
+            })?),
+        }
+    }
+    let ctx = caller.audit();
+    let (invitees, unknown) = crate::web::reviews::invitees(&state.db, &ctx, person, &members, others).await?;
+    if let Some(i) = form.invited.iter().find_map(|f| match f {
+        InviteForm::Member(i, id) if unknown.contains(id) => Some(i),
+        _ => None,
+    }) {
+        return Err(unprocessable(
+            &format!("Encounter.participant[{i}].individual"),
+            "That RelatedPerson is not in this person's circle of support.",
+        ));
+    }
+    let id = reviews::schedule(&state.db, &ctx, person, &details, &invitees).await?;
+    let r = reviews::review(&state.db, &ctx, person, id).await?;
+    let encounter = fhir_review::to_encounter(&stored(&r, person, &caller));
+    Ok(created(&state, &headers, &encounter, "Encounter", id, r.version))
 }

@@ -1,0 +1,67 @@
+//! A resource's versions, newest first: as a history Bundle, or one of them (vread). A version
+//! in which a record was taken off the person's record is kept as the removal it was.
+
+use super::{FhirError, gone, resource_response};
+use axum::http::StatusCode;
+use axum::response::Response;
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+
+/// One version of a resource.
+pub enum Historic {
+    /// The resource as it read at that version.
+    Kept(Value),
+    /// The version in which it was taken off the record.
+    Removed { version: i64, at: DateTime<Utc> },
+}
+
+impl Historic {
+    fn version(&self) -> Option<String> {
+        match self {
+            Historic::Kept(r) => r["meta"]["versionId"].as_str().map(str::to_string),
+            Historic::Removed { version, .. } => Some(version.to_string()),
+        }
+    }
+}
+
+/// A history Bundle of one resource's versions, newest first.
+pub fn bundle(base: &str, kind: &str, id: &str, versions: Vec<Historic>) -> Value {
+    let entries: Vec<Value> = versions
+        .into_iter()
+        .map(|v| match v {
+            Historic::Kept(r) => json!({
+                "fullUrl": format!("{base}/{kind}/{id}"),
+                "request": { "method": "PUT", "url": format!("{kind}/{id}") },
+                "response": { "status": "200", "lastModified": r["meta"]["lastUpdated"] },
+                "resource": r,
+            }),
+            Historic::Removed { version, at } => json!({
+                "request": { "method": "DELETE", "url": format!("{kind}/{id}") },
+                "response": {
+                    "status": "204",
+                    "etag": format!("W/\"{version}\""),
+                    "lastModified": carethread_fhir::instant(at),
+                },
+            }),
+        })
+        .collect();
+    json!({
+        "resourceType": "Bundle",
+        "type": "history",
+        "total": entries.len(),
+        "link": [{ "relation": "self", "url": format!("{base}/{kind}/{id}/_history") }],
+        "entry": entries
+    })
+}
+
+/// The one of a resource's versions a vread names.
+pub fn vread(versions: &[Historic], version: &str, resource: &str) -> Result<Response, FhirError> {
+    match versions.iter().find(|v| v.version().as_deref() == Some(version)) {
+        Some(Historic::Kept(r)) => {
+            let number = r["meta"]["versionId"].as_str().and_then(|v| v.parse().ok());
+            Ok(resource_response(StatusCode::OK, r, number))
+        }
+        Some(Historic::Removed { .. }) => Err(gone(resource)),
+        None => Err(FhirError::not_found(&format!("version of this {resource}"))),
+    }
+}

@@ -1,0 +1,246 @@
+//! Scheduling a review and filling in its prompt sheet through FHIR on the backend under test: a
+//! POSTed Encounter is the review the pages show, with its kind, time, place, chair and
+//! invitees, and what it reads back as can be sent again to schedule the same review; a
+//! QuestionnaireResponse is the review's prompt sheet, changed only from the version its writer
+//! saw. Bad ones are refused by element, writing nothing.
+
+use crate::common::{TestApp, form_value};
+use crate::fhir_case::{aisha, get, send, token_for};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+fn expression(outcome: &Value) -> Option<&str> {
+    outcome["issue"][0]["expression"][0].as_str()
+}
+
+/// How many reviews the person's case has.
+async fn reviews(app: &TestApp, token: &str, person: &str) -> u64 {
+    get(app, token, &format!("/fhir/Encounter?patient={person}&_summary=count")).await.1["total"]
+        .as_u64()
+        .expect("total")
+}
+
+#[tokio::test]
+async fn a_review_scheduled_through_fhir_is_the_review_on_the_page_and_reads_back_whole() {
+    let app = TestApp::spawn().await;
+    let kw = token_for(&app, "demo-keyworker").await;
+    let person = aisha(&app, &kw).await;
+    let (_, circle) = get(&app, &kw, &format!("/fhir/RelatedPerson?patient={person}")).await;
+    let member = circle["entry"][0]["resource"].clone();
+    let member_ref = format!("RelatedPerson/{}", member["id"].as_str().expect("a member of Aisha's circle"));
+    let day = chrono::Utc::now().date_naive() + chrono::Duration::days(30);
+    let start = format!("{day}T14:30:00Z");
+    let encounter = json!({
+        "resourceType": "Encounter",
+        "status": "planned",
+        "class": { "system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "AMB" },
+        "type": [{ "text": "Team discussion" }],
+        "subject": { "reference": format!("Patient/{person}") },
+        "period": { "start": start },
+        "location": [{ "location": { "display": "Room 4, Westmere Centre" } }],
+        "extension": [{ "url": "https://carethread.app/fhir/StructureDefinition/review-chair", "valueString": "Priya Nair" }],
+        "participant": [
+            { "individual": { "reference": member_ref } },
+            { "type": [{ "text": "GP" }], "individual": { "display": "Dr Ola Ade" } }
+        ]
+    });
+    let before = reviews(&app, &kw, &person).await;
+    let (status, etag, written) = send(&app, &kw, Method::POST, "/fhir/Encounter", Some(&encounter), None).await;
+    assert_eq!((status, etag.as_deref()), (StatusCode::CREATED, Some("W/\"1\"")), "{written}");
+    assert_eq!(written["status"], "planned");
+    assert_eq!(written["period"]["start"], start.as_str());
+    assert_eq!(written["location"][0]["location"]["display"], "Room 4, Westmere Centre");
+    assert_eq!(written["extension"][0]["valueString"], "Priya Nair");
+    let invited: Vec<(String, String)> = written["participant"]
+        .as_array()
+        .expect("participants")
+        .iter()
+        .map(|p| {
+            let who = &p["individual"];
+            (
+                who["reference"].as_str().unwrap_or("by name").to_string(),
+                p["extension"][0]["valueCode"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        invited,
+        [
+            (format!("Patient/{person}"), "invited".to_string()),
+            (member_ref.clone(), "invited".to_string()),
+            ("by name".to_string(), "invited".to_string())
+        ],
+        "the person is always invited, then the circle, then anyone by name"
+    );
+    let id = written["id"].as_str().expect("id");
+    assert_eq!(get(&app, &kw, &format!("/fhir/Encounter/{id}")).await.1, written);
+    let staff = app.signed_in("demo-keyworker").await;
+    let (status, page) = app.get(&staff, &format!("/people/{person}/reviews/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    for shown in ["Team discussion", "Room 4, Westmere Centre", "Priya Nair", "Dr Ola Ade"] {
+        assert!(page.contains(shown), "the review page shows {shown}");
+    }
+
+    // What it reads back as schedules the same review again, nothing lost.
+    let mut again = written.clone();
+    again.as_object_mut().expect("object").remove("id");
+    let (status, _, copy) = send(&app, &kw, Method::POST, "/fhir/Encounter", Some(&again), None).await;
+    assert_eq!(status, StatusCode::CREATED, "{copy}");
+    for element in ["type", "period", "location", "extension", "participant", "subject"] {
+        assert_eq!(copy[element], written[element], "{element}");
+    }
+    assert_eq!(reviews(&app, &kw, &person).await, before + 2);
+
+    // Refused by element, and nothing scheduled.
+    let far = format!("{}T10:00:00Z", day + chrono::Duration::days(1000));
+    let stranger = format!("RelatedPerson/{}", uuid::Uuid::now_v7());
+    let cases: Vec<(&str, Value, &str)> = vec![
+        ("status", json!("finished"), "Encounter.status"),
+        ("type", json!([{ "text": "Picnic" }]), "Encounter.type"),
+        ("period", json!({}), "Encounter.period.start"),
+        ("period", json!({ "start": far }), "Encounter.period.start"),
+        ("period", json!({ "start": format!("{day}T14:30:20Z") }), "Encounter.period.start"),
+        ("location", json!([]), "Encounter.location"),
+        ("extension", json!([]), "Encounter.extension"),
+        ("participant", json!([{ "individual": { "reference": stranger } }]), "Encounter.participant[0].individual"),
+        (
+            "participant",
+            json!([{ "individual": { "reference": "Organization/x" } }]),
+            "Encounter.participant[0].individual",
+        ),
+        ("participant", json!([{ "individual": { "display": "" } }]), "Encounter.participant[0]"),
+    ];
+    for (element, value, at) in cases {
+        let mut bad = encounter.clone();
+        bad[element] = value;
+        let (status, _, outcome) = send(&app, &kw, Method::POST, "/fhir/Encounter", Some(&bad), None).await;
+        assert_eq!(
+            (status, expression(&outcome)),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some(at)),
+            "{element}: {outcome}"
+        );
+    }
+    let mut misspelt = encounter.clone();
+    misspelt["chair"] = json!("Priya");
+    let (status, _, _) = send(&app, &kw, Method::POST, "/fhir/Encounter", Some(&misspelt), None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "an unknown element is refused, not dropped");
+    let outsider = token_for(&app, "demo-clinician").await;
+    let (status, _, outcome) = send(&app, &outsider, Method::POST, "/fhir/Encounter", Some(&encounter), None).await;
+    assert_eq!((status, expression(&outcome)), (StatusCode::UNPROCESSABLE_ENTITY, Some("Encounter.subject")));
+    let supporter = token_for(&app, "demo-supporter").await;
+    let (status, _, _) = send(&app, &supporter, Method::POST, "/fhir/Encounter", Some(&encounter), None).await;
+    assert!(status.is_client_error(), "a supporter does not schedule reviews ({status})");
+    assert_eq!(reviews(&app, &kw, &person).await, before + 2, "no refused Encounter scheduled anything");
+}
+
+/// Schedules a review of `person`'s case through FHIR: its id.
+async fn schedule(app: &TestApp, token: &str, person: &str) -> String {
+    let day = chrono::Utc::now().date_naive() + chrono::Duration::days(14);
+    let encounter = json!({
+        "resourceType": "Encounter",
+        "status": "planned",
+        "class": { "system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "AMB" },
+        "type": [{ "text": "Key-worker conversation" }],
+        "subject": { "reference": format!("Patient/{person}") },
+        "period": { "start": format!("{day}T10:00:00Z") },
+        "location": [{ "location": { "display": "Home" } }],
+        "extension": [{ "url": "https://carethread.app/fhir/StructureDefinition/review-chair", "valueString": "Sam" }]
+    });
+    let (status, _, written) = send(app, token, Method::POST, "/fhir/Encounter", Some(&encounter), None).await;
+    assert_eq!(status, StatusCode::CREATED, "{written}");
+    written["id"].as_str().expect("id").to_string()
+}
+
+#[tokio::test]
+async fn a_prompt_sheet_filled_in_through_fhir_shows_on_the_review_and_changes_only_from_its_version() {
+    let app = TestApp::spawn().await;
+    let kw = token_for(&app, "demo-keyworker").await;
+    let (_, found) = get(&app, &kw, "/fhir/Patient?name=jordan").await;
+    let jordan = found["entry"][0]["resource"]["id"].as_str().expect("Jordan").to_string();
+    let review = schedule(&app, &kw, &jordan).await;
+    let sheet = json!({
+        "resourceType": "QuestionnaireResponse",
+        "questionnaire": "https://carethread.app/fhir/Questionnaire/prompt-sheet",
+        "status": "completed",
+        "subject": { "reference": format!("Patient/{jordan}") },
+        "encounter": { "reference": format!("Encounter/{review}") },
+        "item": [
+            { "linkId": "joining-in", "item": [
+                { "linkId": "joining-in.going-well", "answer": [{ "valueString": "Cooking for my friends" }] }
+            ] },
+            { "linkId": "who-i-want-there", "answer": [{ "valueString": "Mum and my key worker" }] }
+        ]
+    });
+
+    // Jordan fills in his own sheet.
+    let me = token_for(&app, "demo-person").await;
+    let (status, etag, written) =
+        send(&app, &me, Method::POST, "/fhir/QuestionnaireResponse", Some(&sheet), None).await;
+    assert_eq!((status, etag.as_deref()), (StatusCode::CREATED, Some("W/\"1\"")), "{written}");
+    assert_eq!(written["id"], review.as_str(), "a review's sheet has the review's id");
+    let staff = app.signed_in("demo-keyworker").await;
+    let page_path = format!("/people/{jordan}/reviews/{review}");
+    let (_, page) = app.get(&staff, &page_path).await;
+    assert!(page.contains("Cooking for my friends") && page.contains("Mum and my key worker"));
+    let (status, _, outcome) = send(&app, &me, Method::POST, "/fhir/QuestionnaireResponse", Some(&sheet), None).await;
+    assert_eq!(status, StatusCode::CONFLICT, "a second sheet is not made: {outcome}");
+
+    // His key worker changes it from version 1; the same from version 1 again is stale.
+    let path = format!("/fhir/QuestionnaireResponse/{review}");
+    let mut changed = written.clone();
+    changed["item"][0]["item"][0]["answer"][0]["valueString"] = "Cooking pasta for my friends".into();
+    let (status, etag, now) = send(&app, &kw, Method::PUT, &path, Some(&changed), Some("W/\"1\"")).await;
+    assert_eq!((status, etag.as_deref()), (StatusCode::OK, Some("W/\"2\"")), "{now}");
+    let mut late = written.clone();
+    late["item"][0]["item"][0]["answer"][0]["valueString"] = "From an old version".into();
+    let (status, _, _) = send(&app, &kw, Method::PUT, &path, Some(&late), Some("W/\"1\"")).await;
+    assert_eq!(status, StatusCode::PRECONDITION_FAILED);
+    assert_eq!(send(&app, &kw, Method::PUT, &path, Some(&changed), None).await.0, StatusCode::PRECONDITION_REQUIRED);
+    assert_eq!(get(&app, &kw, &path).await.1, now, "the refused writes changed nothing");
+
+    // The page's form is opened at version 2: a form opened before that is refused too.
+    let form_path = format!("{page_path}/prompt-sheet");
+    let (_, form) = app.get(&staff, &form_path).await;
+    assert_eq!(form_value(&form, "version").as_deref(), Some("2"));
+    let stale_form =
+        app.post_form(&staff, &form_path, &form_path, &[("version", "1"), ("who-i-want-there", "Nobody")]).await;
+    assert_eq!(stale_form.status(), StatusCode::CONFLICT);
+    assert_eq!(get(&app, &kw, &path).await.1, now);
+
+    // Refused by element, with nothing written.
+    let mut bad_cases: Vec<(Value, &str)> = Vec::new();
+    let mut unknown = changed.clone();
+    unknown["item"][1]["linkId"] = "favourite-colour".into();
+    bad_cases.push((unknown, "QuestionnaireResponse.item[1].linkId"));
+    let mut two = changed.clone();
+    two["item"][1]["answer"] = json!([{ "valueString": "Mum" }, { "valueString": "Dad" }]);
+    bad_cases.push((two, "QuestionnaireResponse.item[1].answer"));
+    let mut draft = changed.clone();
+    draft["status"] = "in-progress".into();
+    bad_cases.push((draft, "QuestionnaireResponse.status"));
+    let mut empty = changed.clone();
+    empty["item"] = json!([]);
+    bad_cases.push((empty, "QuestionnaireResponse.item"));
+    let mut long = changed.clone();
+    long["item"][1]["answer"][0]["valueString"] = "x".repeat(5000).into();
+    bad_cases.push((long, "QuestionnaireResponse.item"));
+    let mut other_review = changed.clone();
+    other_review["encounter"]["reference"] = format!("Encounter/{}", uuid::Uuid::now_v7()).into();
+    bad_cases.push((other_review, "QuestionnaireResponse.encounter"));
+    for (body, at) in bad_cases {
+        let (status, _, outcome) = send(&app, &kw, Method::PUT, &path, Some(&body), Some("W/\"2\"")).await;
+        assert_eq!((status, expression(&outcome)), (StatusCode::UNPROCESSABLE_ENTITY, Some(at)), "{outcome}");
+    }
+    assert_eq!(get(&app, &kw, &path).await.1, now);
+    let outsider = token_for(&app, "demo-clinician").await;
+    let (status, _, outcome) =
+        send(&app, &outsider, Method::POST, "/fhir/QuestionnaireResponse", Some(&sheet), None).await;
+    assert_eq!(
+        (status, expression(&outcome)),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("QuestionnaireResponse.encounter"))
+    );
+    assert_eq!(
+        send(&app, &outsider, Method::PUT, &path, Some(&changed), Some("W/\"2\"")).await.0,
+        StatusCode::NOT_FOUND
+    );
+}
