@@ -7,7 +7,8 @@ import { mkdirSync } from 'node:fs';
 
 export const BASE = process.env.CARETHREAD_E2E_BASE ?? 'http://127.0.0.1:8080';
 export const PASSWORD = 'carethread-demo';
-const SHOTS = process.env.CARETHREAD_E2E_SHOTS ?? new URL('../artifacts/', import.meta.url).pathname;
+// Screenshots and other artifacts a run leaves to look at afterwards.
+export const SHOTS = process.env.CARETHREAD_E2E_SHOTS ?? new URL('../artifacts/', import.meta.url).pathname;
 mkdirSync(SHOTS, { recursive: true });
 
 export async function launch() {

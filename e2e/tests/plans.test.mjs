@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { extractText, getDocumentProxy } from 'unpdf';
-import { BASE, launch, newPage, signIn, checkAccessibility, text } from './helpers.mjs';
+import { BASE, SHOTS, launch, newPage, signIn, checkAccessibility, text } from './helpers.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -143,7 +143,7 @@ test('the person downloads their easy-read plan as a PDF with their goals in it'
   const path = await download.path();
   const bytes = await (await import('node:fs/promises')).readFile(path);
   assert.equal(bytes.subarray(0, 5).toString(), '%PDF-');
-  await (await import('node:fs/promises')).writeFile('artifacts/plan-easy-read.pdf', bytes);
+  await (await import('node:fs/promises')).writeFile(`${SHOTS}/plan-easy-read.pdf`, bytes);
   const pdf = await pdfText(bytes);
   assert.match(pdf.text, /Cook a Sunday dinner for four people/);
   assert.match(pdf.text, /Sleep through the night most nights/);
