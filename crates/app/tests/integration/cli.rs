@@ -144,14 +144,30 @@ async fn demo_loads_once_and_migrate_is_repeatable() {
     assert!(!bad.status.success() && stderr(&bad).contains("unsupported database URL"));
 }
 
+/// A folder of one test's own, removed when the test ends, whether it passed or not.
+struct Scratch(std::path::PathBuf);
+
+impl Scratch {
+    fn new(what: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("carethread-{what}-{}", uuid::Uuid::now_v7()));
+        std::fs::create_dir_all(&dir).expect("create the scratch folder");
+        Scratch(dir)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 #[tokio::test]
 async fn a_backup_is_a_consistent_copy_and_never_overwrites() {
     let url = testing::fresh_url().await;
     let db = url.as_str();
     assert!(carethread(&["demo", "--db", db], None).status.success());
-    let dir = std::env::temp_dir().join(format!("carethread-backup-{}", uuid::Uuid::now_v7()));
-    std::fs::create_dir_all(&dir).expect("dir");
-    let file = dir.join("copy.backup");
+    let dir = Scratch::new("backup");
+    let file = dir.0.join("copy.backup");
     let path = file.to_string_lossy().to_string();
     let out = carethread(&["backup", "--db", db, "--to", &path], None);
     assert!(out.status.success(), "{}", stderr(&out));
