@@ -157,20 +157,10 @@ async fn versions(state: &AppState, caller: &Caller, raw: &str) -> Result<Vec<Hi
     let whose = themes::person_of_problem(&state.db, id).await?.ok_or_else(|| FhirError::not_found("Condition"))?;
     let person = whose.person;
     Gate::new(state, caller).admit(person, ACTION, "Condition").await?;
-    Ok(themes::problem_versions(&state.db, &caller.audit(), person, id)
-        .await?
-        .into_iter()
-        .map(|v| match v.removed {
-            true => Historic::Removed { version: v.version, at: v.changed_at },
-            false => Historic::Kept(fhir_condition::to_fhir(&StoredProblem {
-                id,
-                person_id: person.as_uuid(),
-                details: &v.details,
-                version: v.version,
-                updated_at: v.changed_at,
-            })),
-        })
-        .collect())
+    let versions = themes::problem_versions(&state.db, &caller.audit(), person, id).await?;
+    Ok(history::of(versions, |details, version, updated_at| {
+        fhir_condition::to_fhir(&StoredProblem { id, person_id: person.as_uuid(), details, version, updated_at })
+    }))
 }
 
 pub async fn history(

@@ -24,6 +24,21 @@ impl Historic {
     }
 }
 
+/// A record's kept versions (`carethread_store::themes::Version`), newest first, each that is not
+/// its removal written by `to_fhir` from what it said then, its version and when.
+pub fn of<T>(
+    versions: Vec<carethread_store::themes::Version<T>>,
+    to_fhir: impl Fn(&T, i64, DateTime<Utc>) -> Value,
+) -> Vec<Historic> {
+    versions
+        .into_iter()
+        .map(|v| match v.removed {
+            true => Historic::Removed { version: v.version, at: v.changed_at },
+            false => Historic::Kept(to_fhir(&v.details, v.version, v.changed_at)),
+        })
+        .collect()
+}
+
 /// A history Bundle of one resource's versions, newest first.
 pub fn bundle(base: &str, kind: &str, id: &str, versions: Vec<Historic>) -> Value {
     let entries: Vec<Value> = versions
