@@ -41,9 +41,12 @@ pub fn statement(base: &str, version: &str, date: &str) -> Value {
                 "interaction": [{ "code": "read" }, { "code": "search-type" }],
                 "searchParam": [param("url", "uri", "The canonical address of the value set.")]
             },
-            case_resource(
-                &crate::careplan::CAREPLAN_SEARCH,
-                &["read", "vread", "history-instance", "search-type", "create", "update"],
+            documented(
+                case_resource(
+                    &crate::careplan::CAREPLAN_SEARCH,
+                    &["read", "vread", "history-instance", "search-type", "create", "update"],
+                ),
+                "Each plan version is three linked CarePlans told apart by category. Create a part to start the next draft from the plan in force; update a part of the draft with If-Match. An agreed version never changes (409), and a plan comes into force only when the person's agreement is recorded on the plan page.",
             ),
             case_resource(
                 &crate::careplan::GOAL_SEARCH,
@@ -51,7 +54,10 @@ pub fn statement(base: &str, version: &str, date: &str) -> Value {
             ),
             case_resource(&crate::careteam::SEARCH, &["read", "search-type"]),
             case_resource(&crate::task::SEARCH, &["read", "search-type", "create", "update"]),
-            case_resource(&crate::review::ENCOUNTER_SEARCH, &["read", "search-type", "create"]),
+            documented(
+                case_resource(&crate::review::ENCOUNTER_SEARCH, &["read", "search-type", "create"]),
+                "A review. Create a planned Encounter to schedule one: its kind as type text, period.start, the place as location display, the chair in the review-chair extension, and who is invited as participants (the person always is). Attendance, minutes and sign-off are recorded on the review page.",
+            ),
             case_resource(
                 &crate::directory::RELATED_SEARCH,
                 &["read", "vread", "history-instance", "search-type", "create", "update", "delete"],
@@ -63,7 +69,10 @@ pub fn statement(base: &str, version: &str, date: &str) -> Value {
             case_resource(&crate::consent::SEARCH, &["read", "search-type", "create", "update"]),
             case_resource(&crate::audit_event::SEARCH, &["search-type"]),
             case_resource(&crate::provenance::SEARCH, &["read", "search-type"]),
-            case_resource(&crate::prompt_sheet::RESPONSE_SEARCH, &["read", "search-type", "create", "update"]),
+            documented(
+                case_resource(&crate::prompt_sheet::RESPONSE_SEARCH, &["read", "search-type", "create", "update"]),
+                "A review's prompt sheet; its id is the review's. Create it with the review as encounter; update it with If-Match until the review is signed off.",
+            ),
             { "type": "Questionnaire", "interaction": [{ "code": "read" }, { "code": "search-type" }] },
             { "type": "Practitioner", "interaction": [{ "code": "read" }] },
             { "type": "PractitionerRole", "interaction": [{ "code": "read" }] },
@@ -89,6 +98,12 @@ pub fn statement(base: &str, version: &str, date: &str) -> Value {
             }]
         }]
     })
+}
+
+/// A resource's entry with a word on how it is written.
+fn documented(mut resource: Value, documentation: &str) -> Value {
+    resource["documentation"] = json!(documentation);
+    resource
 }
 
 /// A case resource: its interactions and the search parameters it takes.

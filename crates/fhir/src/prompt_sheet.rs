@@ -1,7 +1,8 @@
 //! Questionnaire and QuestionnaireResponse: the prompt sheet a person fills in before a review
 //! ("before my review": per theme what is going well, what worries them, what they want to talk
 //! about; who they want there; who helped). The Questionnaire is the same for everyone; each
-//! review's sheet is a QuestionnaireResponse whose id is the review's.
+//! review's sheet is a QuestionnaireResponse whose id is the review's, read back from a client
+//! into the sheet's form by the same question ids.
 
 use crate::datatypes::Reference;
 use crate::outcome::{IssueCode, OperationOutcome};

@@ -2,6 +2,8 @@
 //! vote on each theme is one Observation: `code` is the theme, `valueCodeableConcept` what they
 //! said (progressed, unchanged, slipped back), `performer` who said it, `encounter` the review.
 //! A signed-off review is `finished` and its votes `final`; before that they are `preliminary`.
+//! A client schedules a review by sending a planned Encounter, and records a vote by sending an
+//! Observation; both are read back here into what the review pages would have been given.
 
 use crate::datatypes::Extension;
 use crate::search::Params;

@@ -81,6 +81,12 @@ async fn a_review_scheduled_through_fhir_is_the_review_on_the_page_and_reads_bac
         assert!(page.contains(shown), "the review page shows {shown}");
     }
 
+    // It is not changed through FHIR: the refusal says where it is.
+    let (status, _, outcome) =
+        send(&app, &kw, Method::PUT, &format!("/fhir/Encounter/{id}"), Some(&written), Some("W/\"1\"")).await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    assert!(outcome["issue"][0]["diagnostics"].as_str().unwrap_or("").contains("on its page"), "{outcome}");
+
     // What it reads back as schedules the same review again, nothing lost.
     let mut again = written.clone();
     again.as_object_mut().expect("object").remove("id");

@@ -120,6 +120,12 @@ pub async fn explain_method_not_allowed(request: axum::extract::Request, next: a
         }
         ("DELETE", "Observation") => "A vote stays in the review's record once it is cast.",
         ("DELETE", "Encounter" | "QuestionnaireResponse") => "Reviews are part of the care record and are not deleted.",
+        ("PUT", "Encounter") => {
+            "A review is scheduled through FHIR (POST Encounter); who came, the minutes and the sign-off are recorded on its page."
+        }
+        ("PUT", "Observation") => {
+            "A vote stays as cast: a correction is made on the review's page, where it is audited."
+        }
         ("DELETE", "Consent") => {
             "A consent is withdrawn, not deleted, so it stays known what was shared and when. Withdraw it on the plan's sharing page."
         }
