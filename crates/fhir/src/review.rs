@@ -399,6 +399,13 @@ pub fn review_from_fhir(body: &[u8]) -> Result<ReviewForm, crate::outcome::Opera
                 format!("Say which kind of review it is, as type text: {}.", kinds.join(", ")),
             )
         })?;
+    if e.period.as_ref().is_some_and(|p| p.end.is_some()) {
+        return Err(OperationOutcome::at(
+            IssueCode::Value,
+            "Encounter.period.end",
+            "A review is scheduled by when it starts; leave out its end.",
+        ));
+    }
     let start = e
         .period
         .as_ref()
@@ -429,6 +436,15 @@ pub fn review_from_fhir(body: &[u8]) -> Result<ReviewForm, crate::outcome::Opera
     let person = e.subject.reference.as_deref().and_then(|r| crate::search::Ref::parse(r, None));
     let mut invited = Vec::new();
     for (i, p) in e.participant.iter().enumerate() {
+        let attendance =
+            crate::datatypes::extension(&p.extension, &attendance_url()).and_then(|x| x.value_code.as_deref());
+        if attendance.is_some_and(|a| a != Attendance::Invited.slug()) {
+            return Err(OperationOutcome::at(
+                IssueCode::Value,
+                format!("Encounter.participant[{i}].extension"),
+                "Everyone is invited to a review being scheduled; who came is recorded on the review page.",
+            ));
+        }
         let individual = p.individual.clone().unwrap_or_default();
         let reference = individual.reference.as_deref().map(|r| crate::search::Ref::parse(r, None));
         invited.push(match reference {

@@ -106,7 +106,14 @@ async fn a_review_scheduled_through_fhir_is_the_review_on_the_page_and_reads_bac
         ("period", json!({}), "Encounter.period.start"),
         ("period", json!({ "start": far }), "Encounter.period.start"),
         ("period", json!({ "start": format!("{day}T14:30:20Z") }), "Encounter.period.start"),
+        ("period", json!({ "start": start, "end": format!("{day}T15:30:00Z") }), "Encounter.period.end"),
         ("location", json!([]), "Encounter.location"),
+        (
+            "participant",
+            json!([{ "individual": { "reference": member_ref },
+                "extension": [{ "url": "https://carethread.app/fhir/StructureDefinition/attendance", "valueCode": "present" }] }]),
+            "Encounter.participant[0].extension",
+        ),
         ("extension", json!([]), "Encounter.extension"),
         ("participant", json!([{ "individual": { "reference": stranger } }]), "Encounter.participant[0].individual"),
         (
