@@ -201,16 +201,25 @@ async fn read_back(
     part: Part,
 ) -> Result<(Value, i64, String), FhirError> {
     let mut gate = Gate::new(state, caller);
-    let plan = plans::plan(&state.db, &caller.audit(), person, "read the plan written through FHIR").await?;
-    let draft = plan.draft().ok_or_else(|| FhirError::not_found("CarePlan"))?;
-    let id = part.resource_id(draft.id);
+    // The draft's part: of its plan version's three, the one of this category whose plan status
+    // (not its FHIR status, which an agreed version waiting to come into force shares) is draft.
     let resource = super::careplan::care_plans(state, caller, &mut gate, person)
         .await?
         .into_iter()
         .map(|(_, r)| r)
-        .find(|r| r["id"] == id.as_str())
+        .find(|r| {
+            let status = r["extension"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|e| e["url"].as_str().is_some_and(|u| u.ends_with("/plan-status")));
+            status.is_some_and(|e| e["valueCode"] == PlanStatus::Draft.slug())
+                && Part::parse_id(r["id"].as_str().unwrap_or_default()).is_some_and(|(_, p)| p == part)
+        })
         .ok_or_else(|| FhirError::not_found("CarePlan"))?;
-    Ok((resource, draft.version, id))
+    let version = resource["meta"]["versionId"].as_str().and_then(|v| v.parse().ok()).unwrap_or(1);
+    let id = resource["id"].as_str().unwrap_or_default().to_string();
+    Ok((resource, version, id))
 }
 
 fn draft_exists(plan: &Plan, part: Part) -> FhirError {
