@@ -3,7 +3,7 @@
 //! in or changed by those who may take part in the review, until it is signed off).
 
 use super::gate::Gate;
-use super::review::person_reviews;
+use super::review::{person_reviews, unprocessable};
 use super::{
     Caller, FhirError, SameRecord, base_url, created, if_match, pairs, parse_id, parse_search, require_json,
     resource_response, search_answer, searchset_response, stale,
@@ -16,7 +16,7 @@ use axum::response::Response;
 use carethread_domain::PersonId;
 use carethread_domain::policy::Action;
 use carethread_domain::reviews::{PromptSheet, parse_prompt_sheet};
-use carethread_fhir::outcome::{IssueCode, OperationOutcome};
+use carethread_fhir::outcome::IssueCode;
 use carethread_fhir::prompt_sheet::{self as sheet, RESPONSE_SEARCH, SheetForm, StoredSheet};
 use carethread_store::StoreError;
 use carethread_store::reviews::{self, ReviewRecord};
@@ -78,13 +78,6 @@ pub async fn search_responses(
         .filter_map(|(person, r)| as_fhir(*person, r))
         .collect();
     Ok(search_answer(&state, &headers, "QuestionnaireResponse", query, &s, found))
-}
-
-fn unprocessable(element: &str, message: impl Into<String>) -> FhirError {
-    FhirError {
-        status: StatusCode::UNPROCESSABLE_ENTITY,
-        outcome: OperationOutcome::at(IssueCode::Invalid, element, message),
-    }
 }
 
 /// Saves the sheet from the version `base` the writer started from, and answers with it as

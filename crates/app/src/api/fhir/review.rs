@@ -194,7 +194,7 @@ pub(super) async fn person_reviews(
     Ok(records)
 }
 
-fn unprocessable(element: &str, message: impl Into<String>) -> FhirError {
+pub(super) fn unprocessable(element: &str, message: impl Into<String>) -> FhirError {
     FhirError {
         status: StatusCode::UNPROCESSABLE_ENTITY,
         outcome: OperationOutcome::at(IssueCode::Invalid, element, message),
