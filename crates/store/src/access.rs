@@ -25,23 +25,35 @@ pub(crate) fn related(user: u8, team: u8) -> String {
     RELATED.replace("$U", &format!("${user}")).replace("$T", &format!("${team}"))
 }
 
+/// What ties the asker to one person, as [`ties_columns`] selects it.
 #[derive(sqlx::FromRow)]
-struct TiesOfRow {
-    id: Uuid,
-    org_id: Uuid,
-    key_worker_id: Option<Uuid>,
-    team_id: Option<Uuid>,
-    in_circle: bool,
-    break_glass: bool,
+pub(crate) struct TiesOfRow {
+    /// The person.
+    pub(crate) id: Uuid,
+    pub(crate) org_id: Uuid,
+    pub(crate) key_worker_id: Option<Uuid>,
+    pub(crate) team_id: Option<Uuid>,
+    pub(crate) in_circle: bool,
+    pub(crate) break_glass: bool,
 }
 
-/// What ties the asker to each person (`$1` the asker, `$2` now); the caller adds which people.
-const TIES_SELECT: &str = "SELECT p.id, p.org_id, c.key_worker_id, c.team_id, \
-     EXISTS (SELECT 1 FROM circle_members m WHERE m.person_id = p.id AND m.account_id = $1 AND m.removed_at IS NULL) AS in_circle, \
-     EXISTS (SELECT 1 FROM break_glass_grants g WHERE g.person_id = p.id AND g.user_id = $1 AND g.ended_at IS NULL AND g.expires_at > $2) AS break_glass \
-     FROM people p LEFT JOIN cases c ON c.person_id = p.id";
+/// The columns that tie the asker (parameter `user`) to the person `p` and their case `c` (a
+/// left join) at the instant `now`: a query that already reads people can fetch the policy's
+/// facts along with its rows.
+pub(crate) fn ties_columns(user: &str, now: &str) -> String {
+    format!(
+        "p.org_id, c.key_worker_id, c.team_id, \
+         EXISTS (SELECT 1 FROM circle_members m WHERE m.person_id = p.id AND m.account_id = {user} AND m.removed_at IS NULL) AS in_circle, \
+         EXISTS (SELECT 1 FROM break_glass_grants g WHERE g.person_id = p.id AND g.user_id = {user} AND g.ended_at IS NULL AND g.expires_at > {now}) AS break_glass"
+    )
+}
 
-async fn to_target(db: &Db, who: &Principal, row: TiesOfRow, today: NaiveDate) -> Result<Target, StoreError> {
+pub(crate) async fn to_target(
+    db: &Db,
+    who: &Principal,
+    row: TiesOfRow,
+    today: NaiveDate,
+) -> Result<Target, StoreError> {
     let id = PersonId::from_uuid(row.id);
     let shared = if who.role == Role::Supporter { shared_sections(db, who, id, today).await? } else { Vec::new() };
     let ties = Ties {
@@ -65,7 +77,11 @@ pub async fn targets(db: &Db, who: &Principal, ids: &[PersonId], today: NaiveDat
     let mut out = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(500) {
         let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 3)).collect();
-        let sql = format!("{TIES_SELECT} WHERE p.id IN ({})", list.join(", "));
+        let sql = format!(
+            "SELECT p.id, {} FROM people p LEFT JOIN cases c ON c.person_id = p.id WHERE p.id IN ({})",
+            ties_columns("$1", "$2"),
+            list.join(", ")
+        );
         let rows: Vec<TiesOfRow> = on_pool!(db, |p| {
             let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(who.user_id.as_uuid()).bind(crate::now());
             for id in chunk {

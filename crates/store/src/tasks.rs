@@ -7,6 +7,7 @@ use crate::db::{Db, Tx};
 use crate::error::StoreError;
 use crate::people::org_of;
 use crate::query::{Arg, Args, bind_args};
+use carethread_domain::policy::Target;
 use carethread_domain::tasks::{Owner, TaskDetails, TaskStatus};
 use carethread_domain::themes::Theme;
 use carethread_domain::{AuditAction, OrgId, PersonId, TeamId, UserId};
@@ -434,31 +435,32 @@ pub struct TaskHit {
 
 /// The tasks matching `filter`, in the order asked: of the one person it names, or else of
 /// everyone the asker has a working relationship with (or is). Only ids come back, so a search
-/// that matches hundreds of tasks reads and audits only the page it returns ([`by_ids`]); the
-/// caller passes each hit through the policy first. The search itself gets an audit entry.
+/// that matches hundreds of tasks reads and audits only the page it returns ([`by_ids`]). Beside
+/// them come the policy's facts about each person among the hits, found in the same query, for
+/// the caller to pass each hit through the policy first. The search itself gets an audit entry.
 pub async fn search(
     db: &Db,
     ctx: &AuditContext,
     who: &carethread_domain::policy::Principal,
     filter: &TaskFilter,
-) -> Result<Vec<TaskHit>, StoreError> {
+    today: NaiveDate,
+) -> Result<(Vec<TaskHit>, Vec<Target>), StoreError> {
     let mut args = Args(vec![Arg::Uuid(who.org_id.as_uuid())]);
     let mut clauses = vec!["t.org_id = $1".to_string()];
+    let user = args.add(Arg::Uuid(who.user_id.as_uuid()));
+    let now = args.add(Arg::Time(crate::now()));
     match filter.person {
         Some(person) => clauses.push(format!("t.person_id = {}", args.add(Arg::Uuid(person.as_uuid())))),
         None => {
-            let user = args.add(Arg::Uuid(who.user_id.as_uuid()));
             let team = args.add(Arg::OptUuid(who.team_id.map(|t| t.as_uuid())));
             let own = args.add(Arg::OptUuid(who.person_id.map(|p| p.as_uuid())));
             let related = crate::access::RELATED.replace("$U", &user).replace("$T", &team);
-            clauses.push(format!(
-                "(t.person_id = {own} OR EXISTS (SELECT 1 FROM cases c WHERE c.person_id = t.person_id AND {related}))"
-            ));
+            clauses.push(format!("(t.person_id = {own} OR (c.person_id IS NOT NULL AND {related}))"));
         }
     }
     if let Some(ids) = &filter.ids {
         if ids.is_empty() {
-            return Ok(Vec::new());
+            return Ok((Vec::new(), Vec::new()));
         }
         let list: Vec<String> = ids.iter().map(|id| args.add(Arg::Uuid(*id))).collect();
         clauses.push(format!("t.id IN ({})", list.join(", ")));
@@ -491,14 +493,37 @@ pub async fn search(
         Some(false) => "t.updated_at, t.id",
         None => "t.due_on, t.id",
     };
-    let sql = format!("SELECT t.id, t.person_id FROM tasks t WHERE {} ORDER BY {order}", clauses.join(" AND "));
+    // Each hit comes with what ties the asker to its person, so that the policy can decide on
+    // every hit without a second pass over the same people.
+    let sql = format!(
+        "SELECT t.id AS task_id, p.id, {} FROM tasks t JOIN people p ON p.id = t.person_id \
+         LEFT JOIN cases c ON c.person_id = t.person_id WHERE {} ORDER BY {order}",
+        crate::access::ties_columns(&user, &now),
+        clauses.join(" AND ")
+    );
     let mut tx = db.read().await?;
-    let rows: Vec<(Uuid, Uuid)> =
+    let rows: Vec<HitRow> =
         on_tx!(&mut tx, |c| bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())), &args.0).fetch_all(c).await)?;
     record(&mut tx, ctx, AuditAction::Search, None, &format!("searched tasks through the API ({} found)", rows.len()))
         .await?;
     tx.commit().await?;
-    Ok(rows.into_iter().map(|(id, person)| TaskHit { id, person_id: PersonId::from_uuid(person) }).collect())
+    let hits: Vec<TaskHit> =
+        rows.iter().map(|r| TaskHit { id: r.task_id, person_id: PersonId::from_uuid(r.ties.id) }).collect();
+    let mut facts: Vec<Target> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for row in rows {
+        if seen.insert(row.ties.id) {
+            facts.push(crate::access::to_target(db, who, row.ties, today).await?);
+        }
+    }
+    Ok((hits, facts))
+}
+
+#[derive(sqlx::FromRow)]
+struct HitRow {
+    task_id: Uuid,
+    #[sqlx(flatten)]
+    ties: crate::access::TiesOfRow,
 }
 
 /// The tasks of a search's page, in the order of `ids`, read in one query. Each person whose

@@ -51,6 +51,14 @@ impl<'a> Gate<'a> {
         Ok(())
     }
 
+    /// Takes facts about people found by a query that read them anyway (a search that fetched
+    /// them with its rows), so that the policy decides on those people without asking again.
+    pub fn know(&mut self, facts: impl IntoIterator<Item = Target>) {
+        for t in facts {
+            self.targets.insert(t.person_id, Some(t));
+        }
+    }
+
     /// Whether the policy lets the caller do `action` on this person's record. For rows of a
     /// search: a refusal just leaves the row out.
     pub async fn allows(&mut self, person: PersonId, action: Action) -> Result<bool, FhirError> {
