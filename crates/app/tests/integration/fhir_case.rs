@@ -658,6 +658,14 @@ async fn a_task_written_through_fhir_is_the_task_on_the_page_and_changes_only_fr
     assert_eq!(status, StatusCode::PRECONDITION_REQUIRED);
     let (_, page) = app.get(&client, &format!("/people/{id}/tasks")).await;
     assert!(page.contains("The library is closed for repairs"), "the page shows the change");
+    // The versioned address a write answers with can be read; an earlier version is not kept.
+    let (status, _, current) =
+        send(reqwest::Method::GET, format!("/fhir/Task/{task_id}/_history/2"), Value::Null, None).await;
+    assert_eq!((status, &current), (StatusCode::OK, &changed));
+    let (status, _, outcome) =
+        send(reqwest::Method::GET, format!("/fhir/Task/{task_id}/_history/1"), Value::Null, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(outcome["issue"][0]["diagnostics"].as_str().unwrap_or("").contains("version 2"), "{outcome}");
 
     // Bad tasks are refused, naming the element; nothing is written.
     let (_, _, before) =

@@ -74,6 +74,7 @@ async fn a_review_scheduled_through_fhir_is_the_review_on_the_page_and_reads_bac
     );
     let id = written["id"].as_str().expect("id");
     assert_eq!(get(&app, &kw, &format!("/fhir/Encounter/{id}")).await.1, written);
+    assert_eq!(get(&app, &kw, &format!("/fhir/Encounter/{id}/_history/1")).await, (StatusCode::OK, written.clone()));
     let staff = app.signed_in("demo-keyworker").await;
     let (status, page) = app.get(&staff, &format!("/people/{person}/reviews/{id}")).await;
     assert_eq!(status, StatusCode::OK);
@@ -210,6 +211,8 @@ async fn a_prompt_sheet_filled_in_through_fhir_shows_on_the_review_and_changes_o
     assert_eq!(status, StatusCode::PRECONDITION_FAILED);
     assert_eq!(send(&app, &kw, Method::PUT, &path, Some(&changed), None).await.0, StatusCode::PRECONDITION_REQUIRED);
     assert_eq!(get(&app, &kw, &path).await.1, now, "the refused writes changed nothing");
+    assert_eq!(get(&app, &kw, &format!("{path}/_history/2")).await, (StatusCode::OK, now.clone()));
+    assert_eq!(get(&app, &kw, &format!("{path}/_history/1")).await.0, StatusCode::NOT_FOUND, "not kept");
 
     // The page's form is opened at version 2: a form opened before that is refused too.
     let form_path = format!("{page_path}/prompt-sheet");

@@ -166,3 +166,12 @@ async fn read_back(state: &AppState, caller: &Caller, person: PersonId, id: Uuid
         .find(|c| c.id == id)
         .ok_or_else(|| FhirError::not_found("Consent"))
 }
+
+/// The Consent at one version: only its current version is kept.
+pub async fn vread(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((raw, version)): Path<(String, String)>,
+) -> Result<Response, FhirError> {
+    super::history::current_only(read(State(state), caller, Path(raw)).await?, &version, "Consent")
+}

@@ -1,5 +1,6 @@
 //! A resource's versions, newest first: as a history Bundle, or one of them (vread). A version
-//! in which a record was taken off the person's record is kept as the removal it was.
+//! in which a record was taken off the person's record is kept as the removal it was. Where
+//! only the current version is kept, a vread answers that one alone.
 
 use super::{FhirError, gone, resource_response};
 use axum::http::StatusCode;
@@ -78,5 +79,28 @@ pub fn vread(versions: &[Historic], version: &str, resource: &str) -> Result<Res
         }
         Some(Historic::Removed { .. }) => Err(gone(resource)),
         None => Err(FhirError::not_found(&format!("version of this {resource}"))),
+    }
+}
+
+/// A vread of a resource whose earlier versions are not kept (a Task, a review, a vote, a
+/// consent, a prompt sheet): `current` is the read of it, answered when it is at the version
+/// asked for. So the versioned address a create answers with in `Location` can be followed.
+pub fn current_only(current: Response, version: &str, resource: &str) -> Result<Response, FhirError> {
+    let now = current
+        .headers()
+        .get(axum::http::header::ETAG)
+        .and_then(|e| e.to_str().ok())
+        .and_then(|e| e.strip_prefix("W/\"")?.strip_suffix('"'))
+        .map(str::to_string);
+    match now {
+        Some(v) if v == version => Ok(current),
+        _ => Err(FhirError::new(
+            StatusCode::NOT_FOUND,
+            carethread_fhir::outcome::IssueCode::NotFound,
+            format!(
+                "Only the current version of a {resource} is kept, and this is not it ({}). Read it without a version.",
+                now.map_or_else(|| "it has none".to_string(), |v| format!("it is at version {v}"))
+            ),
+        )),
     }
 }

@@ -177,3 +177,16 @@ pub async fn update_response(
     let (response, version) = save(&state, &caller, person, review, base, &sheet).await?;
     Ok(resource_response(StatusCode::OK, &response, Some(version)))
 }
+
+/// The QuestionnaireResponse at one version: only its current version is kept.
+pub async fn vread_response(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((raw, version)): Path<(String, String)>,
+) -> Result<Response, FhirError> {
+    super::history::current_only(
+        read_response(State(state), caller, Path(raw)).await?,
+        &version,
+        "QuestionnaireResponse",
+    )
+}

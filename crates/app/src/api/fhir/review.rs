@@ -318,3 +318,21 @@ pub async fn create_encounter(
     let encounter = fhir_review::to_encounter(&stored(&r, person, &caller));
     Ok(created(&state, &headers, &encounter, "Encounter", id, r.version))
 }
+
+/// The Encounter at one version: only its current version is kept.
+pub async fn vread_encounter(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((raw, version)): Path<(String, String)>,
+) -> Result<Response, FhirError> {
+    super::history::current_only(read_encounter(State(state), caller, Path(raw)).await?, &version, "Encounter")
+}
+
+/// The Observation at one version: only its current version is kept.
+pub async fn vread_observation(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((raw, version)): Path<(String, String)>,
+) -> Result<Response, FhirError> {
+    super::history::current_only(read_observation(State(state), caller, Path(raw)).await?, &version, "Observation")
+}

@@ -147,3 +147,12 @@ pub async fn update(
         Err(current) => Err(stale("Task", base, current.version)),
     }
 }
+
+/// The Task at one version: only its current version is kept.
+pub async fn vread(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((raw, version)): Path<(String, String)>,
+) -> Result<Response, FhirError> {
+    super::history::current_only(read(State(state), caller, Path(raw)).await?, &version, "Task")
+}
