@@ -135,7 +135,8 @@ pub fn contact_url(part: &str) -> String {
     format!("{}/StructureDefinition/crisis-contact-{part}", crate::CANONICAL)
 }
 
-fn plan_status_url() -> String {
+/// Where a plan version says where it stands (draft, agreed, active, under review, superseded).
+pub fn plan_status_url() -> String {
     format!("{}/StructureDefinition/plan-status", crate::CANONICAL)
 }
 

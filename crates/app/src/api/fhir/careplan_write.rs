@@ -208,11 +208,8 @@ async fn read_back(
         .into_iter()
         .map(|(_, r)| r)
         .find(|r| {
-            let status = r["extension"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .find(|e| e["url"].as_str().is_some_and(|u| u.ends_with("/plan-status")));
+            let url = fhir_plan::plan_status_url();
+            let status = r["extension"].as_array().into_iter().flatten().find(|e| e["url"] == url.as_str());
             status.is_some_and(|e| e["valueCode"] == PlanStatus::Draft.slug())
                 && Part::parse_id(r["id"].as_str().unwrap_or_default()).is_some_and(|(_, p)| p == part)
         })
