@@ -215,7 +215,44 @@ def check_import(base, auth, client):
         valid(Bundle, history, "a CarePlan history")
         for version in history["entry"]:
             valid(CarePlan, version["resource"], "a CarePlan version")
+    check_change_transaction(base, auth, patient_id)
     return len(entries)
+
+
+def check_change_transaction(base, auth, patient_id):
+    """A transaction of changes to a case already here lands whole, or not at all."""
+    headers = {**auth, "Content-Type": "application/fhir+json"}
+    new_condition = "urn:uuid:1a2b3c4d-0000-4000-8000-000000000010"
+    bundle = {"resourceType": "Bundle", "type": "transaction", "entry": [
+        {"fullUrl": new_condition, "request": {"method": "POST", "url": "Condition"}, "resource": {
+            "resourceType": "Condition", "code": {"text": "Hay fever"},
+            "subject": {"reference": f"Patient/{patient_id}"}, "note": [{"text": "Sneezes all through May"}]}},
+        {"request": {"method": "POST", "url": "Goal"}, "resource": {
+            "resourceType": "Goal", "lifecycleStatus": "active", "description": {"text": "Enjoy the park in May"},
+            "subject": {"reference": f"Patient/{patient_id}"}, "addresses": [{"reference": new_condition}],
+            "note": [{"text": "What matters: Being outside"}]}},
+        {"request": {"method": "GET", "url": f"Condition?patient={patient_id}"}},
+    ]}
+    valid(Bundle, bundle, "a transaction of changes sent")
+    names = lambda: [e["resource"]["code"]["text"] for e in requests.get(
+        f"{base}/Condition", params={"patient": patient_id}, headers=auth, timeout=30).json().get("entry", [])]
+    faulty = json.loads(json.dumps(bundle))
+    faulty["entry"][1]["resource"]["lifecycleStatus"] = "sometime"
+    refused = requests.post(base, headers=headers, json=faulty, timeout=30)
+    expect(refused.status_code in (400, 422), f"a faulty transaction of changes answered {refused.status_code}")
+    valid(OperationOutcome, refused.json(), "the OperationOutcome for a faulty transaction of changes")
+    named = [e for issue in refused.json()["issue"] for e in issue.get("expression", [])]
+    expect(any(e.startswith("Bundle.entry[1]") for e in named), f"the faulty entry was not named: {named}")
+    expect("Hay fever" not in names(), "a faulty transaction of changes wrote the Condition before the fault")
+    answer = requests.post(base, headers=headers, json=bundle, timeout=30)
+    expect(answer.status_code == 200, f"the transaction of changes answered {answer.status_code}: {answer.text[:300]}")
+    reply = answer.json()
+    valid(Bundle, reply, "the transaction-response to changes")
+    statuses = [e["response"]["status"] for e in reply["entry"]]
+    expect(statuses == ["201 Created", "201 Created", "200 OK"], f"the entries answered {statuses}")
+    expect(reply["entry"][1]["resource"]["addresses"][0]["reference"] == f"Condition/{reply['entry'][0]['resource']['id']}",
+           "the new Goal does not address the new Condition")
+    expect("Hay fever" in names(), "the transaction of changes did not write the Condition")
 
 
 def check_case_resources(base, auth, client):

@@ -113,7 +113,7 @@ pub fn router(state: AppState) -> Router {
     // lookups; everything below still gets the security headers, request ids and metrics.
     pages
         .merge(open_routes().into_router())
-        .merge(api_routes().into_router().layer(middleware::from_fn(crate::api::fhir::explain_method_not_allowed)))
+        .merge(crate::api::fhir::layered(api_routes().into_router(), &state))
         .fallback(|| async { AppError::NotFound })
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
         .layer(tower::util::option_layer(hsts))

@@ -24,7 +24,7 @@ pub fn statement(base: &str, version: &str, date: &str) -> Value {
                 "documentation": "Each entry is handled as a request of its own, with the same token, policy and audit."
             }, {
                 "code": "transaction",
-                "documentation": "Imports new cases, all or nothing: POST entries creating Patients with their RelatedPersons, CareTeam, Conditions, Goals and one CarePlan (the plan in their own words; it arrives as a draft until the person's agreement is recorded). Entries refer to each other by fullUrl (urn:uuid:). Any fault, named by entry and element, leaves nothing written."
+                "documentation": "All or nothing, in one of two ways. A transaction that creates Patients imports new cases: POST entries creating Patients with their RelatedPersons, CareTeam, Conditions, Goals and one CarePlan (the plan in their own words; it arrives as a draft until the person's agreement is recorded). Any other transaction runs its entries (create, update with ifMatch, delete, read, search) as the requests they would be alone, in one database transaction, in FHIR's order: deletes, creates, updates, reads. Entries refer to records created before them by fullUrl (urn:uuid:). The first entry to fail, named in the OperationOutcome, leaves nothing written."
             }],
             "security": {
                 "cors": false,
@@ -141,6 +141,8 @@ fn case_resource(params: &Params, interactions: &[&str]) -> Value {
         "versioning": "versioned",
         // vread of earlier versions, which only resources with a history keep.
         "readHistory": interactions.contains(&"history-instance"),
+        // If-None-Exist runs as this resource's search, for every resource that can be created.
+        "conditionalCreate": interactions.contains(&"create"),
         "interaction": interactions.iter().map(|i| json!({ "code": i })).collect::<Vec<_>>(),
         "searchInclude": params.includes,
         "searchParam": search,

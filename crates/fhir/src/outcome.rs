@@ -1,9 +1,9 @@
 //! OperationOutcome: what went wrong, in words, with the element at fault.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The FHIR issue type codes Carethread uses (a subset of the issue-type value set).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum IssueCode {
     /// Not JSON, or not the shape of the resource.
@@ -30,7 +30,7 @@ pub enum IssueCode {
     Informational,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Fatal,
@@ -39,16 +39,16 @@ pub enum Severity {
     Information,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Issue {
     pub severity: Severity,
     pub code: IssueCode,
     pub diagnostics: String,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub expression: Vec<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "resourceType", rename = "OperationOutcome")]
 pub struct OperationOutcome {
     pub issue: Vec<Issue>,

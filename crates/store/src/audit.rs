@@ -63,9 +63,11 @@ pub(crate) async fn record(
         ip: ctx.ip.clone(),
         request_id: ctx.request_id.clone(),
     };
-    // A read or search changes nothing, so its entry need not share the transaction's fate: it is written
-    // with other requests' reads after this transaction commits, before the caller sees the data.
-    if matches!(action, AuditAction::Read | AuditAction::Search) {
+    // A read, a search or a refusal changes nothing, so its entry need not share the transaction's fate:
+    // it is written with other requests' reads after this transaction commits, before the caller sees
+    // the answer. Inside a scope (`Db::scope`) it is written when the scope ends, even when the scope's
+    // writes are undone: a refused attempt in a failed FHIR transaction is still on the record.
+    if matches!(action, AuditAction::Read | AuditAction::Search | AuditAction::Denied) {
         tx.reads.push(entry);
         return Ok(());
     }

@@ -48,8 +48,8 @@ impl AuditWriter {
     pub(crate) async fn close(&self) {
         match &self.pool {
             Pool::Sqlite(p, _) => p.close().await,
-            // The database's own pool, closed by the caller.
-            Pool::Postgres(_) => {}
+            // The database's own pool, closed by the caller; a scope never has a writer of its own.
+            Pool::Postgres(_) | Pool::SqliteScope(_) | Pool::PostgresScope(_) => {}
         }
     }
 

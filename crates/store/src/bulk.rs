@@ -717,6 +717,8 @@ pub async fn analyse(db: &Db) -> Result<(), StoreError> {
         crate::db::Pool::Postgres(p) => {
             sqlx::query("ANALYZE").execute(p).await?;
         }
+        // A bulk load never runs in a scope; the planner's statistics can wait for the next one.
+        crate::db::Pool::SqliteScope(_) | crate::db::Pool::PostgresScope(_) => {}
     }
     Ok(())
 }

@@ -34,6 +34,135 @@ pub(crate) type WriteGate = std::sync::Arc<tokio::sync::Mutex<()>>;
 pub(crate) enum Pool {
     Sqlite(SqlitePool, WriteGate),
     Postgres(PgPool),
+    /// One open transaction that every query made through this handle runs in: see [`Db::scope`].
+    SqliteScope(Held<Sqlite>),
+    PostgresScope(Held<Postgres>),
+}
+
+/// The shared transaction of a [`Scoped`] handle, one query or inner transaction at a time.
+pub(crate) type Held<DB> = std::sync::Arc<tokio::sync::Mutex<Scope<DB>>>;
+
+/// The state of an outer transaction that others nest in as savepoints.
+pub(crate) struct Scope<DB: sqlx::Database> {
+    /// `None` once the scope has been committed or rolled back.
+    outer: Option<Transaction<'static, DB>>,
+    /// An inner transaction ended without committing: its savepoint is rolled back before the
+    /// connection is used again.
+    undo: bool,
+    /// Audit entries of the reads made inside: written once the scope ends, whichever way.
+    reads: Vec<ChainedEntry>,
+    /// The SQLite write gate's turn, held for the whole scope.
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl<DB: sqlx::Database> std::fmt::Debug for Scope<DB> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Scope").field("open", &self.outer.is_some()).finish_non_exhaustive()
+    }
+}
+
+/// Takes the scope's connection for one query or inner transaction, first undoing an inner
+/// transaction that ended without committing. Waits as long as a write waits at the gate.
+pub(crate) async fn hold<DB: sqlx::Database>(
+    held: &Held<DB>,
+) -> Result<tokio::sync::OwnedMutexGuard<Scope<DB>>, sqlx::Error>
+where
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+{
+    let mut scope = tokio::time::timeout(Duration::from_secs(10), held.clone().lock_owned())
+        .await
+        .map_err(|_| sqlx::Error::PoolTimedOut)?;
+    let undo = std::mem::take(&mut scope.undo);
+    let Some(outer) = scope.outer.as_deref_mut() else {
+        return Err(sqlx::Error::PoolClosed);
+    };
+    if undo {
+        sqlx::raw_sql("ROLLBACK TO SAVEPOINT inner_tx; RELEASE SAVEPOINT inner_tx").execute(outer).await?;
+    }
+    Ok(scope)
+}
+
+impl<DB: sqlx::Database> Scope<DB> {
+    /// The open transaction's connection. Only reached through [`hold`], which has checked that
+    /// the scope is still open, and it cannot end while held.
+    pub(crate) fn conn(&mut self) -> &mut DB::Connection {
+        self.outer.as_deref_mut().expect("a held scope is open")
+    }
+}
+
+/// A transaction's connection: a transaction of its own, or a savepoint inside a scope.
+pub(crate) enum Conn<DB: sqlx::Database> {
+    Own(Transaction<'static, DB>),
+    Nested(Savepoint<DB>),
+}
+
+/// An inner transaction of a scope. Dropped without [`Conn::commit`], it is undone the next
+/// time the scope's connection is used (Drop cannot run a query).
+pub(crate) struct Savepoint<DB: sqlx::Database> {
+    scope: tokio::sync::OwnedMutexGuard<Scope<DB>>,
+    open: bool,
+}
+
+impl<DB: sqlx::Database> Drop for Savepoint<DB> {
+    fn drop(&mut self) {
+        if self.open {
+            self.scope.undo = true;
+        }
+    }
+}
+
+impl<DB: sqlx::Database> std::ops::Deref for Conn<DB> {
+    type Target = DB::Connection;
+    fn deref(&self) -> &DB::Connection {
+        match self {
+            Conn::Own(t) => t,
+            Conn::Nested(s) => s.scope.outer.as_deref().expect("a held scope is open"),
+        }
+    }
+}
+
+impl<DB: sqlx::Database> std::ops::DerefMut for Conn<DB> {
+    fn deref_mut(&mut self) -> &mut DB::Connection {
+        match self {
+            Conn::Own(t) => t,
+            Conn::Nested(s) => s.scope.conn(),
+        }
+    }
+}
+
+impl<DB: sqlx::Database> Conn<DB>
+where
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+{
+    /// A savepoint in the scope, taking its connection until the inner transaction ends.
+    async fn nested(held: &Held<DB>) -> Result<Self, StoreError> {
+        let mut scope = hold(held).await?;
+        sqlx::raw_sql("SAVEPOINT inner_tx").execute(scope.conn()).await?;
+        Ok(Conn::Nested(Savepoint { scope, open: true }))
+    }
+
+    async fn commit(self) -> Result<(), StoreError> {
+        match self {
+            Conn::Own(t) => t.commit().await?,
+            Conn::Nested(mut s) => {
+                sqlx::raw_sql("RELEASE SAVEPOINT inner_tx").execute(s.scope.conn()).await?;
+                s.open = false;
+            }
+        }
+        Ok(())
+    }
+
+    /// Keeps a nested transaction's read entries in its scope, to be written when the scope
+    /// ends; hands back those of a transaction of its own.
+    fn keep_reads(&mut self, reads: Vec<ChainedEntry>) -> Vec<ChainedEntry> {
+        match self {
+            Conn::Own(_) => reads,
+            Conn::Nested(s) => {
+                s.scope.reads.extend(reads);
+                Vec::new()
+            }
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -55,8 +184,8 @@ pub struct Tx {
 }
 
 pub(crate) enum TxConn {
-    Sqlite(Transaction<'static, Sqlite>),
-    Postgres(Transaction<'static, Postgres>),
+    Sqlite(Conn<Sqlite>),
+    Postgres(Conn<Postgres>),
 }
 
 /// Runs `$body` with `$c` bound to the transaction's connection, for whichever backend it is.
@@ -92,12 +221,28 @@ macro_rules! exec_tx {
     };
 }
 
-/// Runs `$body` with `$p` bound to the pool, for whichever backend it is.
+/// Runs `$body` with `$p` bound to the pool, for whichever backend it is; in a scope, to the
+/// scope's connection, so the query sees what the scope has written. `$body` yields a
+/// `Result<_, sqlx::Error>`.
 macro_rules! on_pool {
     ($db:expr, |$p:ident| $body:expr) => {
         match &($db).pool {
             $crate::db::Pool::Sqlite($p, _) => $body,
             $crate::db::Pool::Postgres($p) => $body,
+            $crate::db::Pool::SqliteScope(held) => match $crate::db::hold(held).await {
+                Ok(mut scope) => {
+                    let $p = scope.conn();
+                    $body
+                }
+                Err(e) => Err(e),
+            },
+            $crate::db::Pool::PostgresScope(held) => match $crate::db::hold(held).await {
+                Ok(mut scope) => {
+                    let $p = scope.conn();
+                    $body
+                }
+                Err(e) => Err(e),
+            },
         }
     };
 }
@@ -142,8 +287,8 @@ impl Db {
 
     pub fn backend(&self) -> Backend {
         match self.pool {
-            Pool::Sqlite(..) => Backend::Sqlite,
-            Pool::Postgres(_) => Backend::Postgres,
+            Pool::Sqlite(..) | Pool::SqliteScope(_) => Backend::Sqlite,
+            Pool::Postgres(_) | Pool::PostgresScope(_) => Backend::Postgres,
         }
     }
 
@@ -152,6 +297,7 @@ impl Db {
         match &self.pool {
             Pool::Sqlite(p, _) => SQLITE_MIGRATIONS.run(p).await?,
             Pool::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await?,
+            Pool::SqliteScope(_) | Pool::PostgresScope(_) => return Err(in_scope("migrate")),
         }
         Ok(())
     }
@@ -178,14 +324,33 @@ impl Db {
         Ok(Tx { conn, _turn: turn, reads: Vec::new(), audit: Some(self.audit.clone()) })
     }
 
+    /// Opens one transaction that everything done through the returned handle's `db` joins:
+    /// each of its transactions becomes a savepoint inside, and each query runs on its
+    /// connection and sees what was written before. Nothing is visible to anyone else until
+    /// [`Scoped::commit`]; dropped or rolled back, none of it happened. For a FHIR transaction
+    /// Bundle, whose entries are ordinary requests that must succeed or fail together.
+    pub async fn scope(&self) -> Result<Scoped, StoreError> {
+        let (conn, turn) = self.pool.begin().await?;
+        let pool = match conn {
+            TxConn::Sqlite(Conn::Own(t)) => Pool::SqliteScope(Scope::start(t, turn)),
+            TxConn::Postgres(Conn::Own(t)) => Pool::PostgresScope(Scope::start(t, turn)),
+            TxConn::Sqlite(Conn::Nested(_)) | TxConn::Postgres(Conn::Nested(_)) => {
+                return Err(in_scope("open a scope"));
+            }
+        };
+        Ok(Scoped { db: Db { pool, audit: self.audit.clone() } })
+    }
+
     /// Starts a transaction that only reads (its audit entries are written after it, see
     /// [`Tx::commit`]). On SQLite it takes no write lock, so reads run side by side with each
     /// other and with a writer; on PostgreSQL it is `READ ONLY`, so a write slipped into a read
     /// fails loudly in the tests instead of going unnoticed.
     pub async fn read(&self) -> Result<Tx, StoreError> {
         let conn = match &self.pool {
-            Pool::Sqlite(p, _) => TxConn::Sqlite(p.begin_with("BEGIN DEFERRED").await?),
-            Pool::Postgres(p) => TxConn::Postgres(begin_postgres(p, "BEGIN READ ONLY").await?),
+            Pool::Sqlite(p, _) => TxConn::Sqlite(Conn::Own(p.begin_with("BEGIN DEFERRED").await?)),
+            Pool::Postgres(p) => TxConn::Postgres(Conn::Own(begin_postgres(p, "BEGIN READ ONLY").await?)),
+            Pool::SqliteScope(held) => TxConn::Sqlite(Conn::nested(held).await?),
+            Pool::PostgresScope(held) => TxConn::Postgres(Conn::nested(held).await?),
         };
         Ok(Tx { conn, _turn: None, reads: Vec::new(), audit: Some(self.audit.clone()) })
     }
@@ -199,6 +364,7 @@ impl Db {
                 Ok(())
             }
             Pool::Postgres(_) => Err(StoreError::BadUrl("VACUUM INTO is for SQLite".into())),
+            Pool::SqliteScope(_) | Pool::PostgresScope(_) => Err(in_scope("back up")),
         }
     }
 
@@ -221,14 +387,77 @@ impl Db {
                 .fetch_all(p)
                 .await?
             }
+            Pool::SqliteScope(_) | Pool::PostgresScope(_) => return Err(in_scope("list the schema")),
         };
         cols.sort();
         Ok(cols)
     }
 
     pub async fn close(&self) {
-        on_pool!(self, |p| p.close().await);
+        match &self.pool {
+            Pool::Sqlite(p, _) => p.close().await,
+            Pool::Postgres(p) => p.close().await,
+            // The pool it came from is closed by its own handle.
+            Pool::SqliteScope(_) | Pool::PostgresScope(_) => return,
+        }
         self.audit.close().await;
+    }
+}
+
+fn in_scope(what: &str) -> StoreError {
+    StoreError::Corrupt(format!("cannot {what} inside a transaction scope"))
+}
+
+/// A [`Db`] whose every transaction and query joins one outer transaction, and the means to end it.
+pub struct Scoped {
+    pub db: Db,
+}
+
+impl<DB: sqlx::Database> Scope<DB> {
+    fn start(outer: Transaction<'static, DB>, turn: Option<tokio::sync::OwnedMutexGuard<()>>) -> Held<DB> {
+        std::sync::Arc::new(tokio::sync::Mutex::new(Scope {
+            outer: Some(outer),
+            undo: false,
+            reads: Vec::new(),
+            _turn: turn,
+        }))
+    }
+}
+
+/// Ends a scope: commits or rolls back the outer transaction, gives back the write gate's turn,
+/// then writes the audit entries of the reads made inside. Those are written either way: a read
+/// happened even when the writes beside it are undone.
+async fn finish<DB: sqlx::Database>(held: &Held<DB>, audit: &AuditWriter, keep: bool) -> Result<(), StoreError>
+where
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+{
+    let (ended, reads) = {
+        let mut scope = hold(held).await?;
+        let outer = scope.outer.take().expect("a held scope is open");
+        let ended = if keep { outer.commit().await } else { outer.rollback().await };
+        scope._turn = None;
+        (ended, std::mem::take(&mut scope.reads))
+    };
+    let written = if reads.is_empty() { Ok(()) } else { audit.append(reads).await };
+    ended?;
+    written
+}
+
+impl Scoped {
+    pub async fn commit(self) -> Result<(), StoreError> {
+        self.end(true).await
+    }
+
+    pub async fn rollback(self) -> Result<(), StoreError> {
+        self.end(false).await
+    }
+
+    async fn end(self, keep: bool) -> Result<(), StoreError> {
+        match &self.db.pool {
+            Pool::SqliteScope(held) => finish(held, &self.db.audit, keep).await,
+            Pool::PostgresScope(held) => finish(held, &self.db.audit, keep).await,
+            Pool::Sqlite(..) | Pool::Postgres(_) => Err(in_scope("end a scope outside")),
+        }
     }
 }
 
@@ -244,9 +473,12 @@ impl Pool {
                 let turn = tokio::time::timeout(Duration::from_secs(10), gate.clone().lock_owned())
                     .await
                     .map_err(|_| StoreError::Invalid("The database is busy. Try again in a moment."))?;
-                (TxConn::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?), Some(turn))
+                (TxConn::Sqlite(Conn::Own(p.begin_with("BEGIN IMMEDIATE").await?)), Some(turn))
             }
-            Pool::Postgres(p) => (TxConn::Postgres(begin_postgres(p, "BEGIN").await?), None),
+            Pool::Postgres(p) => (TxConn::Postgres(Conn::Own(begin_postgres(p, "BEGIN").await?)), None),
+            // The scope already holds the gate's turn for its whole length.
+            Pool::SqliteScope(held) => (TxConn::Sqlite(Conn::nested(held).await?), None),
+            Pool::PostgresScope(held) => (TxConn::Postgres(Conn::nested(held).await?), None),
         })
     }
 
@@ -286,6 +518,10 @@ impl Tx {
     /// (group commit): a read no longer costs a disk flush of its own.
     pub async fn commit(mut self) -> Result<(), StoreError> {
         let reads = std::mem::take(&mut self.reads);
+        let reads = match &mut self.conn {
+            TxConn::Sqlite(c) => c.keep_reads(reads),
+            TxConn::Postgres(c) => c.keep_reads(reads),
+        };
         if reads.is_empty() {
             return self.conn.commit().await;
         }
@@ -309,10 +545,9 @@ impl Tx {
 impl TxConn {
     pub(crate) async fn commit(self) -> Result<(), StoreError> {
         match self {
-            TxConn::Sqlite(t) => t.commit().await?,
-            TxConn::Postgres(t) => t.commit().await?,
+            TxConn::Sqlite(c) => c.commit().await,
+            TxConn::Postgres(c) => c.commit().await,
         }
-        Ok(())
     }
 }
 
@@ -330,9 +565,52 @@ pub fn redact(url: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::Db;
+
     #[test]
     fn passwords_are_redacted_from_urls() {
         assert_eq!(super::redact("postgres://ct:secret@db/ct"), "postgres://ct:***@db/ct");
         assert_eq!(super::redact("sqlite://x.db"), "sqlite://x.db");
+    }
+
+    async fn probe(db: &Db) -> Vec<i64> {
+        let rows: Vec<(i64,)> =
+            on_pool!(db, |p| sqlx::query_as("SELECT n FROM scope_probe ORDER BY n").fetch_all(p).await).expect("read");
+        rows.into_iter().map(|(n,)| n).collect()
+    }
+
+    async fn insert(db: &Db, n: i64, then_fail: bool) -> Result<(), crate::StoreError> {
+        let mut tx = db.begin().await?;
+        exec_tx!(&mut tx, |c| sqlx::query("INSERT INTO scope_probe (n) VALUES ($1)").bind(n).execute(c).await)?;
+        if then_fail {
+            // A statement that fails: on PostgreSQL it leaves the transaction aborted until undone.
+            exec_tx!(&mut tx, |c| sqlx::query("INSERT INTO no_such_table VALUES (1)").execute(c).await)?;
+        }
+        tx.commit().await
+    }
+
+    #[tokio::test]
+    async fn a_scope_keeps_what_its_transactions_commit_undoes_the_rest_and_shows_nothing_before_it_ends() {
+        let db = crate::testing::fresh_db().await;
+        crate::testing::execute_raw(&db, "CREATE TABLE scope_probe (n BIGINT NOT NULL)").await.expect("table");
+
+        let scoped = db.scope().await.expect("scope");
+        // A transaction that fails half-way is undone, and the scope goes on.
+        assert!(insert(&scoped.db, 1, true).await.is_err());
+        insert(&scoped.db, 2, false).await.expect("insert");
+        assert_eq!(probe(&scoped.db).await, [2], "inside, the scope sees its own writes");
+        assert_eq!(probe(&db).await, Vec::<i64>::new(), "outside, nothing yet");
+        scoped.commit().await.expect("commit");
+        assert_eq!(probe(&db).await, [2]);
+
+        // Rolled back, nothing its transactions committed is left.
+        let scoped = db.scope().await.expect("scope");
+        insert(&scoped.db, 3, false).await.expect("insert");
+        let ended = scoped.db.clone();
+        scoped.rollback().await.expect("rollback");
+        assert_eq!(probe(&db).await, [2]);
+        // A handle kept past its scope's end cannot write anywhere.
+        assert!(insert(&ended, 4, false).await.is_err());
+        assert_eq!(probe(&db).await, [2]);
     }
 }

@@ -37,5 +37,5 @@ pub mod two_factor;
 
 pub use audit::AuditContext;
 pub use clock::now;
-pub use db::{Backend, Db, Tx};
+pub use db::{Backend, Db, Scoped, Tx};
 pub use error::StoreError;

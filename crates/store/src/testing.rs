@@ -66,7 +66,7 @@ pub async fn execute_raw(db: &Db, sql: &str) -> Result<u64, crate::StoreError> {
 /// which has no sessions to ask about.
 pub async fn idle_in_transaction(db: &Db) -> Option<i64> {
     match &db.pool {
-        crate::db::Pool::Sqlite(..) => None,
+        crate::db::Pool::Sqlite(..) | crate::db::Pool::SqliteScope(_) | crate::db::Pool::PostgresScope(_) => None,
         crate::db::Pool::Postgres(pool) => Some(
             sqlx::query_scalar(
                 "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \

@@ -24,7 +24,7 @@ fn describe(path: &str, method: &str) -> (&'static str, Query) {
     match (path, method) {
         ("/fhir/metadata", _) => ("The CapabilityStatement: what this server supports", None),
         ("/fhir", _) => (
-            "A batch Bundle (each entry a request of its own, answered in order), or a transaction Bundle importing new cases all or nothing",
+            "A batch Bundle (each entry a request of its own, answered in order), or a transaction Bundle, all or nothing: one creating Patients imports new cases, any other runs its entries as requests inside one database transaction",
             None,
         ),
         ("/fhir/Patient", "get") => (

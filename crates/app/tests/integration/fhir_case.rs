@@ -783,15 +783,19 @@ async fn a_batch_answers_each_entry_as_if_it_were_sent_alone() {
     assert_eq!(theirs["entry"][0]["response"]["status"], "404 Not Found");
     assert_eq!(theirs["entry"][5]["resource"]["total"], 0);
 
-    // A transaction only imports new cases, so these reads are refused in one; anything but a
-    // Bundle is refused.
+    // As a transaction, the same entries fail together: the unknown owner is the first fault
+    // met, and the task created before it is undone. Anything but a Bundle is refused.
     let mut transaction = batch.clone();
     transaction["type"] = "transaction".into();
     let (status, outcome) = post(kw.clone(), transaction).await;
     assert_eq!(
         (status, outcome["issue"][0]["expression"][0].as_str()),
-        (StatusCode::UNPROCESSABLE_ENTITY, Some("Bundle.entry[0].request.method"))
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("Bundle.entry[2].resource.owner")),
+        "{outcome}"
     );
+    let (_, after) = get(&app, &kw, &format!("/fhir/Task?patient={id}&_count=100")).await;
+    let letters = entries(&after, "match").iter().filter(|t| t["description"] == "Batch: post the letter").count();
+    assert_eq!(letters, 1, "only the batch's task, not the transaction's");
     let (status, _) = post(kw.clone(), serde_json::json!({ "resourceType": "Patient" })).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let mut bad = batch;

@@ -260,3 +260,79 @@ async fn a_prompt_sheet_filled_in_through_fhir_shows_on_the_review_and_changes_o
         StatusCode::NOT_FOUND
     );
 }
+
+/// POSTs `body` to `path` with an If-None-Exist condition: the status, the id answered, the body.
+async fn create_unless(app: &TestApp, token: &str, path: &str, body: &Value, condition: &str) -> (StatusCode, Value) {
+    let r = reqwest::Client::new()
+        .post(app.url(path))
+        .bearer_auth(token)
+        .header("content-type", "application/fhir+json")
+        .header("if-none-exist", condition)
+        .body(body.to_string())
+        .send()
+        .await
+        .expect("send");
+    let status = r.status();
+    (status, r.json().await.expect("json"))
+}
+
+#[tokio::test]
+async fn if_none_exist_creates_a_review_once_and_refuses_a_condition_that_matches_many() {
+    let app = TestApp::spawn().await;
+    let kw = token_for(&app, "demo-keyworker").await;
+    let person = aisha(&app, &kw).await;
+    let day = chrono::Utc::now().date_naive() + chrono::Duration::days(45);
+    let encounter = json!({
+        "resourceType": "Encounter",
+        "status": "planned",
+        "class": { "system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "AMB" },
+        "type": [{ "text": "Team discussion" }],
+        "subject": { "reference": format!("Patient/{person}") },
+        "period": { "start": format!("{day}T11:00:00Z") },
+        "location": [{ "location": { "display": "Room 2" } }],
+        "extension": [{ "url": "https://carethread.app/fhir/StructureDefinition/review-chair", "valueString": "Priya Nair" }]
+    });
+    let before = reviews(&app, &kw, &person).await;
+    let condition = format!("patient={person}&date={day}");
+    let (status, first) = create_unless(&app, &kw, "/fhir/Encounter", &encounter, &condition).await;
+    assert_eq!(status, StatusCode::CREATED, "{first}");
+    // Sent again (a client retrying after a lost answer): the review already there is the answer.
+    let (status, again) = create_unless(&app, &kw, "/fhir/Encounter", &encounter, &condition).await;
+    assert_eq!((status, &again["id"]), (StatusCode::OK, &first["id"]), "{again}");
+    assert_eq!(reviews(&app, &kw, &person).await, before + 1);
+    // The same, as an entry of a transaction.
+    let bundle = json!({ "resourceType": "Bundle", "type": "transaction", "entry": [
+        { "resource": encounter, "request": { "method": "POST", "url": "Encounter", "ifNoneExist": condition } }
+    ] });
+    let (status, reply) = crate::fhir_case::post(&app, kw.clone(), "/fhir", bundle).await;
+    assert_eq!(status, StatusCode::OK, "{reply}");
+    assert_eq!(reply["entry"][0]["response"]["status"], "200 OK");
+    assert_eq!(reply["entry"][0]["resource"]["id"], first["id"]);
+    assert_eq!(reviews(&app, &kw, &person).await, before + 1);
+
+    // With two problem areas, a condition matching them both creates nothing.
+    let problem = json!({
+        "resourceType": "Condition",
+        "code": { "text": "Hay fever" },
+        "subject": { "reference": format!("Patient/{person}") },
+        "note": [{ "text": "How it affects daily life: Stays in on high-pollen days" }]
+    });
+    let count = || async {
+        get(&app, &kw, &format!("/fhir/Condition?patient={person}&_summary=count")).await.1["total"].clone()
+    };
+    assert_eq!(send(&app, &kw, Method::POST, "/fhir/Condition", Some(&problem), None).await.0, StatusCode::CREATED);
+    let problems = count().await;
+    assert!(problems.as_u64() >= Some(2), "{problems}");
+    let (status, outcome) = create_unless(&app, &kw, "/fhir/Condition", &problem, &format!("patient={person}")).await;
+    assert_eq!((status, expression(&outcome)), (StatusCode::PRECONDITION_FAILED, Some("If-None-Exist")), "{outcome}");
+    // A parameter the search does not take is named, as in the search itself.
+    let (status, outcome) = create_unless(&app, &kw, "/fhir/Condition", &problem, "shoe-size=9").await;
+    assert_eq!((status, expression(&outcome)), (StatusCode::BAD_REQUEST, Some("shoe-size")), "{outcome}");
+    let (status, outcome) = create_unless(&app, &kw, "/fhir/Condition", &problem, "").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{outcome}");
+    assert_eq!(count().await, problems, "none of these wrote anything");
+    // No match: created.
+    let nobody = format!("_id={}", uuid::Uuid::now_v7());
+    let (status, made) = create_unless(&app, &kw, "/fhir/Condition", &problem, &nobody).await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+}

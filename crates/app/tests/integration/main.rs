@@ -13,6 +13,7 @@ mod fhir_import;
 mod fhir_patient;
 mod fhir_plan_write;
 mod fhir_review_write;
+mod fhir_transaction;
 mod http;
 mod insights;
 mod plans;

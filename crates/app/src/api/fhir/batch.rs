@@ -3,7 +3,9 @@
 //! audit, and answered in a batch-response Bundle in the same order. One entry failing does not
 //! stop the others.
 //!
-//! A transaction Bundle (all or nothing) imports new cases instead: see `transaction`.
+//! A transaction Bundle is all or nothing instead: one that creates Patients imports new cases
+//! (`case_import`); any other runs its entries as these requests inside one database
+//! transaction (`transaction`).
 
 use super::{Caller, FhirError, require_json, resource_response};
 use crate::state::AppState;
@@ -24,15 +26,15 @@ fn invalid(element: impl Into<String>, message: impl Into<String>) -> FhirError 
 }
 
 /// One entry's request, checked before anything runs.
-struct EntryRequest {
-    method: Method,
-    url: String,
-    body: Option<String>,
+pub(super) struct EntryRequest {
+    pub method: Method,
+    pub url: String,
+    pub body: Option<Value>,
     if_match: Option<String>,
     if_none_exist: Option<String>,
 }
 
-fn entry_request(i: usize, entry: &Value) -> Result<EntryRequest, FhirError> {
+pub(super) fn entry_request(i: usize, entry: &Value) -> Result<EntryRequest, FhirError> {
     let at = |e: &str| format!("Bundle.entry[{i}].{e}");
     let request = entry.get("request").ok_or_else(|| invalid(at("request"), "Each entry needs a request."))?;
     let method = match request.get("method").and_then(Value::as_str) {
@@ -52,7 +54,7 @@ fn entry_request(i: usize, entry: &Value) -> Result<EntryRequest, FhirError> {
         return Err(invalid(at("request.url"), "Give the address relative to the FHIR base, such as Task/<id>."));
     }
     let body = match (&method, entry.get("resource")) {
-        (&Method::POST | &Method::PUT, Some(r)) => Some(r.to_string()),
+        (&Method::POST | &Method::PUT, Some(r)) => Some(r.clone()),
         (&Method::POST | &Method::PUT, None) => {
             return Err(invalid(at("resource"), "A create or update entry carries the resource."));
         }
@@ -96,62 +98,95 @@ pub async fn bundle(
         return Err(invalid("Bundle.entry", format!("A Bundle holds at most {MOST} entries.")));
     }
     if bundle.get("type").and_then(Value::as_str) == Some("transaction") {
-        return super::transaction::transaction(&state, &caller, &entries).await;
+        return if entries.iter().any(creates_patient) {
+            super::case_import::import(&state, &caller, &entries).await
+        } else {
+            super::transaction::run(&state, &headers, &entries).await
+        };
     }
     let requests: Vec<EntryRequest> =
         entries.iter().enumerate().map(|(i, e)| entry_request(i, e)).collect::<Result<_, _>>()?;
 
-    let router = super::router().into_router().with_state(state.clone());
+    let router = super::service(state.clone());
     let mut answers = Vec::with_capacity(requests.len());
     for r in requests {
-        let mut req = Request::builder().method(r.method).uri(format!("/fhir/{}", r.url));
-        for name in [header::AUTHORIZATION, header::HOST, header::USER_AGENT] {
-            if let Some(v) = headers.get(&name) {
-                req = req.header(name, v.clone());
-            }
-        }
-        req = req.header(header::CONTENT_TYPE, MEDIA_TYPE);
-        if let Some(v) = r.if_match {
-            req = req.header(header::IF_MATCH, v);
-        }
-        if let Some(v) = r.if_none_exist {
-            req = req.header("if-none-exist", v);
-        }
-        let req = req
-            .body(Body::from(r.body.unwrap_or_default()))
-            .map_err(|_| invalid("Bundle.entry", "An entry could not be made into a request."))?;
-        let response = router.clone().oneshot(req).await.unwrap_or_else(|never| match never {});
-        answers.push(entry_answer(response).await);
+        answers.push(Answer::read(forward(&router, &headers, r).await?).await.entry());
     }
     let reply = json!({ "resourceType": "Bundle", "type": "batch-response", "entry": answers });
     Ok(resource_response(StatusCode::OK, &reply, None))
 }
 
-/// One entry of the batch-response: the status line, where and which version, and the
-/// resource or the OperationOutcome the request answered with.
-async fn entry_answer(response: Response) -> Value {
-    let status = response.status();
-    let (location, etag) = {
+/// Whether an entry creates a Patient, which makes a transaction an import of new cases.
+fn creates_patient(entry: &Value) -> bool {
+    let request = entry.get("request");
+    let text = |name: &str| request.and_then(|r| r.get(name)).and_then(Value::as_str).map(str::trim);
+    text("method") == Some("POST") && text("url") == Some("Patient")
+}
+
+/// Sends one entry's request through the FHIR routes, with the Bundle's own token.
+pub(super) async fn forward(
+    router: &axum::Router,
+    headers: &HeaderMap,
+    r: EntryRequest,
+) -> Result<Response, FhirError> {
+    let mut req = Request::builder().method(r.method).uri(format!("/fhir/{}", r.url));
+    for name in [header::AUTHORIZATION, header::HOST, header::USER_AGENT] {
+        if let Some(v) = headers.get(&name) {
+            req = req.header(name, v.clone());
+        }
+    }
+    req = req.header(header::CONTENT_TYPE, MEDIA_TYPE);
+    if let Some(v) = r.if_match {
+        req = req.header(header::IF_MATCH, v);
+    }
+    if let Some(v) = r.if_none_exist {
+        req = req.header("if-none-exist", v);
+    }
+    let body = r.body.map(|b| b.to_string()).unwrap_or_default();
+    let req = req
+        .body(Body::from(body))
+        .map_err(|_| invalid("Bundle.entry", "An entry could not be made into a request."))?;
+    Ok(router.clone().oneshot(req).await.unwrap_or_else(|never| match never {}))
+}
+
+/// What one entry's request answered.
+pub(super) struct Answer {
+    pub status: StatusCode,
+    location: Option<String>,
+    etag: Option<String>,
+    pub body: Value,
+}
+
+impl Answer {
+    pub async fn read(response: Response) -> Answer {
+        let status = response.status();
         let h = response.headers();
         let text = |name: header::HeaderName| h.get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
-        (text(header::LOCATION), text(header::ETAG))
-    };
-    let bytes = axum::body::to_bytes(response.into_body(), 64 * 1024 * 1024).await.unwrap_or_default();
-    let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-    let mut answer = json!({
-        "status": format!("{} {}", status.as_u16(), status.canonical_reason().unwrap_or("")).trim_end().to_string()
-    });
-    if let Some(l) = location {
-        answer["location"] = json!(l);
+        let (location, etag) = (text(header::LOCATION), text(header::ETAG));
+        let bytes = axum::body::to_bytes(response.into_body(), 64 * 1024 * 1024).await.unwrap_or_default();
+        let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Answer { status, location, etag, body }
     }
-    if let Some(e) = etag {
-        answer["etag"] = json!(e);
+
+    /// The entry of a batch-response or transaction-response: the status line, where and which
+    /// version, and the resource or the OperationOutcome the request answered with.
+    pub fn entry(self) -> Value {
+        let status = self.status;
+        let mut answer = json!({
+            "status": format!("{} {}", status.as_u16(), status.canonical_reason().unwrap_or("")).trim_end().to_string()
+        });
+        if let Some(l) = self.location {
+            answer["location"] = json!(l);
+        }
+        if let Some(e) = self.etag {
+            answer["etag"] = json!(e);
+        }
+        let mut entry = json!({ "response": answer });
+        if self.body.get("resourceType").and_then(Value::as_str) == Some("OperationOutcome") && !status.is_success() {
+            entry["response"]["outcome"] = self.body;
+        } else if self.body.is_object() {
+            entry["resource"] = self.body;
+        }
+        entry
     }
-    let mut entry = json!({ "response": answer });
-    if body.get("resourceType").and_then(Value::as_str) == Some("OperationOutcome") && !status.is_success() {
-        entry["response"]["outcome"] = body;
-    } else if body.is_object() {
-        entry["resource"] = body;
-    }
-    entry
 }

@@ -5,7 +5,9 @@ mod batch;
 mod careplan;
 mod careplan_write;
 mod careteam;
+mod case_import;
 mod condition;
+mod conditional;
 mod consent;
 mod directory;
 mod export;
@@ -93,6 +95,20 @@ pub fn router() -> Routes<AppState> {
         "/fhir/ValueSet/{id}" => get(terminology::read_value_set),
         "/fhir/{*rest}" => any(unsupported),
     }
+}
+
+/// The layers every FHIR request passes, around `routes`.
+pub fn layered(routes: axum::Router<AppState>, state: &AppState) -> axum::Router<AppState> {
+    routes
+        .layer(axum::middleware::from_fn_with_state(state.clone(), conditional::create_if_none_exist))
+        .layer(axum::middleware::from_fn(explain_method_not_allowed))
+}
+
+/// The FHIR routes as a service of their own, for requests made inside a request: the entries
+/// of a batch or transaction (with `state` holding the transaction's database handle), and the
+/// search an If-None-Exist runs.
+pub(super) fn service(state: AppState) -> axum::Router {
+    layered(router().into_router(), &state).with_state(state)
 }
 
 /// Anything else under `/fhir`: said plainly, as an OperationOutcome.

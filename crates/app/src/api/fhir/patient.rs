@@ -129,34 +129,8 @@ pub async fn create(
         return Err(FhirError::new(StatusCode::FORBIDDEN, IssueCode::Forbidden, reason));
     }
     require_json(&headers)?;
+    // If-None-Exist was answered before this, by `conditional`.
     let (_, details) = details_from(&body)?;
-    // If-None-Exist: a search; one match is returned instead of creating, more is an error.
-    if let Some(condition) = headers.get("if-none-exist").and_then(|v| v.to_str().ok()) {
-        let condition = condition.trim_start_matches('?');
-        let s = search::patient(&pairs(Some(condition))?, false)
-            .map_err(|o| FhirError { status: StatusCode::BAD_REQUEST, outcome: o })?;
-        let filter = Filter {
-            nhs_number: s.nhs_number,
-            ids: s.ids.map(|i| i.into_iter().map(PersonId::from_uuid).collect()),
-            name: s.name,
-            date_of_birth: s.birthdate,
-            ..Filter::default()
-        };
-        let (found, total) = people::find(&state.db, &caller.audit(), &caller.principal, &filter, 2, 0).await?;
-        match (total, found.first()) {
-            (0, _) => {}
-            (1, Some(existing)) => {
-                return Ok(resource_response(StatusCode::OK, &as_fhir(existing), Some(existing.version)));
-            }
-            _ => {
-                return Err(FhirError::new(
-                    StatusCode::PRECONDITION_FAILED,
-                    IssueCode::Duplicate,
-                    "More than one Patient matches If-None-Exist: make the condition more specific.",
-                ));
-            }
-        }
-    }
     let id = people::register(&state.db, &caller.audit(), caller.user.org(), &details, allocation(&caller)?).await?;
     let record = people::read(&state.db, &caller.audit(), id, "read the new Patient back through FHIR").await?;
     Ok(created(&state, &headers, &as_fhir(&record), "Patient", id, record.version))
