@@ -403,7 +403,7 @@ def check_case_resources(base, auth, client):
         for entry in listing.get("entry", []):
             module = importlib.import_module(f"fhir.resources.R4B.{kind.lower()}")
             valid(getattr(module, kind), entry["resource"], f"{kind} {entry['resource']['id']}")
-            if kind in ("RelatedPerson", "Condition"):
+            if kind in ("RelatedPerson", "Condition", "Task", "Consent", "QuestionnaireResponse"):
                 history = requests.get(f"{base}/{kind}/{entry['resource']['id']}/_history", headers=auth, timeout=30)
                 expect(history.status_code == 200, f"the history of {kind} {entry['resource']['id']}")
                 valid(Bundle, history.json(), f"the history of {kind} {entry['resource']['id']}")

@@ -53,7 +53,10 @@ pub fn statement(base: &str, version: &str, date: &str) -> Value {
                 &["read", "vread", "history-instance", "search-type", "create", "update"],
             ),
             case_resource(&crate::careteam::SEARCH, &["read", "search-type"]),
-            case_resource(&crate::task::SEARCH, &["read", "vread", "search-type", "create", "update"]),
+            case_resource(
+                &crate::task::SEARCH,
+                &["read", "vread", "history-instance", "search-type", "create", "update"],
+            ),
             documented(
                 case_resource(&crate::review::ENCOUNTER_SEARCH, &["read", "vread", "search-type", "create"]),
                 "A review. Create a planned Encounter to schedule one: its kind as type text, period.start, the place as location display, the chair in the review-chair extension, and who is invited as participants (the person always is). Attendance, minutes and sign-off are recorded on the review page.",
@@ -66,13 +69,16 @@ pub fn statement(base: &str, version: &str, date: &str) -> Value {
                 &crate::condition::SEARCH,
                 &["read", "vread", "history-instance", "search-type", "create", "update", "delete"],
             ),
-            case_resource(&crate::consent::SEARCH, &["read", "vread", "search-type", "create", "update"]),
+            case_resource(
+                &crate::consent::SEARCH,
+                &["read", "vread", "history-instance", "search-type", "create", "update"],
+            ),
             case_resource(&crate::audit_event::SEARCH, &["search-type"]),
             case_resource(&crate::provenance::SEARCH, &["read", "search-type"]),
             documented(
                 case_resource(
                     &crate::prompt_sheet::RESPONSE_SEARCH,
-                    &["read", "vread", "search-type", "create", "update"],
+                    &["read", "vread", "history-instance", "search-type", "create", "update"],
                 ),
                 "A review's prompt sheet; its id is the review's. Create it with the review as encounter; update it with If-Match until the review is signed off.",
             ),

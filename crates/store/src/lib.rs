@@ -28,6 +28,7 @@ pub mod provenance;
 mod query;
 pub mod reviews;
 pub mod sessions;
+mod snapshots;
 pub mod tasks;
 #[cfg(feature = "testing")]
 pub mod testing;

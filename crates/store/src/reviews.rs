@@ -90,8 +90,11 @@ pub struct ReviewRecord {
     pub amendments: Vec<(String, Option<String>, DateTime<Utc>)>,
 }
 
+/// The kind of record a prompt sheet's earlier versions are kept as (module `snapshots`).
+const PROMPT_SHEET: &str = "prompt-sheet";
+
 /// A review's prompt sheet as last saved.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct SavedSheet {
     pub sheet: PromptSheet,
     pub saved_by: Option<String>,
@@ -511,6 +514,11 @@ pub async fn save_prompt_sheet(
 ) -> Result<i64, StoreError> {
     let mut tx = db.begin().await?;
     lock_open(&mut tx, person, review).await?;
+    if let Some(replaced) = load(&mut tx, person, review).await?.prompt_sheet.filter(|s| s.version == base) {
+        let org = org_of(&mut tx, person).await?;
+        crate::snapshots::keep(&mut tx, org, PROMPT_SHEET, review, replaced.version, replaced.saved_at, &replaced)
+            .await?;
+    }
     let changed = exec_tx!(&mut tx, |c| {
         sqlx::query(
         "UPDATE reviews SET prompt_sheet = $1, prompt_sheet_at = $2, prompt_sheet_by = $3, \
@@ -546,6 +554,26 @@ pub async fn save_prompt_sheet(
     record(&mut tx, ctx, AuditAction::Update, Some(person), "saved the person's prompt sheet for a review").await?;
     tx.commit().await?;
     Ok(base + 1)
+}
+
+/// Every version of a review's prompt sheet still known, newest first: the sheet as it is, then
+/// each version a save replaced (an audited read). Empty when none was filled in.
+pub async fn prompt_sheet_versions(
+    db: &Db,
+    ctx: &AuditContext,
+    person: PersonId,
+    review: Uuid,
+) -> Result<Vec<SavedSheet>, StoreError> {
+    let mut tx = db.read().await?;
+    let current = load(&mut tx, person, review).await?.prompt_sheet;
+    let earlier: Vec<SavedSheet> = crate::snapshots::kept(&mut tx, PROMPT_SHEET, review).await?;
+    record(&mut tx, ctx, AuditAction::Read, Some(person), "opened the history of a prompt sheet").await?;
+    tx.commit().await?;
+    let Some(current) = current else {
+        return Ok(Vec::new());
+    };
+    let now = current.version;
+    Ok(std::iter::once(current).chain(earlier.into_iter().filter(|s| s.version < now)).collect())
 }
 
 /// Saves the minutes, if nobody else saved them since `base_version`.

@@ -14,7 +14,10 @@ use carethread_domain::{AuditAction, OrgId, PersonId, TeamId, UserId};
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
-#[derive(Clone, Debug)]
+/// The kind of record a task's earlier versions are kept as (module `snapshots`).
+const TASK: &str = "task";
+
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct TaskRecord {
     pub id: Uuid,
     pub person_id: PersonId,
@@ -297,6 +300,23 @@ pub async fn task(db: &Db, ctx: &AuditContext, person: PersonId, id: Uuid) -> Re
     Ok(t)
 }
 
+/// Every version of a task still known, newest first: the task as it is, then each version a
+/// change replaced, as it read then (an audited read).
+pub async fn task_versions(
+    db: &Db,
+    ctx: &AuditContext,
+    person: PersonId,
+    id: Uuid,
+) -> Result<Vec<TaskRecord>, StoreError> {
+    let mut tx = db.read().await?;
+    let current = load(&mut tx, person, id).await?;
+    let earlier: Vec<TaskRecord> = crate::snapshots::kept(&mut tx, TASK, id).await?;
+    record(&mut tx, ctx, AuditAction::Read, Some(person), "opened a task's history").await?;
+    tx.commit().await?;
+    let now = current.version;
+    Ok(std::iter::once(current).chain(earlier.into_iter().filter(|t| t.version < now)).collect())
+}
+
 /// Changes a task if nobody else did since `base_version`; otherwise returns it as it is now.
 pub async fn update(
     db: &Db,
@@ -315,6 +335,7 @@ pub async fn update(
     if details.owner != current.details.owner {
         check_owner(&mut tx, person, org, details.owner).await?;
     }
+    crate::snapshots::keep(&mut tx, org, TASK, id, current.version, current.updated_at, &current).await?;
     let (member, user, team) = owner_columns(details.owner);
     let n = exec_tx!(&mut tx, |c| sqlx::query(
         "UPDATE tasks SET title = $1, theme = $2, due_on = $3, status = $4, blocked_reason = $5, owner_kind = $6, \

@@ -138,14 +138,19 @@ fn describe(path: &str, method: &str) -> (&'static str, Query) {
         ("/fhir/Task", "post") => ("Add a task to a person's case", None),
         ("/fhir/Task/{id}", "put") => ("Change a task (If-Match required)", None),
         ("/fhir/Task/{id}", _) => ("Read a task", Format),
+        ("/fhir/Task/{id}/_history" | "/fhir/QuestionnaireResponse/{id}/_history", _) => {
+            ("Every version kept, newest first (those replaced before versions were kept are not)", None)
+        }
+        ("/fhir/Consent/{id}/_history", _) => ("Both versions of a consent: as recorded, and withdrawn", None),
         (
             "/fhir/Task/{id}/_history/{version}"
             | "/fhir/Consent/{id}/_history/{version}"
-            | "/fhir/Encounter/{id}/_history/{version}"
-            | "/fhir/Observation/{id}/_history/{version}"
             | "/fhir/QuestionnaireResponse/{id}/_history/{version}",
             _,
-        ) => ("The resource at its current version (earlier versions of it are not kept)", None),
+        ) => ("The resource at one version", None),
+        ("/fhir/Encounter/{id}/_history/{version}" | "/fhir/Observation/{id}/_history/{version}", _) => {
+            ("The resource at its current version (earlier versions of it are not kept)", None)
+        }
         ("/fhir/CodeSystem", _) => ("Carethread's code systems", Fixed(&["url", "_format"])),
         ("/fhir/CodeSystem/{id}", _) => ("One code system", None),
         ("/fhir/ValueSet", _) => ("Carethread's value sets", Fixed(&["url", "_format"])),

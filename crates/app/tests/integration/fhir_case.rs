@@ -658,14 +658,22 @@ async fn a_task_written_through_fhir_is_the_task_on_the_page_and_changes_only_fr
     assert_eq!(status, StatusCode::PRECONDITION_REQUIRED);
     let (_, page) = app.get(&client, &format!("/people/{id}/tasks")).await;
     assert!(page.contains("The library is closed for repairs"), "the page shows the change");
-    // The versioned address a write answers with can be read; an earlier version is not kept.
+    // Each version can be read again: the one the write answered with, and the one it replaced,
+    // as it was created; the history lists both, newest first.
     let (status, _, current) =
         send(reqwest::Method::GET, format!("/fhir/Task/{task_id}/_history/2"), Value::Null, None).await;
     assert_eq!((status, &current), (StatusCode::OK, &changed));
-    let (status, _, outcome) =
+    let (status, _, first) =
         send(reqwest::Method::GET, format!("/fhir/Task/{task_id}/_history/1"), Value::Null, None).await;
+    assert_eq!((status, &first), (StatusCode::OK, &created), "version 1 reads as it was created");
+    let (status, _, history) =
+        send(reqwest::Method::GET, format!("/fhir/Task/{task_id}/_history"), Value::Null, None).await;
+    assert_eq!(status, StatusCode::OK, "{history}");
+    let kept: Vec<&Value> = history["entry"].as_array().expect("entries").iter().map(|e| &e["resource"]).collect();
+    assert_eq!(kept, [&changed, &created]);
+    let (status, _, _) =
+        send(reqwest::Method::GET, format!("/fhir/Task/{task_id}/_history/3"), Value::Null, None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    assert!(outcome["issue"][0]["diagnostics"].as_str().unwrap_or("").contains("version 2"), "{outcome}");
 
     // Bad tasks are refused, naming the element; nothing is written.
     let (_, _, before) =

@@ -266,6 +266,12 @@ async fn a_consent_withdrawn_and_recorded_through_fhir_changes_what_a_supporter_
         "{now}"
     );
     assert_eq!(app.get(&lorna, &shared).await.0, StatusCode::NOT_FOUND, "withdrawal takes effect on the next request");
+    // Both versions stay readable: as recorded, and withdrawn.
+    let (status, _, first) = send(&app, &person, Method::GET, &format!("{path}/_history/1"), None, None).await;
+    assert_eq!((status, &first), (StatusCode::OK, &mums), "version 1 is the consent before it was withdrawn");
+    let (_, _, history) = send(&app, &person, Method::GET, &format!("{path}/_history"), None, None).await;
+    let kept: Vec<&Value> = history["entry"].as_array().expect("entries").iter().map(|e| &e["resource"]).collect();
+    assert_eq!(kept, [&now, &mums]);
     assert_eq!(
         send(&app, &person, Method::PUT, &path, Some(&withdrawn), Some("W/\"1\"")).await.0,
         StatusCode::PRECONDITION_FAILED

@@ -212,7 +212,11 @@ async fn a_prompt_sheet_filled_in_through_fhir_shows_on_the_review_and_changes_o
     assert_eq!(send(&app, &kw, Method::PUT, &path, Some(&changed), None).await.0, StatusCode::PRECONDITION_REQUIRED);
     assert_eq!(get(&app, &kw, &path).await.1, now, "the refused writes changed nothing");
     assert_eq!(get(&app, &kw, &format!("{path}/_history/2")).await, (StatusCode::OK, now.clone()));
-    assert_eq!(get(&app, &kw, &format!("{path}/_history/1")).await.0, StatusCode::NOT_FOUND, "not kept");
+    assert_eq!(get(&app, &kw, &format!("{path}/_history/1")).await, (StatusCode::OK, written.clone()), "as first sent");
+    let (_, history) = get(&app, &kw, &format!("{path}/_history")).await;
+    assert_eq!(history["total"], 2, "{history}");
+    let outsider = token_for(&app, "demo-clinician").await;
+    assert_eq!(get(&app, &outsider, &format!("{path}/_history")).await.0, StatusCode::NOT_FOUND);
 
     // The page's form is opened at version 2: a form opened before that is refused too.
     let form_path = format!("{page_path}/prompt-sheet");

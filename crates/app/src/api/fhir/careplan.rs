@@ -217,8 +217,7 @@ pub async fn care_plan_history(
     Path(raw): Path<String>,
 ) -> Result<Response, FhirError> {
     let states = care_plan_states(&state, &caller, &raw).await?;
-    let bundle = history::bundle(&base_url(&state, &headers), "CarePlan", &raw, kept(states));
-    Ok(resource_response(StatusCode::OK, &bundle, None))
+    Ok(history::response(&base_url(&state, &headers), "CarePlan", &raw, kept(states)))
 }
 
 pub async fn search_care_plans(
@@ -355,8 +354,7 @@ pub async fn goal_history(
     Path(raw): Path<String>,
 ) -> Result<Response, FhirError> {
     let versions = goal_versions(&state, &caller, &raw, History::Every).await?;
-    let bundle = history::bundle(&base_url(&state, &headers), "Goal", &raw, kept(versions));
-    Ok(resource_response(StatusCode::OK, &bundle, None))
+    Ok(history::response(&base_url(&state, &headers), "Goal", &raw, kept(versions)))
 }
 
 pub async fn search_goals(

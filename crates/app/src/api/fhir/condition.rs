@@ -170,8 +170,7 @@ pub async fn history(
     Path(raw): Path<String>,
 ) -> Result<Response, FhirError> {
     let versions = versions(&state, &caller, &raw).await?;
-    let bundle = history::bundle(&base_url(&state, &headers), "Condition", &raw, versions);
-    Ok(resource_response(StatusCode::OK, &bundle, None))
+    Ok(history::response(&base_url(&state, &headers), "Condition", &raw, versions))
 }
 
 pub async fn vread(

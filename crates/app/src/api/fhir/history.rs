@@ -41,7 +41,7 @@ pub fn of<T>(
 }
 
 /// A history Bundle of one resource's versions, newest first.
-pub fn bundle(base: &str, kind: &str, id: &str, versions: Vec<Historic>) -> Value {
+fn bundle(base: &str, kind: &str, id: &str, versions: Vec<Historic>) -> Value {
     let entries: Vec<Value> = versions
         .into_iter()
         .map(|v| match v {
@@ -70,6 +70,11 @@ pub fn bundle(base: &str, kind: &str, id: &str, versions: Vec<Historic>) -> Valu
     })
 }
 
+/// The `_history` answer: the Bundle of a resource's versions.
+pub fn response(base: &str, kind: &str, id: &str, versions: Vec<Historic>) -> Response {
+    resource_response(StatusCode::OK, &bundle(base, kind, id, versions), None)
+}
+
 /// The one of a resource's versions a vread names.
 pub fn vread(versions: &[Historic], version: &str, resource: &str) -> Result<Response, FhirError> {
     match versions.iter().find(|v| v.version().as_deref() == Some(version)) {
@@ -82,9 +87,9 @@ pub fn vread(versions: &[Historic], version: &str, resource: &str) -> Result<Res
     }
 }
 
-/// A vread of a resource whose earlier versions are not kept (a Task, a review, a vote, a
-/// consent, a prompt sheet): `current` is the read of it, answered when it is at the version
-/// asked for. So the versioned address a create answers with in `Location` can be followed.
+/// A vread of a resource whose earlier versions are not kept (a review, a vote): `current` is
+/// the read of it, answered when it is at the version asked for. So the versioned address a
+/// create answers with in `Location` can be followed.
 pub fn current_only(current: Response, version: &str, resource: &str) -> Result<Response, FhirError> {
     let now = current
         .headers()

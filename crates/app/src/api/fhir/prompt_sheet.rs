@@ -3,6 +3,7 @@
 //! in or changed by those who may take part in the review, until it is signed off).
 
 use super::gate::Gate;
+use super::history::{self, Historic};
 use super::review::{person_reviews, unprocessable};
 use super::{
     Caller, FhirError, SameRecord, base_url, created, if_match, pairs, parse_id, parse_search, require_json,
@@ -19,7 +20,7 @@ use carethread_domain::reviews::{PromptSheet, parse_prompt_sheet};
 use carethread_fhir::outcome::IssueCode;
 use carethread_fhir::prompt_sheet::{self as sheet, RESPONSE_SEARCH, SheetForm, StoredSheet};
 use carethread_store::StoreError;
-use carethread_store::reviews::{self, ReviewRecord};
+use carethread_store::reviews::{self, ReviewRecord, SavedSheet};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -37,15 +38,18 @@ pub async fn search_questionnaires(State(state): State<AppState>, headers: Heade
 }
 
 fn as_fhir(person: PersonId, r: &ReviewRecord) -> Option<Value> {
-    let saved = r.prompt_sheet.as_ref()?;
-    Some(sheet::response(&StoredSheet {
-        review_id: r.id,
+    Some(saved_as_fhir(person, r.id, r.prompt_sheet.as_ref()?))
+}
+
+fn saved_as_fhir(person: PersonId, review: Uuid, saved: &SavedSheet) -> Value {
+    sheet::response(&StoredSheet {
+        review_id: review,
         person_id: person.as_uuid(),
         sheet: &saved.sheet,
         saved_by: saved.saved_by.as_deref(),
         saved_at: saved.saved_at,
         version: saved.version,
-    }))
+    })
 }
 
 pub async fn read_response(
@@ -178,15 +182,33 @@ pub async fn update_response(
     Ok(resource_response(StatusCode::OK, &response, Some(version)))
 }
 
-/// The QuestionnaireResponse at one version: only its current version is kept.
+/// Every version of a review's prompt sheet still known, newest first.
+async fn versions(state: &AppState, caller: &Caller, raw: &str) -> Result<Vec<Historic>, FhirError> {
+    let review = parse_id(raw, "QuestionnaireResponse")?;
+    let person =
+        reviews::person_of(&state.db, review).await?.ok_or_else(|| FhirError::not_found("QuestionnaireResponse"))?;
+    Gate::new(state, caller).admit(person, Action::ReadPerson, "QuestionnaireResponse").await?;
+    let all = reviews::prompt_sheet_versions(&state.db, &caller.audit(), person, review).await?;
+    if all.is_empty() {
+        return Err(FhirError::not_found("QuestionnaireResponse"));
+    }
+    Ok(all.iter().map(|saved| Historic::Kept(saved_as_fhir(person, review, saved))).collect())
+}
+
+pub async fn response_history(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path(raw): Path<String>,
+) -> Result<Response, FhirError> {
+    let versions = versions(&state, &caller, &raw).await?;
+    Ok(history::response(&base_url(&state, &headers), "QuestionnaireResponse", &raw, versions))
+}
+
 pub async fn vread_response(
     State(state): State<AppState>,
     caller: Caller,
     Path((raw, version)): Path<(String, String)>,
 ) -> Result<Response, FhirError> {
-    super::history::current_only(
-        read_response(State(state), caller, Path(raw)).await?,
-        &version,
-        "QuestionnaireResponse",
-    )
+    history::vread(&versions(&state, &caller, &raw).await?, &version, "QuestionnaireResponse")
 }

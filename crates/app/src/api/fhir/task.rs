@@ -3,6 +3,7 @@
 //! not a section a person shares; writing one needs what changing the record needs.
 
 use super::gate::Gate;
+use super::history::{self, Historic};
 use super::{
     Caller, FhirError, SameRecord, base_url, created, if_match, page_of, pairs, parse_id, parse_search, require_json,
     resource_response, searchset_response, stale,
@@ -148,11 +149,29 @@ pub async fn update(
     }
 }
 
-/// The Task at one version: only its current version is kept.
+/// Every version of a Task still known, newest first.
+async fn versions(state: &AppState, caller: &Caller, raw: &str) -> Result<Vec<Historic>, FhirError> {
+    let id = parse_id(raw, "Task")?;
+    let person = tasks::person_of(&state.db, id).await?.ok_or_else(|| FhirError::not_found("Task"))?;
+    Gate::new(state, caller).admit(person, Action::ReadPerson, "Task").await?;
+    let all = tasks::task_versions(&state.db, &caller.audit(), person, id).await?;
+    Ok(all.iter().map(|t| Historic::Kept(as_fhir(t))).collect())
+}
+
+pub async fn history(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path(raw): Path<String>,
+) -> Result<Response, FhirError> {
+    let versions = versions(&state, &caller, &raw).await?;
+    Ok(history::response(&base_url(&state, &headers), "Task", &raw, versions))
+}
+
 pub async fn vread(
     State(state): State<AppState>,
     caller: Caller,
     Path((raw, version)): Path<(String, String)>,
 ) -> Result<Response, FhirError> {
-    super::history::current_only(read(State(state), caller, Path(raw)).await?, &version, "Task")
+    history::vread(&versions(&state, &caller, &raw).await?, &version, "Task")
 }
