@@ -140,7 +140,11 @@ fn case_resource(params: &Params, interactions: &[&str]) -> Value {
         search.push(param("encounter", "reference", "The review: Encounter/<id>.".into()));
     }
     if params.date {
-        search.push(param("date", "date", "When the review is or was, with ge, gt, le, lt or eq.".into()));
+        search.push(param(
+            "date",
+            "date",
+            "When the review is or was, with ge, gt, le, lt or eq; _sort=date (or -date) orders by it.".into(),
+        ));
     }
     json!({
         "type": params.resource,

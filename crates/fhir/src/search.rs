@@ -200,8 +200,21 @@ pub struct Search {
     pub codes: Vec<String>,
     pub encounter: Option<Uuid>,
     pub dates: Vec<Bound>,
+    /// `_sort=date` or `-date`, where `date` can be searched: by when the review is (see [`date_of`]).
+    pub sort_date: Option<Direction>,
     pub last_updated: Vec<Bound>,
     pub page: Page,
+}
+
+/// The date a `date` search and `_sort=date` look at in a resource: when the review is, for an
+/// Encounter and for a vote cast in it.
+pub fn date_of(resource: &serde_json::Value) -> Option<DateTime<Utc>> {
+    let text = match resource["resourceType"].as_str()? {
+        "Encounter" => resource["period"]["start"].as_str()?,
+        "Observation" => resource["effectiveDateTime"].as_str()?,
+        _ => return None,
+    };
+    DateTime::parse_from_rfc3339(text).ok().map(|t| t.with_timezone(&Utc))
 }
 
 /// Parses the query of a search of the resource `params` describes.
@@ -255,6 +268,9 @@ pub fn resource(params: &Params, query: &[(String, String)], lenient: bool) -> R
                 s.encounter = Some(r.id);
             }
             "date" if params.date => s.dates.push(bound("date", value)?),
+            "_sort" if params.date && matches!(value.as_str(), "date" | "-date") => {
+                s.sort_date = Some(if value.starts_with('-') { Direction::Descending } else { Direction::Ascending });
+            }
             "_include" => {
                 let v = value.as_str();
                 if !params.includes.contains(&v) {
@@ -322,7 +338,12 @@ fn common(page: &mut Page, name: &str, value: &str) -> Result<bool, OperationOut
             page.sort_last_updated = Some(match value {
                 "_lastUpdated" => Direction::Ascending,
                 "-_lastUpdated" => Direction::Descending,
-                _ => return Err(bad("_sort", "Results can be sorted by _lastUpdated or -_lastUpdated.")),
+                _ => {
+                    return Err(bad(
+                        "_sort",
+                        "Results can be sorted by _lastUpdated or -_lastUpdated, and by date or -date where date can be searched.",
+                    ));
+                }
             })
         }
         "_format" => {
@@ -371,6 +392,22 @@ fn bound(param: &str, value: &str) -> Result<Bound, OperationOutcome> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sorting_by_date_is_taken_only_where_date_can_be_searched() {
+        let encounters = Params { date: true, ..Params::basic("Encounter", &[]) };
+        let s = resource(&encounters, &q(&[("_sort", "-date")]), false).expect("parsed");
+        assert_eq!(s.sort_date, Some(Direction::Descending));
+        assert_eq!(
+            resource(&encounters, &q(&[("_sort", "date")]), false).expect("parsed").sort_date,
+            Some(Direction::Ascending)
+        );
+        let refused = resource(&Params::basic("Condition", &[]), &q(&[("_sort", "date")]), false).expect_err("refused");
+        assert_eq!(refused.issue[0].expression, ["_sort"]);
+        let encounter =
+            serde_json::json!({ "resourceType": "Encounter", "period": { "start": "2026-12-01T10:00:00+00:00" } });
+        assert_eq!(date_of(&encounter).map(|d| d.to_rfc3339()), Some("2026-12-01T10:00:00+00:00".to_string()));
+    }
 
     fn q(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()

@@ -335,6 +335,18 @@ async fn reviews_are_encounters_and_each_vote_an_observation_recorded_once() {
     // The two signed-off reviews of the demo, with their votes.
     let (_, encounters) = get(&app, &kw, &format!("/fhir/Encounter?patient={id}&status=finished")).await;
     assert_eq!(encounters["total"], 2, "{encounters}");
+    // Sorted by when the review was, either way; votes too.
+    let starts = |bundle: &Value| -> Vec<String> {
+        entries(bundle, "match").iter().filter_map(|e| e["period"]["start"].as_str().map(str::to_string)).collect()
+    };
+    let (_, newest) = get(&app, &kw, &format!("/fhir/Encounter?patient={id}&_sort=-date")).await;
+    let (_, oldest) = get(&app, &kw, &format!("/fhir/Encounter?patient={id}&_sort=date")).await;
+    let mut expected = starts(&oldest);
+    assert!(expected.len() >= 2 && expected.windows(2).all(|w| w[0] <= w[1]), "{expected:?}");
+    expected.reverse();
+    assert_eq!(starts(&newest), expected);
+    let (status, outcome) = get(&app, &kw, &format!("/fhir/Condition?patient={id}&_sort=date")).await;
+    assert_eq!((status, outcome["issue"][0]["expression"][0].as_str()), (StatusCode::BAD_REQUEST, Some("_sort")));
     let review = entries(&encounters, "match")[0];
     let review_id = review["id"].as_str().expect("id");
     let (_, votes) = get(&app, &kw, &format!("/fhir/Observation?encounter=Encounter/{review_id}")).await;

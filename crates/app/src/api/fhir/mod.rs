@@ -488,6 +488,14 @@ pub fn search_answer(
 ) -> Response {
     found.retain(|r| matches_common(s, r));
     sort_by_last_updated(&mut found, &s.page);
+    if let Some(direction) = s.sort_date {
+        // Stable: resources on the same date stay in the order above.
+        let date = |r: &serde_json::Value| carethread_fhir::search::date_of(r);
+        match direction {
+            carethread_fhir::search::Direction::Ascending => found.sort_by_key(date),
+            carethread_fhir::search::Direction::Descending => found.sort_by_key(|r| std::cmp::Reverse(date(r))),
+        }
+    }
     let (page, total) = page_of(found, &s.page);
     searchset_response(&base_url(state, headers), resource, query, &s.page, total, page, Vec::new())
 }
