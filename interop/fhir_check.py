@@ -19,6 +19,7 @@ from fhir.resources.R4B.capabilitystatement import CapabilityStatement
 from fhir.resources.R4B.careplan import CarePlan
 from fhir.resources.R4B.careteam import CareTeam
 from fhir.resources.R4B.codesystem import CodeSystem
+from fhir.resources.R4B.composition import Composition
 from fhir.resources.R4B.encounter import Encounter
 from fhir.resources.R4B.goal import Goal
 from fhir.resources.R4B.observation import Observation
@@ -364,6 +365,21 @@ def check_case_resources(base, auth, client):
     answers["item"][0]["answer"][0]["valueString"] = "Interop check, changed"
     answers.save()
     expect(answers["meta"]["versionId"] == "2", "the QuestionnaireResponse update did not take")
+    # Its minutes, written with the client from the version read.
+    minutes = client.reference("Composition", review["id"]).to_resource()
+    minutes["section"] = [{
+        "title": "Joining in",
+        "code": {"coding": [{"system": f"{CANONICAL}/CodeSystem/carethread-themes", "code": "joining-in"}]},
+        "section": [{"title": "Notes", "text": {
+            "status": "additional", "div": '<div xmlns="http://www.w3.org/1999/xhtml">Interop choir on Fridays</div>'}}],
+    }]
+    writing = SyncFHIRClient(base, authorization=auth["Authorization"],
+                             extra_headers={"If-Match": f'W/"{minutes["meta"]["versionId"]}"'})
+    written = writing.resource("Composition", **minutes.serialize())
+    written.save()
+    valid(Composition, written.serialize(), "the Composition written")
+    expect(written["section"][0]["section"][0]["text"]["div"].endswith("Interop choir on Fridays</div>"),
+           "the minutes written did not read back")
 
     reviews = client.resources("Encounter").limit(1).fetch_all()
     expect(reviews, "the key worker sees no review (Encounter) in the demo")
@@ -397,7 +413,7 @@ def check_case_resources(base, auth, client):
 
     subject = plans[0]["subject"]["reference"].split("/")[1]
     for kind in ["CarePlan", "Goal", "CareTeam", "Task", "Encounter", "Observation", "RelatedPerson", "Condition",
-                 "Consent", "AuditEvent", "QuestionnaireResponse", "Provenance"]:
+                 "Consent", "AuditEvent", "QuestionnaireResponse", "Composition", "Provenance"]:
         listing = requests.get(f"{base}/{kind}", params={"patient": subject}, headers=auth, timeout=30).json()
         valid(Bundle, listing, f"the {kind} searchset")
         for entry in listing.get("entry", []):

@@ -87,6 +87,10 @@ pub fn statement(base: &str, version: &str, date: &str) -> Value {
             { "type": "PractitionerRole", "interaction": [{ "code": "read" }] },
             { "type": "Organization", "interaction": [{ "code": "read" }] },
             case_resource(&crate::review::OBSERVATION_SEARCH, &["read", "vread", "search-type", "create"]),
+            documented(
+                case_resource(&crate::minutes::SEARCH, &["read", "vread", "search-type", "update"]),
+                "A review's minutes; its id is the review's. A section per theme (coded from the themes CodeSystem) holds Notes and Decisions sections of plain text, and emptyReason notasked when the theme was not discussed. Update it with If-Match while the review is open (status preliminary); it is final once the review is signed off, amended after a correction.",
+            ),
             {
                 "type": "Patient",
                 "versioning": "versioned",

@@ -14,6 +14,7 @@ pub mod condition;
 pub mod consent;
 pub mod datatypes;
 pub mod directory;
+pub mod minutes;
 pub mod outcome;
 pub mod parse;
 pub mod patient;

@@ -19,7 +19,7 @@ enum Query {
 fn describe(path: &str, method: &str) -> (&'static str, Query) {
     use Query::*;
     use carethread_fhir::{
-        audit_event, careplan, careteam, condition, consent, directory, prompt_sheet, provenance, review, task,
+        audit_event, careplan, careteam, condition, consent, directory, minutes, prompt_sheet, provenance, review, task,
     };
     match (path, method) {
         ("/fhir/metadata", _) => ("The CapabilityStatement: what this server supports", None),
@@ -99,6 +99,11 @@ fn describe(path: &str, method: &str) -> (&'static str, Query) {
         }
         ("/fhir/Encounter", _) => ("Search reviews of people's cases", Search(&review::ENCOUNTER_SEARCH)),
         ("/fhir/Encounter/{id}", _) => ("Read a review, with its attendees", Format),
+        ("/fhir/Composition", _) => ("Search the minutes of reviews", Search(&minutes::SEARCH)),
+        ("/fhir/Composition/{id}", "put") => {
+            ("Write a review's minutes until it is signed off (If-Match required; the id is the review's)", None)
+        }
+        ("/fhir/Composition/{id}", _) => ("Read the minutes of a review (its id is the review's)", Format),
         ("/fhir/Observation", "get") => {
             ("Search review votes (one per attendee per theme per review)", Search(&review::OBSERVATION_SEARCH))
         }
@@ -148,9 +153,12 @@ fn describe(path: &str, method: &str) -> (&'static str, Query) {
             | "/fhir/QuestionnaireResponse/{id}/_history/{version}",
             _,
         ) => ("The resource at one version", None),
-        ("/fhir/Encounter/{id}/_history/{version}" | "/fhir/Observation/{id}/_history/{version}", _) => {
-            ("The resource at its current version (earlier versions of it are not kept)", None)
-        }
+        (
+            "/fhir/Encounter/{id}/_history/{version}"
+            | "/fhir/Observation/{id}/_history/{version}"
+            | "/fhir/Composition/{id}/_history/{version}",
+            _,
+        ) => ("The resource at its current version (earlier versions of it are not kept)", None),
         ("/fhir/CodeSystem", _) => ("Carethread's code systems", Fixed(&["url", "_format"])),
         ("/fhir/CodeSystem/{id}", _) => ("One code system", None),
         ("/fhir/ValueSet", _) => ("Carethread's value sets", Fixed(&["url", "_format"])),

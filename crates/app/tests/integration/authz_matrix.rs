@@ -320,6 +320,7 @@ fn fhir_record_path(path: &str) -> bool {
         "Condition",
         "Consent",
         "QuestionnaireResponse",
+        "Composition",
         "Provenance",
     ]
     .iter()
@@ -360,6 +361,8 @@ fn request(f: &Fixture, method: &str, path: &str, variant: Variant) -> (String, 
         record.sheet.clone()
     } else if path.starts_with("/fhir/Encounter/") {
         part.review.clone()
+    } else if path.starts_with("/fhir/Composition/") {
+        record.review.clone()
     } else if path.starts_with("/fhir/Observation/") {
         record.vote.clone()
     } else {

@@ -572,9 +572,19 @@ async fn a_bulk_export_holds_what_the_caller_may_read_and_only_they_can_fetch_it
     let (_, people) = get(&app, &kw, "/fhir/Patient?_summary=count").await;
     let count = |kind: &str| lines.iter().filter(|l| l["resourceType"] == kind).count() as u64;
     assert_eq!(count("Patient"), people["total"].as_u64().expect("total"));
-    for kind in
-        ["CarePlan", "Goal", "Task", "Encounter", "Observation", "CareTeam", "RelatedPerson", "Condition", "Consent"]
-    {
+    for kind in [
+        "CarePlan",
+        "Goal",
+        "Task",
+        "Encounter",
+        "Observation",
+        "Composition",
+        "QuestionnaireResponse",
+        "CareTeam",
+        "RelatedPerson",
+        "Condition",
+        "Consent",
+    ] {
         let (_, found) = get(&app, &kw, &format!("/fhir/{kind}?_summary=count")).await;
         assert_eq!(count(kind), found["total"].as_u64().expect("total"), "{kind}");
     }

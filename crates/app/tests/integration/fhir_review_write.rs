@@ -340,3 +340,89 @@ async fn if_none_exist_creates_a_review_once_and_refuses_a_condition_that_matche
     let (status, made) = create_unless(&app, &kw, "/fhir/Condition", &problem, &nobody).await;
     assert_eq!(status, StatusCode::CREATED, "{made}");
 }
+
+#[tokio::test]
+async fn a_reviews_minutes_written_through_fhir_are_the_minutes_on_its_page() {
+    let app = TestApp::spawn().await;
+    let kw = token_for(&app, "demo-keyworker").await;
+    let (_, found) = get(&app, &kw, "/fhir/Patient?name=jordan").await;
+    let jordan = found["entry"][0]["resource"]["id"].as_str().expect("Jordan").to_string();
+    let review = schedule(&app, &kw, &jordan).await;
+    let path = format!("/fhir/Composition/{review}");
+
+    // Every review has its minutes, empty until written.
+    let (status, etag, empty) = send(&app, &kw, Method::GET, &path, None, None).await;
+    assert_eq!((status, &empty["status"]), (StatusCode::OK, &json!("preliminary")), "{empty}");
+    assert!(empty.get("section").is_none());
+    let version = etag.expect("etag");
+
+    let themes = "https://carethread.app/fhir/CodeSystem/carethread-themes";
+    let div = |text: &str| format!("<div xmlns=\"http://www.w3.org/1999/xhtml\">{text}</div>");
+    let mut written = empty.clone();
+    written["section"] = json!([
+        { "title": "Joining in", "code": { "coding": [{ "system": themes, "code": "joining-in" }] },
+          "section": [
+            { "title": "Notes", "text": { "status": "additional", "div": div("Goes to the art group &amp; loves it") } },
+            { "title": "Decisions", "text": { "status": "additional", "div": div("Ask about Thursday sessions") } }
+          ] },
+        { "title": "Keeping safe", "code": { "coding": [{ "system": themes, "code": "keeping-safe" }] },
+          "emptyReason": { "coding": [{ "system": "http://terminology.hl7.org/CodeSystem/list-empty-reason", "code": "notasked" }] },
+          "text": { "status": "additional", "div": div("Not discussed at this review.") } }
+    ]);
+    let (status, etag, now) = send(&app, &kw, Method::PUT, &path, Some(&written), Some(&version)).await;
+    assert_eq!(status, StatusCode::OK, "{now}");
+    assert_ne!(etag.as_deref(), Some(version.as_str()), "a new version");
+    let sections = now["section"].as_array().expect("sections");
+    assert_eq!(sections.len(), 2);
+    assert_eq!(sections[0]["section"][0]["text"]["div"], div("Goes to the art group &amp; loves it"));
+    assert_eq!(sections[1]["emptyReason"]["coding"][0]["code"], "notasked");
+
+    // On the review page, as if typed there.
+    let staff = app.signed_in("demo-keyworker").await;
+    let (_, page) = app.get(&staff, &format!("/people/{jordan}/reviews/{review}")).await;
+    assert!(page.contains("Goes to the art group &#38; loves it") && page.contains("Ask about Thursday sessions"));
+    // Read back and sent again, it changes nothing but the version.
+    let (status, _, again) = send(&app, &kw, Method::PUT, &path, Some(&now), etag.as_deref()).await;
+    assert_eq!((status, &again["section"]), (StatusCode::OK, &now["section"]), "{again}");
+
+    // Only from the version read; a stale or missing If-Match writes nothing.
+    assert_eq!(
+        send(&app, &kw, Method::PUT, &path, Some(&written), Some(&version)).await.0,
+        StatusCode::PRECONDITION_FAILED
+    );
+    assert_eq!(send(&app, &kw, Method::PUT, &path, Some(&written), None).await.0, StatusCode::PRECONDITION_REQUIRED);
+    let current = format!("W/\"{}\"", again["meta"]["versionId"].as_str().expect("version"));
+    let mut unknown_theme = again.clone();
+    unknown_theme["section"][0]["code"]["coding"][0]["code"] = json!("gardening");
+    let mut long = again.clone();
+    long["section"][0]["section"][0]["text"]["div"] = json!(div(&"a".repeat(5000)));
+    let mut marked_up = again.clone();
+    marked_up["section"][0]["section"][0]["text"]["div"] = json!(div("<b>bold</b>"));
+    let mut signed = again.clone();
+    signed["status"] = json!("final");
+    let mut other_review = again.clone();
+    other_review["encounter"]["reference"] = json!(format!("Encounter/{}", uuid::Uuid::now_v7()));
+    for (body, element) in [
+        (unknown_theme, "Composition.section[0].code"),
+        (long, "Composition.section"),
+        (marked_up, "Composition.section[0].section[0].text.div"),
+        (signed, "Composition.status"),
+        (other_review, "Composition.encounter"),
+    ] {
+        let (status, _, outcome) = send(&app, &kw, Method::PUT, &path, Some(&body), Some(&current)).await;
+        assert_eq!((status, expression(&outcome)), (StatusCode::UNPROCESSABLE_ENTITY, Some(element)), "{outcome}");
+    }
+    assert_eq!(get(&app, &kw, &path).await.1, again, "none of those wrote anything");
+    let outsider = token_for(&app, "demo-clinician").await;
+    assert_eq!(send(&app, &outsider, Method::PUT, &path, Some(&again), Some(&current)).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(
+        send(&app, &kw, Method::POST, "/fhir/Composition", Some(&again), None).await.0,
+        StatusCode::METHOD_NOT_ALLOWED
+    );
+
+    // Found by the person and by the review.
+    let (_, by_person) = get(&app, &kw, &format!("/fhir/Composition?patient={jordan}&status=preliminary")).await;
+    assert!(by_person["entry"].as_array().expect("entries").iter().any(|e| e["resource"]["id"] == review.as_str()));
+    let (_, by_review) = get(&app, &kw, &format!("/fhir/Composition?encounter=Encounter/{review}")).await;
+    assert_eq!(by_review["total"], 1);
+}

@@ -9,8 +9,8 @@
 
 use super::gate::Gate;
 use super::{
-    Caller, FhirError, base_url, careplan, careteam, condition, consent, pairs, patient, provenance, related_person,
-    review, task,
+    Caller, FhirError, base_url, careplan, careteam, condition, consent, minutes, pairs, patient, prompt_sheet,
+    provenance, related_person, review, task,
 };
 use crate::state::AppState;
 use axum::extract::{Path, RawQuery, State};
@@ -27,7 +27,7 @@ use std::collections::BTreeMap;
 use uuid::Uuid;
 
 /// What an export holds, in the order the files are listed.
-pub const TYPES: [&str; 11] = [
+pub const TYPES: [&str; 13] = [
     "Patient",
     "RelatedPerson",
     "CareTeam",
@@ -38,6 +38,8 @@ pub const TYPES: [&str; 11] = [
     "Task",
     "Encounter",
     "Observation",
+    "Composition",
+    "QuestionnaireResponse",
     "Provenance",
 ];
 
@@ -207,7 +209,8 @@ async fn resources_of(
     if wants("Task") && whole {
         out.extend(tasks::for_person(&state.db, &audit, person).await?.iter().map(task::as_fhir));
     }
-    if (wants("Encounter") || wants("Observation")) && whole {
+    let of_reviews = ["Encounter", "Observation", "Composition", "QuestionnaireResponse"];
+    if of_reviews.into_iter().any(wants) && whole {
         for r in reviews::reviews_in_full(&state.db, &audit, person).await? {
             let stored = review::stored(&r, person, caller);
             if wants("Encounter") {
@@ -215,6 +218,12 @@ async fn resources_of(
             }
             if wants("Observation") {
                 out.extend(review::observations(&r, &stored));
+            }
+            if wants("Composition") {
+                out.push(minutes::as_fhir(person, &r));
+            }
+            if wants("QuestionnaireResponse") {
+                out.extend(prompt_sheet::as_fhir(person, &r));
             }
         }
     }

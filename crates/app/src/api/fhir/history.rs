@@ -87,7 +87,7 @@ pub fn vread(versions: &[Historic], version: &str, resource: &str) -> Result<Res
     }
 }
 
-/// A vread of a resource whose earlier versions are not kept (a review, a vote): `current` is
+/// A vread of a resource whose earlier versions are not kept (a review, its minutes, a vote): `current` is
 /// the read of it, answered when it is at the version asked for. So the versioned address a
 /// create answers with in `Location` can be followed.
 pub fn current_only(current: Response, version: &str, resource: &str) -> Result<Response, FhirError> {

@@ -15,6 +15,7 @@ mod gate;
 mod goal_write;
 mod history;
 mod metadata;
+mod minutes;
 mod patient;
 mod prompt_sheet;
 mod provenance;
@@ -70,6 +71,9 @@ pub fn router() -> Routes<AppState> {
         "/fhir/Encounter" => get(review::search_encounters).post(review::create_encounter),
         "/fhir/Encounter/{id}" => get(review::read_encounter),
         "/fhir/Encounter/{id}/_history/{version}" => get(review::vread_encounter),
+        "/fhir/Composition" => get(minutes::search),
+        "/fhir/Composition/{id}" => get(minutes::read).put(minutes::update),
+        "/fhir/Composition/{id}/_history/{version}" => get(minutes::vread),
         "/fhir/Observation" => get(review::search_observations).post(review::create_observation),
         "/fhir/Observation/{id}" => get(review::read_observation),
         "/fhir/Observation/{id}/_history/{version}" => get(review::vread_observation),
@@ -143,7 +147,12 @@ pub async fn explain_method_not_allowed(request: axum::extract::Request, next: a
             "A plan version is never deleted: agree a new version, and a goal that no longer fits is marked cancelled."
         }
         ("DELETE", "Observation") => "A vote stays in the review's record once it is cast.",
-        ("DELETE", "Encounter" | "QuestionnaireResponse") => "Reviews are part of the care record and are not deleted.",
+        ("DELETE", "Encounter" | "QuestionnaireResponse" | "Composition") => {
+            "Reviews are part of the care record and are not deleted."
+        }
+        ("POST", "Composition") => {
+            "Every review has its minutes: write them with PUT Composition/<the review's id> and If-Match."
+        }
         ("PUT", "Encounter") => {
             "A review is scheduled through FHIR (POST Encounter); who came, the minutes and the sign-off are recorded on its page."
         }

@@ -37,7 +37,7 @@ pub async fn search_questionnaires(State(state): State<AppState>, headers: Heade
     searchset_response(&base, "Questionnaire", Vec::new(), &page, 1, vec![sheet::questionnaire()], Vec::new())
 }
 
-fn as_fhir(person: PersonId, r: &ReviewRecord) -> Option<Value> {
+pub(super) fn as_fhir(person: PersonId, r: &ReviewRecord) -> Option<Value> {
     Some(saved_as_fhir(person, r.id, r.prompt_sheet.as_ref()?))
 }
 
