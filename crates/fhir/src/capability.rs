@@ -44,9 +44,9 @@ pub fn statement(base: &str, version: &str, date: &str) -> Value {
             documented(
                 case_resource(
                     &crate::careplan::CAREPLAN_SEARCH,
-                    &["read", "vread", "history-instance", "search-type", "create", "update"],
+                    &["read", "vread", "history-instance", "search-type", "create", "update", "delete"],
                 ),
-                "Each plan version is three linked CarePlans told apart by category. Create a part to start the next draft from the plan in force; update a part of the draft with If-Match. An agreed version never changes (409), and a plan comes into force only when the person's agreement is recorded on the plan page.",
+                "Each plan version is three linked CarePlans told apart by category. Create a part to start the next draft from the plan in force; update a part of the draft with If-Match, or delete its management or escalation part (with If-Match) to clear it. An agreed version never changes (409), and a plan comes into force only when the person's agreement is recorded on the plan page.",
             ),
             case_resource(
                 &crate::careplan::GOAL_SEARCH,

@@ -61,6 +61,9 @@ fn describe(path: &str, method: &str) -> (&'static str, Query) {
             ("Start the next draft of a person's plan from the plan in force, with one part as sent", None)
         }
         ("/fhir/CarePlan/{id}", "put") => ("Change one part of the plan's draft (If-Match: its version)", None),
+        ("/fhir/CarePlan/{id}", "delete") => {
+            ("Clear the management or escalation part of the plan's draft (If-Match: its version)", None)
+        }
         ("/fhir/CarePlan", _) => (
             "Search plan versions (each in three parts: care-and-support, management, escalation)",
             Search(&careplan::CAREPLAN_SEARCH),

@@ -170,4 +170,40 @@ async fn plan_parts_written_through_fhir_start_a_draft_and_change_only_from_its_
         send(&app, &supporter, Method::PUT, &plan_path, Some(&as_sent(&changed)), Some("W/\"3\"")).await.0,
         StatusCode::OK
     );
+
+    // The draft's escalation plan cleared: only from the version read, then its CarePlan is gone
+    // from the draft; the plan in force keeps its own.
+    let escalation_path = format!("/fhir/CarePlan/{draft_id}-escalation");
+    assert_eq!(
+        send(&app, &kw, Method::DELETE, &escalation_path, None, Some("W/\"2\"")).await.0,
+        StatusCode::PRECONDITION_FAILED
+    );
+    assert_eq!(
+        send(&app, &kw, Method::DELETE, &escalation_path, None, None).await.0,
+        StatusCode::PRECONDITION_REQUIRED
+    );
+    assert_eq!(
+        send(&app, &outsider, Method::DELETE, &escalation_path, None, Some("W/\"3\"")).await.0,
+        StatusCode::NOT_FOUND
+    );
+    let (status, _, outcome) = send(&app, &kw, Method::DELETE, &plan_path, None, Some("W/\"3\"")).await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED, "the plan itself is never deleted: {outcome}");
+    let in_force_escalation = format!("/fhir/CarePlan/{}", escalation_now["id"].as_str().expect("id"));
+    let (status, _, _) = send(&app, &kw, Method::DELETE, &in_force_escalation, None, Some("W/\"1\"")).await;
+    assert_eq!(status, StatusCode::CONFLICT, "an agreed version never changes");
+    assert_eq!(
+        send(&app, &kw, Method::DELETE, &escalation_path, None, Some("W/\"3\"")).await.0,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(get(&app, &kw, &escalation_path).await.0, StatusCode::NOT_FOUND);
+    let (_, found) = get(&app, &kw, &format!("/fhir/CarePlan?{}", drafts("escalation"))).await;
+    assert_eq!(found["total"], 0, "{found}");
+    assert_eq!(only(&app, &kw, &in_force("escalation")).await["note"], escalation_now["note"]);
+    let (status, etag, _) = send(&app, &kw, Method::GET, &plan_path, None, None).await;
+    assert_eq!(
+        (status, etag.as_deref()),
+        (StatusCode::OK, Some("W/\"4\"")),
+        "clearing it made a new version of the draft"
+    );
+    assert_eq!(send(&app, &kw, Method::DELETE, &escalation_path, None, Some("W/\"4\"")).await.0, StatusCode::NOT_FOUND);
 }

@@ -134,7 +134,7 @@ fn empty_part(part: Part) -> FhirError {
     refused(
         "CarePlan.activity",
         format!(
-            "This {} plan says nothing: give it at least one activity or note. To clear it, use the plan page.",
+            "This {} plan says nothing: give it at least one activity or note. To clear the draft's part, DELETE it (with If-Match).",
             part.code()
         ),
     )
@@ -260,6 +260,63 @@ pub async fn create(
     Ok(created(&state, &headers, &resource, "CarePlan", id, version))
 }
 
+/// A part of the plan's draft a client changes: whose, which part, the draft's version the
+/// client read (If-Match), and what the draft holds now.
+struct DraftPart {
+    person: PersonId,
+    part: Part,
+    version_id: Uuid,
+    base: i64,
+    content: PlanContent,
+}
+
+impl DraftPart {
+    /// Checks the caller may change the part, and that it is of a draft still at the version
+    /// the client read: an agreed version never changes.
+    async fn open(
+        state: &AppState,
+        caller: &Caller,
+        gate: &mut Gate<'_>,
+        raw: &str,
+        headers: &HeaderMap,
+    ) -> Result<Self, FhirError> {
+        let (version_id, part) = Part::parse_id(raw).ok_or_else(|| FhirError::not_found("CarePlan"))?;
+        let person =
+            plans::person_of_version(&state.db, version_id).await?.ok_or_else(|| FhirError::not_found("CarePlan"))?;
+        gate.admit(person, read_action(part), "CarePlan").await?;
+        gate.admit(person, write_action(part), "CarePlan").await?;
+        let base = if_match(headers)?;
+        let plan = plans::plan(&state.db, &caller.audit(), person, "read the plan to change it through FHIR").await?;
+        let version =
+            plan.versions.iter().find(|v| v.id == version_id).ok_or_else(|| FhirError::not_found("CarePlan"))?;
+        if version.status != PlanStatus::Draft {
+            return Err(FhirError::new(
+                StatusCode::CONFLICT,
+                IssueCode::Conflict,
+                format!(
+                    "Version {} of the plan was agreed, and an agreed plan never changes; nothing was written. Start the next draft with POST CarePlan.",
+                    version.number
+                ),
+            ));
+        }
+        if version.version != base {
+            return Err(stale("CarePlan", base, version.version));
+        }
+        Ok(DraftPart { person, part, version_id, base, content: version.content.clone() })
+    }
+
+    /// Saves the draft with `what` it says was done, unless someone saved it since.
+    async fn save(&self, state: &AppState, caller: &Caller, what: &str) -> Result<(), FhirError> {
+        match plans::save_draft(&state.db, &caller.audit(), self.person, self.base, &self.content, what).await? {
+            Ok(_) => Ok(()),
+            Err(now) => {
+                let current = now.versions.iter().find(|v| v.id == self.version_id).map_or(self.base, |v| v.version);
+                Err(stale("CarePlan", self.base, current))
+            }
+        }
+    }
+}
+
 /// Changes a part of the plan's draft, only from the version the client read (If-Match).
 pub async fn update(
     State(state): State<AppState>,
@@ -268,48 +325,50 @@ pub async fn update(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, FhirError> {
-    let (version_id, part) = Part::parse_id(&raw).ok_or_else(|| FhirError::not_found("CarePlan"))?;
-    let person =
-        plans::person_of_version(&state.db, version_id).await?.ok_or_else(|| FhirError::not_found("CarePlan"))?;
     let mut gate = Gate::new(&state, &caller);
-    gate.admit(person, read_action(part), "CarePlan").await?;
-    gate.admit(person, write_action(part), "CarePlan").await?;
-    let base = if_match(&headers)?;
+    let mut draft = DraftPart::open(&state, &caller, &mut gate, &raw, &headers).await?;
     let sent = Sent::read(&headers, &body)?;
-    SameRecord { raw: &raw, person, subject: "CarePlan.subject" }
+    SameRecord { raw: &raw, person: draft.person, subject: "CarePlan.subject" }
         .check(sent.id.as_deref(), sent.person().map(|r| r.id))?;
-    if sent.part() != part {
+    if sent.part() != draft.part {
         return Err(refused(
             "CarePlan.category",
-            format!("CarePlan/{raw} is the plan's {} part; a part keeps its category.", part.code()),
+            format!("CarePlan/{raw} is the plan's {} part; a part keeps its category.", draft.part.code()),
         ));
     }
-    let audit = caller.audit();
-    let plan = plans::plan(&state.db, &audit, person, "read the plan to change it through FHIR").await?;
-    let version = plan.versions.iter().find(|v| v.id == version_id).ok_or_else(|| FhirError::not_found("CarePlan"))?;
-    if version.status != PlanStatus::Draft {
-        return Err(FhirError::new(
-            StatusCode::CONFLICT,
-            IssueCode::Conflict,
-            format!(
-                "Version {} of the plan was agreed, and an agreed plan never changes; nothing was written. Start the next draft with POST CarePlan.",
-                version.number
-            ),
-        ));
-    }
-    if version.version != base {
-        return Err(stale("CarePlan", base, version.version));
-    }
-    let mut content = version.content.clone();
-    apply(&state, &caller, &mut gate, person, sent.form, &mut content).await?;
-    let what = format!("changed its {} through FHIR", part.code());
-    match plans::save_draft(&state.db, &audit, person, base, &content, &what).await? {
-        Ok(_) => {}
-        Err(now) => {
-            let current = now.versions.iter().find(|v| v.id == version_id).map_or(base, |v| v.version);
-            return Err(stale("CarePlan", base, current));
-        }
-    }
-    let (resource, version, _) = read_back(&state, &caller, person, part).await?;
+    apply(&state, &caller, &mut gate, draft.person, sent.form, &mut draft.content).await?;
+    draft.save(&state, &caller, &format!("changed its {} through FHIR", draft.part.code())).await?;
+    let (resource, version, _) = read_back(&state, &caller, draft.person, draft.part).await?;
     Ok(resource_response(StatusCode::OK, &resource, Some(version)))
+}
+
+/// Clears the management or escalation part of the plan's draft, from the version the client
+/// read: that part's CarePlan goes, as when it is emptied on the plan page. The plan itself is
+/// never deleted, nor anything of an agreed version.
+pub async fn delete(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(raw): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, FhirError> {
+    if Part::parse_id(&raw).is_some_and(|(_, part)| part == Part::CareAndSupport) {
+        return Err(FhirError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            IssueCode::NotSupported,
+            "A plan version is never deleted: agree a new version instead. Only the management or escalation part of a draft can be cleared.",
+        ));
+    }
+    let mut gate = Gate::new(&state, &caller);
+    let mut draft = DraftPart::open(&state, &caller, &mut gate, &raw, &headers).await?;
+    let empty = match draft.part {
+        Part::Management => std::mem::take(&mut draft.content.management).is_empty(),
+        Part::Escalation => std::mem::take(&mut draft.content.escalation).is_empty(),
+        Part::CareAndSupport => false,
+    };
+    if empty {
+        // The draft has no such part: there is no CarePlan to delete.
+        return Err(FhirError::not_found("CarePlan"));
+    }
+    draft.save(&state, &caller, &format!("cleared its {} through FHIR", draft.part.code())).await?;
+    Ok(super::no_content())
 }

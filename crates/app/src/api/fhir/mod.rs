@@ -51,7 +51,7 @@ pub fn router() -> Routes<AppState> {
         "/fhir/Patient/{id}/_history/{version}" => get(patient::vread),
         "/fhir/AuditEvent" => get(audit_event::search),
         "/fhir/CarePlan" => get(careplan::search_care_plans).post(careplan_write::create),
-        "/fhir/CarePlan/{id}" => get(careplan::read_care_plan).put(careplan_write::update),
+        "/fhir/CarePlan/{id}" => get(careplan::read_care_plan).put(careplan_write::update).delete(careplan_write::delete),
         "/fhir/CarePlan/{id}/_history" => get(careplan::care_plan_history),
         "/fhir/CarePlan/{id}/_history/{version}" => get(careplan::vread_care_plan),
         "/fhir/Goal" => get(careplan::search_goals).post(goal_write::create),
@@ -143,8 +143,8 @@ pub async fn explain_method_not_allowed(request: axum::extract::Request, next: a
         ("DELETE", "Task") => {
             "Tasks are not deleted: set the status to completed or cancelled, so the case keeps its history."
         }
-        ("DELETE", "CarePlan" | "Goal") => {
-            "A plan version is never deleted: agree a new version, and a goal that no longer fits is marked cancelled."
+        ("DELETE", "Goal") => {
+            "A goal that no longer fits is marked cancelled (PUT the Goal), so the plan keeps its story."
         }
         ("DELETE", "Observation") => "A vote stays in the review's record once it is cast.",
         ("DELETE", "Encounter" | "QuestionnaireResponse" | "Composition") => {
