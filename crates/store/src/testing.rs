@@ -18,18 +18,21 @@ pub fn backend() -> Backend {
     }
 }
 
+/// A URL for a new, empty SQLite database file, whatever the test backend: in
+/// `CARETHREAD_TEST_DIR`, which scripts/test removes when the run ends.
+pub fn sqlite_url(name: &str) -> String {
+    let dir = std::env::var_os("CARETHREAD_TEST_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::env::temp_dir().join("carethread-tests"));
+    std::fs::create_dir_all(&dir).expect("create the test database folder");
+    format!("sqlite://{}", dir.join(format!("{name}.db")).display())
+}
+
 /// A URL for a new, empty database on the test backend. Nothing is migrated yet.
 pub async fn fresh_url() -> String {
     let name = format!("ct_test_{}", Uuid::now_v7().simple());
     match backend() {
-        Backend::Sqlite => {
-            // scripts/test points this at its own scratch folder, removed when the run ends.
-            let dir = std::env::var_os("CARETHREAD_TEST_DIR")
-                .map(std::path::PathBuf::from)
-                .unwrap_or_else(|| std::env::temp_dir().join("carethread-tests"));
-            std::fs::create_dir_all(&dir).expect("create the test database folder");
-            format!("sqlite://{}", dir.join(format!("{name}.db")).display())
-        }
+        Backend::Sqlite => sqlite_url(&name),
         Backend::Postgres => {
             let server = std::env::var("CARETHREAD_TEST_POSTGRES_URL")
                 .expect("CARETHREAD_TEST_BACKEND=postgres needs CARETHREAD_TEST_POSTGRES_URL (scripts/test sets both)");

@@ -33,8 +33,7 @@ async fn both_schemas_have_the_same_tables_and_columns() {
     // Compare the test backend's schema with a fresh SQLite one: on the PostgreSQL run this
     // compares the two backends; on the SQLite run it checks the comparison itself works.
     let db = testing::fresh_db().await;
-    let sqlite_url =
-        format!("sqlite://{}", std::env::temp_dir().join(format!("ct_schema_{}.db", OrgId::new())).display());
+    let sqlite_url = testing::sqlite_url(&format!("ct_schema_{}", OrgId::new()));
     let sqlite = Db::connect(&sqlite_url).await.expect("sqlite");
     sqlite.migrate().await.expect("migrate");
     let ours = db.schema_columns().await.expect("columns");
