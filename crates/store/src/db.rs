@@ -341,6 +341,29 @@ impl Db {
         Ok(Scoped { db: Db { pool, audit: self.audit.clone() } })
     }
 
+    /// Whether this handle runs inside a scope (see [`Db::scope`]).
+    pub fn in_scope(&self) -> bool {
+        matches!(self.pool, Pool::SqliteScope(_) | Pool::PostgresScope(_))
+    }
+
+    /// Inside a scope, makes any other scope that asks for the same `key` wait until this one
+    /// ends: so a search and the create it decides on (If-None-Exist) cannot interleave with the
+    /// same pair elsewhere. PostgreSQL takes a transaction-level advisory lock; SQLite's scopes
+    /// already run one at a time, each holding the write lock from its start.
+    pub async fn lock_in_scope(&self, key: &str) -> Result<(), StoreError> {
+        match &self.pool {
+            Pool::PostgresScope(held) => {
+                let mut scope = hold(held).await?;
+                sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))").bind(key).execute(scope.conn()).await?;
+                Ok(())
+            }
+            Pool::SqliteScope(_) => Ok(()),
+            Pool::Sqlite(..) | Pool::Postgres(_) => {
+                Err(StoreError::Corrupt("a scope's lock is taken inside a scope".into()))
+            }
+        }
+    }
+
     /// Starts a transaction that only reads (its audit entries are written after it, see
     /// [`Tx::commit`]). On SQLite it takes no write lock, so reads run side by side with each
     /// other and with a writer; on PostgreSQL it is `READ ONLY`, so a write slipped into a read

@@ -314,6 +314,21 @@ async fn if_none_exist_creates_a_review_once_and_refuses_a_condition_that_matche
     assert_eq!(reply["entry"][0]["resource"]["id"], first["id"]);
     assert_eq!(reviews(&app, &kw, &person).await, before + 1);
 
+    // Six clients sending the same conditional create at once make one review between them.
+    let other_day = day + chrono::Duration::days(1);
+    let mut at_once = encounter.clone();
+    at_once["period"]["start"] = json!(format!("{other_day}T11:00:00Z"));
+    let condition = format!("patient={person}&date={other_day}");
+    let at_once_send = || create_unless(&app, &kw, "/fhir/Encounter", &at_once, &condition);
+    let (a, b, c, d, e, f) =
+        tokio::join!(at_once_send(), at_once_send(), at_once_send(), at_once_send(), at_once_send(), at_once_send());
+    let answers = [a, b, c, d, e, f];
+    let mut statuses: Vec<u16> = answers.iter().map(|(s, _)| s.as_u16()).collect();
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 200, 200, 200, 200, 201], "{answers:?}");
+    assert!(answers.iter().all(|(_, r)| r["id"] == answers[0].1["id"]), "all answer with the one review");
+    assert_eq!(reviews(&app, &kw, &person).await, before + 2);
+
     // With two problem areas, a condition matching them both creates nothing.
     let problem = json!({
         "resourceType": "Condition",
