@@ -77,7 +77,11 @@ pub struct ReviewRecord {
     pub details: ReviewDetails,
     pub minutes: Minutes,
     pub status: ReviewStatus,
+    /// Counts every change to the review.
     pub version: i64,
+    /// Counts the saves of its minutes (and their sign-off and amendments): what a minutes save
+    /// names as the version it started from.
+    pub minutes_version: i64,
     pub signed_off_at: Option<DateTime<Utc>>,
     pub signed_off_by: Option<String>,
     /// When anything in it last changed (a vote, attendance, the minutes, sign-off).
@@ -236,18 +240,21 @@ async fn insert_attendee(tx: &mut Tx, org: OrgId, review: Uuid, invitee: &Invite
     Ok(id)
 }
 
-/// Takes the review's row for this transaction if it is still open; refuses once signed off.
-async fn lock_open(tx: &mut Tx, person: PersonId, review: Uuid) -> Result<(), StoreError> {
-    let n = exec_tx!(tx, |c| sqlx::query(
-        "UPDATE reviews SET updated_at = $1 WHERE id = $2 AND person_id = $3 AND status = 'scheduled'"
+/// Takes the review's row for this transaction if it is still open, and counts the change this
+/// transaction makes as its next version; refuses once signed off. Returns the version the
+/// review was at before.
+async fn lock_open(tx: &mut Tx, person: PersonId, review: Uuid) -> Result<i64, StoreError> {
+    let bumped: Option<(i64,)> = on_tx!(tx, |c| sqlx::query_as(
+        "UPDATE reviews SET updated_at = $1, version = version + 1 WHERE id = $2 AND person_id = $3 \
+         AND status = 'scheduled' RETURNING version"
     )
     .bind(crate::now())
     .bind(review)
     .bind(person.as_uuid())
-    .execute(c)
+    .fetch_optional(c)
     .await)?;
-    if n == 1 {
-        return Ok(());
+    if let Some((now,)) = bumped {
+        return Ok(now - 1);
     }
     let exists: Option<(String,)> =
         on_tx!(tx, |c| sqlx::query_as("SELECT status FROM reviews WHERE id = $1 AND person_id = $2")
@@ -268,6 +275,7 @@ struct ReviewRow {
     minutes: String,
     status: String,
     version: i64,
+    minutes_version: i64,
     signed_off_at: Option<DateTime<Utc>>,
     signed_off_by: Option<String>,
     prompt_sheet: Option<String>,
@@ -329,7 +337,8 @@ impl TryFrom<VoteRow> for VoteRecord {
 
 async fn load(tx: &mut Tx, person: PersonId, review: Uuid) -> Result<ReviewRecord, StoreError> {
     let row: ReviewRow = on_tx!(tx, |c| sqlx::query_as(
-        "SELECT r.id, r.details, r.minutes, r.status, r.version, r.signed_off_at, u.display_name AS signed_off_by, \
+        "SELECT r.id, r.details, r.minutes, r.status, r.version, r.minutes_version, r.signed_off_at, \
+         u.display_name AS signed_off_by, \
          r.prompt_sheet, r.prompt_sheet_at, ps.display_name AS prompt_sheet_by, r.prompt_sheet_version, r.updated_at \
          FROM reviews r LEFT JOIN users u ON u.id = r.signed_off_by LEFT JOIN users ps ON ps.id = r.prompt_sheet_by \
          WHERE r.id = $1 AND r.person_id = $2"
@@ -367,6 +376,7 @@ async fn load(tx: &mut Tx, person: PersonId, review: Uuid) -> Result<ReviewRecor
         minutes: from_json(&row.minutes)?,
         status: ReviewStatus::parse(&row.status)?,
         version: row.version,
+        minutes_version: row.minutes_version,
         signed_off_at: row.signed_off_at,
         signed_off_by: row.signed_off_by,
         updated_at: row.updated_at,
@@ -576,7 +586,8 @@ pub async fn prompt_sheet_versions(
     Ok(std::iter::once(current).chain(earlier.into_iter().filter(|s| s.version < now)).collect())
 }
 
-/// Saves the minutes, if nobody else saved them since `base_version`.
+/// Saves the minutes, if nobody else saved them since `base_version` (their own count,
+/// `minutes_version`: other changes to the review do not make a save of the minutes stale).
 pub async fn save_minutes(
     db: &Db,
     ctx: &AuditContext,
@@ -588,7 +599,8 @@ pub async fn save_minutes(
     let mut tx = db.begin().await?;
     lock_open(&mut tx, person, review).await?;
     let n = exec_tx!(&mut tx, |c| sqlx::query(
-        "UPDATE reviews SET minutes = $1, version = version + 1 WHERE id = $2 AND person_id = $3 AND version = $4"
+        "UPDATE reviews SET minutes = $1, minutes_version = minutes_version + 1 \
+         WHERE id = $2 AND person_id = $3 AND minutes_version = $4"
     )
     .bind(to_json(minutes)?)
     .bind(review)
@@ -711,11 +723,11 @@ pub async fn sign_off(
     next: ReviewPlan,
 ) -> Result<Result<(), Vec<String>>, StoreError> {
     let mut tx = db.begin().await?;
-    lock_open(&mut tx, person, review).await?;
-    let current = load(&mut tx, person, review).await?;
-    if current.version != base_version {
-        return Err(StoreError::StaleVersion { current: current.version });
+    let before = lock_open(&mut tx, person, review).await?;
+    if before != base_version {
+        return Err(StoreError::StaleVersion { current: before });
     }
+    let current = load(&mut tx, person, review).await?;
     let voters = current.attendees.iter().filter(|a| a.attendance.may_vote()).count();
     let voted: Vec<Theme> = current.votes.iter().map(|v| v.theme).collect();
     let problems = sign_off_problems(voters, &voted, &current.minutes);
@@ -724,8 +736,8 @@ pub async fn sign_off(
     }
     let now = crate::now();
     exec_tx!(&mut tx, |c| sqlx::query(
-        "UPDATE reviews SET status = 'signed-off', signed_off_at = $1, signed_off_by = $2, version = version + 1 \
-         WHERE id = $3 AND person_id = $4"
+        "UPDATE reviews SET status = 'signed-off', signed_off_at = $1, signed_off_by = $2, \
+         minutes_version = minutes_version + 1 WHERE id = $3 AND person_id = $4"
     )
     .bind(now)
     .bind(ctx.user_id.map(|u| u.as_uuid()))
@@ -763,6 +775,16 @@ pub async fn amend(db: &Db, ctx: &AuditContext, person: PersonId, review: Uuid, 
         return Err(StoreError::Invalid("The review is still open: change it directly rather than amending it."));
     }
     let org = org_of(&mut tx, person).await?;
+    // The review reads differently now (its minutes are amended): both counts move on.
+    exec_tx!(&mut tx, |c| sqlx::query(
+        "UPDATE reviews SET version = version + 1, minutes_version = minutes_version + 1, updated_at = $1 \
+         WHERE id = $2 AND person_id = $3"
+    )
+    .bind(crate::now())
+    .bind(review)
+    .bind(person.as_uuid())
+    .execute(c)
+    .await)?;
     exec_tx!(&mut tx, |c| sqlx::query(
         "INSERT INTO review_amendments (id, org_id, review_id, body, made_by, made_at) VALUES ($1, $2, $3, $4, $5, $6)"
     )

@@ -384,9 +384,13 @@ async fn a_reviews_minutes_written_through_fhir_are_the_minutes_on_its_page() {
           "emptyReason": { "coding": [{ "system": "http://terminology.hl7.org/CodeSystem/list-empty-reason", "code": "notasked" }] },
           "text": { "status": "additional", "div": div("Not discussed at this review.") } }
     ]);
+    let encounter_path = format!("/fhir/Encounter/{review}");
+    let (_, encounter_etag_before, _) = send(&app, &kw, Method::GET, &encounter_path, None, None).await;
     let (status, etag, now) = send(&app, &kw, Method::PUT, &path, Some(&written), Some(&version)).await;
     assert_eq!(status, StatusCode::OK, "{now}");
     assert_ne!(etag.as_deref(), Some(version.as_str()), "a new version");
+    let (_, encounter_etag_after, _) = send(&app, &kw, Method::GET, &encounter_path, None, None).await;
+    assert_ne!(encounter_etag_after, encounter_etag_before, "any change to a review is a new version of its Encounter");
     let sections = now["section"].as_array().expect("sections");
     assert_eq!(sections.len(), 2);
     assert_eq!(sections[0]["section"][0]["text"]["div"], div("Goes to the art group &amp; loves it"));

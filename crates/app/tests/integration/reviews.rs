@@ -151,7 +151,8 @@ async fn a_review_is_scheduled_voted_on_by_everyone_signed_off_and_then_locked()
     assert!(page.contains("Views differed"), "disagreement is shown");
 
     // Sign-off refuses while "progress" has no votes, then succeeds once it is marked.
-    let version = crate::common::form_value(&page, "version").expect("version");
+    let version = sign_off_version(&page).expect("version");
+    let minutes_version = crate::common::form_value(&page, "version").expect("the minutes form comes first");
     let sign = [
         ("version", version.as_str()),
         ("every_weeks", "12"),
@@ -168,7 +169,7 @@ async fn a_review_is_scheduled_voted_on_by_everyone_signed_off_and_then_locked()
             &page_url,
             &format!("{page_url}/minutes"),
             &[
-                ("version", version.as_str()),
+                ("version", minutes_version.as_str()),
                 ("not-discussed-progress", "yes"),
                 ("notes-about-me", "Jordan chaired the first part"),
             ],
@@ -176,7 +177,7 @@ async fn a_review_is_scheduled_voted_on_by_everyone_signed_off_and_then_locked()
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let (_, page) = app.get(&client, &page_url).await;
-    let version = crate::common::form_value(&page, "version").expect("version");
+    let version = sign_off_version(&page).expect("version");
     let sign = [
         ("version", version.as_str()),
         ("every_weeks", "12"),
@@ -334,7 +335,7 @@ async fn the_person_fills_in_a_prompt_sheet_that_reaches_the_agenda_and_signed_o
     let vote_url = format!("{page_url}/votes/{}", ids[0]);
     assert_eq!(app.post_form(&client, &vote_url, &vote_url, &fields).await.status(), StatusCode::SEE_OTHER);
     let (_, page) = app.get(&client, &page_url).await;
-    let version = crate::common::form_value(&page, "version").expect("version");
+    let version = sign_off_version(&page).expect("version");
     let sign = [
         ("version", version.as_str()),
         ("every_weeks", "26"),
@@ -391,7 +392,7 @@ async fn today_shows_the_teams_reviews_overdue_tasks_slipped_back_themes_and_rev
     let vote_url = format!("{page_url}/votes/{person}");
     app.post_form(&client, &vote_url, &vote_url, &fields).await;
     let (_, page) = app.get(&client, &page_url).await;
-    let version = crate::common::form_value(&page, "version").expect("version");
+    let version = sign_off_version(&page).expect("version");
     let sign = [
         ("version", version.as_str()),
         ("every_weeks", "4"),
@@ -513,4 +514,10 @@ async fn the_person_never_sees_an_entry_withheld_from_them_anywhere_in_their_rec
     assert!(staff_theme.contains("/entries\" novalidate") && staff_theme.contains("/edit\""));
     let (_, staff_map) = app.get(&client, &format!("/people/{id}")).await;
     assert!(staff_map.contains("Edit details") && staff_map.contains("/allocation"), "staff still get them");
+}
+
+/// The version the sign-off form was opened at (the minutes form above it has its own).
+fn sign_off_version(page: &str) -> Option<String> {
+    let form = page.find("/sign-off\"").map(|i| &page[i..])?;
+    crate::common::form_value(form, "version")
 }

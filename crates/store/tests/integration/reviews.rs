@@ -119,9 +119,19 @@ async fn sign_off_needs_every_theme_voted_or_marked_and_then_nothing_changes() {
     let (c, person, id, a) = scheduled(&db).await;
     let next = ReviewPlan { every_weeks: 12, next_review: NaiveDate::from_ymd_opt(2027, 3, 4).expect("date") };
     let partial = Ballot(Theme::ALL[..5].iter().map(|t| (*t, Vote::Progressed, None)).collect());
+    let before_vote = reviews::review(&db, &c, person, id).await.expect("read");
     reviews::record_ballot(&db, &c, person, id, a[0], &partial).await.expect("vote");
+    // The vote is a change to the review (its version moves on), not to its minutes.
+    let after_vote = reviews::review(&db, &c, person, id).await.expect("read");
+    let v = after_vote.version;
+    assert_eq!((v, after_vote.minutes_version), (before_vote.version + 1, before_vote.minutes_version));
+    let stale = reviews::sign_off(&db, &c, person, id, v - 1, next).await;
+    assert!(
+        matches!(stale, Err(StoreError::StaleVersion { current }) if current == v),
+        "signed off from before the vote"
+    );
     let problems =
-        reviews::sign_off(&db, &c, person, id, 1, next).await.expect("no db error").expect_err("progress not voted");
+        reviews::sign_off(&db, &c, person, id, v, next).await.expect("no db error").expect_err("progress not voted");
     assert_eq!(problems.len(), 1);
     assert!(problems[0].contains("What progress am I making"));
     assert_eq!(reviews::review(&db, &c, person, id).await.expect("read").status, ReviewStatus::Scheduled);
@@ -130,8 +140,10 @@ async fn sign_off_needs_every_theme_voted_or_marked_and_then_nothing_changes() {
     minutes.0.insert("progress".into(), ThemeMinutes { not_discussed: true, ..ThemeMinutes::default() });
     let stale = reviews::save_minutes(&db, &c, person, id, 7, &minutes).await.expect("no db error");
     assert!(stale.is_err(), "minutes from a stale page are refused");
-    assert_eq!(reviews::save_minutes(&db, &c, person, id, 1, &minutes).await.expect("save").ok(), Some(2));
-    reviews::sign_off(&db, &c, person, id, 2, next).await.expect("no db error").expect("signed off");
+    // Saved from the minutes' own version read before the vote: the vote does not make it stale.
+    let m = before_vote.minutes_version;
+    assert_eq!(reviews::save_minutes(&db, &c, person, id, m, &minutes).await.expect("save").ok(), Some(m + 1));
+    reviews::sign_off(&db, &c, person, id, v + 1, next).await.expect("no db error").expect("signed off");
 
     let r = reviews::review(&db, &c, person, id).await.expect("read");
     assert_eq!(r.status, ReviewStatus::SignedOff);

@@ -31,7 +31,7 @@ pub(super) fn as_fhir(person: PersonId, r: &ReviewRecord) -> Value {
         chair: &r.details.chair,
         signed_off: r.status == ReviewStatus::SignedOff,
         amended: !r.amendments.is_empty(),
-        version: r.version,
+        version: r.minutes_version,
         updated_at: r.updated_at,
     })
 }
@@ -45,7 +45,7 @@ pub async fn read(
     let person = reviews::person_of(&state.db, id).await?.ok_or_else(|| FhirError::not_found("Composition"))?;
     Gate::new(&state, &caller).admit(person, Action::ReadPerson, "Composition").await?;
     let r = reviews::review(&state.db, &caller.audit(), person, id).await?;
-    Ok(resource_response(StatusCode::OK, &as_fhir(person, &r), Some(r.version)))
+    Ok(resource_response(StatusCode::OK, &as_fhir(person, &r), Some(r.minutes_version)))
 }
 
 pub async fn search(
@@ -93,12 +93,12 @@ pub async fn update(
     let minutes = parse_minutes(&form.input).map_err(|e| FhirError::invalid(fhir_minutes::minutes_errors(&e)))?;
     match reviews::save_minutes(&state.db, &caller.audit(), person, review, base, &minutes).await {
         Ok(Ok(_)) => {}
-        Ok(Err(current)) => return Err(stale("Composition", base, current.version)),
+        Ok(Err(current)) => return Err(stale("Composition", base, current.minutes_version)),
         Err(StoreError::Invalid(m)) => return Err(unprocessable("Composition.status", m)),
         Err(e) => return Err(e.into()),
     }
     let r = reviews::review(&state.db, &caller.audit(), person, review).await?;
-    Ok(resource_response(StatusCode::OK, &as_fhir(person, &r), Some(r.version)))
+    Ok(resource_response(StatusCode::OK, &as_fhir(person, &r), Some(r.minutes_version)))
 }
 
 /// The minutes at one version: only their current version is kept.
