@@ -4,8 +4,8 @@
 use super::gate::Gate;
 use super::history::{self, Historic};
 use super::{
-    Caller, FhirError, SameRecord, admitted, base_url, created, gone, if_match, no_content, optional_if_match, pairs,
-    parse_id, parse_search, require_json, resource_response, search_answer, stale,
+    Caller, FhirError, SameRecord, admitted, created, gone, if_match, no_content, optional_if_match, pairs, parse_id,
+    parse_search, require_json, resource_response, search_answer, stale,
 };
 use crate::state::AppState;
 use axum::body::Bytes;
@@ -152,31 +152,19 @@ pub async fn delete(
 
 /// Every version of a problem area, newest first, its removal included: its history stays
 /// readable after it is taken off the record.
-async fn versions(state: &AppState, caller: &Caller, raw: &str) -> Result<Vec<Historic>, FhirError> {
-    let id = parse_id(raw, "Condition")?;
-    let whose = themes::person_of_problem(&state.db, id).await?.ok_or_else(|| FhirError::not_found("Condition"))?;
-    let person = whose.person;
-    Gate::new(state, caller).admit(person, ACTION, "Condition").await?;
-    let versions = themes::problem_versions(&state.db, &caller.audit(), person, id).await?;
-    Ok(history::of(versions, |details, version, updated_at| {
-        fhir_condition::to_fhir(&StoredProblem { id, person_id: person.as_uuid(), details, version, updated_at })
-    }))
-}
+pub struct Versions;
 
-pub async fn history(
-    State(state): State<AppState>,
-    caller: Caller,
-    headers: HeaderMap,
-    Path(raw): Path<String>,
-) -> Result<Response, FhirError> {
-    let versions = versions(&state, &caller, &raw).await?;
-    Ok(history::response(&base_url(&state, &headers), "Condition", &raw, versions))
-}
+impl history::Kept for Versions {
+    const KIND: &'static str = "Condition";
 
-pub async fn vread(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path((raw, version)): Path<(String, String)>,
-) -> Result<Response, FhirError> {
-    history::vread(&versions(&state, &caller, &raw).await?, &version, "Condition")
+    async fn versions(state: &AppState, caller: &Caller, raw: &str) -> Result<Vec<Historic>, FhirError> {
+        let id = parse_id(raw, "Condition")?;
+        let whose = themes::person_of_problem(&state.db, id).await?.ok_or_else(|| FhirError::not_found("Condition"))?;
+        let person = whose.person;
+        Gate::new(state, caller).admit(person, ACTION, "Condition").await?;
+        let versions = themes::problem_versions(&state.db, &caller.audit(), person, id).await?;
+        Ok(history::of(versions, |details, version, updated_at| {
+            fhir_condition::to_fhir(&StoredProblem { id, person_id: person.as_uuid(), details, version, updated_at })
+        }))
+    }
 }

@@ -4,7 +4,7 @@
 use super::gate::Gate;
 use super::history::{self, Historic};
 use super::{
-    Caller, FhirError, SameRecord, admitted, base_url, created, if_match, pairs, parse_id, parse_search, require_json,
+    Caller, FhirError, SameRecord, admitted, created, if_match, pairs, parse_id, parse_search, require_json,
     resource_response, search_answer, stale,
 };
 use crate::state::AppState;
@@ -171,32 +171,20 @@ async fn read_back(state: &AppState, caller: &Caller, person: PersonId, id: Uuid
 /// Both versions a consent can have, newest first. A consent changes once, when it is
 /// withdrawn, and nothing else in it changes then: its first version is the same consent
 /// before the withdrawal.
-async fn versions(state: &AppState, caller: &Caller, raw: &str) -> Result<Vec<Historic>, FhirError> {
-    let id = parse_id(raw, "Consent")?;
-    let person = plans::person_of_consent(&state.db, id).await?.ok_or_else(|| FhirError::not_found("Consent"))?;
-    Gate::new(state, caller).admit(person, Action::ReadPerson, "Consent").await?;
-    let c = read_back(state, caller, person, id).await?;
-    let mut all = vec![Historic::Kept(as_fhir(person, &c))];
-    if c.withdrawn.is_some() {
-        all.push(Historic::Kept(as_fhir(person, &ConsentRecord { withdrawn: None, ..c })));
+pub struct Versions;
+
+impl history::Kept for Versions {
+    const KIND: &'static str = "Consent";
+
+    async fn versions(state: &AppState, caller: &Caller, raw: &str) -> Result<Vec<Historic>, FhirError> {
+        let id = parse_id(raw, "Consent")?;
+        let person = plans::person_of_consent(&state.db, id).await?.ok_or_else(|| FhirError::not_found("Consent"))?;
+        Gate::new(state, caller).admit(person, Action::ReadPerson, "Consent").await?;
+        let c = read_back(state, caller, person, id).await?;
+        let mut all = vec![Historic::Kept(as_fhir(person, &c))];
+        if c.withdrawn.is_some() {
+            all.push(Historic::Kept(as_fhir(person, &ConsentRecord { withdrawn: None, ..c })));
+        }
+        Ok(all)
     }
-    Ok(all)
-}
-
-pub async fn history(
-    State(state): State<AppState>,
-    caller: Caller,
-    headers: HeaderMap,
-    Path(raw): Path<String>,
-) -> Result<Response, FhirError> {
-    let versions = versions(&state, &caller, &raw).await?;
-    Ok(history::response(&base_url(&state, &headers), "Consent", &raw, versions))
-}
-
-pub async fn vread(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path((raw, version)): Path<(String, String)>,
-) -> Result<Response, FhirError> {
-    history::vread(&versions(&state, &caller, &raw).await?, &version, "Consent")
 }

@@ -2,8 +2,10 @@
 //! in which a record was taken off the person's record is kept as the removal it was. Where
 //! only the current version is kept, a vread answers that one alone.
 
-use super::{FhirError, gone, resource_response};
-use axum::http::StatusCode;
+use super::{Caller, FhirError, base_url, gone, resource_response};
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
@@ -68,6 +70,40 @@ fn bundle(base: &str, kind: &str, id: &str, versions: Vec<Historic>) -> Value {
         "link": [{ "relation": "self", "url": format!("{base}/{kind}/{id}/_history") }],
         "entry": entries
     })
+}
+
+/// A resource whose kept versions can be listed: its `_history` and vread routes are
+/// [`history_of`] and [`version_of`].
+pub trait Kept {
+    /// The resource type, as in its address.
+    const KIND: &'static str;
+    /// Every version of the resource `raw` still known, newest first, for a caller the policy
+    /// admits to its record.
+    fn versions(
+        state: &AppState,
+        caller: &Caller,
+        raw: &str,
+    ) -> impl std::future::Future<Output = Result<Vec<Historic>, FhirError>> + Send;
+}
+
+/// `GET /fhir/{type}/{id}/_history`.
+pub async fn history_of<K: Kept>(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path(raw): Path<String>,
+) -> Result<Response, FhirError> {
+    let versions = K::versions(&state, &caller, &raw).await?;
+    Ok(response(&base_url(&state, &headers), K::KIND, &raw, versions))
+}
+
+/// `GET /fhir/{type}/{id}/_history/{version}`.
+pub async fn version_of<K: Kept>(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((raw, version)): Path<(String, String)>,
+) -> Result<Response, FhirError> {
+    vread(&K::versions(&state, &caller, &raw).await?, &version, K::KIND)
 }
 
 /// The `_history` answer: the Bundle of a resource's versions.

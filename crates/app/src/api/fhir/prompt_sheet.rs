@@ -183,32 +183,21 @@ pub async fn update_response(
 }
 
 /// Every version of a review's prompt sheet still known, newest first.
-async fn versions(state: &AppState, caller: &Caller, raw: &str) -> Result<Vec<Historic>, FhirError> {
-    let review = parse_id(raw, "QuestionnaireResponse")?;
-    let person =
-        reviews::person_of(&state.db, review).await?.ok_or_else(|| FhirError::not_found("QuestionnaireResponse"))?;
-    Gate::new(state, caller).admit(person, Action::ReadPerson, "QuestionnaireResponse").await?;
-    let all = reviews::prompt_sheet_versions(&state.db, &caller.audit(), person, review).await?;
-    if all.is_empty() {
-        return Err(FhirError::not_found("QuestionnaireResponse"));
+pub struct Versions;
+
+impl history::Kept for Versions {
+    const KIND: &'static str = "QuestionnaireResponse";
+
+    async fn versions(state: &AppState, caller: &Caller, raw: &str) -> Result<Vec<Historic>, FhirError> {
+        let review = parse_id(raw, "QuestionnaireResponse")?;
+        let person = reviews::person_of(&state.db, review)
+            .await?
+            .ok_or_else(|| FhirError::not_found("QuestionnaireResponse"))?;
+        Gate::new(state, caller).admit(person, Action::ReadPerson, "QuestionnaireResponse").await?;
+        let all = reviews::prompt_sheet_versions(&state.db, &caller.audit(), person, review).await?;
+        if all.is_empty() {
+            return Err(FhirError::not_found("QuestionnaireResponse"));
+        }
+        Ok(all.iter().map(|saved| Historic::Kept(saved_as_fhir(person, review, saved))).collect())
     }
-    Ok(all.iter().map(|saved| Historic::Kept(saved_as_fhir(person, review, saved))).collect())
-}
-
-pub async fn response_history(
-    State(state): State<AppState>,
-    caller: Caller,
-    headers: HeaderMap,
-    Path(raw): Path<String>,
-) -> Result<Response, FhirError> {
-    let versions = versions(&state, &caller, &raw).await?;
-    Ok(history::response(&base_url(&state, &headers), "QuestionnaireResponse", &raw, versions))
-}
-
-pub async fn vread_response(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path((raw, version)): Path<(String, String)>,
-) -> Result<Response, FhirError> {
-    history::vread(&versions(&state, &caller, &raw).await?, &version, "QuestionnaireResponse")
 }

@@ -5,8 +5,8 @@
 use super::gate::Gate;
 use super::history::{self, Historic};
 use super::{
-    Caller, FhirError, SameRecord, admitted, base_url, created, gone, if_match, no_content, optional_if_match, pairs,
-    parse_id, parse_search, require_json, resource_response, search_answer, stale,
+    Caller, FhirError, SameRecord, admitted, created, gone, if_match, no_content, optional_if_match, pairs, parse_id,
+    parse_search, require_json, resource_response, search_answer, stale,
 };
 use crate::state::AppState;
 use axum::body::Bytes;
@@ -146,31 +146,20 @@ pub async fn delete(
 
 /// Every version of what the circle has said of someone, newest first, their removal included:
 /// the history stays readable after they are taken off the circle.
-async fn versions(state: &AppState, caller: &Caller, raw: &str) -> Result<Vec<Historic>, FhirError> {
-    let id = parse_id(raw, "RelatedPerson")?;
-    let whose = themes::person_of_member(&state.db, id).await?.ok_or_else(|| FhirError::not_found("RelatedPerson"))?;
-    let person = whose.person;
-    Gate::new(state, caller).admit(person, CIRCLE, "RelatedPerson").await?;
-    let versions = themes::member_versions(&state.db, &caller.audit(), person, id).await?;
-    Ok(history::of(versions, |details, version, updated_at| {
-        directory::related_person(&StoredRelated { id, person_id: person.as_uuid(), details, version, updated_at })
-    }))
-}
+pub struct Versions;
 
-pub async fn history(
-    State(state): State<AppState>,
-    caller: Caller,
-    headers: HeaderMap,
-    Path(raw): Path<String>,
-) -> Result<Response, FhirError> {
-    let versions = versions(&state, &caller, &raw).await?;
-    Ok(history::response(&base_url(&state, &headers), "RelatedPerson", &raw, versions))
-}
+impl history::Kept for Versions {
+    const KIND: &'static str = "RelatedPerson";
 
-pub async fn vread(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path((raw, version)): Path<(String, String)>,
-) -> Result<Response, FhirError> {
-    history::vread(&versions(&state, &caller, &raw).await?, &version, "RelatedPerson")
+    async fn versions(state: &AppState, caller: &Caller, raw: &str) -> Result<Vec<Historic>, FhirError> {
+        let id = parse_id(raw, "RelatedPerson")?;
+        let whose =
+            themes::person_of_member(&state.db, id).await?.ok_or_else(|| FhirError::not_found("RelatedPerson"))?;
+        let person = whose.person;
+        Gate::new(state, caller).admit(person, CIRCLE, "RelatedPerson").await?;
+        let versions = themes::member_versions(&state.db, &caller.audit(), person, id).await?;
+        Ok(history::of(versions, |details, version, updated_at| {
+            directory::related_person(&StoredRelated { id, person_id: person.as_uuid(), details, version, updated_at })
+        }))
+    }
 }

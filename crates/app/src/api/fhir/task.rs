@@ -150,28 +150,16 @@ pub async fn update(
 }
 
 /// Every version of a Task still known, newest first.
-async fn versions(state: &AppState, caller: &Caller, raw: &str) -> Result<Vec<Historic>, FhirError> {
-    let id = parse_id(raw, "Task")?;
-    let person = tasks::person_of(&state.db, id).await?.ok_or_else(|| FhirError::not_found("Task"))?;
-    Gate::new(state, caller).admit(person, Action::ReadPerson, "Task").await?;
-    let all = tasks::task_versions(&state.db, &caller.audit(), person, id).await?;
-    Ok(all.iter().map(|t| Historic::Kept(as_fhir(t))).collect())
-}
+pub struct Versions;
 
-pub async fn history(
-    State(state): State<AppState>,
-    caller: Caller,
-    headers: HeaderMap,
-    Path(raw): Path<String>,
-) -> Result<Response, FhirError> {
-    let versions = versions(&state, &caller, &raw).await?;
-    Ok(history::response(&base_url(&state, &headers), "Task", &raw, versions))
-}
+impl history::Kept for Versions {
+    const KIND: &'static str = "Task";
 
-pub async fn vread(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path((raw, version)): Path<(String, String)>,
-) -> Result<Response, FhirError> {
-    history::vread(&versions(&state, &caller, &raw).await?, &version, "Task")
+    async fn versions(state: &AppState, caller: &Caller, raw: &str) -> Result<Vec<Historic>, FhirError> {
+        let id = parse_id(raw, "Task")?;
+        let person = tasks::person_of(&state.db, id).await?.ok_or_else(|| FhirError::not_found("Task"))?;
+        Gate::new(state, caller).admit(person, Action::ReadPerson, "Task").await?;
+        let all = tasks::task_versions(&state.db, &caller.audit(), person, id).await?;
+        Ok(all.iter().map(|t| Historic::Kept(as_fhir(t))).collect())
+    }
 }
