@@ -141,7 +141,8 @@ def signed_off_review(opener, token, base, person, when, votes):
     post_to(opener, token, f"{review}/attendance", {f"attendance-{attendee}": "present"})
     post_to(opener, token, f"{review}/votes/{attendee}", {f"vote-{t}": v for t, v in zip(THEMES, votes)})
     page = fetch(opener, review)
-    version = re.search(r'name="version" value="(\d+)"', page).group(1)
+    # The sign-off form's version: the minutes form above it has a count of its own.
+    version = re.search(r'/sign-off".*?name="version" value="(\d+)"', page, re.S).group(1)
     nxt = datetime.date.today() + datetime.timedelta(days=30)
     post_to(opener, token, f"{review}/sign-off", {"version": version, "every_weeks": "12",
         "next_day": nxt.day, "next_month": nxt.month, "next_year": nxt.year})
