@@ -263,11 +263,19 @@ impl Db {
                 .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10));
-            let pool =
-                SqlitePoolOptions::new().max_connections(8).min_connections(1).connect_with(options.clone()).await?;
+            // No liveness ping before handing out a connection (sqlx's default): an embedded
+            // database cannot hang up, and the ping is a round trip to the connection's worker
+            // thread that every request paid before its first query, once per acquire.
+            let pool = SqlitePoolOptions::new()
+                .max_connections(8)
+                .min_connections(1)
+                .test_before_acquire(false)
+                .connect_with(options.clone())
+                .await?;
             // The audit writer's own connection: see `audit_writer` for why NORMAL is enough there.
             let audit = SqlitePoolOptions::new()
                 .max_connections(1)
+                .test_before_acquire(false)
                 .connect_with(options.synchronous(SqliteSynchronous::Normal))
                 .await?;
             let gate = WriteGate::default();
