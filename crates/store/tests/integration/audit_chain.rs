@@ -120,3 +120,19 @@ async fn reads_made_at_once_each_leave_their_entry_in_an_unbroken_chain() {
     assert!(verified.problems.is_empty(), "{:?}", verified.problems);
     assert_eq!(verified.entries, before + 40 + 1, "40 reads and the audit browse itself");
 }
+
+#[tokio::test]
+async fn a_batch_of_hundreds_of_reads_is_written_whole_and_in_order() {
+    // One transaction naming the same person 300 times hands the writer 300 entries at once,
+    // which it writes in several multi-row statements (256, 32, 8 and 4 rows).
+    let db = testing::fresh_db().await;
+    let (org, person) = org_with_person(&db).await;
+    let before = audit_chain::verify(&db, &[]).await.expect("verify").entries;
+    audit::record_each(&db, &ctx(Some(org), "report"), &vec![person; 300], "named in a report").await.expect("record");
+    let verified = audit_chain::verify(&db, &[]).await.expect("verify");
+    assert!(verified.problems.is_empty(), "{:?}", verified.problems);
+    assert_eq!(verified.entries, before + 300);
+    let filter = AuditFilter { person_id: Some(person), username: Some("report".into()), from: None, until: None };
+    let (first, more) = audit::browse(&db, &ctx(Some(org), "auditor"), &filter, 0).await.expect("browse");
+    assert!(more && first.iter().all(|e| e.detail == "named in a report"), "{more} {}", first.len());
+}
