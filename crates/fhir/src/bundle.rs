@@ -28,10 +28,23 @@ pub struct EntrySearch {
 pub struct Bundle {
     #[serde(rename = "type")]
     pub type_: &'static str,
-    pub total: usize,
+    /// Left out when the search stopped before counting every match (see [`Total::More`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total: Option<usize>,
     pub link: Vec<Link>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub entry: Vec<Entry>,
+}
+
+/// How many resources a search matched, as far as it counted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Total {
+    /// Every match was counted: `Bundle.total` says how many.
+    Exact(usize),
+    /// The search stopped once it had this page and knew a next one exists, without counting the
+    /// rest (a client asks for `_total=accurate` when it needs the count). `Bundle.total` is left
+    /// out, as FHIR allows, and the `next` link is given.
+    More,
 }
 
 /// A page of results. `query_without_paging` is the search as asked, without `_offset`, so the
@@ -39,7 +52,7 @@ pub struct Bundle {
 pub fn searchset(
     base: &str,
     query_without_paging: &str,
-    total: usize,
+    total: Total,
     offset: usize,
     count: usize,
     entries: Vec<Entry>,
@@ -49,12 +62,20 @@ pub fn searchset(
         format!("{base}?{query_without_paging}{sep}_offset={offset}&_count={count}")
     };
     let mut link = vec![Link { relation: "self", url: page(offset) }];
-    if count > 0 && offset + count < total {
+    let more = match total {
+        Total::Exact(total) => offset + count < total,
+        Total::More => true,
+    };
+    if count > 0 && more {
         link.push(Link { relation: "next", url: page(offset + count) });
     }
     if offset > 0 {
         link.push(Link { relation: "previous", url: page(offset.saturating_sub(count)) });
     }
+    let total = match total {
+        Total::Exact(n) => Some(n),
+        Total::More => None,
+    };
     Bundle { type_: "searchset", total, link, entry: entries }
 }
 
@@ -94,13 +115,23 @@ mod tests {
 
     #[test]
     fn links_page_through_the_results() {
-        let b = searchset("http://h/fhir/Patient", "name=ok", 120, 50, 50, vec![]);
+        let b = searchset("http://h/fhir/Patient", "name=ok", Total::Exact(120), 50, 50, vec![]);
         let rel: Vec<&str> = b.link.iter().map(|l| l.relation).collect();
         assert_eq!(rel, ["self", "next", "previous"]);
         assert_eq!(b.link[1].url, "http://h/fhir/Patient?name=ok&_offset=100&_count=50");
         assert_eq!(b.link[2].url, "http://h/fhir/Patient?name=ok&_offset=0&_count=50");
-        let last = searchset("http://h/fhir/Patient", "", 120, 100, 50, vec![]);
+        let last = searchset("http://h/fhir/Patient", "", Total::Exact(120), 100, 50, vec![]);
         assert_eq!(last.link.iter().map(|l| l.relation).collect::<Vec<_>>(), ["self", "previous"]);
         assert_eq!(last.link[0].url, "http://h/fhir/Patient?_offset=100&_count=50");
+        assert_eq!(serde_json::to_value(&last).expect("json")["total"], 120);
+    }
+
+    #[test]
+    fn an_uncounted_search_leaves_the_total_out_and_links_to_the_next_page() {
+        let b = searchset("http://h/fhir/Task", "status=requested", Total::More, 0, 20, vec![]);
+        assert_eq!(b.link.iter().map(|l| l.relation).collect::<Vec<_>>(), ["self", "next"]);
+        assert_eq!(b.link[1].url, "http://h/fhir/Task?status=requested&_offset=20&_count=20");
+        let json = serde_json::to_value(&b).expect("json");
+        assert!(json.get("total").is_none(), "{json}");
     }
 }

@@ -19,6 +19,8 @@ pub struct Page {
     pub offset: usize,
     /// `_summary=count`: the total only.
     pub count_only: bool,
+    /// `_total=accurate`: count every match even where the search could stop at the page.
+    pub accurate_total: bool,
     /// `_sort=-_lastUpdated` (newest first) or `_lastUpdated`; otherwise by name or date.
     pub sort_last_updated: Option<Direction>,
 }
@@ -31,7 +33,7 @@ pub enum Direction {
 
 impl Default for Page {
     fn default() -> Self {
-        Page { count: DEFAULT_COUNT, offset: 0, count_only: false, sort_last_updated: None }
+        Page { count: DEFAULT_COUNT, offset: 0, count_only: false, accurate_total: false, sort_last_updated: None }
     }
 }
 
@@ -168,7 +170,7 @@ impl Params {
             (self.date, "date"),
         ];
         names.extend(optional.iter().filter(|(on, _)| *on).map(|(_, name)| *name));
-        names.extend(["_lastUpdated", "_count", "_offset", "_sort", "_summary", "_format"]);
+        names.extend(["_lastUpdated", "_count", "_offset", "_sort", "_summary", "_total", "_format"]);
         names
     }
 
@@ -329,6 +331,12 @@ fn common(page: &mut Page, name: &str, value: &str) -> Result<bool, OperationOut
             page.count = n;
         }
         "_offset" => page.offset = value.parse().map_err(|_| bad("_offset", "_offset must be a whole number."))?,
+        // "none" and "estimate" let the server choose, which it does anyway.
+        "_total" => match value {
+            "accurate" => page.accurate_total = true,
+            "none" | "estimate" => {}
+            _ => return Err(bad("_total", "_total can be none, estimate or accurate.")),
+        },
         "_summary" => match value {
             "count" => page.count_only = true,
             "false" => {}

@@ -454,18 +454,34 @@ pub struct TaskHit {
     pub person_id: PersonId,
 }
 
+/// What [`search`] found.
+#[derive(Debug, Default)]
+pub struct TaskHits {
+    /// The hits, in the order asked.
+    pub hits: Vec<TaskHit>,
+    /// The policy's facts about each person among the hits.
+    pub facts: Vec<Target>,
+    /// Whether these are all the matches: false when the search stopped at its limit.
+    pub complete: bool,
+}
+
 /// The tasks matching `filter`, in the order asked: of the one person it names, or else of
 /// everyone the asker has a working relationship with (or is). Only ids come back, so a search
 /// that matches hundreds of tasks reads and audits only the page it returns ([`by_ids`]). Beside
 /// them come the policy's facts about each person among the hits, found in the same query, for
 /// the caller to pass each hit through the policy first. The search itself gets an audit entry.
+///
+/// With a `limit`, the search stops after that many hits: the indexes on each kind of owner hold
+/// tasks in the default order (soonest due first), so a page of a key worker's tasks costs the
+/// page, not every task they hold.
 pub async fn search(
     db: &Db,
     ctx: &AuditContext,
     who: &carethread_domain::policy::Principal,
     filter: &TaskFilter,
     today: NaiveDate,
-) -> Result<(Vec<TaskHit>, Vec<Target>), StoreError> {
+    limit: Option<usize>,
+) -> Result<TaskHits, StoreError> {
     let mut args = Args(vec![Arg::Uuid(who.org_id.as_uuid())]);
     let mut clauses = vec!["t.org_id = $1".to_string()];
     let user = args.add(Arg::Uuid(who.user_id.as_uuid()));
@@ -481,7 +497,7 @@ pub async fn search(
     }
     if let Some(ids) = &filter.ids {
         if ids.is_empty() {
-            return Ok((Vec::new(), Vec::new()));
+            return Ok(TaskHits { complete: true, ..TaskHits::default() });
         }
         let list: Vec<String> = ids.iter().map(|id| args.add(Arg::Uuid(*id))).collect();
         clauses.push(format!("t.id IN ({})", list.join(", ")));
@@ -516,17 +532,26 @@ pub async fn search(
     };
     // Each hit comes with what ties the asker to its person, so that the policy can decide on
     // every hit without a second pass over the same people.
+    let limit_clause = match limit {
+        Some(n) => format!(" LIMIT {}", args.add(Arg::Int(i64::try_from(n).unwrap_or(i64::MAX)))),
+        None => String::new(),
+    };
     let sql = format!(
         "SELECT t.id AS task_id, p.id, {} FROM tasks t JOIN people p ON p.id = t.person_id \
-         LEFT JOIN cases c ON c.person_id = t.person_id WHERE {} ORDER BY {order}",
+         LEFT JOIN cases c ON c.person_id = t.person_id WHERE {} ORDER BY {order}{limit_clause}",
         crate::access::ties_columns(&user, &now),
         clauses.join(" AND ")
     );
     let mut tx = db.read().await?;
     let rows: Vec<HitRow> =
         on_tx!(&mut tx, |c| bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())), &args.0).fetch_all(c).await)?;
-    record(&mut tx, ctx, AuditAction::Search, None, &format!("searched tasks through the API ({} found)", rows.len()))
-        .await?;
+    let complete = limit.is_none_or(|n| rows.len() < n);
+    let detail = if complete {
+        format!("searched tasks through the API ({} found)", rows.len())
+    } else {
+        format!("searched tasks through the API (the first {} looked at)", rows.len())
+    };
+    record(&mut tx, ctx, AuditAction::Search, None, &detail).await?;
     tx.commit().await?;
     let hits: Vec<TaskHit> =
         rows.iter().map(|r| TaskHit { id: r.task_id, person_id: PersonId::from_uuid(r.ties.id) }).collect();
@@ -537,7 +562,7 @@ pub async fn search(
             facts.push(crate::access::to_target(db, who, row.ties, today).await?);
         }
     }
-    Ok((hits, facts))
+    Ok(TaskHits { hits, facts, complete })
 }
 
 #[derive(sqlx::FromRow)]

@@ -39,6 +39,7 @@ fn describe(path: &str, method: &str) -> (&'static str, Query) {
                 "_offset",
                 "_sort",
                 "_summary",
+                "_total",
                 "_format",
             ]),
         ),

@@ -217,9 +217,15 @@ async fn a_task_search_across_the_caseload_pages_in_order_and_audits_only_the_pe
     assert!(ids.len() >= 3 && people.len() >= 2, "the demo caseload has tasks for several people");
     assert_eq!(all["total"], ids.len());
 
-    // One page of one task reads, and so audits, that task's person only.
+    // One page of one task reads, and so audits, that task's person only. The search stopped
+    // at that page, so it gives no total unless asked for one, and links to the next page.
     let (_, first) = get(&app, &kw, "/fhir/Task?_count=1").await;
-    assert_eq!((task_ids(&first), &first["total"]), (vec![ids[0].clone()], &Value::from(ids.len())));
+    assert_eq!((task_ids(&first), first.get("total")), (vec![ids[0].clone()], None), "{first}");
+    assert!(first["link"].as_array().expect("links").iter().any(|l| l["relation"] == "next"), "{first}");
+    let (_, counted) = get(&app, &kw, "/fhir/Task?_count=1&_total=accurate").await;
+    assert_eq!((task_ids(&counted), &counted["total"]), (vec![ids[0].clone()], &Value::from(ids.len())));
+    let (status, bad) = get(&app, &kw, "/fhir/Task?_total=exact").await;
+    assert_eq!((status, &bad["issue"][0]["expression"][0]), (StatusCode::BAD_REQUEST, &Value::from("_total")));
     let shown = entries(&first, "match")[0]["for"]["reference"].as_str().expect("for").to_string();
     let filter = carethread_store::audit::AuditFilter { username: Some("demo-keyworker".into()), ..Default::default() };
     let (log, _) = carethread_store::audit::browse(&app.db, &AuditContext::command_line("test"), &filter, 0)
@@ -230,24 +236,29 @@ async fn a_task_search_across_the_caseload_pages_in_order_and_audits_only_the_pe
         .filter(|e| e.detail == "read tasks through an API search")
         .map(|e| format!("Patient/{}", e.person_id.expect("a person")))
         .collect();
-    // The first search (of everything) read every person's tasks; the paged one only the first.
-    assert_eq!(task_reads.len(), people.len() + 1, "{task_reads:?}");
+    // The first search (of everything) read every person's tasks; the paged ones only the first.
+    assert_eq!(task_reads.len(), people.len() + 2, "{task_reads:?}");
     assert_eq!(task_reads[0], shown, "the newest entry is the paged search's");
 
-    // Walking the pages two at a time gives the same tasks in the same order, each once.
-    let mut walked = Vec::new();
-    let mut next = Some("/fhir/Task?_count=2".to_string());
-    while let Some(path) = next.take() {
-        let (status, page) = get(&app, &kw, &path).await;
-        assert_eq!(status, StatusCode::OK, "{path}");
-        assert_eq!(page["total"], ids.len());
-        walked.extend(task_ids(&page));
-        next = page["link"].as_array().expect("links").iter().find(|l| l["relation"] == "next").map(|l| {
-            let url = l["url"].as_str().expect("url");
-            url[url.find("/fhir/").expect("a FHIR address")..].to_string()
-        });
+    // Walking the pages two at a time gives the same tasks in the same order, each once. Each
+    // page but the last links to a next one; the last, having seen every match, gives the total.
+    for asked in ["/fhir/Task?_count=2", "/fhir/Task?_count=2&_total=accurate"] {
+        let mut walked = Vec::new();
+        let mut next = Some(asked.to_string());
+        while let Some(path) = next.take() {
+            let (status, page) = get(&app, &kw, &path).await;
+            assert_eq!(status, StatusCode::OK, "{path}");
+            walked.extend(task_ids(&page));
+            next = page["link"].as_array().expect("links").iter().find(|l| l["relation"] == "next").map(|l| {
+                let url = l["url"].as_str().expect("url");
+                url[url.find("/fhir/").expect("a FHIR address")..].to_string()
+            });
+            let counted = next.is_none() || asked.contains("_total");
+            let total = if counted { Some(&Value::from(ids.len())) } else { None };
+            assert_eq!(page.get("total"), total, "{path}");
+        }
+        assert_eq!(walked, ids, "{asked}");
     }
-    assert_eq!(walked, ids);
 }
 
 #[tokio::test]
@@ -308,6 +319,10 @@ async fn a_supporter_sees_only_the_shared_part_of_the_plan_in_force_and_outsider
     }
     let (_, tasks) = get(&app, &lorna, &format!("/fhir/Task?patient={id}")).await;
     assert_eq!(tasks["total"], 0, "tasks are the whole record, not a shared section");
+    // Searched without naming Aisha, her tasks are found (Lorna is in her circle) but the policy
+    // turns each away; a page's worth turned away does not end the search early with a wrong answer.
+    let (_, tasks) = get(&app, &lorna, "/fhir/Task?_count=1").await;
+    assert_eq!((&tasks["total"], tasks.get("entry")), (&Value::from(0), None), "{tasks}");
 
     // A clinician of another team: nothing, and no hint that anything exists.
     let outsider = token_for(&app, "demo-clinician").await;

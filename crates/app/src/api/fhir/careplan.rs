@@ -18,6 +18,7 @@ use carethread_domain::PersonId;
 use carethread_domain::plan::consent::Section;
 use carethread_domain::policy::Action;
 use carethread_domain::themes::Theme;
+use carethread_fhir::bundle::Total;
 use carethread_fhir::careplan::{self as fhir_plan, CAREPLAN_SEARCH, GOAL_SEARCH, Part, StoredGoal, StoredPlan};
 use carethread_store::plans::{self, PlanVersion};
 use serde_json::Value;
@@ -279,7 +280,7 @@ pub async fn search_care_plans(
         }
     }
     let page = page.into_iter().map(|(_, _, r)| r).collect();
-    Ok(searchset_response(&base_url(&state, &headers), "CarePlan", query, &s.page, total, page, included))
+    Ok(searchset_response(&base_url(&state, &headers), "CarePlan", query, &s.page, Total::Exact(total), page, included))
 }
 
 /// The goal's versions the caller may see, newest first, or not found.

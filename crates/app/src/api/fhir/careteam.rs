@@ -13,6 +13,7 @@ use carethread_domain::plan::consent::Section;
 use carethread_domain::policy::Action;
 use carethread_domain::themes::Theme;
 use carethread_domain::{CaseStatus, PersonId};
+use carethread_fhir::bundle::Total;
 use carethread_fhir::careteam::{self as fhir_team, SEARCH, StoredCircle, StoredMember};
 use carethread_store::{people, themes};
 use serde_json::Value;
@@ -92,5 +93,13 @@ pub async fn search(
         super::sort_by_last_updated(&mut found, &s.page);
         (found, total) = page_of(found, &s.page);
     }
-    Ok(searchset_response(&base_url(&state, &headers), "CareTeam", query, &s.page, total, found, Vec::new()))
+    Ok(searchset_response(
+        &base_url(&state, &headers),
+        "CareTeam",
+        query,
+        &s.page,
+        Total::Exact(total),
+        found,
+        Vec::new(),
+    ))
 }

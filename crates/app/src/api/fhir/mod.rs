@@ -34,6 +34,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use carethread_domain::policy::Principal;
 use carethread_fhir::MEDIA_TYPE;
+use carethread_fhir::bundle::Total;
 use carethread_fhir::outcome::{IssueCode, OperationOutcome};
 use carethread_store::accounts::{self, UserRow};
 use carethread_store::{AuditContext, StoreError};
@@ -403,7 +404,7 @@ pub fn searchset_response(
     resource: &str,
     query: Vec<(String, String)>,
     page: &carethread_fhir::search::Page,
-    total: usize,
+    total: carethread_fhir::bundle::Total,
     matches: Vec<serde_json::Value>,
     included: Vec<serde_json::Value>,
 ) -> Response {
@@ -506,7 +507,7 @@ pub fn search_answer(
         }
     }
     let (page, total) = page_of(found, &s.page);
-    searchset_response(&base_url(state, headers), resource, query, &s.page, total, page, Vec::new())
+    searchset_response(&base_url(state, headers), resource, query, &s.page, Total::Exact(total), page, Vec::new())
 }
 
 /// 201 Created, with the new resource and its versioned address in `Location`.

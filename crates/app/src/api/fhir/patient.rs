@@ -12,7 +12,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use carethread_domain::policy::{Action, Decision, decide};
 use carethread_domain::{CaseStatus, PersonId, Role};
-use carethread_fhir::bundle::{Entry, EntrySearch, searchset};
+use carethread_fhir::bundle::{Entry, EntrySearch, Total, searchset};
 use carethread_fhir::outcome::IssueCode;
 use carethread_fhir::patient::{self as fhir_patient, Patient, Stored};
 use carethread_fhir::search::{self, Direction};
@@ -108,7 +108,8 @@ pub async fn search(
     let kept: Vec<(String, String)> =
         query.into_iter().filter(|(k, _)| !matches!(k.as_str(), "_offset" | "_count")).collect();
     let kept = serde_urlencoded::to_string(&kept).unwrap_or_default();
-    let bundle = searchset(&format!("{base}/Patient"), &kept, total, s.page.offset, s.page.count, entries);
+    let bundle =
+        searchset(&format!("{base}/Patient"), &kept, Total::Exact(total), s.page.offset, s.page.count, entries);
     Ok(resource_response(StatusCode::OK, &bundle, None))
 }
 

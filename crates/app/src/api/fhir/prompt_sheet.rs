@@ -17,6 +17,7 @@ use axum::response::Response;
 use carethread_domain::PersonId;
 use carethread_domain::policy::Action;
 use carethread_domain::reviews::{PromptSheet, parse_prompt_sheet};
+use carethread_fhir::bundle::Total;
 use carethread_fhir::outcome::IssueCode;
 use carethread_fhir::prompt_sheet::{self as sheet, RESPONSE_SEARCH, SheetForm, StoredSheet};
 use carethread_store::StoreError;
@@ -34,7 +35,15 @@ pub async fn read_questionnaire(Path(raw): Path<String>) -> Result<Response, Fhi
 pub async fn search_questionnaires(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let page = carethread_fhir::search::Page::default();
     let base = base_url(&state, &headers);
-    searchset_response(&base, "Questionnaire", Vec::new(), &page, 1, vec![sheet::questionnaire()], Vec::new())
+    searchset_response(
+        &base,
+        "Questionnaire",
+        Vec::new(),
+        &page,
+        Total::Exact(1),
+        vec![sheet::questionnaire()],
+        Vec::new(),
+    )
 }
 
 pub(super) fn as_fhir(person: PersonId, r: &ReviewRecord) -> Option<Value> {

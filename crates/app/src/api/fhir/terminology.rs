@@ -6,7 +6,7 @@ use crate::state::AppState;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use carethread_fhir::bundle::{Entry, EntrySearch, searchset};
+use carethread_fhir::bundle::{Entry, EntrySearch, Total, searchset};
 use carethread_fhir::outcome::{IssueCode, OperationOutcome};
 use carethread_fhir::terminology;
 use serde_json::Value;
@@ -64,7 +64,7 @@ fn search(
     let total = entries.len();
     Ok(resource_response(
         StatusCode::OK,
-        &searchset(&format!("{base}/{kind}"), "", total, 0, total.max(1), entries),
+        &searchset(&format!("{base}/{kind}"), "", Total::Exact(total), 0, total.max(1), entries),
         None,
     ))
 }
