@@ -51,6 +51,8 @@ pub(crate) struct Scope<DB: sqlx::Database> {
     undo: bool,
     /// Audit entries of the reads made inside: written once the scope ends, whichever way.
     reads: Vec<ChainedEntry>,
+    /// A scope opened to read only ([`Db::read_scope`]): a write inside it is refused.
+    reads_only: bool,
     /// The SQLite write gate's turn, held for the whole scope.
     _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
@@ -135,8 +137,12 @@ where
     for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
 {
     /// A savepoint in the scope, taking its connection until the inner transaction ends.
-    async fn nested(held: &Held<DB>) -> Result<Self, StoreError> {
+    /// A savepoint inside the scope, for a transaction that will `write` or only read.
+    async fn nested(held: &Held<DB>, write: bool) -> Result<Self, StoreError> {
         let mut scope = hold(held).await?;
+        if write && scope.reads_only {
+            return Err(StoreError::Corrupt("a write was started inside a scope opened to read only".into()));
+        }
         sqlx::raw_sql("SAVEPOINT inner_tx").execute(scope.conn()).await?;
         Ok(Conn::Nested(Savepoint { scope, open: true }))
     }
@@ -340,11 +346,31 @@ impl Db {
     pub async fn scope(&self) -> Result<Scoped, StoreError> {
         let (conn, turn) = self.pool.begin().await?;
         let pool = match conn {
-            TxConn::Sqlite(Conn::Own(t)) => Pool::SqliteScope(Scope::start(t, turn)),
-            TxConn::Postgres(Conn::Own(t)) => Pool::PostgresScope(Scope::start(t, turn)),
+            TxConn::Sqlite(Conn::Own(t)) => Pool::SqliteScope(Scope::start(t, turn, false)),
+            TxConn::Postgres(Conn::Own(t)) => Pool::PostgresScope(Scope::start(t, turn, false)),
             TxConn::Sqlite(Conn::Nested(_)) | TxConn::Postgres(Conn::Nested(_)) => {
                 return Err(in_scope("open a scope"));
             }
+        };
+        Ok(Scoped { db: Db { pool, audit: self.audit.clone() } })
+    }
+
+    /// A scope that only reads: one read transaction (as [`Db::read`] starts) that every read
+    /// through the returned handle's `db` joins, and in which a write is refused. A long run of
+    /// reads (an export, person by person) then sees one snapshot of the record, keeps SQLite's
+    /// page cache (which a new transaction drops whenever anything was written meanwhile, as
+    /// audit entries always are), and hands its reads' audit entries to the writer once, when
+    /// the scope ends, instead of waiting for them after every read. Keep it short: SQLite
+    /// cannot checkpoint its log past a snapshot still open.
+    pub async fn read_scope(&self) -> Result<Scoped, StoreError> {
+        let pool = match &self.pool {
+            Pool::Sqlite(p, _) => Pool::SqliteScope(Scope::start(p.begin_with("BEGIN DEFERRED").await?, None, true)),
+            Pool::Postgres(p) => {
+                // Repeatable read: one snapshot for the whole scope, as SQLite's read transaction has.
+                let outer = begin_postgres(p, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").await?;
+                Pool::PostgresScope(Scope::start(outer, None, true))
+            }
+            Pool::SqliteScope(_) | Pool::PostgresScope(_) => return Err(in_scope("open a scope")),
         };
         Ok(Scoped { db: Db { pool, audit: self.audit.clone() } })
     }
@@ -380,8 +406,8 @@ impl Db {
         let conn = match &self.pool {
             Pool::Sqlite(p, _) => TxConn::Sqlite(Conn::Own(p.begin_with("BEGIN DEFERRED").await?)),
             Pool::Postgres(p) => TxConn::Postgres(Conn::Own(begin_postgres(p, "BEGIN READ ONLY").await?)),
-            Pool::SqliteScope(held) => TxConn::Sqlite(Conn::nested(held).await?),
-            Pool::PostgresScope(held) => TxConn::Postgres(Conn::nested(held).await?),
+            Pool::SqliteScope(held) => TxConn::Sqlite(Conn::nested(held, false).await?),
+            Pool::PostgresScope(held) => TxConn::Postgres(Conn::nested(held, false).await?),
         };
         Ok(Tx { conn, _turn: None, reads: Vec::new(), audit: Some(self.audit.clone()) })
     }
@@ -445,11 +471,17 @@ pub struct Scoped {
 }
 
 impl<DB: sqlx::Database> Scope<DB> {
-    fn start(outer: Transaction<'static, DB>, turn: Option<tokio::sync::OwnedMutexGuard<()>>) -> Held<DB> {
+    /// A scope around `outer`. On SQLite one that may write holds the write gate's `turn`.
+    fn start(
+        outer: Transaction<'static, DB>,
+        turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+        reads_only: bool,
+    ) -> Held<DB> {
         std::sync::Arc::new(tokio::sync::Mutex::new(Scope {
             outer: Some(outer),
             undo: false,
             reads: Vec::new(),
+            reads_only,
             _turn: turn,
         }))
     }
@@ -508,8 +540,8 @@ impl Pool {
             }
             Pool::Postgres(p) => (TxConn::Postgres(Conn::Own(begin_postgres(p, "BEGIN").await?)), None),
             // The scope already holds the gate's turn for its whole length.
-            Pool::SqliteScope(held) => (TxConn::Sqlite(Conn::nested(held).await?), None),
-            Pool::PostgresScope(held) => (TxConn::Postgres(Conn::nested(held).await?), None),
+            Pool::SqliteScope(held) => (TxConn::Sqlite(Conn::nested(held, true).await?), None),
+            Pool::PostgresScope(held) => (TxConn::Postgres(Conn::nested(held, true).await?), None),
         })
     }
 
@@ -643,5 +675,21 @@ mod tests {
         // A handle kept past its scope's end cannot write anywhere.
         assert!(insert(&ended, 4, false).await.is_err());
         assert_eq!(probe(&db).await, [2]);
+    }
+
+    #[tokio::test]
+    async fn a_read_scope_sees_one_snapshot_and_refuses_writes() {
+        let db = crate::testing::fresh_db().await;
+        crate::testing::execute_raw(&db, "CREATE TABLE scope_probe (n BIGINT NOT NULL)").await.expect("table");
+        insert(&db, 1, false).await.expect("insert");
+
+        let scoped = db.read_scope().await.expect("scope");
+        assert_eq!(probe(&scoped.db).await, [1]);
+        insert(&db, 2, false).await.expect("a write outside goes ahead while the scope is open");
+        assert_eq!(probe(&scoped.db).await, [1], "inside, the record as it was when the scope began");
+        assert!(insert(&scoped.db, 3, false).await.is_err(), "no write inside");
+        assert!(scoped.db.scope().await.is_err(), "no scope inside a scope");
+        scoped.commit().await.expect("end");
+        assert_eq!(probe(&db).await, [1, 2]);
     }
 }

@@ -587,6 +587,27 @@ async fn a_bulk_export_holds_what_the_caller_may_read_and_only_they_can_fetch_it
     let (_, people) = get(&app, &kw, "/fhir/Patient?_summary=count").await;
     let count = |kind: &str| lines.iter().filter(|l| l["resourceType"] == kind).count() as u64;
     assert_eq!(count("Patient"), people["total"].as_u64().expect("total"));
+    // Each exported person's record has a read on the audit log, written before the export was
+    // ready to fetch (the records are read in groups, whose entries are written as a group ends).
+    let filter = carethread_store::audit::AuditFilter { username: Some("demo-keyworker".into()), ..Default::default() };
+    let mut exported = std::collections::BTreeSet::new();
+    let mut page = 0;
+    loop {
+        let (log, more) = carethread_store::audit::browse(&app.db, &AuditContext::command_line("test"), &filter, page)
+            .await
+            .expect("audit log");
+        exported.extend(log.iter().filter(|e| e.detail == "exported through FHIR").filter_map(|e| e.person_id));
+        if !more {
+            break;
+        }
+        page += 1;
+    }
+    let patients: std::collections::BTreeSet<uuid::Uuid> = lines
+        .iter()
+        .filter(|l| l["resourceType"] == "Patient")
+        .map(|l| l["id"].as_str().expect("id").parse().expect("uuid"))
+        .collect();
+    assert_eq!(exported, patients, "one audited read per exported person");
     for kind in [
         "CarePlan",
         "Goal",

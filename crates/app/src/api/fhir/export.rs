@@ -46,6 +46,10 @@ pub const TYPES: [&str; 13] = [
 /// Lines per stored part: a file a client downloads, and the most held in memory per type.
 const PART_LINES: usize = 5_000;
 
+/// People whose records are read in one read-only scope: long enough to spare most per-read
+/// waits for the audit writer, short enough that SQLite's log can be checkpointed between.
+const PEOPLE_PER_SCOPE: usize = 100;
+
 const NDJSON: &str = "application/fhir+ndjson";
 
 fn bad_request(element: &str, message: impl Into<String>) -> FhirError {
@@ -133,11 +137,34 @@ async fn write_export(state: &AppState, caller: &Caller, job: Uuid, types: &[&st
     let mut pending: BTreeMap<&str, (String, usize, i32)> = BTreeMap::new();
     let people = access::people_within_reach(&state.db, &caller.principal).await?;
     gate.prefetch(people.iter().copied()).await?;
-    for person in people {
-        for resource in resources_of(state, caller, &mut gate, person, types).await? {
-            let kind = TYPES.iter().find(|t| resource["resourceType"] == **t).copied().unwrap_or("Unknown");
+    for group in people.chunks(PEOPLE_PER_SCOPE) {
+        // Each group's records are read in one read-only scope (see `Db::read_scope`); its
+        // reads' audit entries are written when the scope ends, before any of it is stored.
+        let scope = state.db.read_scope().await?;
+        let reading = AppState { db: scope.db.clone(), ..state.clone() };
+        let mut found = Vec::new();
+        let mut failed = None;
+        for person in group {
+            match resources_of(&reading, caller, &mut gate, *person, types).await {
+                // Kept as text, a tenth of the memory of the parsed resource.
+                Ok(resources) => found.extend(resources.into_iter().map(|r| {
+                    let kind = TYPES.iter().find(|t| r["resourceType"] == **t).copied().unwrap_or("Unknown");
+                    (kind, r.to_string())
+                })),
+                Err(e) => {
+                    failed = Some(e);
+                    break;
+                }
+            }
+        }
+        // Ended either way, so the reads made before a failure are on record too.
+        scope.commit().await?;
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        for (kind, resource) in found {
             let (text, lines, part) = pending.entry(kind).or_insert_with(|| (String::new(), 0, 1));
-            text.push_str(&resource.to_string());
+            text.push_str(&resource);
             text.push('\n');
             *lines += 1;
             if *lines >= PART_LINES {
