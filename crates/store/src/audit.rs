@@ -113,7 +113,24 @@ struct Linked<'a> {
     hash: String,
 }
 
-const COLUMNS: usize = 15;
+/// An entry's columns, in the order [`insert`] binds them.
+const COLUMNS: &[&str] = &[
+    "id",
+    "org_id",
+    "at",
+    "user_id",
+    "username",
+    "role",
+    "action",
+    "person_id",
+    "detail",
+    "ip",
+    "request_id",
+    "chain",
+    "seq",
+    "prev_hash",
+    "hash",
+];
 
 /// How many of `left` rows the next INSERT takes. A batch of reads' entries goes in a few
 /// statements rather than one each, since each statement is a round trip to the database; the
@@ -126,22 +143,7 @@ fn rows_per_insert(left: usize) -> usize {
 
 /// Inserts entries already linked into their chain, in one statement.
 async fn insert(tx: &mut Tx, rows: &[Linked<'_>]) -> Result<(), StoreError> {
-    // SQLite takes plain `?` marks in order. Numbered ones would cost time growing with the square
-    // of their number: SQLite finds each numbered mark's name by scanning a list of all of them,
-    // and sqlx asks it for every mark's name as it binds (7 million steps for 3,840 marks).
-    let sqlite = matches!(tx.conn, crate::db::TxConn::Sqlite(_));
-    let values: Vec<String> = (0..rows.len())
-        .map(|r| {
-            let marks: Vec<String> =
-                (1..=COLUMNS).map(|c| if sqlite { "?".to_string() } else { format!("${}", r * COLUMNS + c) }).collect();
-            format!("({})", marks.join(", "))
-        })
-        .collect();
-    let sql = format!(
-        "INSERT INTO audit_log (id, org_id, at, user_id, username, role, action, person_id, detail, ip, request_id, \
-         chain, seq, prev_hash, hash) VALUES {}",
-        values.join(", ")
-    );
+    let sql = crate::query::insert_sql("audit_log", COLUMNS, rows.len(), tx.backend());
     exec_tx!(tx, |c| {
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
         for Linked { entry: e, seq, prev_hash, hash } in rows {

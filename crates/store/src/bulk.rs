@@ -9,14 +9,15 @@
 //! generated record back through them.
 
 use crate::audit::AuditContext;
-use crate::audit_chain::{self, ChainedEntry};
+use crate::audit_chain::ChainedEntry;
 use crate::db::TxConn;
 use crate::error::StoreError;
 use crate::json::to_json;
 use crate::plans::{PLAN_STATE, PlanState};
+use crate::query::insert_sql;
 use crate::tasks::owner_columns;
 use crate::themes::{ENTRY, MEMBER, PROBLEM, step_status};
-use crate::{Backend, Db, Tx};
+use crate::{Db, Tx};
 use carethread_domain::circle::MemberDetails;
 use carethread_domain::plan::PlanContent;
 use carethread_domain::plan::lifecycle::{Agreement, PlanStatus};
@@ -168,34 +169,6 @@ impl Rows {
     }
 }
 
-/// `INSERT INTO table (columns) VALUES (...), (...)`. SQLite gets anonymous `?` parameters:
-/// with numbered ones it looks each name up in a list as long as the statement, which makes a
-/// large insert quadratic (a fifth of the load time, measured with perf).
-fn insert_sql(table: &str, columns: &[&str], rows: usize, backend: Backend) -> String {
-    let width = columns.len();
-    let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
-    for r in 0..rows {
-        if r > 0 {
-            sql.push_str(", ");
-        }
-        sql.push('(');
-        for c in 0..width {
-            if c > 0 {
-                sql.push_str(", ");
-            }
-            match backend {
-                Backend::Sqlite => sql.push('?'),
-                Backend::Postgres => {
-                    sql.push('$');
-                    sql.push_str(&(r * width + c + 1).to_string());
-                }
-            }
-        }
-        sql.push(')');
-    }
-    sql
-}
-
 const PEOPLE: &[&str] = &[
     "id",
     "org_id",
@@ -338,24 +311,6 @@ const TASKS: &[&str] = &[
 ];
 const VERSIONS: &[&str] =
     &["id", "org_id", "record_type", "record_id", "version", "details", "removed", "changed_by", "changed_at"];
-const AUDIT: &[&str] = &[
-    "id",
-    "org_id",
-    "at",
-    "user_id",
-    "username",
-    "role",
-    "action",
-    "person_id",
-    "detail",
-    "ip",
-    "request_id",
-    "chain",
-    "seq",
-    "prev_hash",
-    "hash",
-];
-
 /// Everything one call writes, table by table, parents before children (for the foreign keys).
 struct Batch {
     org_id: Uuid,
@@ -726,37 +681,11 @@ pub async fn analyse(db: &Db) -> Result<(), StoreError> {
 /// Writes a prepared load in one transaction.
 pub async fn write(db: &Db, prepared: Prepared) -> Result<(), StoreError> {
     let Prepared(batch) = prepared;
-    let org_id = batch.org_id;
     let mut tx = db.begin().await?;
     if let TxConn::Sqlite(t) = &mut tx.conn {
         // Loading touches every index at random places; SQLite's default 2 MB page cache would
         // spend most of the time re-reading pages. The setting stays with this one connection.
         sqlx::query("PRAGMA cache_size = -262144").execute(&mut **t).await?;
-    }
-    // The audit entries join the organisation's hash chain, in one claim for the whole batch.
-    let mut audit = Rows::new("audit_log", AUDIT);
-    let (first, mut prev) = audit_chain::claim(&mut tx, org_id, batch.audit.len() as i64).await?;
-    for (seq, e) in (first..).zip(batch.audit) {
-        let hash = e.hash(&prev, seq);
-        let chain = e.chain();
-        let ChainedEntry { id, org_id, at, user_id, username, role, action, person_id, detail, ip, request_id } = e;
-        audit.push([
-            Value::Uuid(id),
-            Value::OptUuid(org_id),
-            Value::Time(at),
-            Value::OptUuid(user_id),
-            Value::Text(username),
-            Value::Text(role),
-            Value::Text(action),
-            Value::OptUuid(person_id),
-            Value::Text(detail),
-            Value::Text(ip),
-            Value::Text(request_id),
-            Value::Uuid(chain),
-            Value::Int(seq),
-            Value::Text(std::mem::replace(&mut prev, hash.clone())),
-            Value::Text(hash),
-        ]);
     }
     // Parents before children, for the foreign keys.
     for rows in [
@@ -774,23 +703,10 @@ pub async fn write(db: &Db, prepared: Prepared) -> Result<(), StoreError> {
         batch.votes,
         batch.tasks,
         batch.versions,
-        audit,
     ] {
         rows.write(&mut tx).await.map_err(|e| e.on_unique("An NHS number or record id"))?;
     }
-    audit_chain::advance(&mut tx, org_id, &prev).await?;
+    // Last, as the audit log's rule asks: claiming the chain's head holds it until commit.
+    crate::audit::insert_chained(&mut tx, batch.audit).await?;
     tx.commit().await
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn insert_statements_number_their_parameters_row_by_row() {
-        use super::{Backend, insert_sql};
-        assert_eq!(
-            insert_sql("t", &["a", "b"], 2, Backend::Postgres),
-            "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)"
-        );
-        assert_eq!(insert_sql("t", &["a", "b"], 2, Backend::Sqlite), "INSERT INTO t (a, b) VALUES (?, ?), (?, ?)");
-    }
 }

@@ -45,3 +45,45 @@ macro_rules! bind_args {
     }};
 }
 pub(crate) use bind_args;
+
+/// `INSERT INTO table (columns) VALUES (...), (...)`. SQLite gets anonymous `?` parameters:
+/// with numbered ones it looks each name up in a list as long as the statement, which makes a
+/// large insert quadratic (a fifth of the load time, measured with perf).
+pub(crate) fn insert_sql(table: &str, columns: &[&str], rows: usize, backend: crate::Backend) -> String {
+    let width = columns.len();
+    let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
+    for r in 0..rows {
+        if r > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for c in 0..width {
+            if c > 0 {
+                sql.push_str(", ");
+            }
+            match backend {
+                crate::Backend::Sqlite => sql.push('?'),
+                crate::Backend::Postgres => {
+                    sql.push('$');
+                    sql.push_str(&(r * width + c + 1).to_string());
+                }
+            }
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn insert_statements_number_their_parameters_row_by_row() {
+        use super::insert_sql;
+        use crate::Backend;
+        assert_eq!(
+            insert_sql("t", &["a", "b"], 2, Backend::Postgres),
+            "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)"
+        );
+        assert_eq!(insert_sql("t", &["a", "b"], 2, Backend::Sqlite), "INSERT INTO t (a, b) VALUES (?, ?), (?, ?)");
+    }
+}
