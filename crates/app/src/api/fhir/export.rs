@@ -46,6 +46,10 @@ pub const TYPES: [&str; 13] = [
 /// Lines per stored part: a file a client downloads, and the most held in memory per type.
 const PART_LINES: usize = 5_000;
 
+/// Bytes at which a part is stored even with fewer lines: plans and minutes run to kilobytes a
+/// line, and thirteen types' parts are held in memory at once while an export runs.
+const PART_BYTES: usize = 2 * 1024 * 1024;
+
 /// People whose records are read in one read-only scope: long enough to spare most per-read
 /// waits for the audit writer, short enough that SQLite's log can be checkpointed between.
 const PEOPLE_PER_SCOPE: usize = 100;
@@ -167,9 +171,10 @@ async fn write_export(state: &AppState, caller: &Caller, job: Uuid, types: &[&st
             text.push_str(&resource);
             text.push('\n');
             *lines += 1;
-            if *lines >= PART_LINES {
+            if *lines >= PART_LINES || text.len() >= PART_BYTES {
                 exports::add_part(&state.db, job, kind, *part, *lines as i64, text).await?;
-                text.clear();
+                // Not `clear`, which would keep the grown buffer for the rest of the export.
+                *text = String::new();
                 *lines = 0;
                 *part += 1;
             }
