@@ -224,6 +224,10 @@ async fn a_task_search_across_the_caseload_pages_in_order_and_audits_only_the_pe
     assert!(first["link"].as_array().expect("links").iter().any(|l| l["relation"] == "next"), "{first}");
     let (_, counted) = get(&app, &kw, "/fhir/Task?_count=1&_total=accurate").await;
     assert_eq!((task_ids(&counted), &counted["total"]), (vec![ids[0].clone()], &Value::from(ids.len())));
+    for only_total in ["/fhir/Task?_count=0", "/fhir/Task?_summary=count"] {
+        let (_, counted) = get(&app, &kw, only_total).await;
+        assert_eq!((task_ids(&counted).len(), &counted["total"]), (0, &Value::from(ids.len())), "{only_total}");
+    }
     let (status, bad) = get(&app, &kw, "/fhir/Task?_total=exact").await;
     assert_eq!((status, &bad["issue"][0]["expression"][0]), (StatusCode::BAD_REQUEST, &Value::from("_total")));
     let shown = entries(&first, "match")[0]["for"]["reference"].as_str().expect("for").to_string();

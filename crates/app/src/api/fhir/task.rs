@@ -96,7 +96,9 @@ pub async fn search(
     if !nothing {
         let today = crate::web::current_date();
         let enough = s.page.offset.saturating_add(s.page.count).saturating_add(1);
-        let mut limit = (!s.page.count_only && !s.page.accurate_total).then_some(enough);
+        // `_count=0` asks for the total alone, like `_summary=count`.
+        let counting = s.page.count_only || s.page.accurate_total || s.page.count == 0;
+        let mut limit = (!counting).then_some(enough);
         loop {
             let found = tasks::search(&state.db, &caller.audit(), &caller.principal, &filter, today, limit).await?;
             gate.know(found.facts);
