@@ -51,7 +51,7 @@ pub(crate) struct Scope<DB: sqlx::Database> {
     undo: bool,
     /// Audit entries of the reads made inside: written once the scope ends, whichever way.
     reads: Vec<ChainedEntry>,
-    /// A scope opened to read only ([`Db::read_scope`]): a write inside it is refused.
+    /// A scope opened to read only ([`Db::read_scope`]): a write transaction inside is refused.
     reads_only: bool,
     /// The SQLite write gate's turn, held for the whole scope.
     _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
@@ -136,8 +136,8 @@ impl<DB: sqlx::Database> Conn<DB>
 where
     for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
 {
-    /// A savepoint in the scope, taking its connection until the inner transaction ends.
-    /// A savepoint inside the scope, for a transaction that will `write` or only read.
+    /// A savepoint in the scope, taking its connection until the inner transaction ends; for a
+    /// transaction that will `write`, refused in a scope opened to read only.
     async fn nested(held: &Held<DB>, write: bool) -> Result<Self, StoreError> {
         let mut scope = hold(held).await?;
         if write && scope.reads_only {
@@ -356,7 +356,8 @@ impl Db {
     }
 
     /// A scope that only reads: one read transaction (as [`Db::read`] starts) that every read
-    /// through the returned handle's `db` joins, and in which a write is refused. A long run of
+    /// through the returned handle's `db` joins, and in which a write transaction is refused (and
+    /// on PostgreSQL any write at all, the transaction being read only). A long run of
     /// reads (an export, person by person) then sees one snapshot of the record, keeps SQLite's
     /// page cache (which a new transaction drops whenever anything was written meanwhile, as
     /// audit entries always are), and hands its reads' audit entries to the writer once, when
