@@ -65,10 +65,12 @@ impl UserRow {
     }
 }
 
-const USER_SELECT: &str = "SELECT u.id, u.org_id, o.name AS org_name, o.time_zone AS org_time_zone, u.username, \
-     u.display_name, u.role, u.team_id, t.name AS team_name, u.person_id, u.active, u.created_at, \
-     (u.totp_secret IS NOT NULL) AS two_factor, o.require_two_factor AS org_requires_two_factor \
-     FROM users u JOIN organisations o ON o.id = u.org_id LEFT JOIN teams t ON t.id = u.team_id";
+/// The columns of a [`UserRow`], to be followed by [`USER_FROM`] (other columns may come between).
+pub(crate) const USER_SELECT: &str = "SELECT u.id, u.org_id, o.name AS org_name, o.time_zone AS org_time_zone, \
+     u.username, u.display_name, u.role, u.team_id, t.name AS team_name, u.person_id, u.active, u.created_at, \
+     (u.totp_secret IS NOT NULL) AS two_factor, o.require_two_factor AS org_requires_two_factor";
+pub(crate) const USER_FROM: &str =
+    "FROM users u JOIN organisations o ON o.id = u.org_id LEFT JOIN teams t ON t.id = u.team_id";
 
 pub async fn create_org(
     db: &Db,
@@ -281,17 +283,17 @@ pub async fn set_user_role(db: &Db, ctx: &AuditContext, user_id: UserId, role: R
 }
 
 pub async fn list_users(db: &Db) -> Result<Vec<UserRow>, StoreError> {
-    let sql = format!("{USER_SELECT} ORDER BY o.name, u.username");
+    let sql = format!("{USER_SELECT} {USER_FROM} ORDER BY o.name, u.username");
     Ok(on_pool!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(p).await)?)
 }
 
 pub async fn user_by_id(db: &Db, id: UserId) -> Result<Option<UserRow>, StoreError> {
-    let sql = format!("{USER_SELECT} WHERE u.id = $1");
+    let sql = format!("{USER_SELECT} {USER_FROM} WHERE u.id = $1");
     Ok(on_pool!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id.as_uuid()).fetch_optional(p).await)?)
 }
 
 pub async fn user_by_username(db: &Db, username: &str) -> Result<Option<UserRow>, StoreError> {
-    let sql = format!("{USER_SELECT} WHERE u.username = $1");
+    let sql = format!("{USER_SELECT} {USER_FROM} WHERE u.username = $1");
     Ok(on_pool!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(username).fetch_optional(p).await)?)
 }
 
@@ -310,7 +312,7 @@ pub async fn password_hash(db: &Db, username: &str) -> Result<Option<(UserRow, O
 /// Active staff of an organisation who can hold a caseload, for allocation choices.
 pub async fn key_workers(db: &Db, org_id: OrgId) -> Result<Vec<UserRow>, StoreError> {
     let sql = format!(
-        "{USER_SELECT} WHERE u.org_id = $1 AND u.active = $2 AND u.role IN ('key-worker', 'clinician', 'team-manager') \
+        "{USER_SELECT} {USER_FROM} WHERE u.org_id = $1 AND u.active = $2 AND u.role IN ('key-worker', 'clinician', 'team-manager') \
          ORDER BY u.display_name"
     );
     Ok(on_pool!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(org_id.as_uuid()).bind(true).fetch_all(p).await)?)
@@ -337,6 +339,8 @@ pub async fn create_api_token(db: &Db, ctx: &AuditContext, user: &UserRow, token
 
 /// The active account an API token belongs to.
 pub async fn user_by_token_hash(db: &Db, token_hash: &str) -> Result<Option<UserRow>, StoreError> {
-    let sql = format!("{USER_SELECT} JOIN api_tokens k ON k.user_id = u.id WHERE k.token_hash = $1 AND u.active = $2");
+    let sql = format!(
+        "{USER_SELECT} {USER_FROM} JOIN api_tokens k ON k.user_id = u.id WHERE k.token_hash = $1 AND u.active = $2"
+    );
     Ok(on_pool!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(token_hash).bind(true).fetch_optional(p).await)?)
 }

@@ -243,18 +243,26 @@ async fn insert_attendee(tx: &mut Tx, org: OrgId, review: Uuid, invitee: &Invite
 /// Takes the review's row for this transaction if it is still open, and counts the change this
 /// transaction makes as its next version; refuses once signed off. Returns the version the
 /// review was at before.
-async fn lock_open(tx: &mut Tx, person: PersonId, review: Uuid) -> Result<i64, StoreError> {
-    let bumped: Option<(i64,)> = on_tx!(tx, |c| sqlx::query_as(
+/// An open review, locked for a change by [`lock_open`].
+struct Opened {
+    /// The version the change started from.
+    version: i64,
+    /// The organisation holding the review, which every row added to it carries.
+    org: OrgId,
+}
+
+async fn lock_open(tx: &mut Tx, person: PersonId, review: Uuid) -> Result<Opened, StoreError> {
+    let bumped: Option<(i64, Uuid)> = on_tx!(tx, |c| sqlx::query_as(
         "UPDATE reviews SET updated_at = $1, version = version + 1 WHERE id = $2 AND person_id = $3 \
-         AND status = 'scheduled' RETURNING version"
+         AND status = 'scheduled' RETURNING version, org_id"
     )
     .bind(crate::now())
     .bind(review)
     .bind(person.as_uuid())
     .fetch_optional(c)
     .await)?;
-    if let Some((now,)) = bumped {
-        return Ok(now - 1);
+    if let Some((now, org)) = bumped {
+        return Ok(Opened { version: now - 1, org: OrgId::from_uuid(org) });
     }
     let exists: Option<(String,)> =
         on_tx!(tx, |c| sqlx::query_as("SELECT status FROM reviews WHERE id = $1 AND person_id = $2")
@@ -459,8 +467,7 @@ pub async fn add_attendee(
     invitee: &Invitee,
 ) -> Result<Uuid, StoreError> {
     let mut tx = db.begin().await?;
-    lock_open(&mut tx, person, review).await?;
-    let org = org_of(&mut tx, person).await?;
+    let org = lock_open(&mut tx, person, review).await?.org;
     let id = insert_attendee(&mut tx, org, review, invitee).await?;
     record(&mut tx, ctx, AuditAction::Update, Some(person), "added an attendee to a review").await?;
     tx.commit().await?;
@@ -523,9 +530,8 @@ pub async fn save_prompt_sheet(
     sheet: &PromptSheet,
 ) -> Result<i64, StoreError> {
     let mut tx = db.begin().await?;
-    lock_open(&mut tx, person, review).await?;
+    let org = lock_open(&mut tx, person, review).await?.org;
     if let Some(replaced) = load(&mut tx, person, review).await?.prompt_sheet.filter(|s| s.version == base) {
-        let org = org_of(&mut tx, person).await?;
         crate::snapshots::keep(&mut tx, org, PROMPT_SHEET, review, replaced.version, replaced.saved_at, &replaced)
             .await?;
     }
@@ -616,6 +622,19 @@ pub async fn save_minutes(
     Ok(Ok(base_version + 1))
 }
 
+const VOTE_COLUMNS: &[&str] = &[
+    "id",
+    "org_id",
+    "review_id",
+    "attendee_id",
+    "person_id",
+    "theme",
+    "vote",
+    "comment",
+    "recorded_by",
+    "recorded_at",
+];
+
 /// Records one attendee's votes: new votes are added, earlier ones corrected (and the audit
 /// says which). Refused, with nothing written, for someone who is not an attendee of this
 /// review, who is not marked present or as having sent views, or once the review is signed off.
@@ -628,7 +647,7 @@ pub async fn record_ballot(
     ballot: &Ballot,
 ) -> Result<(), StoreError> {
     let mut tx = db.begin().await?;
-    lock_open(&mut tx, person, review).await?;
+    let org = lock_open(&mut tx, person, review).await?.org;
     let who: Option<(String, String)> = on_tx!(&mut tx, |c| sqlx::query_as(
         "SELECT name, attendance FROM review_attendees WHERE id = $1 AND review_id = $2"
     )
@@ -645,42 +664,27 @@ pub async fn record_ballot(
             "Mark this attendee as present or as having sent their views before recording their votes.",
         ));
     }
-    let org = org_of(&mut tx, person).await?;
+    // This attendee's earlier votes, all themes at once: a ballot is read and written in a
+    // handful of statements, because every one holds the single writer up.
+    let earlier: HashMap<String, String> = on_tx!(&mut tx, |c| sqlx::query_as(
+        "SELECT theme, vote FROM review_votes WHERE review_id = $1 AND attendee_id = $2"
+    )
+    .bind(review)
+    .bind(attendee)
+    .fetch_all(c)
+    .await)?
+    .into_iter()
+    .collect();
     let now = crate::now();
     let mut changes = Vec::new();
+    let mut new_votes = Vec::new();
     for (theme, vote, comment) in &ballot.0 {
-        let earlier: Option<(String,)> = on_tx!(&mut tx, |c| sqlx::query_as(
-            "SELECT vote FROM review_votes WHERE review_id = $1 AND attendee_id = $2 AND theme = $3"
-        )
-        .bind(review)
-        .bind(attendee)
-        .bind(theme.slug())
-        .fetch_optional(c)
-        .await)?;
-        match earlier {
-            // A plain INSERT, not an upsert: if another device recorded this vote in between,
-            // the database's uniqueness rule refuses the second rather than overwriting it.
+        match earlier.get(theme.slug()) {
             None => {
-                exec_tx!(&mut tx, |c| sqlx::query(
-                    "INSERT INTO review_votes (id, org_id, review_id, attendee_id, person_id, theme, vote, comment, recorded_by, recorded_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
-                )
-                .bind(Uuid::now_v7())
-                .bind(org.as_uuid())
-                .bind(review)
-                .bind(attendee)
-                .bind(person.as_uuid())
-                .bind(theme.slug())
-                .bind(vote.slug())
-                .bind(comment.as_deref())
-                .bind(ctx.user_id.map(|u| u.as_uuid()))
-                .bind(now)
-                .execute(c)
-                .await)
-                .map_err(|e| StoreError::from(e).on_unique("A vote for this attendee and theme"))?;
+                new_votes.push((theme, vote, comment));
                 changes.push(format!("{}: {}", theme.title(), vote.label().to_lowercase()));
             }
-            Some((was,)) => {
+            Some(was) => {
                 exec_tx!(&mut tx, |c| sqlx::query(
                     "UPDATE review_votes SET vote = $1, comment = $2, recorded_by = $3, recorded_at = $4 \
                      WHERE review_id = $5 AND attendee_id = $6 AND theme = $7"
@@ -699,6 +703,29 @@ pub async fn record_ballot(
                 }
             }
         }
+    }
+    if !new_votes.is_empty() {
+        // A plain INSERT, not an upsert: if another device recorded one of these votes in
+        // between, the database's uniqueness rule refuses the ballot rather than overwriting it.
+        let sql = crate::query::insert_sql("review_votes", VOTE_COLUMNS, new_votes.len(), tx.backend());
+        exec_tx!(&mut tx, |c| {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+            for (theme, vote, comment) in &new_votes {
+                q = q
+                    .bind(Uuid::now_v7())
+                    .bind(org.as_uuid())
+                    .bind(review)
+                    .bind(attendee)
+                    .bind(person.as_uuid())
+                    .bind(theme.slug())
+                    .bind(vote.slug())
+                    .bind(comment.as_deref())
+                    .bind(ctx.user_id.map(|u| u.as_uuid()))
+                    .bind(now);
+            }
+            q.execute(c).await
+        })
+        .map_err(|e| StoreError::from(e).on_unique("A vote for this attendee and theme"))?;
     }
     record(
         &mut tx,
@@ -723,7 +750,7 @@ pub async fn sign_off(
     next: ReviewPlan,
 ) -> Result<Result<(), Vec<String>>, StoreError> {
     let mut tx = db.begin().await?;
-    let before = lock_open(&mut tx, person, review).await?;
+    let before = lock_open(&mut tx, person, review).await?.version;
     if before != base_version {
         return Err(StoreError::StaleVersion { current: before });
     }

@@ -3,6 +3,7 @@
 //! Nothing about a session lives in process memory, so any number of Carethread processes can
 //! serve the same users, and a restart signs nobody out.
 
+use crate::accounts::{USER_FROM, USER_SELECT, UserRow};
 use crate::audit::{AuditContext, record};
 use crate::db::Db;
 use crate::error::StoreError;
@@ -10,14 +11,17 @@ use carethread_domain::{AuditAction, OrgId, UserId};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-/// A live session joined with the account it belongs to.
+/// A live session with the account it belongs to, read together: every signed-in page asks.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct SessionRow {
+    #[sqlx(rename = "session_id")]
     pub id: Uuid,
-    pub user_id: Uuid,
     pub csrf_token: String,
+    #[sqlx(rename = "session_created_at")]
     pub created_at: DateTime<Utc>,
     pub last_seen_at: DateTime<Utc>,
+    #[sqlx(flatten)]
+    pub user: UserRow,
 }
 
 /// Starts a session for a user who has just proved who they are. Any session the browser held
@@ -62,14 +66,11 @@ pub async fn start(
 
 /// The session with this token hash, if it exists and its account is still active.
 pub async fn find(db: &Db, token_hash: &str) -> Result<Option<SessionRow>, StoreError> {
-    Ok(on_pool!(db, |p| sqlx::query_as(
-        "SELECT s.id, s.user_id, s.csrf_token, s.created_at, s.last_seen_at FROM sessions s \
-         JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND u.active = $2"
-    )
-    .bind(token_hash)
-    .bind(true)
-    .fetch_optional(p)
-    .await)?)
+    let sql = format!(
+        "{USER_SELECT}, s.id AS session_id, s.csrf_token, s.created_at AS session_created_at, s.last_seen_at \
+         {USER_FROM} JOIN sessions s ON s.user_id = u.id WHERE s.token_hash = $1 AND u.active = $2"
+    );
+    Ok(on_pool!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(token_hash).bind(true).fetch_optional(p).await)?)
 }
 
 /// Marks a session as used now, which pushes back its idle timeout.

@@ -183,33 +183,44 @@ pub async fn staff_and_teams(db: &Db, org: OrgId) -> Result<Vec<OwnerChoice>, St
 }
 
 /// Checks, inside the writing transaction, that the owner is one this person's task may have.
-async fn check_owner(tx: &mut Tx, person: PersonId, org: OrgId, owner: Owner) -> Result<(), StoreError> {
-    let found: Option<(i32,)> = match owner {
-        Owner::Person => return Ok(()),
-        Owner::Member(id) => on_tx!(tx, |c| sqlx::query_as(
-            "SELECT 1 FROM circle_members WHERE id = $1 AND person_id = $2 AND removed_at IS NULL"
-        )
-        .bind(id)
-        .bind(person.as_uuid())
-        .fetch_optional(c)
-        .await)?,
-        Owner::Staff(id) => {
-            on_tx!(tx, |c| sqlx::query_as("SELECT 1 FROM users WHERE id = $1 AND org_id = $2 AND active = $3")
-                .bind(id.as_uuid())
-                .bind(org.as_uuid())
-                .bind(true)
-                .fetch_optional(c)
-                .await)?
-        }
-        Owner::Team(id) => {
-            on_tx!(tx, |c| sqlx::query_as("SELECT 1 FROM teams WHERE id = $1 AND org_id = $2 AND active = $3")
-                .bind(id.as_uuid())
-                .bind(org.as_uuid())
-                .bind(true)
-                .fetch_optional(c)
-                .await)?
-        }
+// Whether an owner is on offer for a person's case, one statement per kind: their circle's
+// members, and the active staff and teams of the organisation holding the case. Each takes the
+// owner's id, the person's id and `true` (still current), so all three bind alike.
+const CIRCLE_MEMBER: &str =
+    "SELECT 1 FROM circle_members WHERE id = $1 AND person_id = $2 AND (removed_at IS NULL) = $3";
+const STAFF_OF_CASE_ORG: &str =
+    "SELECT 1 FROM users WHERE id = $1 AND org_id = (SELECT org_id FROM people WHERE id = $2) AND active = $3";
+const TEAM_OF_CASE_ORG: &str =
+    "SELECT 1 FROM teams WHERE id = $1 AND org_id = (SELECT org_id FROM people WHERE id = $2) AND active = $3";
+
+/// The statement asking whether `owner` is on offer, and the owner's id; `None` for the person
+/// themselves, who always is.
+fn owner_question(owner: Owner) -> Option<(&'static str, Uuid)> {
+    match owner {
+        Owner::Person => None,
+        Owner::Member(id) => Some((CIRCLE_MEMBER, id)),
+        Owner::Staff(id) => Some((STAFF_OF_CASE_ORG, id.as_uuid())),
+        Owner::Team(id) => Some((TEAM_OF_CASE_ORG, id.as_uuid())),
+    }
+}
+
+/// Whether `owner` may own a task on the person's case now: one lookup, where
+/// [`owner_choices`] lists them all for a form. Writes check again in their transaction.
+pub async fn may_own(db: &Db, person: PersonId, owner: Owner) -> Result<bool, StoreError> {
+    let Some((sql, id)) = owner_question(owner) else {
+        return Ok(true);
     };
+    let found: Option<(i32,)> =
+        on_pool!(db, |p| sqlx::query_as(sql).bind(id).bind(person.as_uuid()).bind(true).fetch_optional(p).await)?;
+    Ok(found.is_some())
+}
+
+async fn check_owner(tx: &mut Tx, person: PersonId, owner: Owner) -> Result<(), StoreError> {
+    let Some((sql, id)) = owner_question(owner) else {
+        return Ok(());
+    };
+    let found: Option<(i32,)> =
+        on_tx!(tx, |c| sqlx::query_as(sql).bind(id).bind(person.as_uuid()).bind(true).fetch_optional(c).await)?;
     found.map(|_| ()).ok_or(StoreError::Invalid(
         "That owner is not in this person's circle of support or organisation any more. Choose another.",
     ))
@@ -236,7 +247,7 @@ pub async fn add(
     let now = crate::now();
     let mut tx = db.begin().await?;
     let org = org_of(&mut tx, person).await?;
-    check_owner(&mut tx, person, org, details.owner).await?;
+    check_owner(&mut tx, person, details.owner).await?;
     if let Some(review) = review {
         let status: Option<(String,)> =
             on_tx!(&mut tx, |c| sqlx::query_as("SELECT status FROM reviews WHERE id = $1 AND person_id = $2")
@@ -333,7 +344,7 @@ pub async fn update(
     }
     let org = org_of(&mut tx, person).await?;
     if details.owner != current.details.owner {
-        check_owner(&mut tx, person, org, details.owner).await?;
+        check_owner(&mut tx, person, details.owner).await?;
     }
     crate::snapshots::keep(&mut tx, org, TASK, id, current.version, current.updated_at, &current).await?;
     let (member, user, team) = owner_columns(details.owner);

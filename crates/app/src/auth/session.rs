@@ -10,7 +10,7 @@ use axum::http::header::{COOKIE, SET_COOKIE};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use carethread_domain::Role;
-use carethread_store::{accounts, sessions};
+use carethread_store::sessions;
 use cookie::{Cookie, SameSite};
 
 pub const SESSION_COOKIE: &str = "ct_session";
@@ -94,11 +94,7 @@ async fn find_viewer(state: &AppState, secret: &str) -> Result<Found, AppError> 
     let Some(session) = sessions::find(&state.db, &token::hash(secret)).await? else {
         return Ok(Found::Nothing);
     };
-    let Some(user) = accounts::user_by_id(&state.db, carethread_domain::UserId::from_uuid(session.user_id)).await?
-    else {
-        return Ok(Found::Nothing);
-    };
-    let role = user.role()?;
+    let role = session.user.role()?;
     let idle = if role.is_staff() { state.config.staff_idle } else { state.config.person_idle };
     let now = carethread_store::now();
     let idle_for = (now - session.last_seen_at).to_std().unwrap_or_default();
@@ -112,7 +108,7 @@ async fn find_viewer(state: &AppState, secret: &str) -> Result<Found, AppError> 
     if idle_for.as_secs() >= 60 {
         sessions::touch(&state.db, session.id).await?;
     }
-    Ok(Found::Live(Box::new(Viewer { user, role, csrf: session.csrf_token })))
+    Ok(Found::Live(Box::new(Viewer { user: session.user, role, csrf: session.csrf_token })))
 }
 
 /// How long this role's sessions may stay idle, for telling people.

@@ -95,6 +95,38 @@ async fn votes_make_a_tally_with_the_persons_vote_beside_it_and_only_voters_vote
 }
 
 #[tokio::test]
+async fn a_ballot_adds_new_votes_and_corrects_earlier_ones_together_and_the_audit_says_which() {
+    let db = testing::fresh_db().await;
+    let (c, person, id, a) = scheduled(&db).await;
+    reviews::record_ballot(&db, &c, person, id, a[0], &Ballot(vec![(Theme::AboutMe, Vote::Progressed, None)]))
+        .await
+        .expect("first vote");
+    let mixed = Ballot(vec![
+        (Theme::AboutMe, Vote::Unchanged, Some("On reflection".into())),
+        (Theme::KeepingSafe, Vote::SlippedBack, None),
+        (Theme::JoiningIn, Vote::Progressed, Some("Started at the allotment".into())),
+    ]);
+    reviews::record_ballot(&db, &c, person, id, a[0], &mixed).await.expect("second ballot");
+    let r = reviews::review(&db, &c, person, id).await.expect("read");
+    assert_eq!(r.votes.len(), 3, "one vote per theme: the correction replaced the first");
+    let vote = |t| r.vote_of(a[0], t).map(|v| (v.vote, v.comment.clone()));
+    assert_eq!(vote(Theme::AboutMe), Some((Vote::Unchanged, Some("On reflection".into()))));
+    assert_eq!(vote(Theme::KeepingSafe), Some((Vote::SlippedBack, None)));
+    assert_eq!(vote(Theme::JoiningIn), Some((Vote::Progressed, Some("Started at the allotment".into()))));
+    let filter = carethread_store::audit::AuditFilter::default();
+    let (entries, _) = carethread_store::audit::browse(&db, &c, &filter, 0).await.expect("browse");
+    let last = entries.iter().find(|e| e.detail.starts_with("recorded votes")).expect("the ballot is audited");
+    assert!(last.detail.contains("corrected from progressed to unchanged"), "{}", last.detail);
+    assert!(last.detail.contains("slipped back") && last.detail.contains("progressed"), "{}", last.detail);
+
+    // A ballot naming a theme twice is refused whole: nothing of it is written.
+    let twice = Ballot(vec![(Theme::Progress, Vote::Progressed, None), (Theme::Progress, Vote::Unchanged, None)]);
+    assert!(reviews::record_ballot(&db, &c, person, id, a[0], &twice).await.is_err());
+    let r = reviews::review(&db, &c, person, id).await.expect("read");
+    assert_eq!(r.votes.len(), 3);
+}
+
+#[tokio::test]
 async fn the_database_itself_refuses_a_second_vote_for_the_same_theme() {
     let db = testing::fresh_db().await;
     let (c, person, id, a) = scheduled(&db).await;

@@ -11,6 +11,7 @@ use carethread_store::tasks::{self, Holder};
 use carethread_store::themes::{self, MemberChange};
 use carethread_store::{AuditContext, StoreError, testing};
 use chrono::NaiveDate;
+use uuid::Uuid;
 
 fn task(title: &str, owner: Owner, due: (i32, u32, u32)) -> TaskDetails {
     TaskDetails {
@@ -163,13 +164,21 @@ async fn an_owner_who_leaves_leaves_the_task_flagged_not_orphaned() {
     tasks::add(&db, &c, person, &task("Visit on Sunday", Owner::Member(m), (2026, 12, 2)), None)
         .await
         .expect("member task");
+    for owner in [Owner::Person, Owner::Staff(leaver), Owner::Member(m)] {
+        assert!(tasks::may_own(&db, person, owner).await.expect("asked"), "{owner:?} may own a task");
+    }
     accounts::set_user_active(&db, &admin, "leaver", false).await.expect("deactivate");
     themes::change_member(&db, &c, person, m, 1, MemberChange::Remove).await.expect("remove").expect("not stale");
+    for owner in [Owner::Staff(leaver), Owner::Member(m), Owner::Member(Uuid::now_v7())] {
+        assert!(!tasks::may_own(&db, person, owner).await.expect("asked"), "{owner:?} may not own a task");
+    }
     let all = tasks::for_person(&db, &c, person).await.expect("list");
     assert_eq!(all.len(), 2, "the tasks are still there");
     assert!(all.iter().all(|t| !t.owner_active), "and flagged for a new owner");
     // A departed owner cannot be given a new task.
     let refused = tasks::add(&db, &c, person, &task("Another", Owner::Staff(leaver), (2026, 12, 1)), None).await;
+    assert!(matches!(refused, Err(StoreError::Invalid(_))));
+    let refused = tasks::add(&db, &c, person, &task("Another", Owner::Member(m), (2026, 12, 1)), None).await;
     assert!(matches!(refused, Err(StoreError::Invalid(_))));
 }
 

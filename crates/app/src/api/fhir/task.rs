@@ -124,7 +124,13 @@ pub async fn search(
 
 /// The task form's rules, applied to what a client sent for this person's record.
 async fn details_for(state: &AppState, person: PersonId, form: fhir_task::TaskForm) -> Result<TaskDetails, FhirError> {
-    let owners: Vec<Owner> = tasks::owner_choices(&state.db, person).await?.into_iter().map(|c| c.owner).collect();
+    // Only the owner the task names is looked up; the parse refuses it if it is not on offer.
+    let mut owners: Vec<Owner> = Vec::new();
+    if let Some(owner) = Owner::parse_value(form.input.owner.trim())
+        && tasks::may_own(&state.db, person, owner).await?
+    {
+        owners.push(owner);
+    }
     form.input.parse(&owners, crate::web::current_date()).map_err(|e| FhirError::invalid(fhir_task::form_errors(&e)))
 }
 
