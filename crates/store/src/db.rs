@@ -102,6 +102,7 @@ pub(crate) enum Conn<DB: sqlx::Database> {
 /// time the scope's connection is used (Drop cannot run a query).
 pub(crate) struct Savepoint<DB: sqlx::Database> {
     scope: tokio::sync::OwnedMutexGuard<Scope<DB>>,
+    /// A savepoint is open, to be released at commit or undone if dropped.
     open: bool,
 }
 
@@ -137,11 +138,16 @@ where
     for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
 {
     /// A savepoint in the scope, taking its connection until the inner transaction ends; for a
-    /// transaction that will `write`, refused in a scope opened to read only.
+    /// transaction that will `write`, refused in a scope opened to read only. A read in a scope
+    /// that only reads takes no savepoint: it has nothing to undo, and the two statements a
+    /// savepoint costs would be most of an export's round trips.
     async fn nested(held: &Held<DB>, write: bool) -> Result<Self, StoreError> {
         let mut scope = hold(held).await?;
-        if write && scope.reads_only {
-            return Err(StoreError::Corrupt("a write was started inside a scope opened to read only".into()));
+        if scope.reads_only {
+            if write {
+                return Err(StoreError::Corrupt("a write was started inside a scope opened to read only".into()));
+            }
+            return Ok(Conn::Nested(Savepoint { scope, open: false }));
         }
         sqlx::raw_sql("SAVEPOINT inner_tx").execute(scope.conn()).await?;
         Ok(Conn::Nested(Savepoint { scope, open: true }))
@@ -150,10 +156,11 @@ where
     async fn commit(self) -> Result<(), StoreError> {
         match self {
             Conn::Own(t) => t.commit().await?,
-            Conn::Nested(mut s) => {
+            Conn::Nested(mut s) if s.open => {
                 sqlx::raw_sql("RELEASE SAVEPOINT inner_tx").execute(s.scope.conn()).await?;
                 s.open = false;
             }
+            Conn::Nested(_) => {}
         }
         Ok(())
     }

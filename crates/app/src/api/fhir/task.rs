@@ -17,7 +17,7 @@ use carethread_domain::policy::Action;
 use carethread_domain::tasks::{Owner, TaskDetails};
 use carethread_domain::{PersonId, TeamId, UserId};
 use carethread_fhir::bundle::Total;
-use carethread_fhir::search::Ref;
+use carethread_fhir::search::{Page, Ref};
 use carethread_fhir::task::{self as fhir_task, SEARCH, Stored};
 use carethread_store::tasks::{self, TaskFilter, TaskRecord};
 use serde_json::Value;
@@ -81,7 +81,28 @@ pub async fn search(
             }
         });
     }
-    let mut gate = Gate::new(&state, &caller);
+    // One read-only scope for the search and its page: one snapshot, and the audit entries of
+    // both go to the writer once, when it ends.
+    let scope = state.db.read_scope().await?;
+    let reading = AppState { db: scope.db.clone(), ..state.clone() };
+    let found = page_of_tasks(&reading, &caller, &s.page, filter, nothing).await;
+    // Ended either way, so the reads made before a failure are on record too.
+    scope.commit().await?;
+    let (rows, total) = found?;
+    let found = rows.iter().map(as_fhir).collect();
+    Ok(searchset_response(&base_url(&state, &headers), "Task", query, &s.page, total, found, Vec::new()))
+}
+
+/// The tasks on the page the search asks for, each of them one the caller may read, and the
+/// total as far as the search counted.
+async fn page_of_tasks(
+    state: &AppState,
+    caller: &Caller,
+    page: &Page,
+    filter: TaskFilter,
+    mut nothing: bool,
+) -> Result<(Vec<TaskRecord>, Total), FhirError> {
+    let mut gate = Gate::new(state, caller);
     if let Some(person) = filter.person {
         nothing |= !gate.allows(person, Action::ReadPerson).await?;
     }
@@ -95,9 +116,9 @@ pub async fn search(
     let mut complete = true;
     if !nothing {
         let today = crate::web::current_date();
-        let enough = s.page.offset.saturating_add(s.page.count).saturating_add(1);
+        let enough = page.offset.saturating_add(page.count).saturating_add(1);
         // `_count=0` asks for the total alone, like `_summary=count`.
-        let counting = s.page.count_only || s.page.accurate_total || s.page.count == 0;
+        let counting = page.count_only || page.accurate_total || page.count == 0;
         let mut limit = (!counting).then_some(enough);
         loop {
             let found = tasks::search(&state.db, &caller.audit(), &caller.principal, &filter, today, limit).await?;
@@ -115,11 +136,10 @@ pub async fn search(
             limit = None;
         }
     }
-    let (page, counted) = page_of(allowed, &s.page);
+    let (ids, counted) = page_of(allowed, page);
     let total = if complete { Total::Exact(counted) } else { Total::More };
-    let rows = tasks::by_ids(&state.db, &caller.audit(), caller.principal.org_id, &page).await?;
-    let found = rows.iter().map(as_fhir).collect();
-    Ok(searchset_response(&base_url(&state, &headers), "Task", query, &s.page, total, found, Vec::new()))
+    let rows = tasks::by_ids(&state.db, &caller.audit(), caller.principal.org_id, &ids).await?;
+    Ok((rows, total))
 }
 
 /// The task form's rules, applied to what a client sent for this person's record.
