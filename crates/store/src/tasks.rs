@@ -14,6 +14,13 @@ use carethread_domain::{AuditAction, OrgId, PersonId, TeamId, UserId};
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
+/// The staff roles that hold tasks: the list a form offers and the check a write makes are one.
+macro_rules! task_owner_roles {
+    () => {
+        "('key-worker', 'clinician', 'team-manager', 'practice-admin')"
+    };
+}
+
 /// The kind of record a task's earlier versions are kept as (module `snapshots`).
 const TASK: &str = "task";
 
@@ -157,11 +164,11 @@ pub async fn owner_choices(db: &Db, person: PersonId) -> Result<Vec<OwnerChoice>
 /// can own a task or support a step.
 pub async fn staff_and_teams(db: &Db, org: OrgId) -> Result<Vec<OwnerChoice>, StoreError> {
     let mut out = Vec::new();
-    let staff: Vec<(Uuid, String)> = on_pool!(db, |p| sqlx::query_as(
-        "SELECT id, display_name FROM users \
-         WHERE org_id = $1 AND active = $2 AND role IN ('key-worker', 'clinician', 'team-manager', 'practice-admin') \
-         ORDER BY display_name"
-    )
+    let staff: Vec<(Uuid, String)> = on_pool!(db, |p| sqlx::query_as(concat!(
+        "SELECT id, display_name FROM users WHERE org_id = $1 AND active = $2 AND role IN ",
+        task_owner_roles!(),
+        " ORDER BY display_name"
+    ))
     .bind(org.as_uuid())
     .bind(true)
     .fetch_all(p)
@@ -188,8 +195,11 @@ pub async fn staff_and_teams(db: &Db, org: OrgId) -> Result<Vec<OwnerChoice>, St
 // owner's id, the person's id and `true` (still current), so all three bind alike.
 const CIRCLE_MEMBER: &str =
     "SELECT 1 FROM circle_members WHERE id = $1 AND person_id = $2 AND (removed_at IS NULL) = $3";
-const STAFF_OF_CASE_ORG: &str =
-    "SELECT 1 FROM users WHERE id = $1 AND org_id = (SELECT org_id FROM people WHERE id = $2) AND active = $3";
+const STAFF_OF_CASE_ORG: &str = concat!(
+    "SELECT 1 FROM users WHERE id = $1 AND org_id = (SELECT org_id FROM people WHERE id = $2) AND active = $3 \
+     AND role IN ",
+    task_owner_roles!()
+);
 const TEAM_OF_CASE_ORG: &str =
     "SELECT 1 FROM teams WHERE id = $1 AND org_id = (SELECT org_id FROM people WHERE id = $2) AND active = $3";
 

@@ -183,6 +183,39 @@ async fn an_owner_who_leaves_leaves_the_task_flagged_not_orphaned() {
 }
 
 #[tokio::test]
+async fn only_staff_who_hold_tasks_are_offered_or_accepted_as_owners() {
+    let db = testing::fresh_db().await;
+    let (org, person) = org_with_person(&db).await;
+    let admin = AuditContext::command_line("t");
+    let c = ctx(Some(org), "kw");
+    for (name, role, holds_tasks) in [
+        ("clin", Role::Clinician, true),
+        ("admin-of-practice", Role::PracticeAdmin, true),
+        ("commissioner", Role::Commissioner, false),
+        ("admin", Role::Admin, false),
+        ("supporter", Role::Supporter, false),
+    ] {
+        let username: Username = name.parse().expect("username");
+        let new = NewUser {
+            org_id: org,
+            username: &username,
+            display_name: name,
+            role,
+            team_id: None,
+            person_id: None,
+            password_hash: None,
+        };
+        let id = accounts::create_user(&db, &admin, new).await.expect("user");
+        let owner = Owner::Staff(id);
+        let offered = tasks::owner_choices(&db, person).await.expect("choices").iter().any(|o| o.owner == owner);
+        assert_eq!(offered, holds_tasks, "{name} offered");
+        assert_eq!(tasks::may_own(&db, person, owner).await.expect("asked"), holds_tasks, "{name} may own");
+        let added = tasks::add(&db, &c, person, &task("Ring the GP", owner, (2026, 12, 1)), None).await;
+        assert_eq!(added.is_ok(), holds_tasks, "{name} accepted: {added:?}");
+    }
+}
+
+#[tokio::test]
 async fn owners_from_another_organisation_are_refused_and_the_database_forbids_ownerless_tasks() {
     let db = testing::fresh_db().await;
     let (org, person) = org_with_person(&db).await;
