@@ -278,18 +278,6 @@ const REVIEWS: &[&str] = &[
 ];
 const ATTENDEES: &[&str] =
     &["id", "org_id", "review_id", "name", "role", "is_person", "member_id", "account_id", "attendance", "created_at"];
-const VOTES: &[&str] = &[
-    "id",
-    "org_id",
-    "review_id",
-    "attendee_id",
-    "person_id",
-    "theme",
-    "vote",
-    "comment",
-    "recorded_by",
-    "recorded_at",
-];
 const TASKS: &[&str] = &[
     "id",
     "org_id",
@@ -355,7 +343,7 @@ impl Batch {
             plan_goals: Rows::new("plan_goals", PLAN_GOALS),
             reviews: Rows::new("reviews", REVIEWS),
             attendees: Rows::new("review_attendees", ATTENDEES),
-            votes: Rows::new("review_votes", VOTES),
+            votes: Rows::new("review_votes", crate::reviews::VOTE_COLUMNS),
             tasks: Rows::new("tasks", TASKS),
             versions: Rows::new("record_versions", VERSIONS),
             audit: Vec::new(),

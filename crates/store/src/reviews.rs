@@ -622,7 +622,8 @@ pub async fn save_minutes(
     Ok(Ok(base_version + 1))
 }
 
-const VOTE_COLUMNS: &[&str] = &[
+/// A vote's columns, in the order a ballot (and the bulk loader) binds them.
+pub(crate) const VOTE_COLUMNS: &[&str] = &[
     "id",
     "org_id",
     "review_id",
