@@ -240,9 +240,6 @@ async fn insert_attendee(tx: &mut Tx, org: OrgId, review: Uuid, invitee: &Invite
     Ok(id)
 }
 
-/// Takes the review's row for this transaction if it is still open, and counts the change this
-/// transaction makes as its next version; refuses once signed off. Returns the version the
-/// review was at before.
 /// An open review, locked for a change by [`lock_open`].
 struct Opened {
     /// The version the change started from.
@@ -251,6 +248,9 @@ struct Opened {
     org: OrgId,
 }
 
+/// Takes the review's row for this transaction if it is still open, and counts the change this
+/// transaction makes as its next version; refuses once signed off. Returns the version the
+/// review was at before, and its organisation.
 async fn lock_open(tx: &mut Tx, person: PersonId, review: Uuid) -> Result<Opened, StoreError> {
     let bumped: Option<(i64, Uuid)> = on_tx!(tx, |c| sqlx::query_as(
         "UPDATE reviews SET updated_at = $1, version = version + 1 WHERE id = $2 AND person_id = $3 \

@@ -189,7 +189,6 @@ pub async fn staff_and_teams(db: &Db, org: OrgId) -> Result<Vec<OwnerChoice>, St
     Ok(out)
 }
 
-/// Checks, inside the writing transaction, that the owner is one this person's task may have.
 // Whether an owner is on offer for a person's case, one statement per kind: their circle's
 // members, and the active staff and teams of the organisation holding the case. Each takes the
 // owner's id, the person's id and `true` (still current), so all three bind alike.
@@ -225,6 +224,7 @@ pub async fn may_own(db: &Db, person: PersonId, owner: Owner) -> Result<bool, St
     Ok(found.is_some())
 }
 
+/// Checks, inside the writing transaction, that the owner is one this person's task may have.
 async fn check_owner(tx: &mut Tx, person: PersonId, owner: Owner) -> Result<(), StoreError> {
     let Some((sql, id)) = owner_question(owner) else {
         return Ok(());
@@ -232,7 +232,7 @@ async fn check_owner(tx: &mut Tx, person: PersonId, owner: Owner) -> Result<(), 
     let found: Option<(i32,)> =
         on_tx!(tx, |c| sqlx::query_as(sql).bind(id).bind(person.as_uuid()).bind(true).fetch_optional(c).await)?;
     found.map(|_| ()).ok_or(StoreError::Invalid(
-        "That owner is not in this person's circle of support or organisation any more. Choose another.",
+        "That owner cannot hold this person's tasks. Choose the person, someone in their circle of support, or staff or a team of the organisation holding the case.",
     ))
 }
 
