@@ -144,16 +144,22 @@ impl ThemeKey {
 
 fn outcome_of(attendees: &[AttendeeRecord], votes: &[VoteRecord]) -> BTreeMap<ThemeKey, ThemeOutcome> {
     let person: Option<Uuid> = attendees.iter().find(|a| a.details.is_person).map(|a| a.id);
+    tally_votes(votes.iter().map(|v| (v.theme, v.vote, Some(v.attendee_id) == person)))
+}
+
+/// Each theme's tally from (theme, vote, whether the person cast it); every theme has an entry,
+/// so a theme no one voted on shows as such.
+fn tally_votes(votes: impl Iterator<Item = (Theme, Vote, bool)>) -> BTreeMap<ThemeKey, ThemeOutcome> {
     let mut out: BTreeMap<ThemeKey, ThemeOutcome> = Theme::ALL
         .iter()
         .map(|t| (ThemeKey::of(*t), ThemeOutcome { tally: Tally::default(), persons_vote: None }))
         .collect();
-    for v in votes {
+    for (theme, vote, by_person) in votes {
         let entry =
-            out.entry(ThemeKey::of(v.theme)).or_insert(ThemeOutcome { tally: Tally::default(), persons_vote: None });
-        entry.tally.add(v.vote);
-        if Some(v.attendee_id) == person {
-            entry.persons_vote = Some(v.vote);
+            out.entry(ThemeKey::of(theme)).or_insert(ThemeOutcome { tally: Tally::default(), persons_vote: None });
+        entry.tally.add(vote);
+        if by_person {
+            entry.persons_vote = Some(vote);
         }
     }
     out
@@ -456,6 +462,38 @@ pub async fn reviews(db: &Db, person: PersonId) -> Result<Vec<ReviewSummary>, St
             Ok(ReviewSummary { id, details: from_json(&details)?, status: ReviewStatus::parse(&status)?, outcome })
         })
         .collect()
+}
+
+/// The outcome of the person's latest signed-off review (the last in the order [`reviews`]
+/// lists them), or `None` when no review has been signed off: the case page shows only this, so
+/// it reads that one review's votes in one query instead of every review's attendees and votes.
+pub async fn latest_outcome(db: &Db, person: PersonId) -> Result<Option<BTreeMap<ThemeKey, ThemeOutcome>>, StoreError> {
+    // One row per vote, or a single row of NULLs for a review signed off without votes.
+    let rows: Vec<(Option<String>, Option<String>, Option<bool>)> = on_pool!(db, |p| sqlx::query_as(
+        "SELECT v.theme, v.vote, a.is_person FROM \
+           (SELECT id FROM reviews WHERE person_id = $1 AND status = $2 \
+            ORDER BY scheduled_for DESC, id DESC LIMIT 1) r \
+         LEFT JOIN review_votes v ON v.review_id = r.id \
+         LEFT JOIN review_attendees a ON a.id = v.attendee_id"
+    )
+    .bind(person.as_uuid())
+    .bind(ReviewStatus::SignedOff.as_str())
+    .fetch_all(p)
+    .await)?;
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    let mut votes = Vec::with_capacity(rows.len());
+    for (theme, vote, by_person) in rows {
+        if let (Some(theme), Some(vote)) = (theme, vote) {
+            votes.push((
+                theme.parse().map_err(StoreError::Corrupt)?,
+                vote.parse().map_err(StoreError::Corrupt)?,
+                by_person == Some(true),
+            ));
+        }
+    }
+    Ok(Some(tally_votes(votes.into_iter())))
 }
 
 /// Adds someone to an open review.

@@ -354,10 +354,8 @@ async fn case_page(
     let can_edit = may_edit(&state, &viewer, id).await?;
     let audience = audience(&state, &viewer, id).await?;
     let (mut by_theme, withheld) = carethread_store::themes::glance(&state.db, id, audience).await?;
-    let reviews = carethread_store::reviews::reviews(&state.db, id).await?;
-    if let Some(latest) = reviews.iter().rev().find(|r| r.status == carethread_store::reviews::ReviewStatus::SignedOff)
-    {
-        for (key, outcome) in &latest.outcome {
+    if let Some(latest) = carethread_store::reviews::latest_outcome(&state.db, id).await? {
+        for (key, outcome) in &latest {
             by_theme.entry(key.theme()).or_default().latest_outcome = Some(outcome.tally.headline());
         }
     }

@@ -194,6 +194,55 @@ async fn sign_off_needs_every_theme_voted_or_marked_and_then_nothing_changes() {
 }
 
 #[tokio::test]
+async fn the_latest_outcome_is_the_last_signed_off_reviews_and_ignores_one_still_open() {
+    let db = testing::fresh_db().await;
+    let (c, person, first, a) = scheduled(&db).await;
+    assert_eq!(reviews::latest_outcome(&db, person).await.expect("read"), None, "nothing signed off yet");
+    let next = ReviewPlan { every_weeks: 12, next_review: NaiveDate::from_ymd_opt(2027, 3, 4).expect("date") };
+    reviews::record_ballot(&db, &c, person, first, a[0], &all_themes(Vote::Progressed)).await.expect("person");
+    reviews::record_ballot(&db, &c, person, first, a[1], &all_themes(Vote::Unchanged)).await.expect("mum");
+    let v = reviews::review(&db, &c, person, first).await.expect("read").version;
+    reviews::sign_off(&db, &c, person, first, v, next).await.expect("no db error").expect("signed off");
+    let latest = reviews::latest_outcome(&db, person).await.expect("read").expect("one signed off");
+    for theme in Theme::ALL {
+        let o = &latest[&ThemeKey::of(theme)];
+        assert_eq!((o.tally.progressed, o.tally.unchanged, o.tally.slipped_back), (1, 1, 0), "{theme:?}");
+        assert_eq!(o.persons_vote, Some(Vote::Progressed));
+    }
+
+    // A later review signed off with every theme left undiscussed: its outcome is one of no votes.
+    let later = |month| ReviewDetails {
+        at: NaiveDate::from_ymd_opt(2027, month, 1).and_then(|d| d.and_hms_opt(10, 0, 0)).expect("time"),
+        ..details()
+    };
+    let second = reviews::schedule(&db, &c, person, &later(2), &[invitee("Sam", true)]).await.expect("schedule");
+    let mut minutes = Minutes::default();
+    for theme in Theme::ALL {
+        minutes.0.insert(theme.slug().into(), ThemeMinutes { not_discussed: true, ..ThemeMinutes::default() });
+    }
+    let r = reviews::review(&db, &c, person, second).await.expect("read");
+    let present = [(r.attendees[0].id, Attendance::Present)];
+    reviews::set_attendance(&db, &c, person, second, &present).await.expect("attendance");
+    reviews::save_minutes(&db, &c, person, second, r.minutes_version, &minutes).await.expect("save").expect("saved");
+    let v = reviews::review(&db, &c, person, second).await.expect("read").version;
+    reviews::sign_off(&db, &c, person, second, v, next).await.expect("no db error").expect("signed off");
+
+    // A review still open, even with votes, is not an outcome yet.
+    let third = reviews::schedule(&db, &c, person, &later(5), &[invitee("Sam", true)]).await.expect("schedule");
+    let sam = reviews::review(&db, &c, person, third).await.expect("read").attendees[0].id;
+    reviews::set_attendance(&db, &c, person, third, &[(sam, Attendance::Present)]).await.expect("attendance");
+    reviews::record_ballot(&db, &c, person, third, sam, &all_themes(Vote::SlippedBack)).await.expect("vote");
+
+    let latest = reviews::latest_outcome(&db, person).await.expect("read").expect("two signed off");
+    assert_eq!(latest.len(), Theme::ALL.len(), "every theme has an entry");
+    assert!(latest.values().all(|o| o.tally.total() == 0 && o.persons_vote.is_none()), "{latest:?}");
+    // The same as the full list of reviews says of its last signed-off one.
+    let list = reviews::reviews(&db, person).await.expect("list");
+    let last = list.iter().rev().find(|r| r.status == ReviewStatus::SignedOff).expect("signed off");
+    assert_eq!((last.id, &last.outcome), (second, &latest));
+}
+
+#[tokio::test]
 async fn a_review_id_from_another_persons_case_reaches_nothing() {
     let db = testing::fresh_db().await;
     let (c, _, id, a) = scheduled(&db).await;
