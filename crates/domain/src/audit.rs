@@ -52,6 +52,12 @@ impl AuditAction {
         AuditAction::Invite,
     ];
 
+    /// A read, a search or a refusal: an action that changed nothing, so its entry need not be
+    /// written in a transaction that writes.
+    pub fn changes_nothing(&self) -> bool {
+        matches!(self, AuditAction::Read | AuditAction::Search | AuditAction::Denied)
+    }
+
     pub fn as_str(&self) -> &'static str {
         match self {
             AuditAction::Read => "read",

@@ -67,7 +67,7 @@ pub(crate) async fn record(
     // it is written with other requests' reads after this transaction commits, before the caller sees
     // the answer. Inside a scope (`Db::scope`) it is written when the scope ends, even when the scope's
     // writes are undone: a refused attempt in a failed FHIR transaction is still on the record.
-    if matches!(action, AuditAction::Read | AuditAction::Search | AuditAction::Denied) {
+    if action.changes_nothing() {
         tx.reads.push(entry);
         return Ok(());
     }
@@ -177,7 +177,9 @@ pub async fn record_alone(
     person_id: Option<PersonId>,
     detail: &str,
 ) -> Result<(), StoreError> {
-    let mut tx = db.begin().await?;
+    // An entry that records no change waits for no write lock: it goes to the writer once the
+    // read transaction ends, which also makes it usable inside a read-only scope.
+    let mut tx = if action.changes_nothing() { db.read().await? } else { db.begin().await? };
     record(&mut tx, ctx, action, person_id, detail).await?;
     tx.commit().await
 }

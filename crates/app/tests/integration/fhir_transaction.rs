@@ -256,3 +256,54 @@ async fn a_plan_draft_and_its_review_are_started_together_or_not_at_all() {
     let (_, page) = app.get(&staff, &format!("/people/{id}/plan/management")).await;
     assert!(page.contains("Keep a sleep diary"));
 }
+
+#[tokio::test]
+async fn reads_and_searches_in_a_transaction_answer_as_they_would_alone() {
+    let app = TestApp::spawn().await;
+    let kw = token_for(&app, "demo-keyworker").await;
+    let id = aisha(&app, &kw).await;
+    let (_, plans) = get(&app, &kw, &format!("/fhir/CarePlan?subject=Patient/{id}")).await;
+    let plan = entries(&plans, "match")[0]["id"].as_str().expect("a plan").to_string();
+    let urls = [
+        format!("Patient/{id}"),
+        format!("CarePlan/{plan}"),
+        format!("CarePlan?subject=Patient/{id}"),
+        format!("Task?patient={id}"),
+    ];
+    let looking = transaction(urls.iter().map(|u| json!({ "request": { "method": "GET", "url": u } })).collect());
+    let (status, answer) = post(&app, kw.clone(), "/fhir", looking).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    for (i, url) in urls.iter().enumerate() {
+        let entry = &answer["entry"][i];
+        assert_eq!(entry["response"]["status"].as_str(), Some("200 OK"), "{url}: {entry}");
+        let (_, alone) = get(&app, &kw, &format!("/fhir/{url}")).await;
+        let kind = alone["resourceType"].as_str().expect("a resource");
+        assert_eq!(entry["resource"]["resourceType"].as_str(), Some(kind), "{url}");
+        if kind == "Bundle" {
+            assert_eq!(entry["resource"]["total"], alone["total"], "{url}");
+        } else {
+            assert_eq!(entry["resource"]["id"], alone["id"], "{url}");
+        }
+    }
+
+    // Alone, a refused read is a plain 404 and still leaves its entry in the audit log.
+    let outsider = token_for(&app, "demo-clinician").await;
+    let refused_from = chrono::Utc::now();
+    for url in [format!("/fhir/Patient/{id}"), format!("/fhir/CarePlan/{plan}")] {
+        let (status, outcome) = get(&app, &outsider, &url).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{url}: {outcome}");
+    }
+    let filter = AuditFilter {
+        person_id: Some(id.parse().expect("id")),
+        username: Some("demo-clinician".into()),
+        from: Some(refused_from),
+        until: None,
+    };
+    let (rows, _) = audit::browse(&app.db, &AuditContext::command_line("test"), &filter, 0).await.expect("browse");
+    assert_eq!(
+        rows.iter().filter(|e| e.action == "denied").count(),
+        2,
+        "{:?}",
+        rows.iter().map(|e| &e.action).collect::<Vec<_>>()
+    );
+}
