@@ -348,18 +348,22 @@ async fn case_page(
     Path(id): Path<String>,
     headers: axum::http::HeaderMap,
 ) -> Result<Response, AppError> {
-    let id = authorise(&state, &viewer, &meta, Action::ReadPerson, &id).await?;
-    let record = people::read(&state.db, &viewer.audit(&meta), id, "opened the case").await?;
+    let (id, record, can_edit, mut by_theme, withheld, latest, circle_members) = state
+        .in_one_snapshot(async |state| {
+            let id = authorise(state, &viewer, &meta, Action::ReadPerson, &id).await?;
+            let record = people::read(&state.db, &viewer.audit(&meta), id, "opened the case").await?;
+            let can_edit = may_edit(state, &viewer, id).await?;
+            let audience = audience(state, &viewer, id).await?;
+            let (by_theme, withheld) = carethread_store::themes::glance(&state.db, id, audience).await?;
+            let latest = carethread_store::reviews::latest_outcome(&state.db, id).await?;
+            let circle_members = carethread_store::themes::member_count(&state.db, id).await?;
+            Ok::<_, AppError>((id, record, can_edit, by_theme, withheld, latest, circle_members))
+        })
+        .await?;
     let title = record.details.display_name();
-    let can_edit = may_edit(&state, &viewer, id).await?;
-    let audience = audience(&state, &viewer, id).await?;
-    let (mut by_theme, withheld) = carethread_store::themes::glance(&state.db, id, audience).await?;
-    if let Some(latest) = carethread_store::reviews::latest_outcome(&state.db, id).await? {
-        for (key, outcome) in &latest {
-            by_theme.entry(key.theme()).or_default().latest_outcome = Some(outcome.tally.headline());
-        }
+    for (key, outcome) in latest.iter().flatten() {
+        by_theme.entry(key.theme()).or_default().latest_outcome = Some(outcome.tally.headline());
     }
-    let circle_members = carethread_store::themes::member_count(&state.db, id).await?;
     let easy_read = crate::web::easy_read::wanted(&headers, record.details.easy_read);
     let map = crate::web::svg::case_map(&title, &format!("/people/{id}"), &by_theme, circle_members, easy_read);
     let glance = carethread_domain::themes::Theme::ALL

@@ -7,8 +7,8 @@ use super::careteam;
 use super::gate::Gate;
 use super::history::{self, Historic};
 use super::{
-    Caller, FhirError, base_url, in_one_snapshot, page_of, pairs, parse_id, parse_search, resource_response,
-    search_answer, searchset_response,
+    Caller, FhirError, base_url, page_of, pairs, parse_id, parse_search, resource_response, search_answer,
+    searchset_response,
 };
 use crate::state::AppState;
 use axum::extract::{Path, RawQuery, State};
@@ -145,14 +145,16 @@ pub async fn read_care_plan(
     Path(raw): Path<String>,
 ) -> Result<Response, FhirError> {
     let (version_id, part) = Part::parse_id(&raw).ok_or_else(|| FhirError::not_found("CarePlan"))?;
-    let plans = in_one_snapshot(&state, async |state| {
-        let person =
-            plans::person_of_version(&state.db, version_id).await?.ok_or_else(|| FhirError::not_found("CarePlan"))?;
-        let mut gate = Gate::new(state, &caller);
-        gate.admit(person, part_action(part), "CarePlan").await?;
-        care_plans(state, &caller, &mut gate, person).await
-    })
-    .await?;
+    let plans = state
+        .in_one_snapshot(async |state| {
+            let person = plans::person_of_version(&state.db, version_id)
+                .await?
+                .ok_or_else(|| FhirError::not_found("CarePlan"))?;
+            let mut gate = Gate::new(state, &caller);
+            gate.admit(person, part_action(part), "CarePlan").await?;
+            care_plans(state, &caller, &mut gate, person).await
+        })
+        .await?;
     let plan = plans
         .into_iter()
         .map(|(_, r)| r)
@@ -232,60 +234,63 @@ pub async fn search_care_plans(
 ) -> Result<Response, FhirError> {
     let query = pairs(raw.as_deref())?;
     let s = parse_search(&CAREPLAN_SEARCH, &query, &headers)?;
-    let (page, total, included) = in_one_snapshot(&state, async |state| {
-        let mut gate = Gate::new(state, &caller);
-        let mut found = Vec::new();
-        for person in gate.people(s.patient, &PLAN_SECTIONS).await? {
-            for (number, r) in care_plans(state, &caller, &mut gate, person).await? {
-                let status_ok = s.statuses.is_empty() || s.statuses.iter().any(|c| r["status"] == c.as_str());
-                let category_ok = s.categories.is_empty()
-                    || s.categories.iter().any(|c| r["category"][0]["coding"][0]["code"] == c.as_str());
-                if status_ok && category_ok && super::matches_common(&s, &r) {
-                    found.push((person, number, r));
-                }
-            }
-        }
-        if let Some(direction) = s.page.sort_last_updated {
-            found.sort_by_key(|(_, _, r)| r["meta"]["lastUpdated"].as_str().unwrap_or_default().to_string());
-            if direction == carethread_fhir::search::Direction::Descending {
-                found.reverse();
-            }
-        }
-        let (page, total) = page_of(found, &s.page);
-        let mut included: Vec<Value> = Vec::new();
-        // Each person's goals are loaded once, however many of their plan versions are on the page.
-        let mut goals_of: std::collections::HashMap<PersonId, Vec<(Uuid, Vec<GoalVersion>)>> = Default::default();
-        for (person, number, r) in &page {
-            let (person, number) = (*person, *number);
-            if s.includes.iter().any(|i| i == "CarePlan:goal") {
-                let wanted: Vec<&str> =
-                    r["goal"].as_array().into_iter().flatten().filter_map(|g| g["reference"].as_str()).collect();
-                if let std::collections::hash_map::Entry::Vacant(slot) = goals_of.entry(person) {
-                    slot.insert(goals(state, &caller, &mut gate, person).await?);
-                }
-                for (id, versions) in goals_of.get(&person).into_iter().flatten() {
-                    if !wanted.contains(&format!("Goal/{id}").as_str()) {
-                        continue;
-                    }
-                    // The goal as this version of the plan states it.
-                    if let Some(g) = versions.iter().find(|g| g.plan_numbers.contains(&number))
-                        && !included.iter().any(|i| i["resourceType"] == "Goal" && i["id"] == g.resource["id"])
-                    {
-                        included.push(g.resource.clone());
+    let (page, total, included) = state
+        .in_one_snapshot(async |state| {
+            let mut gate = Gate::new(state, &caller);
+            let mut found = Vec::new();
+            for person in gate.people(s.patient, &PLAN_SECTIONS).await? {
+                for (number, r) in care_plans(state, &caller, &mut gate, person).await? {
+                    let status_ok = s.statuses.is_empty() || s.statuses.iter().any(|c| r["status"] == c.as_str());
+                    let category_ok = s.categories.is_empty()
+                        || s.categories.iter().any(|c| r["category"][0]["coding"][0]["code"] == c.as_str());
+                    if status_ok && category_ok && super::matches_common(&s, &r) {
+                        found.push((person, number, r));
                     }
                 }
             }
-            if s.includes.iter().any(|i| i == "CarePlan:care-team")
-                && r["careTeam"].is_array()
-                && !included.iter().any(|i| i["resourceType"] == "CareTeam" && i["id"] == person.to_string().as_str())
-                && gate.allows(person, Action::ReadSection(Section::Theme(Theme::CircleOfSupport))).await?
-            {
-                included.push(careteam::circle(state, &caller, person).await?.0);
+            if let Some(direction) = s.page.sort_last_updated {
+                found.sort_by_key(|(_, _, r)| r["meta"]["lastUpdated"].as_str().unwrap_or_default().to_string());
+                if direction == carethread_fhir::search::Direction::Descending {
+                    found.reverse();
+                }
             }
-        }
-        Ok((page, total, included))
-    })
-    .await?;
+            let (page, total) = page_of(found, &s.page);
+            let mut included: Vec<Value> = Vec::new();
+            // Each person's goals are loaded once, however many of their plan versions are on the page.
+            let mut goals_of: std::collections::HashMap<PersonId, Vec<(Uuid, Vec<GoalVersion>)>> = Default::default();
+            for (person, number, r) in &page {
+                let (person, number) = (*person, *number);
+                if s.includes.iter().any(|i| i == "CarePlan:goal") {
+                    let wanted: Vec<&str> =
+                        r["goal"].as_array().into_iter().flatten().filter_map(|g| g["reference"].as_str()).collect();
+                    if let std::collections::hash_map::Entry::Vacant(slot) = goals_of.entry(person) {
+                        slot.insert(goals(state, &caller, &mut gate, person).await?);
+                    }
+                    for (id, versions) in goals_of.get(&person).into_iter().flatten() {
+                        if !wanted.contains(&format!("Goal/{id}").as_str()) {
+                            continue;
+                        }
+                        // The goal as this version of the plan states it.
+                        if let Some(g) = versions.iter().find(|g| g.plan_numbers.contains(&number))
+                            && !included.iter().any(|i| i["resourceType"] == "Goal" && i["id"] == g.resource["id"])
+                        {
+                            included.push(g.resource.clone());
+                        }
+                    }
+                }
+                if s.includes.iter().any(|i| i == "CarePlan:care-team")
+                    && r["careTeam"].is_array()
+                    && !included
+                        .iter()
+                        .any(|i| i["resourceType"] == "CareTeam" && i["id"] == person.to_string().as_str())
+                    && gate.allows(person, Action::ReadSection(Section::Theme(Theme::CircleOfSupport))).await?
+                {
+                    included.push(careteam::circle(state, &caller, person).await?.0);
+                }
+            }
+            Ok::<_, FhirError>((page, total, included))
+        })
+        .await?;
     let page = page.into_iter().map(|(_, _, r)| r).collect();
     Ok(searchset_response(&base_url(&state, &headers), "CarePlan", query, &s.page, Total::Exact(total), page, included))
 }

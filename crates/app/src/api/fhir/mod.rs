@@ -467,25 +467,6 @@ pub fn matches_common(s: &carethread_fhir::search::Search, r: &serde_json::Value
     id_ok && updated
 }
 
-/// Runs `read` in one read-only scope (see `Db::read_scope`): the policy decides on the same
-/// snapshot the records are read from, so an access ended in between cannot let a read through,
-/// and the reads' audit entries go to the writer together. The scope ends whichever way `read`
-/// does, so a refusal or a read made before a failure is on record too. Inside a scope already
-/// (an entry of a FHIR transaction Bundle) `read` simply runs in it.
-pub async fn in_one_snapshot<T>(
-    state: &AppState,
-    read: impl AsyncFnOnce(&AppState) -> Result<T, FhirError>,
-) -> Result<T, FhirError> {
-    if state.db.in_scope() {
-        return read(state).await;
-    }
-    let scope = state.db.read_scope().await?;
-    let reading = AppState { db: scope.db.clone(), ..state.clone() };
-    let found = read(&reading).await;
-    scope.commit().await?;
-    found
-}
-
 /// The people a search looks at whose records the caller may do `action` on.
 pub async fn admitted(
     state: &AppState,

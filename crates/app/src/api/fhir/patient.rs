@@ -3,8 +3,7 @@
 
 use super::gate::Gate;
 use super::{
-    Caller, FhirError, base_url, created, id_mismatch, if_match, in_one_snapshot, lenient, pairs, require_json,
-    resource_response, stale,
+    Caller, FhirError, base_url, created, id_mismatch, if_match, lenient, pairs, require_json, resource_response, stale,
 };
 use crate::state::AppState;
 use axum::body::Bytes;
@@ -41,11 +40,12 @@ pub async fn read(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Response, FhirError> {
-    let record = in_one_snapshot(&state, async |state| {
-        let id = authorise(state, &caller, Action::ReadPerson, &id).await?;
-        Ok(people::read(&state.db, &caller.audit(), id, "read the Patient through FHIR").await?)
-    })
-    .await?;
+    let record = state
+        .in_one_snapshot(async |state| {
+            let id = authorise(state, &caller, Action::ReadPerson, &id).await?;
+            Ok::<_, FhirError>(people::read(&state.db, &caller.audit(), id, "read the Patient through FHIR").await?)
+        })
+        .await?;
     Ok(resource_response(StatusCode::OK, &as_fhir(&record), Some(record.version)))
 }
 

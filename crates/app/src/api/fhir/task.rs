@@ -5,8 +5,8 @@
 use super::gate::Gate;
 use super::history::{self, Historic};
 use super::{
-    Caller, FhirError, SameRecord, base_url, created, if_match, in_one_snapshot, page_of, pairs, parse_id,
-    parse_search, require_json, resource_response, searchset_response, stale,
+    Caller, FhirError, SameRecord, base_url, created, if_match, page_of, pairs, parse_id, parse_search, require_json,
+    resource_response, searchset_response, stale,
 };
 use crate::state::AppState;
 use axum::body::Bytes;
@@ -82,8 +82,7 @@ pub async fn search(
         });
     }
     let (rows, total) =
-        in_one_snapshot(&state, async |reading| page_of_tasks(reading, &caller, &s.page, filter, nothing).await)
-            .await?;
+        state.in_one_snapshot(async |reading| page_of_tasks(reading, &caller, &s.page, filter, nothing).await).await?;
     let found = rows.iter().map(as_fhir).collect();
     Ok(searchset_response(&base_url(&state, &headers), "Task", query, &s.page, total, found, Vec::new()))
 }
