@@ -259,11 +259,16 @@ async fn theme_page(
     Path((id, theme)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let id = authorise(&state, &viewer, &meta, Action::ReadPerson, &id).await?;
-    let theme = parse_theme(&theme)?;
     let form =
         EntryInput { kind: EntryKind::Working.slug().into(), voice: "with-person".into(), ..EntryInput::default() };
-    Ok(theme_page_for(&state, &viewer, &meta, id, theme, &headers, (form, FieldErrors::new())).await?.into_response())
+    let page = state
+        .in_one_snapshot(async |state| {
+            let id = authorise(state, &viewer, &meta, Action::ReadPerson, &id).await?;
+            let theme = parse_theme(&theme)?;
+            theme_page_for(state, &viewer, &meta, id, theme, &headers, (form, FieldErrors::new())).await
+        })
+        .await?;
+    Ok(page.into_response())
 }
 
 #[derive(serde::Deserialize)]
