@@ -191,9 +191,13 @@ async fn plan_page(
     meta: RequestMeta,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let id = authorise(&state, &viewer, &meta, Action::ReadPerson, &id).await?;
-    let s = subject(&state, &viewer, &meta, id, "opened the care plan").await?;
-    let can_edit = may_edit(&state, &viewer, id).await?;
+    let (id, s, can_edit) = state
+        .in_one_snapshot(async |state| {
+            let id = authorise(state, &viewer, &meta, Action::ReadPerson, &id).await?;
+            let s = subject(state, &viewer, &meta, id, "opened the care plan").await?;
+            Ok::<_, AppError>((id, s, may_edit(state, &viewer, id).await?))
+        })
+        .await?;
     let shown = s.plan.draft().or(s.plan.agreed_waiting()).or(s.plan.current()).cloned();
     Ok(PlanPage {
         layout: Layout::new(&viewer, format!("Care and support plan: {}", s.name), ""),

@@ -370,17 +370,15 @@ async fn review_page(
     meta: RequestMeta,
     Path((id, review)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    let id = authorise(&state, &viewer, &meta, Action::ReadPerson, &id).await?;
-    let review = crate::web::record_id(&review)?;
-    Ok(review_page_for(
-        On { state: &state, viewer: &viewer, meta: &meta, id },
-        review,
-        Vec::new(),
-        FieldErrors::new(),
-        None,
-    )
-    .await?
-    .into_response())
+    let page = state
+        .in_one_snapshot(async |state| {
+            let id = authorise(state, &viewer, &meta, Action::ReadPerson, &id).await?;
+            let review = crate::web::record_id(&review)?;
+            let on = On { state, viewer: &viewer, meta: &meta, id };
+            review_page_for(on, review, Vec::new(), FieldErrors::new(), None).await
+        })
+        .await?;
+    Ok(page.into_response())
 }
 
 /// Shows the review again with a refusal, or goes back to it after a successful change.

@@ -110,10 +110,15 @@ async fn case_tasks(
     Path(id): Path<String>,
     Query(q): Query<FromReview>,
 ) -> Result<Response, AppError> {
-    let id = authorise(&state, &viewer, &meta, Action::ReadPerson, &id).await?;
-    let review = parse_review(q.review.as_deref())?;
     let form = TaskInput { status: "requested".into(), ..TaskInput::default() };
-    Ok(case_tasks_page(&state, &viewer, &meta, id, (form, FieldErrors::new(), review)).await?.into_response())
+    let page = state
+        .in_one_snapshot(async |state| {
+            let id = authorise(state, &viewer, &meta, Action::ReadPerson, &id).await?;
+            let review = parse_review(q.review.as_deref())?;
+            case_tasks_page(state, &viewer, &meta, id, (form, FieldErrors::new(), review)).await
+        })
+        .await?;
+    Ok(page.into_response())
 }
 
 #[derive(Deserialize)]
