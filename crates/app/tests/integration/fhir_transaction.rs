@@ -29,8 +29,13 @@ async fn problem_names(app: &TestApp, token: &str, person: &str) -> Vec<String> 
     entries(&found, "match").iter().filter_map(|c| c["code"]["text"].as_str().map(str::to_string)).collect()
 }
 
-/// How many changes the audit log holds for this person since `from`, by `username`.
-async fn changes_logged(app: &TestApp, person: &str, username: &str, from: chrono::DateTime<chrono::Utc>) -> usize {
+/// The actions the audit log holds for this person since `from`, by `username`, oldest first.
+async fn actions_logged(
+    app: &TestApp,
+    person: &str,
+    username: &str,
+    from: chrono::DateTime<chrono::Utc>,
+) -> Vec<String> {
     let filter = AuditFilter {
         person_id: Some(person.parse().expect("id")),
         username: Some(username.to_string()),
@@ -38,7 +43,12 @@ async fn changes_logged(app: &TestApp, person: &str, username: &str, from: chron
         until: None,
     };
     let (rows, _) = audit::browse(&app.db, &AuditContext::command_line("test"), &filter, 0).await.expect("browse");
-    rows.iter().filter(|e| e.action == "create" || e.action == "update").count()
+    rows.into_iter().map(|e| e.action).collect()
+}
+
+/// How many changes the audit log holds for this person since `from`, by `username`.
+async fn changes_logged(app: &TestApp, person: &str, username: &str, from: chrono::DateTime<chrono::Utc>) -> usize {
+    actions_logged(app, person, username, from).await.iter().filter(|a| *a == "create" || *a == "update").count()
 }
 
 #[tokio::test]
@@ -177,14 +187,8 @@ async fn a_transaction_of_changes_lands_whole_or_leaves_the_case_as_it_was() {
     let looking = transaction(vec![json!({ "request": { "method": "GET", "url": format!("Patient/{id}") } })]);
     let (status, outcome) = post(&app, outsider, "/fhir", looking).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{outcome}");
-    let filter = AuditFilter {
-        person_id: Some(id.parse().expect("id")),
-        username: Some("demo-clinician".into()),
-        from: Some(refused_from),
-        until: None,
-    };
-    let (rows, _) = audit::browse(&app.db, &AuditContext::command_line("test"), &filter, 0).await.expect("browse");
-    assert!(rows.iter().any(|e| e.action == "denied"), "{:?}", rows.iter().map(|e| &e.action).collect::<Vec<_>>());
+    let actions = actions_logged(&app, &id, "demo-clinician", refused_from).await;
+    assert!(actions.iter().any(|a| a == "denied"), "{actions:?}");
 
     // The log's hash chains are whole after the undone transactions.
     let verified = audit_chain::verify(&app.db, &[]).await.expect("verify");
@@ -293,17 +297,6 @@ async fn reads_and_searches_in_a_transaction_answer_as_they_would_alone() {
         let (status, outcome) = get(&app, &outsider, &url).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{url}: {outcome}");
     }
-    let filter = AuditFilter {
-        person_id: Some(id.parse().expect("id")),
-        username: Some("demo-clinician".into()),
-        from: Some(refused_from),
-        until: None,
-    };
-    let (rows, _) = audit::browse(&app.db, &AuditContext::command_line("test"), &filter, 0).await.expect("browse");
-    assert_eq!(
-        rows.iter().filter(|e| e.action == "denied").count(),
-        2,
-        "{:?}",
-        rows.iter().map(|e| &e.action).collect::<Vec<_>>()
-    );
+    let actions = actions_logged(&app, &id, "demo-clinician", refused_from).await;
+    assert_eq!(actions.iter().filter(|a| *a == "denied").count(), 2, "{actions:?}");
 }
