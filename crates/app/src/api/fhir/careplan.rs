@@ -234,65 +234,71 @@ pub async fn search_care_plans(
 ) -> Result<Response, FhirError> {
     let query = pairs(raw.as_deref())?;
     let s = parse_search(&CAREPLAN_SEARCH, &query, &headers)?;
-    let (page, total, included) = state
-        .in_one_snapshot(async |state| {
-            let mut gate = Gate::new(state, &caller);
-            let mut found = Vec::new();
-            for person in gate.people(s.patient, &PLAN_SECTIONS).await? {
-                for (number, r) in care_plans(state, &caller, &mut gate, person).await? {
-                    let status_ok = s.statuses.is_empty() || s.statuses.iter().any(|c| r["status"] == c.as_str());
-                    let category_ok = s.categories.is_empty()
-                        || s.categories.iter().any(|c| r["category"][0]["coding"][0]["code"] == c.as_str());
-                    if status_ok && category_ok && super::matches_common(&s, &r) {
-                        found.push((person, number, r));
-                    }
-                }
-            }
-            if let Some(direction) = s.page.sort_last_updated {
-                found.sort_by_key(|(_, _, r)| r["meta"]["lastUpdated"].as_str().unwrap_or_default().to_string());
-                if direction == carethread_fhir::search::Direction::Descending {
-                    found.reverse();
-                }
-            }
-            let (page, total) = page_of(found, &s.page);
-            let mut included: Vec<Value> = Vec::new();
-            // Each person's goals are loaded once, however many of their plan versions are on the page.
-            let mut goals_of: std::collections::HashMap<PersonId, Vec<(Uuid, Vec<GoalVersion>)>> = Default::default();
-            for (person, number, r) in &page {
-                let (person, number) = (*person, *number);
-                if s.includes.iter().any(|i| i == "CarePlan:goal") {
-                    let wanted: Vec<&str> =
-                        r["goal"].as_array().into_iter().flatten().filter_map(|g| g["reference"].as_str()).collect();
-                    if let std::collections::hash_map::Entry::Vacant(slot) = goals_of.entry(person) {
-                        slot.insert(goals(state, &caller, &mut gate, person).await?);
-                    }
-                    for (id, versions) in goals_of.get(&person).into_iter().flatten() {
-                        if !wanted.contains(&format!("Goal/{id}").as_str()) {
-                            continue;
-                        }
-                        // The goal as this version of the plan states it.
-                        if let Some(g) = versions.iter().find(|g| g.plan_numbers.contains(&number))
-                            && !included.iter().any(|i| i["resourceType"] == "Goal" && i["id"] == g.resource["id"])
-                        {
-                            included.push(g.resource.clone());
-                        }
-                    }
-                }
-                if s.includes.iter().any(|i| i == "CarePlan:care-team")
-                    && r["careTeam"].is_array()
-                    && !included
-                        .iter()
-                        .any(|i| i["resourceType"] == "CareTeam" && i["id"] == person.to_string().as_str())
-                    && gate.allows(person, Action::ReadSection(Section::Theme(Theme::CircleOfSupport))).await?
-                {
-                    included.push(careteam::circle(state, &caller, person).await?.0);
-                }
-            }
-            Ok::<_, FhirError>((page, total, included))
-        })
-        .await?;
+    let (page, total, included) =
+        state.in_one_snapshot(async |state| matching_care_plans(state, &caller, &s).await).await?;
     let page = page.into_iter().map(|(_, _, r)| r).collect();
     Ok(searchset_response(&base_url(&state, &headers), "CarePlan", query, &s.page, Total::Exact(total), page, included))
+}
+
+/// A CarePlan search's page of plan versions (with each one's person and number), its total,
+/// and the resources its `_include`s add: everything the caller may see, read in the snapshot
+/// `state` holds.
+async fn matching_care_plans(
+    state: &AppState,
+    caller: &Caller,
+    s: &carethread_fhir::search::Search,
+) -> Result<(Vec<(PersonId, i32, Value)>, usize, Vec<Value>), FhirError> {
+    let mut gate = Gate::new(state, caller);
+    let mut found = Vec::new();
+    for person in gate.people(s.patient, &PLAN_SECTIONS).await? {
+        for (number, r) in care_plans(state, caller, &mut gate, person).await? {
+            let status_ok = s.statuses.is_empty() || s.statuses.iter().any(|c| r["status"] == c.as_str());
+            let category_ok = s.categories.is_empty()
+                || s.categories.iter().any(|c| r["category"][0]["coding"][0]["code"] == c.as_str());
+            if status_ok && category_ok && super::matches_common(s, &r) {
+                found.push((person, number, r));
+            }
+        }
+    }
+    if let Some(direction) = s.page.sort_last_updated {
+        found.sort_by_key(|(_, _, r)| r["meta"]["lastUpdated"].as_str().unwrap_or_default().to_string());
+        if direction == carethread_fhir::search::Direction::Descending {
+            found.reverse();
+        }
+    }
+    let (page, total) = page_of(found, &s.page);
+    let mut included: Vec<Value> = Vec::new();
+    // Each person's goals are loaded once, however many of their plan versions are on the page.
+    let mut goals_of: std::collections::HashMap<PersonId, Vec<(Uuid, Vec<GoalVersion>)>> = Default::default();
+    for (person, number, r) in &page {
+        let (person, number) = (*person, *number);
+        if s.includes.iter().any(|i| i == "CarePlan:goal") {
+            let wanted: Vec<&str> =
+                r["goal"].as_array().into_iter().flatten().filter_map(|g| g["reference"].as_str()).collect();
+            if let std::collections::hash_map::Entry::Vacant(slot) = goals_of.entry(person) {
+                slot.insert(goals(state, caller, &mut gate, person).await?);
+            }
+            for (id, versions) in goals_of.get(&person).into_iter().flatten() {
+                if !wanted.contains(&format!("Goal/{id}").as_str()) {
+                    continue;
+                }
+                // The goal as this version of the plan states it.
+                if let Some(g) = versions.iter().find(|g| g.plan_numbers.contains(&number))
+                    && !included.iter().any(|i| i["resourceType"] == "Goal" && i["id"] == g.resource["id"])
+                {
+                    included.push(g.resource.clone());
+                }
+            }
+        }
+        if s.includes.iter().any(|i| i == "CarePlan:care-team")
+            && r["careTeam"].is_array()
+            && !included.iter().any(|i| i["resourceType"] == "CareTeam" && i["id"] == person.to_string().as_str())
+            && gate.allows(person, Action::ReadSection(Section::Theme(Theme::CircleOfSupport))).await?
+        {
+            included.push(careteam::circle(state, caller, person).await?.0);
+        }
+    }
+    Ok((page, total, included))
 }
 
 /// The goal's versions the caller may see, newest first, or not found.
