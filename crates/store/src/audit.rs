@@ -5,7 +5,7 @@
 //! (`crate::audit_writer`), and is durable before the read's caller gets the data.
 //! Nothing here updates or deletes an entry.
 
-use crate::audit_chain::{self, ChainedEntry};
+use crate::audit_chain::{self, ChainedEntry, bind_entry};
 use crate::db::{Db, Tx};
 use crate::error::StoreError;
 use carethread_domain::{AuditAction, OrgId, PersonId, UserId};
@@ -113,56 +113,27 @@ struct Linked<'a> {
     hash: String,
 }
 
-/// An entry's columns, in the order [`insert`] binds them.
-const COLUMNS: &[&str] = &[
-    "id",
-    "org_id",
-    "at",
-    "user_id",
-    "username",
-    "role",
-    "action",
-    "person_id",
-    "detail",
-    "ip",
-    "request_id",
-    "chain",
-    "seq",
-    "prev_hash",
-    "hash",
-];
+/// The columns [`insert`] fills after an entry's own ([`audit_chain::ENTRY_COLUMNS`]): its place in
+/// its chain.
+const CHAIN_COLUMNS: &[&str] = &["chain", "seq", "prev_hash", "hash"];
 
 /// How many of `left` rows the next INSERT takes. A batch of reads' entries goes in a few
 /// statements rather than one each, since each statement is a round trip to the database; the
 /// sizes are powers of two so that only a handful of distinct statements are ever prepared (each
 /// connection caches them), and at most 256 rows (3,840 bound values) go in one statement, well
 /// under both backends' limits on bound values.
-fn rows_per_insert(left: usize) -> usize {
+pub(crate) fn rows_per_insert(left: usize) -> usize {
     1 << left.min(256).ilog2()
 }
 
 /// Inserts entries already linked into their chain, in one statement.
 async fn insert(tx: &mut Tx, rows: &[Linked<'_>]) -> Result<(), StoreError> {
-    let sql = crate::query::insert_sql("audit_log", COLUMNS, rows.len(), tx.backend());
+    let columns = [audit_chain::ENTRY_COLUMNS, CHAIN_COLUMNS].concat();
+    let sql = crate::query::insert_sql("audit_log", &columns, rows.len(), tx.backend());
     exec_tx!(tx, |c| {
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
         for Linked { entry: e, seq, prev_hash, hash } in rows {
-            q = q
-                .bind(e.id)
-                .bind(e.org_id)
-                .bind(e.at)
-                .bind(e.user_id)
-                .bind(&e.username)
-                .bind(&e.role)
-                .bind(&e.action)
-                .bind(e.person_id)
-                .bind(&e.detail)
-                .bind(&e.ip)
-                .bind(&e.request_id)
-                .bind(e.chain())
-                .bind(*seq)
-                .bind(prev_hash)
-                .bind(hash);
+            q = bind_entry!(q, e).bind(e.chain()).bind(*seq).bind(prev_hash).bind(hash);
         }
         q.execute(c).await
     })?;
@@ -233,6 +204,7 @@ pub async fn browse(
     filter: &AuditFilter,
     page: i64,
 ) -> Result<(Vec<AuditEntry>, bool), StoreError> {
+    db.settle_audit().await?;
     let mut tx = db.begin().await?;
     let offset = page.max(0) * AUDIT_PAGE_SIZE;
     let mut rows: Vec<AuditEntry> = on_tx!(&mut tx, |c| sqlx::query_as(
@@ -285,6 +257,7 @@ impl Look {
 /// Who has looked at a person's record, newest first: every read and every refused attempt
 /// (changes are shown in the record itself). The person looking at this list is audited too.
 pub async fn looks_at(db: &Db, ctx: &AuditContext, person: PersonId, limit: i64) -> Result<Vec<Look>, StoreError> {
+    db.settle_audit().await?;
     let mut tx = db.read().await?;
     let rows: Vec<Look> = on_tx!(&mut tx, |c| sqlx::query_as(
         "SELECT a.id, a.at, COALESCE(u.display_name, a.username) AS who, a.role, a.action, a.detail \

@@ -33,6 +33,29 @@ pub struct ChainedEntry {
     pub request_id: String,
 }
 
+/// An entry's own columns, in the order [`bind_entry!`] binds them: the same in the audit log and
+/// in the read journal (`crate::read_journal`).
+pub(crate) const ENTRY_COLUMNS: &[&str] =
+    &["id", "org_id", "at", "user_id", "username", "role", "action", "person_id", "detail", "ip", "request_id"];
+
+/// Binds an entry's fields to a query, in [`ENTRY_COLUMNS`] order.
+macro_rules! bind_entry {
+    ($q:expr, $e:expr) => {
+        $q.bind($e.id)
+            .bind($e.org_id)
+            .bind($e.at)
+            .bind($e.user_id)
+            .bind(&$e.username)
+            .bind(&$e.role)
+            .bind(&$e.action)
+            .bind($e.person_id)
+            .bind(&$e.detail)
+            .bind(&$e.ip)
+            .bind(&$e.request_id)
+    };
+}
+pub(crate) use bind_entry;
+
 impl ChainedEntry {
     /// The chain an entry belongs to: its organisation's, or the nil id's.
     pub fn chain(&self) -> Uuid {
@@ -139,6 +162,7 @@ const PAGE: i64 = 5_000;
 /// Checks every chain from its first entry to its head, every stored checkpoint, and the
 /// checkpoints given (exported earlier and kept elsewhere).
 pub async fn verify(db: &Db, exported: &[Checkpoint]) -> Result<Verification, StoreError> {
+    db.settle_audit().await?;
     let mut report = Verification::default();
     let heads: Vec<(Uuid, i64, String)> =
         on_pool!(db, |p| sqlx::query_as("SELECT org_id, seq, hash FROM audit_chains ORDER BY org_id")
@@ -249,6 +273,7 @@ pub async fn verify(db: &Db, exported: &[Checkpoint]) -> Result<Verification, St
 
 /// Records a checkpoint of every chain as it is now, and returns them for export.
 pub async fn checkpoint(db: &Db) -> Result<Vec<Checkpoint>, StoreError> {
+    db.settle_audit().await?;
     let mut tx = db.begin().await?;
     let heads: Vec<(Uuid, i64, String)> =
         on_tx!(&mut tx, |c| sqlx::query_as("SELECT org_id, seq, hash FROM audit_chains ORDER BY org_id")

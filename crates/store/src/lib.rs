@@ -26,6 +26,7 @@ pub mod plans;
 pub mod population;
 pub mod provenance;
 mod query;
+mod read_journal;
 pub mod reviews;
 pub mod sessions;
 mod snapshots;

@@ -60,6 +60,8 @@ pub async fn fresh_db() -> Db {
 /// Runs one statement straight on the database, bypassing the store's functions: for tests that
 /// check a rule is enforced by the database itself, not only by code.
 pub async fn execute_raw(db: &Db, sql: &str) -> Result<u64, crate::StoreError> {
+    // The statement meets the audit log with every read acknowledged so far in it.
+    db.settle_audit().await?;
     let sql = sqlx::AssertSqlSafe(sql.to_string());
     Ok(on_pool!(db, |p| sqlx::query(sql).execute(p).await.map(|r| r.rows_affected()))?)
 }
@@ -80,4 +82,35 @@ pub async fn idle_in_transaction(db: &Db) -> Option<i64> {
             .expect("ask PostgreSQL about its sessions"),
         ),
     }
+}
+
+/// The read journal of a SQLite database (see `read_journal`); a test of it runs on SQLite
+/// whatever the test backend, since PostgreSQL has none.
+fn read_journal(db: &Db) -> &crate::read_journal::Journal {
+    db.audit.journal().expect("a SQLite database has a read journal")
+}
+
+/// How many reads' audit entries wait in the read journal.
+pub async fn waiting_in_read_journal(db: &Db) -> i64 {
+    read_journal(db).waiting().await.expect("count the read journal")
+}
+
+/// Appends entries to the read journal, as a process that acknowledged these reads would have
+/// before it died.
+pub async fn leave_in_read_journal(db: &Db, entries: Vec<crate::audit_chain::ChainedEntry>) {
+    read_journal(db).append(entries).await.expect("append to the read journal")
+}
+
+/// Puts the last `n` entries of the audit log back into the read journal: what a crash leaves
+/// between a move's commit to the log and its deleting the moved entries from the journal.
+pub async fn put_back_in_read_journal(db: &Db, n: i64) {
+    let entries: Vec<crate::audit_chain::ChainedEntry> = on_pool!(db, |p| sqlx::query_as(
+        "SELECT id, org_id, at, user_id, username, role, action, person_id, detail, ip, request_id \
+         FROM audit_log ORDER BY at DESC, id DESC LIMIT $1"
+    )
+    .bind(n)
+    .fetch_all(p)
+    .await)
+    .expect("read the last entries");
+    leave_in_read_journal(db, entries).await
 }

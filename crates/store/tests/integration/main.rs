@@ -9,6 +9,7 @@ mod audit_chain;
 mod bulk;
 mod import;
 mod plans;
+mod read_journal;
 mod reviews;
 mod store;
 mod tasks;
