@@ -290,12 +290,12 @@ impl Db {
             // FULL like every other write, so entries are on disk before they leave the journal.
             // Its batches touch pages all over the log's indexes: with SQLite's default 2 MiB
             // cache it spilled them mid-transaction, through a statement journal in a temporary
-            // file (a third of its time, measured), so it keeps 32 MiB and its temporary data in
+            // file (a third of its time, measured), so it keeps 8 MiB and its temporary data in
             // memory.
             let mover = SqlitePoolOptions::new()
                 .max_connections(1)
                 .test_before_acquire(false)
-                .connect_with(options.pragma("cache_size", "-32768").pragma("temp_store", "memory"))
+                .connect_with(options.pragma("cache_size", "-8192").pragma("temp_store", "memory"))
                 .await?;
             let gate = WriteGate::default();
             let journal = Journal::open(path, Pool::Sqlite(mover, gate.clone())).await?;

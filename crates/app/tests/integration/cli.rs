@@ -254,6 +254,9 @@ async fn audit_verify_passes_an_intact_log_and_fails_on_one_changed_entry() {
     std::fs::write(&garbled, "not json\n").expect("write");
     let refused = carethread(&["audit", "verify", "--db", db, "--against", &garbled.to_string_lossy()], None);
     assert!(stderr(&refused).contains("line 1 of") && stderr(&refused).contains("is not a checkpoint"));
+    for kept in [file, garbled] {
+        std::fs::remove_file(kept).expect("remove the test's checkpoint files");
+    }
 }
 
 #[tokio::test]
