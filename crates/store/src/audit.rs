@@ -94,11 +94,8 @@ pub(crate) async fn insert_chained(tx: &mut Tx, entries: Vec<ChainedEntry>) -> R
             let hash = e.hash(&prev, seq);
             linked.push(Linked { entry: e, seq, prev_hash: std::mem::replace(&mut prev, hash.clone()), hash });
         }
-        let mut rest = &linked[..];
-        while !rest.is_empty() {
-            let (rows, after) = rest.split_at(rows_per_insert(rest.len()));
+        for rows in crate::query::insert_batches(&linked) {
             insert(tx, rows).await?;
-            rest = after;
         }
         audit_chain::advance(tx, chain, &prev).await?;
     }
@@ -116,15 +113,6 @@ struct Linked<'a> {
 /// The columns [`insert`] fills after an entry's own ([`audit_chain::ENTRY_COLUMNS`]): its place in
 /// its chain.
 const CHAIN_COLUMNS: &[&str] = &["chain", "seq", "prev_hash", "hash"];
-
-/// How many of `left` rows the next INSERT takes. A batch of reads' entries goes in a few
-/// statements rather than one each, since each statement is a round trip to the database; the
-/// sizes are powers of two so that only a handful of distinct statements are ever prepared (each
-/// connection caches them), and at most 256 rows (3,840 bound values) go in one statement, well
-/// under both backends' limits on bound values.
-pub(crate) fn rows_per_insert(left: usize) -> usize {
-    1 << left.min(256).ilog2()
-}
 
 /// Inserts entries already linked into their chain, in one statement.
 async fn insert(tx: &mut Tx, rows: &[Linked<'_>]) -> Result<(), StoreError> {

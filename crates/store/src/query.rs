@@ -74,6 +74,23 @@ pub(crate) fn insert_sql(table: &str, columns: &[&str], rows: usize, backend: cr
     sql
 }
 
+/// `rows` cut into the groups that each INSERT takes. Many rows go in a few statements rather
+/// than one each, since each statement is a round trip to the database; the sizes are powers of
+/// two so that only a handful of distinct statements are ever prepared (each connection caches
+/// them), and at most 256 rows (3,840 bound values for the audit log's 15 columns) go in one
+/// statement, well under both backends' limits on bound values.
+pub(crate) fn insert_batches<T>(rows: &[T]) -> impl Iterator<Item = &[T]> {
+    let mut rest = rows;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let (batch, after) = rest.split_at(1 << rest.len().min(256).ilog2());
+        rest = after;
+        Some(batch)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -85,5 +102,15 @@ mod tests {
             "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)"
         );
         assert_eq!(insert_sql("t", &["a", "b"], 2, Backend::Sqlite), "INSERT INTO t (a, b) VALUES (?, ?), (?, ?)");
+    }
+
+    #[test]
+    fn insert_batches_take_every_row_once_in_order_in_powers_of_two_up_to_256() {
+        let rows: Vec<usize> = (0..700).collect();
+        let batches: Vec<&[usize]> = super::insert_batches(&rows).collect();
+        let sizes: Vec<usize> = batches.iter().map(|b| b.len()).collect();
+        assert_eq!(sizes, [256, 256, 128, 32, 16, 8, 4]);
+        assert_eq!(batches.concat(), rows);
+        assert_eq!(super::insert_batches::<usize>(&[]).count(), 0);
     }
 }

@@ -59,6 +59,7 @@ pub(crate) struct Journal {
     file: SqlitePool,
     /// The database's own connection for moves (`Pool::Sqlite`, sharing the write gate).
     log: Pool,
+    /// Shared by every clone: the writer's appends and the mover's moves.
     backlog: std::sync::Arc<Backlog>,
 }
 
@@ -123,16 +124,13 @@ impl Journal {
     /// Commits `entries` to the journal, in one transaction.
     pub(crate) async fn append(&self, entries: Vec<ChainedEntry>) -> Result<(), StoreError> {
         let mut tx = self.file.begin().await?;
-        let mut rest = &entries[..];
-        while !rest.is_empty() {
-            let (rows, after) = rest.split_at(crate::audit::rows_per_insert(rest.len()));
+        for rows in crate::query::insert_batches(&entries) {
             let sql = crate::query::insert_sql("waiting_reads", ENTRY_COLUMNS, rows.len(), crate::Backend::Sqlite);
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for e in rows {
                 q = bind_entry!(q, e);
             }
             q.execute(&mut *tx).await?;
-            rest = after;
         }
         tx.commit().await?;
         let waiting = self.backlog.waiting.fetch_add(entries.len() as i64, Ordering::Relaxed) + entries.len() as i64;
