@@ -202,35 +202,50 @@ async fn open(db: &DbArg) -> anyhow::Result<Db> {
     Ok(db)
 }
 
+/// Opens the database, runs `work` on it and closes it, whatever `work` answered: closing moves
+/// reads' audit entries waiting in the read journal into the log before the command ends.
+async fn with_db<T>(arg: &DbArg, work: impl AsyncFnOnce(&Db) -> anyhow::Result<T>) -> anyhow::Result<T> {
+    let db = open(arg).await?;
+    let done = work(&db).await;
+    db.close().await;
+    done
+}
+
 async fn run(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Serve(args) => serve(args).await,
         Command::Migrate(db) => {
-            open(&db).await?;
-            println!("The database schema is up to date.");
-            Ok(())
+            with_db(&db, async |_| {
+                println!("The database schema is up to date.");
+                Ok(())
+            })
+            .await
         }
         Command::Demo(db) => {
-            let db = open(&db).await?;
-            let started = Instant::now();
-            let summary = demo::load(&db).await?;
-            println!("{summary}");
-            println!("Took {} ms.", started.elapsed().as_millis());
-            Ok(())
+            with_db(&db, async |db| {
+                let started = Instant::now();
+                let summary = demo::load(db).await?;
+                println!("{summary}");
+                println!("Took {} ms.", started.elapsed().as_millis());
+                Ok(())
+            })
+            .await
         }
         Command::Generate { people, cases, seed, db } => {
-            let db = open(&db).await?;
-            let people = people.unwrap_or(cases.max(1));
-            let g = crate::generate::run(&db, people as usize, cases as usize, seed).await?;
-            println!(
-                "Generated {} people, {} of them with a case, in “{}” in {:.1} s ({:.0} people per second).",
-                g.people,
-                g.cases,
-                g.org_name,
-                g.seconds,
-                g.people as f64 / g.seconds
-            );
-            Ok(())
+            with_db(&db, async |db| {
+                let people = people.unwrap_or(cases.max(1));
+                let g = crate::generate::run(db, people as usize, cases as usize, seed).await?;
+                println!(
+                    "Generated {} people, {} of them with a case, in “{}” in {:.1} s ({:.0} people per second).",
+                    g.people,
+                    g.cases,
+                    g.org_name,
+                    g.seconds,
+                    g.people as f64 / g.seconds
+                );
+                Ok(())
+            })
+            .await
         }
         Command::User(UserCommand::Add { username, role, org, name, team, person_nhs, password_stdin: _, db }) => {
             let username: Username = username.parse()?;
@@ -239,109 +254,129 @@ async fn run(command: Command) -> anyhow::Result<()> {
             std::io::stdin().lock().read_line(&mut line).context("could not read the password from standard input")?;
             let pass = line.trim_end_matches(['\n', '\r']).to_string();
             password::check_new(&pass).map_err(anyhow::Error::msg)?;
-            let db = open(&db).await?;
-            let ctx = AuditContext::command_line("user add");
-            let org_id = choose_org(&db, &ctx, org.as_deref()).await?;
-            let team_id = match team {
-                None => None,
-                Some(t) => Some(find_team(&db, org_id, &t).await?),
-            };
-            let person_id = match (role, person_nhs) {
-                (Role::Person, Some(n)) => {
-                    let nhs: NhsNumber = n.parse()?;
-                    Some(
-                        carethread_store::people::id_by_nhs_number(&db, org_id, &nhs)
-                            .await?
-                            .context("no one with that NHS number is registered in the organisation")?,
-                    )
-                }
-                (Role::Person, None) => {
-                    bail!("a person's own account needs --person-nhs NUMBER to link it to their record")
-                }
-                (_, Some(_)) => bail!("--person-nhs is only for accounts with the person role"),
-                (_, None) => None,
-            };
-            let hash = password::hash(pass).await?;
-            let display = name.unwrap_or_else(|| username.to_string());
-            let new = NewUser {
-                org_id,
-                username: &username,
-                display_name: &display,
-                role,
-                team_id,
-                person_id,
-                password_hash: Some(&hash),
-            };
-            accounts::create_user(&db, &AuditContext { org_id: Some(org_id), ..ctx }, new).await?;
-            println!("Created account '{username}' with role {role}.");
-            Ok(())
+            with_db(&db, async |db| {
+                let ctx = AuditContext::command_line("user add");
+                let org_id = choose_org(db, &ctx, org.as_deref()).await?;
+                let team_id = match team {
+                    None => None,
+                    Some(t) => Some(find_team(db, org_id, &t).await?),
+                };
+                let person_id = match (role, person_nhs) {
+                    (Role::Person, Some(n)) => {
+                        let nhs: NhsNumber = n.parse()?;
+                        Some(
+                            carethread_store::people::id_by_nhs_number(db, org_id, &nhs)
+                                .await?
+                                .context("no one with that NHS number is registered in the organisation")?,
+                        )
+                    }
+                    (Role::Person, None) => {
+                        bail!("a person's own account needs --person-nhs NUMBER to link it to their record")
+                    }
+                    (_, Some(_)) => bail!("--person-nhs is only for accounts with the person role"),
+                    (_, None) => None,
+                };
+                let hash = password::hash(pass).await?;
+                let display = name.unwrap_or_else(|| username.to_string());
+                let new = NewUser {
+                    org_id,
+                    username: &username,
+                    display_name: &display,
+                    role,
+                    team_id,
+                    person_id,
+                    password_hash: Some(&hash),
+                };
+                accounts::create_user(db, &AuditContext { org_id: Some(org_id), ..ctx }, new).await?;
+                println!("Created account '{username}' with role {role}.");
+                Ok(())
+            })
+            .await
         }
         Command::User(UserCommand::Deactivate { username, db }) => {
-            let db = open(&db).await?;
-            accounts::set_user_active(&db, &AuditContext::command_line("user deactivate"), &username, false)
-                .await
-                .map_err(|e| match e {
+            with_db(&db, async |db| {
+                accounts::set_user_active(db, &AuditContext::command_line("user deactivate"), &username, false)
+                    .await
+                    .map_err(|e| match e {
                     carethread_store::StoreError::NotFound => {
                         anyhow::anyhow!("there is no account '{username}'")
                     }
                     other => other.into(),
                 })?;
-            println!("Deactivated '{username}': their sessions have ended and their API tokens no longer work.");
-            Ok(())
+                println!("Deactivated '{username}': their sessions have ended and their API tokens no longer work.");
+                Ok(())
+            })
+            .await
         }
         Command::Token(TokenCommand::Create { username, db }) => {
-            let db = open(&db).await?;
-            let user = accounts::user_by_username(&db, &username)
-                .await?
-                .with_context(|| format!("there is no account '{username}'"))?;
-            if !user.active {
-                bail!("the account '{username}' is deactivated");
-            }
-            let secret = format!("ct_{}", token::random_secret());
-            accounts::create_api_token(&db, &AuditContext::command_line("token create"), &user, &token::hash(&secret))
+            with_db(&db, async |db| {
+                let user = accounts::user_by_username(db, &username)
+                    .await?
+                    .with_context(|| format!("there is no account '{username}'"))?;
+                if !user.active {
+                    bail!("the account '{username}' is deactivated");
+                }
+                let secret = format!("ct_{}", token::random_secret());
+                accounts::create_api_token(
+                    db,
+                    &AuditContext::command_line("token create"),
+                    &user,
+                    &token::hash(&secret),
+                )
                 .await?;
-            println!("API token for '{username}' (shown once; use it as: Authorization: Bearer <token>):");
-            println!("{secret}");
-            Ok(())
+                println!("API token for '{username}' (shown once; use it as: Authorization: Bearer <token>):");
+                println!("{secret}");
+                Ok(())
+            })
+            .await
         }
         Command::Backup { to, db } => backup(&db, &to).await,
         Command::Audit(AuditCommand::Verify { against, db }) => {
-            let db = open(&db).await?;
-            let exported = match against {
-                None => Vec::new(),
-                Some(path) => read_checkpoints(&path)?,
-            };
-            let report = audit_chain::verify(&db, &exported).await?;
-            println!(
-                "Checked {} audit chains: {} entries, {} checkpoints.",
-                report.chains, report.entries, report.checkpoints
-            );
-            if report.unchained > 0 {
-                println!("{} entries were written before the chains existed and are not covered.", report.unchained);
-            }
-            if report.problems.is_empty() {
-                println!("The audit log is intact.");
-                Ok(())
-            } else {
-                for p in &report.problems {
-                    println!("PROBLEM: {p}");
+            with_db(&db, async |db| {
+                let exported = match against {
+                    None => Vec::new(),
+                    Some(path) => read_checkpoints(&path)?,
+                };
+                let report = audit_chain::verify(db, &exported).await?;
+                println!(
+                    "Checked {} audit chains: {} entries, {} checkpoints.",
+                    report.chains, report.entries, report.checkpoints
+                );
+                if report.unchained > 0 {
+                    println!(
+                        "{} entries were written before the chains existed and are not covered.",
+                        report.unchained
+                    );
                 }
-                bail!("the audit log has been tampered with: {} problems found", report.problems.len())
-            }
+                if report.problems.is_empty() {
+                    println!("The audit log is intact.");
+                    Ok(())
+                } else {
+                    for p in &report.problems {
+                        println!("PROBLEM: {p}");
+                    }
+                    bail!("the audit log has been tampered with: {} problems found", report.problems.len())
+                }
+            })
+            .await
         }
         Command::Audit(AuditCommand::Checkpoint(db)) => {
-            let db = open(&db).await?;
-            for cp in audit_chain::checkpoint(&db).await? {
-                println!("{}", serde_json::to_string(&cp)?);
-            }
-            Ok(())
+            with_db(&db, async |db| {
+                for cp in audit_chain::checkpoint(db).await? {
+                    println!("{}", serde_json::to_string(&cp)?);
+                }
+                Ok(())
+            })
+            .await
         }
         Command::Audit(AuditCommand::Checkpoints(db)) => {
-            let db = open(&db).await?;
-            for cp in audit_chain::checkpoints(&db).await? {
-                println!("{}", serde_json::to_string(&cp)?);
-            }
-            Ok(())
+            with_db(&db, async |db| {
+                for cp in audit_chain::checkpoints(db).await? {
+                    println!("{}", serde_json::to_string(&cp)?);
+                }
+                Ok(())
+            })
+            .await
         }
     }
 }

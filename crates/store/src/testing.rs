@@ -95,6 +95,17 @@ pub async fn waiting_in_read_journal(db: &Db) -> i64 {
     read_journal(db).waiting().await.expect("count the read journal")
 }
 
+/// How many entries wait in the read journal of the SQLite database at `url`, read straight from
+/// its file: opening the database would start moving them.
+pub async fn waiting_in_read_journal_file(url: &str) -> i64 {
+    let path = url.strip_prefix("sqlite://").expect("a sqlite:// URL");
+    let options = sqlx::sqlite::SqliteConnectOptions::new().filename(format!("{path}-reads")).read_only(true);
+    let pool = sqlx::SqlitePool::connect_with(options).await.expect("open the read journal");
+    let waiting = sqlx::query_scalar("SELECT COUNT(*) FROM waiting_reads").fetch_one(&pool).await.expect("count");
+    pool.close().await;
+    waiting
+}
+
 /// Appends entries to the read journal, as a process that acknowledged these reads would have
 /// before it died.
 pub async fn leave_in_read_journal(db: &Db, entries: Vec<crate::audit_chain::ChainedEntry>) {

@@ -223,6 +223,16 @@ async fn serve_logs_json_without_personal_data_and_stops_cleanly_on_sigterm() {
 }
 
 #[tokio::test]
+async fn a_command_moves_the_reads_it_made_into_the_audit_log_before_it_ends() {
+    // On SQLite whatever the test backend: PostgreSQL has no read journal.
+    let url = testing::sqlite_url(&format!("cli_journal_{}", uuid::Uuid::now_v7().simple()));
+    let loaded = carethread(&["demo", "--db", &url], None);
+    assert!(loaded.status.success(), "{}", stderr(&loaded));
+    // Loading the demo reads records, and each read left an entry in the journal on its way.
+    assert_eq!(testing::waiting_in_read_journal_file(&url).await, 0, "every one moved before the command ended");
+}
+
+#[tokio::test]
 async fn audit_verify_passes_an_intact_log_and_fails_on_one_changed_entry() {
     let url = testing::fresh_url().await;
     let db = url.as_str();
