@@ -8,6 +8,7 @@ use crate::audit_chain::ChainedEntry;
 use crate::audit_writer::{AuditWriter, Sink};
 use crate::error::StoreError;
 use crate::read_journal::Journal;
+use crate::wal_checkpoint::Checkpointer;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Postgres, Sqlite, Transaction};
@@ -22,6 +23,8 @@ static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migratio
 pub struct Db {
     pub(crate) pool: Pool,
     pub(crate) audit: AuditWriter,
+    /// SQLite's: copies the write-ahead log into the database file, beside the writers.
+    checkpointer: Option<Checkpointer>,
 }
 
 /// On SQLite, one writer at a time within this process, queued here rather than on SQLite's
@@ -276,7 +279,9 @@ impl Db {
                 // FULL: a commit is on disk before it is acknowledged, even across power loss.
                 .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(10));
+                .busy_timeout(Duration::from_secs(10))
+                // Checkpoints are the checkpointer's work, not a commit's (see `wal_checkpoint`).
+                .pragma("wal_autocheckpoint", crate::wal_checkpoint::FALLBACK_PAGES);
             // No liveness ping before handing out a connection (sqlx's default): an embedded
             // database cannot hang up, and the ping is a round trip to the connection's worker
             // thread that every request paid before its first query, once per acquire.
@@ -295,11 +300,16 @@ impl Db {
             let mover = SqlitePoolOptions::new()
                 .max_connections(1)
                 .test_before_acquire(false)
-                .connect_with(options.pragma("cache_size", "-8192").pragma("temp_store", "memory"))
+                .connect_with(options.clone().pragma("cache_size", "-8192").pragma("temp_store", "memory"))
                 .await?;
             let gate = WriteGate::default();
             let journal = Journal::open(path, Pool::Sqlite(mover, gate.clone())).await?;
-            Ok(Db { pool: Pool::Sqlite(pool, gate), audit: AuditWriter::start(Sink::Journal(journal)) })
+            let checkpointer = Checkpointer::start(options).await?;
+            Ok(Db {
+                pool: Pool::Sqlite(pool, gate),
+                audit: AuditWriter::start(Sink::Journal(journal)),
+                checkpointer: Some(checkpointer),
+            })
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let options = PgConnectOptions::from_str(url).map_err(|_| StoreError::BadUrl(redact(url)))?;
             let pool = PgPoolOptions::new()
@@ -307,7 +317,11 @@ impl Db {
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(options)
                 .await?;
-            Ok(Db { audit: AuditWriter::start(Sink::Log(Pool::Postgres(pool.clone()))), pool: Pool::Postgres(pool) })
+            Ok(Db {
+                audit: AuditWriter::start(Sink::Log(Pool::Postgres(pool.clone()))),
+                pool: Pool::Postgres(pool),
+                checkpointer: None,
+            })
         } else {
             Err(StoreError::BadUrl(redact(url)))
         }
@@ -366,7 +380,7 @@ impl Db {
                 return Err(in_scope("open a scope"));
             }
         };
-        Ok(Scoped { db: Db { pool, audit: self.audit.clone() } })
+        Ok(Scoped { db: Db { pool, audit: self.audit.clone(), checkpointer: None } })
     }
 
     /// A scope that only reads: one read transaction (as [`Db::read`] starts) that every read
@@ -387,7 +401,7 @@ impl Db {
             }
             Pool::SqliteScope(_) | Pool::PostgresScope(_) => return Err(in_scope("open a scope")),
         };
-        Ok(Scoped { db: Db { pool, audit: self.audit.clone() } })
+        Ok(Scoped { db: Db { pool, audit: self.audit.clone(), checkpointer: None } })
     }
 
     /// Whether this handle runs inside a scope (see [`Db::scope`]).
@@ -492,6 +506,9 @@ impl Db {
             Pool::Sqlite(p, _) => p.close().await,
             Pool::Postgres(p) => p.close().await,
             Pool::SqliteScope(_) | Pool::PostgresScope(_) => {}
+        }
+        if let Some(checkpointer) = &self.checkpointer {
+            checkpointer.close().await;
         }
     }
 }

@@ -36,6 +36,7 @@ pub mod testing;
 pub mod themes;
 pub mod today;
 pub mod two_factor;
+mod wal_checkpoint;
 
 pub use audit::AuditContext;
 pub use clock::now;

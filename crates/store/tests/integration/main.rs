@@ -14,3 +14,4 @@ mod reviews;
 mod store;
 mod tasks;
 mod themes;
+mod wal_checkpoint;
