@@ -671,8 +671,9 @@ pub async fn write(db: &Db, prepared: Prepared) -> Result<(), StoreError> {
     let Prepared(batch) = prepared;
     let mut tx = db.begin().await?;
     if let TxConn::Sqlite(t) = &mut tx.conn {
-        // Loading touches every index at random places; SQLite's default 2 MB page cache would
-        // spend most of the time re-reading pages. The setting stays with this one connection.
+        // Loading touches every index at random places; a small page cache would spend most of
+        // the time re-reading pages. The setting stays with the write connection, for the next
+        // batch, until the database closes: only `carethread generate` loads in bulk.
         sqlx::query("PRAGMA cache_size = -262144").execute(&mut **t).await?;
     }
     // Parents before children, for the foreign keys.

@@ -27,12 +27,25 @@ pub struct Db {
     checkpointer: Option<Checkpointer>,
 }
 
-/// On SQLite, one writer at a time within this process, queued here rather than on SQLite's
-/// busy handler: that handler sleeps and polls (1, 2, 5 ... 100 ms), so under load a waiting
-/// write slept long after the lock was free (p99 of 380 ms for FHIR writes, measured), while
-/// this queue wakes the next writer the moment the last commits. Other processes still meet the
-/// busy timeout as before.
-pub(crate) type WriteGate = std::sync::Arc<tokio::sync::Mutex<()>>;
+/// On SQLite, where this process writes: one transaction at a time, through one connection.
+/// The write connection's page cache (KiB, as SQLite's `cache_size` takes a negative number).
+pub(crate) const WRITER_CACHE: &str = "-8192";
+
+#[derive(Clone, Debug)]
+pub(crate) struct WriteGate {
+    /// Writers queue here rather than on SQLite's busy handler: that handler sleeps and polls
+    /// (1, 2, 5 ... 100 ms), so under load a waiting write slept long after the lock was free
+    /// (p99 of 380 ms for FHIR writes, measured), while this queue wakes the next writer the
+    /// moment the last commits. Other processes still meet the busy timeout as before.
+    turn: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// The one connection every write transaction uses (and the read journal's mover). SQLite
+    /// empties a connection's page cache when someone else has written since its last
+    /// transaction; writes spread over the shared pool each began cold and read back the pages
+    /// they change (about 90 reads from the operating system per FHIR create, measured). Writes
+    /// take turns anyway, so one connection loses nothing and keeps its cache from one write to
+    /// the next.
+    conn: SqlitePool,
+}
 
 #[derive(Clone, Debug)]
 pub(crate) enum Pool {
@@ -291,25 +304,21 @@ impl Db {
                 .test_before_acquire(false)
                 .connect_with(options.clone())
                 .await?;
-            // The connection that moves reads' entries from the read journal into the audit log;
-            // FULL like every other write, so entries are on disk before they leave the journal.
-            // Its batches touch pages all over the log's indexes: with SQLite's default 2 MiB
-            // cache it spilled them mid-transaction, through a statement journal in a temporary
-            // file (a third of its time, measured), so it keeps 8 MiB and its temporary data in
-            // memory.
-            let mover = SqlitePoolOptions::new()
+            // The write connection (see `WriteGate`). The read journal's mover writes through it
+            // too, and its batches touch pages all over the audit log's indexes: with SQLite's
+            // default 2 MiB cache it spilled them mid-transaction, through a statement journal in
+            // a temporary file (a third of its time, measured), so it keeps 8 MiB and its
+            // temporary data in memory.
+            let conn = SqlitePoolOptions::new()
                 .max_connections(1)
+                .min_connections(1)
                 .test_before_acquire(false)
-                .connect_with(options.clone().pragma("cache_size", "-8192").pragma("temp_store", "memory"))
+                .connect_with(options.clone().pragma("cache_size", WRITER_CACHE).pragma("temp_store", "memory"))
                 .await?;
-            let gate = WriteGate::default();
-            let journal = Journal::open(path, Pool::Sqlite(mover, gate.clone())).await?;
+            let pool = Pool::Sqlite(pool, WriteGate { turn: Default::default(), conn });
+            let journal = Journal::open(path, pool.clone()).await?;
             let checkpointer = Checkpointer::start(options).await?;
-            Ok(Db {
-                pool: Pool::Sqlite(pool, gate),
-                audit: AuditWriter::start(Sink::Journal(journal)),
-                checkpointer: Some(checkpointer),
-            })
+            Ok(Db { pool, audit: AuditWriter::start(Sink::Journal(journal)), checkpointer: Some(checkpointer) })
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let options = PgConnectOptions::from_str(url).map_err(|_| StoreError::BadUrl(redact(url)))?;
             let pool = PgPoolOptions::new()
@@ -503,7 +512,10 @@ impl Db {
             tracing::error!(error = %e, "could not move read entries into the audit log at close");
         }
         match &self.pool {
-            Pool::Sqlite(p, _) => p.close().await,
+            Pool::Sqlite(p, gate) => {
+                p.close().await;
+                gate.conn.close().await;
+            }
             Pool::Postgres(p) => p.close().await,
             Pool::SqliteScope(_) | Pool::PostgresScope(_) => {}
         }
@@ -583,12 +595,12 @@ impl Pool {
     /// On SQLite the caller also gets its turn at the write gate, to hold until it ends.
     pub(crate) async fn begin(&self) -> Result<(TxConn, Option<tokio::sync::OwnedMutexGuard<()>>), StoreError> {
         Ok(match self {
-            Pool::Sqlite(p, gate) => {
+            Pool::Sqlite(_, gate) => {
                 // As long as SQLite's own busy timeout: a write still waiting then is refused.
-                let turn = tokio::time::timeout(Duration::from_secs(10), gate.clone().lock_owned())
+                let turn = tokio::time::timeout(Duration::from_secs(10), gate.turn.clone().lock_owned())
                     .await
                     .map_err(|_| StoreError::Invalid("The database is busy. Try again in a moment."))?;
-                (TxConn::Sqlite(Conn::Own(p.begin_with("BEGIN IMMEDIATE").await?)), Some(turn))
+                (TxConn::Sqlite(Conn::Own(gate.conn.begin_with("BEGIN IMMEDIATE").await?)), Some(turn))
             }
             Pool::Postgres(p) => (TxConn::Postgres(Conn::Own(begin_postgres(p, "BEGIN").await?)), None),
             // The scope already holds the gate's turn for its whole length.

@@ -57,7 +57,7 @@ pub(crate) struct Journal {
     /// The journal file, through one connection: appends and moves take turns on it, which
     /// SQLite would otherwise make them do by sleeping on its busy handler.
     file: SqlitePool,
-    /// The database's own connection for moves (`Pool::Sqlite`, sharing the write gate).
+    /// The database, whose write connection moves entries into the log (`Pool::Sqlite`).
     log: Pool,
     /// Shared by every clone: the writer's appends and the mover's moves.
     backlog: std::sync::Arc<Backlog>,
@@ -206,13 +206,11 @@ impl Journal {
         Ok(taken)
     }
 
-    /// Stops the journal's connection, once what it holds has moved.
+    /// Stops the journal's connection, once what it holds has moved. The database's
+    /// connections are the database's to close, after this.
     pub(crate) async fn close(&self) -> Result<(), StoreError> {
         let settled = self.settle().await;
         self.file.close().await;
-        if let Pool::Sqlite(mover, _) = &self.log {
-            mover.close().await;
-        }
         settled
     }
 
