@@ -137,6 +137,6 @@ async fn write(sink: &Sink, entries: Vec<ChainedEntry>) -> Result<(), StoreError
         exec_tx!(&mut tx, |c| sqlx::query("SET LOCAL synchronous_commit TO OFF").execute(c).await)?;
     }
     crate::audit::insert_chained(&mut tx, entries).await?;
-    // The connection's own commit: this transaction holds no reads to hand on.
-    tx.conn.commit().await
+    // This transaction holds no reads to hand on.
+    tx.commit_alone().await
 }

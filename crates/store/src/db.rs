@@ -9,6 +9,7 @@ use crate::audit_writer::{AuditWriter, Sink};
 use crate::error::StoreError;
 use crate::read_journal::Journal;
 use crate::wal_checkpoint::Checkpointer;
+use crate::wal_flush::WalFlush;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Postgres, Sqlite, Transaction};
@@ -43,8 +44,55 @@ pub(crate) struct WriteGate {
     /// transaction; writes spread over the shared pool each began cold and read back the pages
     /// they change (about 90 reads from the operating system per FHIR create, measured). Writes
     /// take turns anyway, so one connection loses nothing and keeps its cache from one write to
-    /// the next.
+    /// the next. It commits without waiting for the disk: see [`Turn`].
     conn: SqlitePool,
+    disk: std::sync::Arc<WalFlush>,
+}
+
+/// A writer's turn at the SQLite write gate, held until its transaction ends.
+///
+/// The write connection commits with `synchronous = NORMAL`, so a commit is not yet on disk
+/// when it returns: end a committed turn with [`Turn::committed`] (or, to keep the gate while
+/// waiting, [`Turn::written`] then [`Turn::on_disk`]), never by dropping it. Dropping is for a
+/// transaction that did not commit.
+pub(crate) struct Turn {
+    _held: tokio::sync::OwnedMutexGuard<()>,
+    disk: std::sync::Arc<WalFlush>,
+}
+
+impl Turn {
+    /// After this turn's transaction has committed: hands the gate to the next writer, then
+    /// waits until the commit is on disk (`wal_flush` says why in that order).
+    pub(crate) async fn committed(self) -> Result<(), StoreError> {
+        let commit = self.written();
+        let Turn { _held, disk } = self;
+        drop(_held);
+        disk.on_disk(commit).await
+    }
+
+    /// Counts this turn's transaction, just committed, as written; answers its number.
+    pub(crate) fn written(&self) -> u64 {
+        self.disk.written()
+    }
+
+    /// Waits, keeping the gate, until commit number `commit` is on disk.
+    pub(crate) async fn on_disk(&self, commit: u64) -> Result<(), StoreError> {
+        self.disk.on_disk(commit).await
+    }
+}
+
+impl WriteGate {
+    /// Waits for a turn at the gate that writes nothing: no writer of this process starts until
+    /// it is dropped.
+    pub(crate) async fn hold_back_writers(&self) -> tokio::sync::OwnedMutexGuard<()> {
+        self.turn.clone().lock_owned().await
+    }
+}
+
+impl std::fmt::Debug for Turn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Turn")
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -71,7 +119,7 @@ pub(crate) struct Scope<DB: sqlx::Database> {
     /// A scope opened to read only ([`Db::read_scope`]): a write transaction inside is refused.
     reads_only: bool,
     /// The SQLite write gate's turn, held for the whole scope.
-    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+    turn: Option<Turn>,
 }
 
 impl<DB: sqlx::Database> std::fmt::Debug for Scope<DB> {
@@ -205,7 +253,7 @@ pub enum Backend {
 pub struct Tx {
     pub(crate) conn: TxConn,
     /// Held until the transaction ends (SQLite writes only).
-    pub(crate) _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+    pub(crate) turn: Option<Turn>,
     /// Audit entries of reads made in this transaction: written by the group-commit writer once
     /// the transaction has committed, and durable before `commit` returns.
     pub(crate) reads: Vec<ChainedEntry>,
@@ -289,7 +337,8 @@ impl Db {
                 .filename(path)
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
-                // FULL: a commit is on disk before it is acknowledged, even across power loss.
+                // FULL: a commit is on disk before it is acknowledged, even across power loss. The
+                // write connection commits in NORMAL and flushes the log itself (`wal_flush`).
                 .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10))
@@ -313,11 +362,19 @@ impl Db {
                 .max_connections(1)
                 .min_connections(1)
                 .test_before_acquire(false)
-                .connect_with(options.clone().pragma("cache_size", WRITER_CACHE).pragma("temp_store", "memory"))
+                .connect_with(
+                    options
+                        .clone()
+                        .synchronous(SqliteSynchronous::Normal)
+                        .pragma("cache_size", WRITER_CACHE)
+                        .pragma("temp_store", "memory"),
+                )
                 .await?;
-            let pool = Pool::Sqlite(pool, WriteGate { turn: Default::default(), conn });
+            let disk = std::sync::Arc::new(WalFlush::new(path));
+            let gate = WriteGate { turn: Default::default(), conn, disk };
+            let checkpointer = Checkpointer::start(options, gate.clone()).await?;
+            let pool = Pool::Sqlite(pool, gate);
             let journal = Journal::open(path, pool.clone()).await?;
-            let checkpointer = Checkpointer::start(options).await?;
             Ok(Db { pool, audit: AuditWriter::start(Sink::Journal(journal)), checkpointer: Some(checkpointer) })
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let options = PgConnectOptions::from_str(url).map_err(|_| StoreError::BadUrl(redact(url)))?;
@@ -372,7 +429,7 @@ impl Db {
     /// and takes the write lock at once (`BEGIN IMMEDIATE`).
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         let (conn, turn) = self.pool.begin().await?;
-        Ok(Tx { conn, _turn: turn, reads: Vec::new(), audit: Some(self.audit.clone()) })
+        Ok(Tx { conn, turn, reads: Vec::new(), audit: Some(self.audit.clone()) })
     }
 
     /// Opens one transaction that everything done through the returned handle's `db` joins:
@@ -447,7 +504,7 @@ impl Db {
             Pool::SqliteScope(held) => TxConn::Sqlite(Conn::nested(held, false).await?),
             Pool::PostgresScope(held) => TxConn::Postgres(Conn::nested(held, false).await?),
         };
-        Ok(Tx { conn, _turn: None, reads: Vec::new(), audit: Some(self.audit.clone()) })
+        Ok(Tx { conn, turn: None, reads: Vec::new(), audit: Some(self.audit.clone()) })
     }
 
     /// Writes a consistent copy of a SQLite database to `path` while it stays in use.
@@ -536,17 +593,13 @@ pub struct Scoped {
 
 impl<DB: sqlx::Database> Scope<DB> {
     /// A scope around `outer`. On SQLite one that may write holds the write gate's `turn`.
-    fn start(
-        outer: Transaction<'static, DB>,
-        turn: Option<tokio::sync::OwnedMutexGuard<()>>,
-        reads_only: bool,
-    ) -> Held<DB> {
+    fn start(outer: Transaction<'static, DB>, turn: Option<Turn>, reads_only: bool) -> Held<DB> {
         std::sync::Arc::new(tokio::sync::Mutex::new(Scope {
             outer: Some(outer),
             undo: false,
             reads: Vec::new(),
             reads_only,
-            _turn: turn,
+            turn,
         }))
     }
 }
@@ -558,12 +611,15 @@ async fn finish<DB: sqlx::Database>(held: &Held<DB>, audit: &AuditWriter, keep: 
 where
     for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
 {
-    let (ended, reads) = {
+    let (ended, reads, turn) = {
         let mut scope = hold(held).await?;
         let outer = scope.outer.take().expect("a held scope is open");
         let ended = if keep { outer.commit().await } else { outer.rollback().await };
-        scope._turn = None;
-        (ended, std::mem::take(&mut scope.reads))
+        (ended, std::mem::take(&mut scope.reads), scope.turn.take())
+    };
+    let ended = match (ended, turn) {
+        (Ok(()), Some(turn)) if keep => turn.committed().await,
+        (ended, _) => ended.map_err(StoreError::from),
     };
     let written = if reads.is_empty() { Ok(()) } else { audit.append(reads).await };
     ended?;
@@ -593,13 +649,14 @@ impl Pool {
     /// (`BEGIN IMMEDIATE`), so two writers queue on the busy timeout instead of one failing
     /// half-way when it tries to upgrade a read lock.
     /// On SQLite the caller also gets its turn at the write gate, to hold until it ends.
-    pub(crate) async fn begin(&self) -> Result<(TxConn, Option<tokio::sync::OwnedMutexGuard<()>>), StoreError> {
+    pub(crate) async fn begin(&self) -> Result<(TxConn, Option<Turn>), StoreError> {
         Ok(match self {
             Pool::Sqlite(_, gate) => {
                 // As long as SQLite's own busy timeout: a write still waiting then is refused.
-                let turn = tokio::time::timeout(Duration::from_secs(10), gate.turn.clone().lock_owned())
+                let held = tokio::time::timeout(Duration::from_secs(10), gate.turn.clone().lock_owned())
                     .await
                     .map_err(|_| StoreError::Invalid("The database is busy. Try again in a moment."))?;
+                let turn = Turn { _held: held, disk: gate.disk.clone() };
                 (TxConn::Sqlite(Conn::Own(gate.conn.begin_with("BEGIN IMMEDIATE").await?)), Some(turn))
             }
             Pool::Postgres(p) => (TxConn::Postgres(Conn::Own(begin_postgres(p, "BEGIN").await?)), None),
@@ -612,7 +669,7 @@ impl Pool {
     /// A transaction of the audit writer's own, which records no reads.
     pub(crate) async fn begin_tx(&self) -> Result<Tx, StoreError> {
         let (conn, turn) = self.begin().await?;
-        Ok(Tx { conn, _turn: turn, reads: Vec::new(), audit: None })
+        Ok(Tx { conn, turn, reads: Vec::new(), audit: None })
     }
 }
 
@@ -650,21 +707,30 @@ impl Tx {
             TxConn::Postgres(c) => c.keep_reads(reads),
         };
         if reads.is_empty() {
-            return self.conn.commit().await;
+            return self.commit_alone().await;
         }
         match self.audit.take() {
             Some(writer) => {
-                let Tx { conn, _turn: turn, .. } = self;
-                conn.commit().await?;
-                // The writer takes the write gate itself: give this transaction's turn back first.
-                drop(turn);
+                // The writer may take the write gate itself: this transaction's turn ends first.
+                self.commit_alone().await?;
                 writer.append(reads).await
             }
             // No writer: the entries go into this transaction, as any other audit entry does.
             None => {
                 crate::audit::insert_chained(&mut self, reads).await?;
-                self.conn.commit().await
+                self.commit_alone().await
             }
+        }
+    }
+
+    /// Commits, leaving any reads' entries unwritten (for the audit writer's own transactions,
+    /// which hold none); a SQLite write returns once its commit is on disk.
+    pub(crate) async fn commit_alone(self) -> Result<(), StoreError> {
+        let Tx { conn, turn, .. } = self;
+        conn.commit().await?;
+        match turn {
+            Some(turn) => turn.committed().await,
+            None => Ok(()),
         }
     }
 }

@@ -37,6 +37,7 @@ pub mod themes;
 pub mod today;
 pub mod two_factor;
 mod wal_checkpoint;
+mod wal_flush;
 
 pub use audit::AuditContext;
 pub use clock::now;

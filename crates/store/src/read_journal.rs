@@ -196,9 +196,13 @@ impl Journal {
         if !entries.is_empty() {
             crate::audit::insert_chained(&mut tx, entries).await?;
         }
-        // On disk in the log before the journal lets them go.
-        let Tx { conn, _turn: turn, .. } = tx;
+        // On disk in the log before the journal lets them go; the gate is kept meanwhile, so no
+        // other move in this process takes these entries again.
+        let Tx { conn, turn, .. } = tx;
         conn.commit().await?;
+        if let Some(turn) = &turn {
+            turn.on_disk(turn.written()).await?;
+        }
         sqlx::query("DELETE FROM waiting_reads WHERE n <= $1").bind(upto).execute(&self.file).await?;
         drop(turn);
         self.backlog.waiting.fetch_sub(taken as i64, Ordering::Relaxed);
