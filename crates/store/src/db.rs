@@ -30,7 +30,7 @@ pub struct Db {
 
 /// On SQLite, where this process writes: one transaction at a time, through one connection.
 /// The write connection's page cache (KiB, as SQLite's `cache_size` takes a negative number).
-pub(crate) const WRITER_CACHE: &str = "-8192";
+const WRITER_CACHE: &str = "-8192";
 
 #[derive(Clone, Debug)]
 pub(crate) struct WriteGate {
@@ -38,7 +38,7 @@ pub(crate) struct WriteGate {
     /// (1, 2, 5 ... 100 ms), so under load a waiting write slept long after the lock was free
     /// (p99 of 380 ms for FHIR writes, measured), while this queue wakes the next writer the
     /// moment the last commits. Other processes still meet the busy timeout as before.
-    turn: std::sync::Arc<tokio::sync::Mutex<()>>,
+    queue: std::sync::Arc<tokio::sync::Mutex<()>>,
     /// The one connection every write transaction uses (and the read journal's mover). SQLite
     /// empties a connection's page cache when someone else has written since its last
     /// transaction; writes spread over the shared pool each began cold and read back the pages
@@ -85,7 +85,7 @@ impl WriteGate {
     /// Waits for a turn at the gate that writes nothing: no writer of this process starts until
     /// it is dropped.
     pub(crate) async fn hold_back_writers(&self) -> tokio::sync::OwnedMutexGuard<()> {
-        self.turn.clone().lock_owned().await
+        self.queue.clone().lock_owned().await
     }
 }
 
@@ -371,7 +371,7 @@ impl Db {
                 )
                 .await?;
             let disk = std::sync::Arc::new(WalFlush::new(path));
-            let gate = WriteGate { turn: Default::default(), conn, disk };
+            let gate = WriteGate { queue: Default::default(), conn, disk };
             let checkpointer = Checkpointer::start(options, gate.clone()).await?;
             let pool = Pool::Sqlite(pool, gate);
             let journal = Journal::open(path, pool.clone()).await?;
@@ -653,7 +653,7 @@ impl Pool {
         Ok(match self {
             Pool::Sqlite(_, gate) => {
                 // As long as SQLite's own busy timeout: a write still waiting then is refused.
-                let held = tokio::time::timeout(Duration::from_secs(10), gate.turn.clone().lock_owned())
+                let held = tokio::time::timeout(Duration::from_secs(10), gate.queue.clone().lock_owned())
                     .await
                     .map_err(|_| StoreError::Invalid("The database is busy. Try again in a moment."))?;
                 let turn = Turn { _held: held, disk: gate.disk.clone() };
