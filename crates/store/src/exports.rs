@@ -48,7 +48,8 @@ pub struct Job {
 /// Records a new export job, running, and audits that it was asked for.
 pub async fn start(db: &Db, ctx: &AuditContext, org: OrgId, user: UserId, request: &str) -> Result<Uuid, StoreError> {
     let id = Uuid::now_v7();
-    on_pool!(db, |p| {
+    let mut tx = db.begin().await?;
+    exec_tx!(&mut tx, |c| {
         sqlx::query(
         "INSERT INTO export_jobs (id, org_id, user_id, request, status, created_at) VALUES ($1, $2, $3, $4, 'running', $5)"
     )
@@ -57,10 +58,10 @@ pub async fn start(db: &Db, ctx: &AuditContext, org: OrgId, user: UserId, reques
     .bind(user.as_uuid())
     .bind(request)
     .bind(crate::now())
-    .execute(p)
+    .execute(c)
     .await
-    .map(|r| r.rows_affected())
     })?;
+    tx.commit().await?;
     record_alone(db, ctx, AuditAction::Search, None, &format!("started a bulk export ({request})")).await?;
     Ok(id)
 }
@@ -74,7 +75,8 @@ pub async fn add_part(
     lines: i64,
     content: &str,
 ) -> Result<(), StoreError> {
-    on_pool!(db, |p| sqlx::query(
+    let mut tx = db.begin().await?;
+    exec_tx!(&mut tx, |c| sqlx::query(
         "INSERT INTO export_files (job_id, org_id, resource_type, part, line_count, content) \
          SELECT id, org_id, $2, $3, $4, $5 FROM export_jobs WHERE id = $1"
     )
@@ -83,26 +85,25 @@ pub async fn add_part(
     .bind(part)
     .bind(lines)
     .bind(content)
-    .execute(p)
-    .await
-    .map(|r| r.rows_affected()))?;
-    Ok(())
+    .execute(c)
+    .await)?;
+    tx.commit().await
 }
 
 /// Marks the job finished: complete, or failed with the reason.
 pub async fn finish(db: &Db, job: Uuid, error: Option<&str>) -> Result<(), StoreError> {
     let status = if error.is_some() { "failed" } else { "complete" };
-    on_pool!(db, |p| sqlx::query(
+    let mut tx = db.begin().await?;
+    exec_tx!(&mut tx, |c| sqlx::query(
         "UPDATE export_jobs SET status = $1, error = $2, finished_at = $3 WHERE id = $4 AND status = 'running'"
     )
     .bind(status)
     .bind(error)
     .bind(crate::now())
     .bind(job)
-    .execute(p)
-    .await
-    .map(|r| r.rows_affected()))?;
-    Ok(())
+    .execute(c)
+    .await)?;
+    tx.commit().await
 }
 
 /// The job, if it exists and belongs to `user`: only whoever asked for an export may see it.

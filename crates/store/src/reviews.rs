@@ -350,41 +350,75 @@ impl TryFrom<VoteRow> for VoteRecord {
 }
 
 async fn load(tx: &mut Tx, person: PersonId, review: Uuid) -> Result<ReviewRecord, StoreError> {
-    let row: ReviewRow = on_tx!(tx, |c| sqlx::query_as(
-        "SELECT r.id, r.details, r.minutes, r.status, r.version, r.minutes_version, r.signed_off_at, \
-         u.display_name AS signed_off_by, \
-         r.prompt_sheet, r.prompt_sheet_at, ps.display_name AS prompt_sheet_by, r.prompt_sheet_version, r.updated_at \
-         FROM reviews r LEFT JOIN users u ON u.id = r.signed_off_by LEFT JOIN users ps ON ps.id = r.prompt_sheet_by \
-         WHERE r.id = $1 AND r.person_id = $2"
-    )
-    .bind(review)
-    .bind(person.as_uuid())
-    .fetch_one(c)
-    .await)?;
-    let attendees: Vec<AttendeeRow> = on_tx!(tx, |c| sqlx::query_as(
-        "SELECT id, review_id, name, role, is_person, account_id, member_id, attendance FROM review_attendees \
-         WHERE review_id = $1 ORDER BY is_person DESC, id"
-    )
-    .bind(review)
-    .fetch_all(c)
-    .await)?;
-    let votes: Vec<VoteRow> = on_tx!(tx, |c| {
+    load_reviews(tx, person, Some(review)).await?.pop().ok_or(StoreError::NotFound)
+}
+
+/// The person's reviews in full, oldest first: all of them, or just `only`. Four queries however
+/// many reviews there are: an export reads every review of thousands of people.
+async fn load_reviews(tx: &mut Tx, person: PersonId, only: Option<Uuid>) -> Result<Vec<ReviewRecord>, StoreError> {
+    let rows: Vec<ReviewRow> = on_tx!(tx, |c| {
         sqlx::query_as(
-        "SELECT id, review_id, attendee_id, theme, vote, comment, recorded_at FROM review_votes WHERE review_id = $1 ORDER BY recorded_at, id"
+        "SELECT r.id, r.details, r.minutes, r.status, r.version, r.minutes_version, r.signed_off_at, \
+             u.display_name AS signed_off_by, \
+             r.prompt_sheet, r.prompt_sheet_at, ps.display_name AS prompt_sheet_by, r.prompt_sheet_version, r.updated_at \
+             FROM reviews r LEFT JOIN users u ON u.id = r.signed_off_by LEFT JOIN users ps ON ps.id = r.prompt_sheet_by \
+             WHERE r.person_id = $1 AND ($2 IS NULL OR r.id = $2) ORDER BY r.scheduled_for, r.id"
     )
-    .bind(review)
+    .bind(person.as_uuid())
+    .bind(only)
     .fetch_all(c)
     .await
     })?;
-    let amendments: Vec<(String, Option<String>, DateTime<Utc>)> = on_tx!(tx, |c| sqlx::query_as(
-        "SELECT a.body, u.display_name, a.made_at FROM review_amendments a LEFT JOIN users u ON u.id = a.made_by \
-         WHERE a.review_id = $1 ORDER BY a.made_at, a.id"
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let attendees: Vec<AttendeeRow> = on_tx!(tx, |c| {
+        sqlx::query_as(
+        "SELECT a.id, a.review_id, a.name, a.role, a.is_person, a.account_id, a.member_id, a.attendance \
+             FROM review_attendees a JOIN reviews r ON r.id = a.review_id WHERE r.person_id = $1 AND ($2 IS NULL OR r.id = $2) ORDER BY a.is_person DESC, a.id"
     )
-    .bind(review)
+    .bind(person.as_uuid())
+    .bind(only)
+    .fetch_all(c)
+    .await
+    })?;
+    let votes: Vec<VoteRow> = on_tx!(tx, |c| {
+        sqlx::query_as(
+        "SELECT v.id, v.review_id, v.attendee_id, v.theme, v.vote, v.comment, v.recorded_at \
+             FROM review_votes v JOIN reviews r ON r.id = v.review_id WHERE r.person_id = $1 AND ($2 IS NULL OR r.id = $2) ORDER BY v.recorded_at, v.id"
+    )
+    .bind(person.as_uuid())
+    .bind(only)
+    .fetch_all(c)
+    .await
+    })?;
+    let amendments: Vec<(Uuid, String, Option<String>, DateTime<Utc>)> = on_tx!(tx, |c| sqlx::query_as(
+        "SELECT a.review_id, a.body, u.display_name, a.made_at FROM review_amendments a \
+             JOIN reviews r ON r.id = a.review_id LEFT JOIN users u ON u.id = a.made_by \
+             WHERE r.person_id = $1 AND ($2 IS NULL OR r.id = $2) ORDER BY a.made_at, a.id"
+    )
+    .bind(person.as_uuid())
+    .bind(only)
     .fetch_all(c)
     .await)?;
+    let mut out: Vec<ReviewRecord> = rows.into_iter().map(review_record).collect::<Result<_, _>>()?;
+    let place: HashMap<Uuid, usize> = out.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
+    for a in attendees {
+        out[place[&a.review_id]].attendees.push(a.try_into()?);
+    }
+    for v in votes {
+        out[place[&v.review_id]].votes.push(v.try_into()?);
+    }
+    for (review, body, by, at) in amendments {
+        out[place[&review]].amendments.push((body, by, at));
+    }
+    Ok(out)
+}
+
+/// A review as its row holds it, before its attendees, votes and amendments are added.
+fn review_record(row: ReviewRow) -> Result<ReviewRecord, StoreError> {
     Ok(ReviewRecord {
-        amendments,
+        amendments: Vec::new(),
         id: row.id,
         details: from_json(&row.details)?,
         minutes: from_json(&row.minutes)?,
@@ -394,8 +428,8 @@ async fn load(tx: &mut Tx, person: PersonId, review: Uuid) -> Result<ReviewRecor
         signed_off_at: row.signed_off_at,
         signed_off_by: row.signed_off_by,
         updated_at: row.updated_at,
-        attendees: attendees.into_iter().map(TryInto::try_into).collect::<Result<_, _>>()?,
-        votes: votes.into_iter().map(TryInto::try_into).collect::<Result<_, _>>()?,
+        attendees: Vec::new(),
+        votes: Vec::new(),
         prompt_sheet: match (row.prompt_sheet, row.prompt_sheet_at) {
             (Some(json), Some(at)) => Some(SavedSheet {
                 sheet: from_json(&json)?,
@@ -901,15 +935,7 @@ pub async fn review_of_vote(db: &Db, vote: Uuid) -> Result<Option<(PersonId, Uui
 /// Every review of the person in full (attendees, votes, minutes), oldest first: an audited read.
 pub async fn reviews_in_full(db: &Db, ctx: &AuditContext, person: PersonId) -> Result<Vec<ReviewRecord>, StoreError> {
     let mut tx = db.read().await?;
-    let ids: Vec<(Uuid,)> =
-        on_tx!(&mut tx, |c| sqlx::query_as("SELECT id FROM reviews WHERE person_id = $1 ORDER BY scheduled_for, id")
-            .bind(person.as_uuid())
-            .fetch_all(c)
-            .await)?;
-    let mut out = Vec::with_capacity(ids.len());
-    for (id,) in ids {
-        out.push(load(&mut tx, person, id).await?);
-    }
+    let out = load_reviews(&mut tx, person, None).await?;
     record(&mut tx, ctx, AuditAction::Read, Some(person), "read the reviews through the API").await?;
     tx.commit().await?;
     Ok(out)

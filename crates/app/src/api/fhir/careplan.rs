@@ -41,7 +41,7 @@ fn part_action(part: Part) -> Action {
 
 /// The versions of the person's plan the caller may see, newest first, each with the version it
 /// replaced.
-async fn visible_versions(
+pub(super) async fn visible_versions(
     state: &AppState,
     caller: &Caller,
     gate: &mut Gate<'_>,
@@ -79,9 +79,19 @@ pub(super) async fn care_plans(
     gate: &mut Gate<'_>,
     person: PersonId,
 ) -> Result<Vec<(i32, Value)>, FhirError> {
+    let versions = visible_versions(state, caller, gate, person).await?;
+    care_plans_of(gate, person, &versions).await
+}
+
+/// The CarePlans of plan versions already read (see [`visible_versions`]) that the caller may see.
+pub(super) async fn care_plans_of(
+    gate: &mut Gate<'_>,
+    person: PersonId,
+    versions: &[(PlanVersion, Option<Uuid>)],
+) -> Result<Vec<(i32, Value)>, FhirError> {
     let mut out = Vec::new();
-    for (v, replaces) in visible_versions(state, caller, gate, person).await? {
-        let s = stored(person, &v, replaces);
+    for (v, replaces) in versions {
+        let s = stored(person, v, *replaces);
         for part in s.parts() {
             if gate.allows(person, part_action(part)).await? {
                 out.push((v.number, fhir_plan::to_fhir(&s, part)));
@@ -109,8 +119,14 @@ pub(super) async fn goals(
     if !gate.allows(person, Action::ReadSection(Section::Goals)).await? {
         return Ok(Vec::new());
     }
+    Ok(goals_of(person, &visible_versions(state, caller, gate, person).await?))
+}
+
+/// The goals stated in plan versions already read (see [`visible_versions`]), each with its
+/// versions newest first, for a caller the policy lets read the plan's goals.
+pub(super) fn goals_of(person: PersonId, versions: &[(PlanVersion, Option<Uuid>)]) -> Vec<(Uuid, Vec<GoalVersion>)> {
     let mut out: Vec<(Uuid, Vec<GoalVersion>)> = Vec::new();
-    for (v, _) in visible_versions(state, caller, gate, person).await? {
+    for (v, _) in versions {
         for g in &v.content.goals {
             let r =
                 fhir_plan::goal_to_fhir(&StoredGoal { goal: g, person_id: person.as_uuid(), updated_at: v.updated_at });
@@ -127,7 +143,7 @@ pub(super) async fn goals(
             }
         }
     }
-    Ok(out)
+    out
 }
 
 /// Just the resources, newest first.

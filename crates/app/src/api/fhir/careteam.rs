@@ -15,7 +15,8 @@ use carethread_domain::themes::Theme;
 use carethread_domain::{CaseStatus, PersonId};
 use carethread_fhir::bundle::Total;
 use carethread_fhir::careteam::{self as fhir_team, SEARCH, StoredCircle, StoredMember};
-use carethread_store::{people, themes};
+use carethread_store::people::{self, PersonRecord};
+use carethread_store::themes::{self, MemberRecord};
 use serde_json::Value;
 
 const ACTION: Action = Action::ReadSection(Section::Theme(Theme::CircleOfSupport));
@@ -25,6 +26,17 @@ pub async fn circle(state: &AppState, caller: &Caller, person: PersonId) -> Resu
     let audit = caller.audit();
     let record = people::read(&state.db, &audit, person, "read the circle of support through FHIR").await?;
     let members = themes::members(&state.db, &audit, person).await?;
+    circle_of(state, &record, &members).await
+}
+
+/// The person's circle of support as a CareTeam, from their record and circle members already
+/// read, and its version.
+pub async fn circle_of(
+    state: &AppState,
+    record: &PersonRecord,
+    members: &[MemberRecord],
+) -> Result<(Value, i64), FhirError> {
+    let person = record.id;
     let (changes, last_change) = themes::circle_version(&state.db, person).await?;
     let name = record.details.display_name();
     let key_worker_name = record.case.key_worker_name.clone().unwrap_or_default();
