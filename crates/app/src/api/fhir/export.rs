@@ -24,7 +24,7 @@ use carethread_store::exports::{self, JobStatus};
 use carethread_store::tasks;
 use carethread_store::{access, people, plans, reviews, themes};
 use serde_json::{Value, json};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 use uuid::Uuid;
 
 /// What an export holds, in the order the files are listed.
@@ -145,25 +145,29 @@ async fn write_export(state: &AppState, caller: &Caller, job: Uuid, types: &[&'s
     // Per type: the NDJSON not yet stored, its line count, and the next part's number.
     let mut pending: BTreeMap<&str, (String, usize, i32)> = BTreeMap::new();
     let people = access::people_within_reach(&state.db, &caller.principal).await?;
-    let mut groups = people.chunks(PEOPLE_PER_SCOPE);
-    let mut reading = VecDeque::new();
-    loop {
-        while reading.len() < GROUPS_AT_ONCE {
-            let Some(group) = groups.next() else { break };
-            let (state, caller, group, types) = (state.clone(), caller.clone(), group.to_vec(), types.to_vec());
-            reading.push_back(tokio::spawn(async move { read_group(&state, &caller, &group, &types).await }));
-        }
-        let Some(next) = reading.pop_front() else { break };
-        let found = match joined(next.await) {
-            Ok(found) => found,
-            Err(e) => {
-                // The groups already reading finish, so their reads are on record, then it stops.
-                for rest in reading {
-                    let _ = rest.await;
-                }
-                return Err(e);
+    for groups in people.chunks(PEOPLE_PER_SCOPE * GROUPS_AT_ONCE) {
+        let reading: Vec<_> = groups
+            .chunks(PEOPLE_PER_SCOPE)
+            .map(|group| {
+                let (state, caller, group, types) = (state.clone(), caller.clone(), group.to_vec(), types.to_vec());
+                tokio::spawn(async move { read_group(&state, &caller, &group, &types).await })
+            })
+            .collect();
+        // Every group ends (its reads on record) before any is stored, or the first error stops
+        // the export. The parts are stored while no group is reading: SQLite's log can only
+        // start again from its beginning when no read began before its end, and otherwise it
+        // grew by every part stored (to 432 MB in an export of 12,500 people, measured).
+        let mut found = Vec::new();
+        let mut failed = None;
+        for group in reading {
+            match joined(group.await) {
+                Ok(resources) => found.extend(resources),
+                Err(e) => failed = failed.or(Some(e)),
             }
-        };
+        }
+        if let Some(e) = failed {
+            return Err(e);
+        }
         for (kind, resource) in found {
             let (text, lines, part) = pending.entry(kind).or_insert_with(|| (String::new(), 0, 1));
             text.push_str(&resource);
