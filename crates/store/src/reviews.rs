@@ -403,14 +403,21 @@ async fn load_reviews(tx: &mut Tx, person: PersonId, only: Option<Uuid>) -> Resu
     .await)?;
     let mut out: Vec<ReviewRecord> = rows.into_iter().map(review_record).collect::<Result<_, _>>()?;
     let place: HashMap<Uuid, usize> = out.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
+    // The four queries read one snapshot with one filter, so every row's review was read above.
+    let of = |review: Uuid| {
+        place.get(&review).copied().ok_or_else(|| StoreError::Corrupt(format!("review {review} vanished while read")))
+    };
     for a in attendees {
-        out[place[&a.review_id]].attendees.push(a.try_into()?);
+        let i = of(a.review_id)?;
+        out[i].attendees.push(a.try_into()?);
     }
     for v in votes {
-        out[place[&v.review_id]].votes.push(v.try_into()?);
+        let i = of(v.review_id)?;
+        out[i].votes.push(v.try_into()?);
     }
     for (review, body, by, at) in amendments {
-        out[place[&review]].amendments.push((body, by, at));
+        let i = of(review)?;
+        out[i].amendments.push((body, by, at));
     }
     Ok(out)
 }
