@@ -239,22 +239,24 @@ async fn resources_of(
     let mut out = Vec::new();
     let whole = gate.allows(person, Action::ReadPerson).await?;
     let circle = gate.allows(person, related_person::CIRCLE).await?;
+    let (with_patient, with_team, with_related) =
+        (wants("Patient") && whole, wants("CareTeam") && circle, wants("RelatedPerson") && circle);
     // The record and the circle are read once, for the Patient, the RelatedPersons and the CareTeam.
-    let record = match (wants("Patient") && whole) || (wants("CareTeam") && circle) {
+    let record = match with_patient || with_team {
         true => Some(people::read(&state.db, &audit, person, "exported through FHIR").await?),
         false => None,
     };
-    let members = match (wants("RelatedPerson") || wants("CareTeam")) && circle {
+    let members = match with_related || with_team {
         true => themes::members(&state.db, &audit, person).await?,
         false => Vec::new(),
     };
-    if let Some(record) = record.as_ref().filter(|_| wants("Patient") && whole) {
+    if let (true, Some(record)) = (with_patient, &record) {
         out.push(serde_json::to_value(patient::as_fhir(record)).unwrap_or_default());
     }
-    if wants("RelatedPerson") && circle {
+    if with_related {
         out.extend(members.iter().map(|m| related_person::related(person, m)));
     }
-    if let Some(record) = record.as_ref().filter(|_| wants("CareTeam") && circle) {
+    if let (true, Some(record)) = (with_team, &record) {
         out.push(careteam::circle_of(state, record, &members).await?.0);
     }
     let mut plan_readable = false;
