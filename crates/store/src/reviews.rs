@@ -715,6 +715,23 @@ pub(crate) const VOTE_COLUMNS: &[&str] = &[
     "recorded_at",
 ];
 
+/// One statement correcting `n` of an attendee's votes: `$1` recorded by, `$2` at, `$3` the
+/// review, `$4` the attendee, then theme, vote and comment for each vote.
+fn correct_votes_sql(n: usize) -> String {
+    let (mut vote, mut comment, mut themes) = (String::new(), String::new(), Vec::new());
+    for i in 0..n {
+        let (theme, v, c) = (5 + 3 * i, 6 + 3 * i, 7 + 3 * i);
+        vote.push_str(&format!(" WHEN ${theme} THEN ${v}"));
+        comment.push_str(&format!(" WHEN ${theme} THEN ${c}"));
+        themes.push(format!("${theme}"));
+    }
+    format!(
+        "UPDATE review_votes SET vote = CASE theme{vote} END, comment = CASE theme{comment} END, \
+         recorded_by = $1, recorded_at = $2 WHERE review_id = $3 AND attendee_id = $4 AND theme IN ({})",
+        themes.join(", ")
+    )
+}
+
 /// Records one attendee's votes: new votes are added, earlier ones corrected (and the audit
 /// says which). Refused, with nothing written, for someone who is not an attendee of this
 /// review, who is not marked present or as having sent views, or once the review is signed off.
@@ -726,16 +743,24 @@ pub async fn record_ballot(
     attendee: Uuid,
     ballot: &Ballot,
 ) -> Result<(), StoreError> {
+    let mut seen = std::collections::HashSet::new();
+    if ballot.0.iter().any(|(theme, _, _)| !seen.insert(theme)) {
+        return Err(StoreError::Invalid("A ballot holds one vote for each theme at most."));
+    }
     let mut tx = db.begin().await?;
     let org = lock_open(&mut tx, person, review).await?.org;
-    let who: Option<(String, String)> = on_tx!(&mut tx, |c| sqlx::query_as(
-        "SELECT name, attendance FROM review_attendees WHERE id = $1 AND review_id = $2"
+    // The attendee and their earlier votes, all themes at once, in one statement: a ballot is
+    // read and written in a handful of statements, because each one holds the single writer up.
+    let rows: Vec<(String, Option<String>, Option<String>)> = on_tx!(&mut tx, |c| sqlx::query_as(
+        "SELECT a.attendance, v.theme, v.vote FROM review_attendees a \
+         LEFT JOIN review_votes v ON v.review_id = a.review_id AND v.attendee_id = a.id \
+         WHERE a.id = $1 AND a.review_id = $2"
     )
     .bind(attendee)
     .bind(review)
-    .fetch_optional(c)
+    .fetch_all(c)
     .await)?;
-    let Some((_, attendance)) = who else {
+    let Some((attendance, _, _)) = rows.first() else {
         return Err(StoreError::Invalid("Only attendees of this review can vote in it."));
     };
     let attendance: Attendance = attendance.parse().map_err(StoreError::Corrupt)?;
@@ -744,20 +769,12 @@ pub async fn record_ballot(
             "Mark this attendee as present or as having sent their views before recording their votes.",
         ));
     }
-    // This attendee's earlier votes, all themes at once: a ballot is read and written in a
-    // handful of statements, because every one holds the single writer up.
-    let earlier: HashMap<String, String> = on_tx!(&mut tx, |c| sqlx::query_as(
-        "SELECT theme, vote FROM review_votes WHERE review_id = $1 AND attendee_id = $2"
-    )
-    .bind(review)
-    .bind(attendee)
-    .fetch_all(c)
-    .await)?
-    .into_iter()
-    .collect();
+    let earlier: HashMap<String, String> =
+        rows.into_iter().filter_map(|(_, theme, vote)| Some((theme?, vote?))).collect();
     let now = crate::now();
     let mut changes = Vec::new();
     let mut new_votes = Vec::new();
+    let mut corrected = Vec::new();
     for (theme, vote, comment) in &ballot.0 {
         match earlier.get(theme.slug()) {
             None => {
@@ -765,23 +782,32 @@ pub async fn record_ballot(
                 changes.push(format!("{}: {}", theme.title(), vote.label().to_lowercase()));
             }
             Some(was) => {
-                exec_tx!(&mut tx, |c| sqlx::query(
-                    "UPDATE review_votes SET vote = $1, comment = $2, recorded_by = $3, recorded_at = $4 \
-                     WHERE review_id = $5 AND attendee_id = $6 AND theme = $7"
-                )
-                .bind(vote.slug())
-                .bind(comment.as_deref())
-                .bind(ctx.user_id.map(|u| u.as_uuid()))
-                .bind(now)
-                .bind(review)
-                .bind(attendee)
-                .bind(theme.slug())
-                .execute(c)
-                .await)?;
+                corrected.push((theme, vote, comment));
                 if was != vote.slug() {
                     changes.push(format!("{}: corrected from {was} to {}", theme.title(), vote.slug()));
                 }
             }
+        }
+    }
+    if !corrected.is_empty() {
+        let sql = correct_votes_sql(corrected.len());
+        let n = exec_tx!(&mut tx, |c| {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+                .bind(ctx.user_id.map(|u| u.as_uuid()))
+                .bind(now)
+                .bind(review)
+                .bind(attendee);
+            for (theme, vote, comment) in &corrected {
+                q = q.bind(theme.slug()).bind(vote.slug()).bind(comment.as_deref());
+            }
+            q.execute(c).await
+        })?;
+        if n != corrected.len() as u64 {
+            // Votes are never deleted, and the review is locked: this is not a race a person can cause.
+            return Err(StoreError::Corrupt(format!(
+                "a ballot corrected {n} of the {} earlier votes it found",
+                corrected.len()
+            )));
         }
     }
     if !new_votes.is_empty() {

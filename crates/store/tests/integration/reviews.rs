@@ -119,11 +119,31 @@ async fn a_ballot_adds_new_votes_and_corrects_earlier_ones_together_and_the_audi
     assert!(last.detail.contains("corrected from progressed to unchanged"), "{}", last.detail);
     assert!(last.detail.contains("slipped back") && last.detail.contains("progressed"), "{}", last.detail);
 
-    // A ballot naming a theme twice is refused whole: nothing of it is written.
-    let twice = Ballot(vec![(Theme::Progress, Vote::Progressed, None), (Theme::Progress, Vote::Unchanged, None)]);
-    assert!(reviews::record_ballot(&db, &c, person, id, a[0], &twice).await.is_err());
+    // Several corrections in one ballot each change their own theme, and only this attendee's.
+    reviews::record_ballot(&db, &c, person, id, a[1], &all_themes(Vote::Unchanged)).await.expect("mum");
+    let both = Ballot(vec![
+        (Theme::AboutMe, Vote::SlippedBack, None),
+        (Theme::JoiningIn, Vote::Unchanged, Some("Missed two sessions".into())),
+    ]);
+    reviews::record_ballot(&db, &c, person, id, a[0], &both).await.expect("two corrections");
     let r = reviews::review(&db, &c, person, id).await.expect("read");
-    assert_eq!(r.votes.len(), 3);
+    let vote = |who, t| r.vote_of(who, t).map(|v| (v.vote, v.comment.clone()));
+    assert_eq!(vote(a[0], Theme::AboutMe), Some((Vote::SlippedBack, None)), "the comment is cleared too");
+    assert_eq!(vote(a[0], Theme::JoiningIn), Some((Vote::Unchanged, Some("Missed two sessions".into()))));
+    assert_eq!(vote(a[0], Theme::KeepingSafe), Some((Vote::SlippedBack, None)), "not on this ballot");
+    assert_eq!(vote(a[1], Theme::AboutMe), Some((Vote::Unchanged, None)), "another attendee's vote");
+    assert_eq!(r.votes.len(), 9);
+
+    // A ballot naming a theme twice is refused whole, whether new or a correction: nothing of it
+    // is written.
+    for theme in [Theme::Progress, Theme::AboutMe] {
+        let twice = Ballot(vec![(theme, Vote::Progressed, None), (theme, Vote::Unchanged, None)]);
+        let refused = reviews::record_ballot(&db, &c, person, id, a[0], &twice).await;
+        assert!(matches!(refused, Err(StoreError::Invalid(m)) if m.contains("one vote for each theme")));
+    }
+    let r = reviews::review(&db, &c, person, id).await.expect("read");
+    assert_eq!(r.votes.len(), 9);
+    assert_eq!(r.vote_of(a[0], Theme::AboutMe).map(|v| v.vote), Some(Vote::SlippedBack));
 }
 
 #[tokio::test]
