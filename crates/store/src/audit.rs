@@ -94,10 +94,11 @@ pub(crate) async fn insert_chained(tx: &mut Tx, entries: Vec<ChainedEntry>) -> R
             let hash = e.hash(&prev, seq);
             linked.push(Linked { entry: e, seq, prev_hash: std::mem::replace(&mut prev, hash.clone()), hash });
         }
+        // The entry written into the head's place moves the head's hash on to its own: a
+        // trigger does it in the same statement (migration 0020), one statement fewer per write.
         for rows in crate::query::insert_batches(&linked) {
             insert(tx, rows).await?;
         }
-        audit_chain::advance(tx, chain, &prev).await?;
     }
     Ok(())
 }

@@ -116,16 +116,6 @@ pub(crate) async fn claim(tx: &mut Tx, chain: Uuid, n: i64) -> Result<(i64, Stri
     }
 }
 
-/// Moves the chain's head hash to the last entry written.
-pub(crate) async fn advance(tx: &mut Tx, chain: Uuid, hash: &str) -> Result<(), StoreError> {
-    exec_tx!(tx, |c| sqlx::query("UPDATE audit_chains SET hash = $1 WHERE org_id = $2")
-        .bind(hash)
-        .bind(chain)
-        .execute(c)
-        .await)?;
-    Ok(())
-}
-
 /// What `verify` found.
 #[derive(Clone, Debug, Default)]
 pub struct Verification {
