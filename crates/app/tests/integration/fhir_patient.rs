@@ -287,3 +287,37 @@ async fn the_themes_and_votes_are_served_as_code_systems_and_value_sets() {
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     assert_eq!(first_expression(&json(r).await), "name");
 }
+
+#[tokio::test]
+async fn updates_sent_at_once_from_one_version_land_once_and_the_rest_are_told_it_changed() {
+    let app = TestApp::spawn().await;
+    let kw = Api { app: &app, client: Client::new(), token: token_for(&app, "demo-keyworker").await };
+    let created = kw.send(reqwest::Method::POST, "/fhir/Patient", &new_patient("9990000913"), &[]).await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let ada = json(created).await;
+    let path = format!("/fhir/Patient/{}", ada["id"].as_str().expect("id"));
+    // Eight clients that all read version 1 save different preferred names at the same moment:
+    // on PostgreSQL their transactions overlap, so some lose the race inside the database.
+    let saves: Vec<_> = (0..8)
+        .map(|i| {
+            let mut changed = ada.clone();
+            changed["name"][1]["given"][0] = json!(format!("Ada {i}"));
+            let put = kw
+                .client
+                .put(app.url(&path))
+                .bearer_auth(&kw.token)
+                .header("content-type", FHIR_JSON)
+                .header("if-match", "W/\"1\"")
+                .body(changed.to_string());
+            tokio::spawn(async move { put.send().await.expect("put").status() })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for save in saves {
+        statuses.push(save.await.expect("task"));
+    }
+    statuses.sort();
+    assert_eq!(statuses[0], StatusCode::OK, "{statuses:?}");
+    assert!(statuses[1..].iter().all(|s| *s == StatusCode::PRECONDITION_FAILED), "{statuses:?}");
+    assert_eq!(kw.get(&path).await.headers()["etag"], "W/\"2\"", "exactly one change landed");
+}

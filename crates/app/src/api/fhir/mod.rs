@@ -205,6 +205,16 @@ impl From<StoreError> for FhirError {
             StoreError::Invalid(message) => {
                 FhirError::new(StatusCode::UNPROCESSABLE_ENTITY, IssueCode::Invariant, message)
             }
+            // Another change landed between this request's read and its write (a race the
+            // handler's own version check could not see): the same answer as a stale If-Match.
+            StoreError::StaleVersion { current } => FhirError::new(
+                StatusCode::PRECONDITION_FAILED,
+                IssueCode::Conflict,
+                format!(
+                    "The resource was changed by someone else while this change was saved (it is now version \
+                     {current}). Read it again and reapply your change; nothing was written."
+                ),
+            ),
             StoreError::Duplicate { what } => FhirError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 IssueCode::Duplicate,
