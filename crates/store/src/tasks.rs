@@ -338,6 +338,15 @@ pub async fn task_versions(
     Ok(std::iter::once(current).chain(earlier.into_iter().filter(|t| t.version < now)).collect())
 }
 
+/// The task as it is now, and the organisation holding it, read outside any write.
+async fn as_now(db: &Db, person: PersonId, id: Uuid) -> Result<(TaskRecord, OrgId), StoreError> {
+    let mut tx = db.read().await?;
+    let current = load(&mut tx, person, id).await?;
+    let org = org_of(&mut tx, person).await?;
+    tx.commit().await?;
+    Ok((current, org))
+}
+
 /// Changes a task if nobody else did since `base_version`; otherwise returns it as it is now.
 pub async fn update(
     db: &Db,
@@ -347,12 +356,14 @@ pub async fn update(
     base_version: i64,
     details: &TaskDetails,
 ) -> Result<Result<i64, TaskRecord>, StoreError> {
-    let mut tx = db.begin().await?;
-    let current = load(&mut tx, person, id).await?;
+    // Read before the writer's turn, so that SQLite's single writer is not held up by it: the
+    // update below lands only while the task is still at this version, so what was read is
+    // still the task as it is when the change is written (and kept as its earlier version).
+    let (current, org) = as_now(db, person, id).await?;
     if current.version != base_version {
         return Ok(Err(current));
     }
-    let org = org_of(&mut tx, person).await?;
+    let mut tx = db.begin().await?;
     if details.owner != current.details.owner {
         check_owner(&mut tx, person, details.owner).await?;
     }
@@ -379,7 +390,10 @@ pub async fn update(
     .execute(c)
     .await)?;
     if n != 1 {
-        return Err(StoreError::StaleVersion { current: base_version + 1 });
+        // Someone changed it since it was read: ending the transaction unwritten keeps none of
+        // this change, and hands the writer's turn on before the task is read again.
+        drop(tx);
+        return Ok(Err(as_now(db, person, id).await?.0));
     }
     let mut changes = Vec::new();
     if details.status != current.details.status {

@@ -235,3 +235,33 @@ async fn owners_from_another_organisation_are_refused_and_the_database_forbids_o
         assert!(testing::execute_raw(&db, sql).await.is_err(), "the database allowed a task with {what}");
     }
 }
+
+#[tokio::test]
+async fn changes_made_at_once_from_one_version_land_once_and_the_others_see_the_task_as_it_now_is() {
+    let db = testing::fresh_db().await;
+    let (org, person) = org_with_person(&db).await;
+    let c = ctx(Some(org), "editor");
+    let id = tasks::add(&db, &c, person, &task("Book the GP", Owner::Person, (2026, 12, 1)), None).await.expect("add");
+    // Eight editors who all opened version 1, each saving a different title at the same moment.
+    let edits = (0..8).map(|i| {
+        let (db, c) = (db.clone(), c.clone());
+        let details = task(&format!("Book the GP, take {i}"), Owner::Person, (2026, 12, 1));
+        tokio::spawn(async move { tasks::update(&db, &c, person, id, 1, &details).await })
+    });
+    let mut landed = Vec::new();
+    let mut told = Vec::new();
+    for edit in edits.collect::<Vec<_>>() {
+        match edit.await.expect("task").expect("a lost race is an answer, not an error") {
+            Ok(version) => landed.push(version),
+            Err(now) => told.push(now),
+        }
+    }
+    assert_eq!(landed, vec![2], "exactly one change lands, as version 2");
+    let now = tasks::task(&db, &c, person, id).await.expect("read");
+    assert_eq!(now.version, 2);
+    for t in &told {
+        assert_eq!((t.version, &t.details.title), (2, &now.details.title), "each other editor sees what landed");
+    }
+    let kept = tasks::task_versions(&db, &c, person, id).await.expect("history");
+    assert_eq!(kept.iter().map(|t| t.version).collect::<Vec<_>>(), vec![2, 1], "one earlier version kept");
+}
