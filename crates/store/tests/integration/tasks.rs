@@ -265,3 +265,17 @@ async fn changes_made_at_once_from_one_version_land_once_and_the_others_see_the_
     let kept = tasks::task_versions(&db, &c, person, id).await.expect("history");
     assert_eq!(kept.iter().map(|t| t.version).collect::<Vec<_>>(), vec![2, 1], "one earlier version kept");
 }
+
+#[tokio::test]
+async fn a_task_for_nobody_on_record_is_refused_and_nothing_is_written() {
+    let db = testing::fresh_db().await;
+    let (org, person) = org_with_person(&db).await;
+    let c = ctx(Some(org), "editor");
+    let nobody = carethread_domain::PersonId::new();
+    let refused = tasks::add(&db, &c, nobody, &task("Book the GP", Owner::Person, (2026, 12, 1)), None).await;
+    assert!(matches!(refused, Err(StoreError::NotFound)), "{refused:?}");
+    assert!(tasks::for_person(&db, &c, nobody).await.expect("read").is_empty());
+    // The person on record still gets theirs.
+    tasks::add(&db, &c, person, &task("Book the GP", Owner::Person, (2026, 12, 1)), None).await.expect("add");
+    assert_eq!(tasks::for_person(&db, &c, person).await.expect("read").len(), 1);
+}
