@@ -242,14 +242,13 @@ async fn resources_of(
     let (with_patient, with_team, with_related) =
         (wants("Patient") && whole, wants("CareTeam") && circle, wants("RelatedPerson") && circle);
     // The record and the circle are read once, for the Patient, the RelatedPersons and the CareTeam.
-    let record = match with_patient || with_team {
-        true => Some(people::read(&state.db, &audit, person, "exported through FHIR").await?),
-        false => None,
+    let record = if with_patient || with_team {
+        Some(people::read(&state.db, &audit, person, "exported through FHIR").await?)
+    } else {
+        None
     };
-    let members = match with_related || with_team {
-        true => themes::members(&state.db, &audit, person).await?,
-        false => Vec::new(),
-    };
+    let members =
+        if with_related || with_team { themes::members(&state.db, &audit, person).await? } else { Vec::new() };
     if let (true, Some(record)) = (with_patient, &record) {
         out.push(serde_json::to_value(patient::as_fhir(record)).unwrap_or_default());
     }
